@@ -1,0 +1,50 @@
+"""The ``evcc`` bench and vehicle command line.
+
+Each subcommand lives in its own module of this package and exposes
+``register(subparsers)``; the module names are listed in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from evcc import __version__
+from evcc.errors import EvccError
+
+#: Subcommand modules, in the order ``evcc --help`` lists them.
+COMMANDS: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="evcc",
+        description="pnc-evcc: ISO 15118 Plug & Charge EV communication controller",
+    )
+    parser.add_argument("--version", action="version", version=f"evcc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"evcc.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``evcc`` console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except EvccError as exc:
+        print(f"evcc {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Telematics client: contract bundles over MQTT with mutual TLS."""

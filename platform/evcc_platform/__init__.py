@@ -1,0 +1,1 @@
+"""Hardware platform of the EVCC: control pilot, PLC modem, vehicle bus, simulators."""
