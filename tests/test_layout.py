@@ -40,3 +40,40 @@ def test_every_package_is_typed() -> None:
         module = importlib.import_module(name)
         assert module.__file__ is not None
         assert (Path(module.__file__).parent / "py.typed").is_file(), name
+
+
+def _listed_packages() -> set[str]:
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    return {line.strip() for line in cfg["options"]["packages"].splitlines() if line.strip()}
+
+
+def _packages_in_tree() -> set[str]:
+    found: set[str] = set()
+    for top, base in (("evcc", ROOT), ("keystore", ROOT), ("ota", ROOT),
+                      ("evcc_platform", ROOT / "platform")):
+        for init in (base / top).rglob("__init__.py"):
+            found.add(".".join(init.parent.relative_to(base).parts))
+    return found
+
+
+def test_setup_cfg_lists_every_package() -> None:
+    assert _packages_in_tree() == _listed_packages()
+
+
+def test_wheel_contains_every_package(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    import zipfile
+
+    (wheel,) = tmp_path.glob("pnc_evcc-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for package in _listed_packages():
+        assert f"{package.replace('.', '/')}/__init__.py" in names, package
+    assert "evcc_platform/py.typed" in names
+    assert not any(n.startswith("platform/") for n in names)
