@@ -1,0 +1,511 @@
+"""Sans-IO SLAC state machine of the EV (ISO 15118-3 Annex A), time passed in.
+
+The driver feeds received frames with :meth:`SlacEv.receive`, sends what
+:meth:`SlacEv.bytes_to_send` returns, calls :meth:`SlacEv.handle_timer` once
+:meth:`SlacEv.timer` has passed and reads :meth:`SlacEv.next_event`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from evcc.errors import SlacError
+from evcc.slac import constants as k
+from evcc.slac.events import Failed, Matched, Progress, SlacEvent, ValidateToggle
+from evcc.slac.mme import Mme, UnknownMmeError, build, fmt_mac, parse
+
+Rng = Callable[[int], bytes]
+
+
+class Phase(Enum):
+    """Where the EV is in the matching process."""
+
+    IDLE = "idle"
+    LEAVING = "leaving"
+    PARM = "parm"
+    SOUNDING = "sounding"
+    VALIDATING = "validating"
+    MATCHING = "matching"
+    JOINING = "joining"
+    AMP_MAP = "amp_map"
+    MATCHED = "matched"
+    WAITING = "waiting"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SlacConfig:
+    """Behaviour switches of the EV state machine."""
+
+    timings: k.SlacTimings = field(default_factory=k.SlacTimings)
+    #: Reject EVSEs whose average attenuation is above this (dB); None = no limit.
+    max_attenuation_db: float | None = None
+    #: Leave any old AVLN first with a CM_SET_KEY carrying a random NMK.
+    leave_network: bool = True
+    #: Decide as soon as every EVSE that sent CM_SLAC_PARM.CNF has sent its ATTEN_CHAR.IND.
+    early_decision: bool = True
+    #: Run CM_VALIDATE with the chosen EVSE before matching; timer code for the toggle.
+    validate: bool = False
+    validate_timer_code: int = 0
+    #: Send CM_AMP_MAP.REQ with this AMDATA (4 bits per carrier) after the link is up.
+    amp_map: bytes | None = None
+    amp_map_carriers: int | None = None
+    #: Poll the local modem until the AVLN is up ("link_status", "nw_info") or not ("none").
+    link_check: str = "link_status"
+    #: Address of the local modem for management messages.
+    modem_mac: bytes = k.MODEM_MGMT_MAC
+    sender_id: bytes = bytes(17)
+
+
+@dataclass
+class _Evse:
+    mac: bytes
+    parm_cnf: bool = False
+    attenuation: float | None = None
+    sounds: int = 0
+
+
+class SlacEv:
+    """The EV side of SLAC for one plug-in; ``start`` on CP state B with 5 % PWM."""
+
+    def __init__(self, ev_mac: bytes, rng: Rng, config: SlacConfig | None = None) -> None:
+        if len(ev_mac) != 6:
+            raise SlacError("EV MAC must be 6 bytes")
+        self.mac = ev_mac
+        self.config = config or SlacConfig()
+        self._t = self.config.timings
+        self._rng = rng
+        self.phase = Phase.IDLE
+        self._out: list[bytes] = []
+        self._events: deque[SlacEvent] = deque()
+        self._timers: dict[str, float] = {}
+        self._first_start = 0.0
+        self._attempt_start = 0.0
+        self._attempts = 0
+        self._retries = 0
+        self._run_id = bytes(8)
+        self._evses: dict[bytes, _Evse] = {}
+        self._batch_sent = 0
+        self._candidates: list[bytes] = []
+        self._chosen: bytes | None = None
+        self._validate_round = 0
+        self._nid = bytes(7)
+        self._nmk = bytes(16)
+        self._match_ms = 0.0
+        self._link_nid_seen = False
+
+    # ------------------------------------------------------------------ driver API
+    def start(self, now: float) -> None:
+        """Begin matching (CP state B, 5 % PWM seen)."""
+        if self.phase not in (Phase.IDLE, Phase.FAILED, Phase.MATCHED):
+            raise SlacError(f"SLAC already running (phase {self.phase.value})")
+        self._first_start = now
+        self._attempts = 0
+        self._begin_attempt(now)
+
+    def stop(self) -> None:
+        """Abort (CP state A): forget everything, send nothing more."""
+        self.phase = Phase.IDLE
+        self._timers.clear()
+        self._out.clear()
+
+    def bytes_to_send(self) -> list[bytes]:
+        """Frames to transmit now, in order."""
+        out, self._out = self._out, []
+        return out
+
+    def next_event(self) -> SlacEvent | None:
+        """The oldest pending event, or None."""
+        return self._events.popleft() if self._events else None
+
+    def timer(self) -> float | None:
+        """Absolute time at which :meth:`handle_timer` must be called, or None."""
+        return min(self._timers.values()) if self._timers else None
+
+    def handle_timer(self, now: float) -> None:
+        """Run every timer that has expired at ``now``."""
+        while self._timers:
+            name, when = min(self._timers.items(), key=lambda item: item[1])
+            if when > now:
+                return
+            del self._timers[name]
+            getattr(self, f"_on_{name}")(now)
+
+    def receive(self, frame: bytes, now: float) -> None:
+        """Process one received frame; a malformed frame raises FrameError, changing nothing."""
+        try:
+            msg = parse(frame)
+        except UnknownMmeError:
+            return
+        if msg.dst not in (self.mac, k.BROADCAST_MAC) or msg.src == self.mac:
+            return
+        handler = _HANDLERS.get(msg.mmtype)
+        if handler is not None and self.phase not in (Phase.IDLE, Phase.FAILED):
+            getattr(self, handler)(msg, now)
+
+    # ------------------------------------------------------------------ helpers
+    def _send(self, mmtype: int, dst: bytes, **fields: Any) -> None:
+        self._out.append(build(mmtype, dst, self.mac, fields))
+
+    def _progress(self, detail: str, now: float) -> None:
+        self._events.append(Progress(self.phase.value, detail, now))
+
+    def _enter(self, phase: Phase, now: float, detail: str) -> None:
+        self.phase = phase
+        self._timers.clear()
+        self._retries = 0
+        self._progress(detail, now)
+
+    def _begin_attempt(self, now: float) -> None:
+        self._attempts += 1
+        self._attempt_start = now
+        self._run_id = self._rng(8)
+        self._evses = {}
+        self._batch_sent = 0
+        self._chosen = None
+        if self.config.leave_network:
+            self._enter(Phase.LEAVING, now, "CM_SET_KEY with a random NMK to leave any AVLN")
+            self._send_leave_key()
+            self._timers["leave"] = now + self._t.tt_match_response
+        else:
+            self._begin_parm(now)
+
+    def _send_leave_key(self) -> None:
+        nmk = self._rng(16)
+        self._send(
+            k.CM_SET_KEY | k.REQ, self.config.modem_mac,
+            my_nonce=self._rng(4), nid=bytes(7), new_key=nmk,
+        )
+
+    def _begin_parm(self, now: float) -> None:
+        self._enter(Phase.PARM, now, f"CM_SLAC_PARM.REQ run_id={self._run_id.hex()}")
+        self._send_parm_req()
+        self._timers["parm"] = now + self._t.tt_match_response
+
+    def _send_parm_req(self) -> None:
+        self._send(k.CM_SLAC_PARM | k.REQ, k.BROADCAST_MAC, run_id=self._run_id)
+
+    def _fail_attempt(self, reason: str, now: float) -> None:
+        """Apply the restart rules: wait TT_matching_rate, give up after TT_matching_repetition."""
+        restart_at = now + self._t.tt_matching_rate
+        if restart_at - self._first_start < self._t.tt_matching_repetition:
+            self._enter(Phase.WAITING, now, f"attempt {self._attempts} failed: {reason}")
+            self._timers["restart"] = restart_at
+            return
+        self._enter(Phase.FAILED, now, reason)
+        self._events.append(Failed(reason, self._attempts, now))
+
+    def _evse(self, mac: bytes) -> _Evse:
+        return self._evses.setdefault(mac, _Evse(mac))
+
+    # ------------------------------------------------------------------ timers
+    def _on_restart(self, now: float) -> None:
+        self._begin_attempt(now)
+
+    def _on_leave(self, now: float) -> None:
+        if self._retries < self._t.c_ev_match_retry:
+            self._retries += 1
+            self._send_leave_key()
+            self._timers["leave"] = now + self._t.tt_match_response
+        else:
+            self._fail_attempt("local modem does not answer CM_SET_KEY.REQ", now)
+
+    def _on_parm(self, now: float) -> None:
+        if self._retries < self._t.c_ev_match_retry:
+            self._retries += 1
+            self._progress(f"no CM_SLAC_PARM.CNF, retry {self._retries}", now)
+            self._send_parm_req()
+            self._timers["parm"] = now + self._t.tt_match_response
+        else:
+            self._fail_attempt("no CM_SLAC_PARM.CNF", now)
+
+    def _on_batch(self, now: float) -> None:
+        n_start = self._t.c_ev_start_atten_char_inds
+        n_sound = self._t.c_ev_match_mnbc
+        if self._batch_sent < n_start:
+            self._send(
+                k.CM_START_ATTEN_CHAR | k.IND, k.BROADCAST_MAC,
+                num_sounds=n_sound, time_out=self._t.time_out_code, resp_type=1,
+                forwarding_sta=self.mac, run_id=self._run_id,
+            )
+        else:
+            self._send(
+                k.CM_MNBC_SOUND | k.IND, k.BROADCAST_MAC,
+                sender_id=self.config.sender_id, cnt=n_start + n_sound - 1 - self._batch_sent,
+                run_id=self._run_id, rnd=self._rng(16),
+            )
+        self._batch_sent += 1
+        if self._batch_sent < n_start + n_sound:
+            self._timers["batch"] = now + self._t.tp_ev_batch_msg_interval
+        else:
+            self._progress(f"sent {n_start} CM_START_ATTEN_CHAR.IND + {n_sound} sounds", now)
+            self._maybe_decide(now)
+
+    def _on_atten(self, now: float) -> None:
+        self._timers.pop("batch", None)
+        self._decide(now)
+
+    def _on_validate(self, now: float) -> None:
+        if self._retries < self._t.c_ev_match_retry:
+            self._retries += 1
+            self._send_validate()
+            self._timers["validate"] = now + self._t.tt_match_response
+        else:
+            self._next_candidate(now, "no CM_VALIDATE.CNF")
+
+    def _on_match(self, now: float) -> None:
+        if self._retries < self._t.c_ev_match_retry:
+            self._retries += 1
+            self._progress(f"no CM_SLAC_MATCH.CNF, retry {self._retries}", now)
+            self._send_match_req()
+            self._timers["match"] = now + self._t.tt_match_response
+        else:
+            self._fail_attempt("no CM_SLAC_MATCH.CNF", now)
+
+    def _on_setkey(self, now: float) -> None:
+        if self._retries < self._t.c_ev_match_retry:
+            self._retries += 1
+            self._send_set_key()
+            self._timers["setkey"] = now + self._t.tt_match_response
+        else:
+            self._fail_attempt("local modem does not confirm the AVLN key", now)
+
+    def _on_poll(self, now: float) -> None:
+        if self.config.link_check == "nw_info":
+            self._send(k.VS_NW_INFO | k.REQ, self.config.modem_mac)
+        else:
+            self._send(k.VS_PL_LINK_STATUS | k.REQ, self.config.modem_mac)
+        self._timers["poll"] = now + self._t.link_poll_interval
+
+    def _on_join(self, now: float) -> None:
+        self._fail_attempt("AVLN link not up within TT_match_join", now)
+
+    def _on_amp(self, now: float) -> None:
+        if self._retries < self._t.c_ev_match_retry:
+            self._retries += 1
+            self._send_amp_map()
+            self._timers["amp"] = now + self._t.tt_amp_map_exchange
+        else:
+            self._fail_attempt("no CM_AMP_MAP.CNF", now)
+
+    # ------------------------------------------------------------------ receive handlers
+    def _rx_set_key_cnf(self, msg: Mme, now: float) -> None:
+        ok = msg["result"] in (0, 1)  # spec: 0 = success; QCA firmware answers 1
+        if self.phase is Phase.LEAVING:
+            self._begin_parm(now)
+        elif self.phase is Phase.JOINING and "setkey" in self._timers:
+            if not ok:
+                self._fail_attempt(f"CM_SET_KEY.CNF result {msg['result']}", now)
+                return
+            del self._timers["setkey"]
+            self._progress("local modem accepted the AVLN key", now)
+            if self.config.link_check == "none":
+                self._link_up(now)
+            else:
+                self._timers["poll"] = now
+
+    def _rx_parm_cnf(self, msg: Mme, now: float) -> None:
+        if msg.dst != self.mac or msg["run_id"] != self._run_id:
+            return
+        if msg["forwarding_sta"] not in (self.mac, bytes(6)):
+            return
+        if self.phase not in (Phase.PARM, Phase.SOUNDING):
+            return
+        evse = self._evse(msg.src)
+        if evse.parm_cnf:
+            return
+        evse.parm_cnf = True
+        self._progress(f"CM_SLAC_PARM.CNF from {fmt_mac(msg.src)}", now)
+        if self.phase is Phase.PARM:
+            self._enter(Phase.SOUNDING, now, "sounding")
+            self._timers["atten"] = now + self._t.tt_ev_atten_results
+            self._timers["batch"] = now
+
+    def _rx_atten_char_ind(self, msg: Mme, now: float) -> None:
+        if msg.dst != self.mac or msg["run_id"] != self._run_id:
+            return
+        if msg["source_address"] != self.mac:
+            return
+        if msg["num_sounds"] == 0 or msg["num_groups"] != k.NUM_GROUPS:
+            self._progress(f"ignored CM_ATTEN_CHAR.IND from {fmt_mac(msg.src)}", now)
+            return
+        self._send(
+            k.CM_ATTEN_CHAR | k.RSP, msg.src, source_address=self.mac, run_id=self._run_id,
+            result=0,
+        )
+        if self.phase is not Phase.SOUNDING:
+            return  # late: answered so the EVSE stops repeating, not considered
+        evse = self._evse(msg.src)
+        if evse.attenuation is None:
+            evse.attenuation = sum(msg["aag"]) / len(msg["aag"])
+            evse.sounds = msg["num_sounds"]
+            self._progress(
+                f"CM_ATTEN_CHAR.IND from {fmt_mac(msg.src)}: {evse.attenuation:.1f} dB "
+                f"({evse.sounds} sounds)", now,
+            )
+        self._maybe_decide(now)
+
+    def _rx_validate_cnf(self, msg: Mme, now: float) -> None:
+        if self.phase is not Phase.VALIDATING or msg.src != self._chosen:
+            return
+        result = msg["result"]
+        if result == 4 or (result == 2 and self._validate_round == 2):
+            self._begin_match(now)
+        elif result == 1 and self._validate_round == 1:
+            self._validate_round = 2
+            self._retries = 0
+            self._send_validate()
+            toggle = self._t.tt_evse_vald_toggle
+            self._events.append(ValidateToggle(msg.src, toggle, now))
+            self._timers["validate"] = now + toggle + self._t.tt_match_response
+        else:
+            self._next_candidate(now, f"CM_VALIDATE result {result}")
+
+    def _rx_match_cnf(self, msg: Mme, now: float) -> None:
+        if self.phase is not Phase.MATCHING or msg.dst != self.mac:
+            return
+        if msg.src != self._chosen or msg["run_id"] != self._run_id:
+            return
+        if msg["pev_mac"] != self.mac:
+            return
+        self._nid, self._nmk = msg["nid"], msg["nmk"]
+        self._match_ms = (now - self._attempt_start) * 1000.0
+        self._enter(Phase.JOINING, now, f"CM_SLAC_MATCH.CNF nid={self._nid.hex()}")
+        self._send_set_key()
+        self._timers["setkey"] = now + self._t.tt_match_response
+        self._timers["join"] = now + self._t.tt_match_join
+
+    def _rx_link_status_cnf(self, msg: Mme, now: float) -> None:
+        if self.phase is Phase.JOINING and "setkey" not in self._timers and msg["link_status"]:
+            self._link_up(now)
+
+    def _rx_nw_info_cnf(self, msg: Mme, now: float) -> None:
+        if self.phase is not Phase.JOINING or "setkey" in self._timers:
+            return
+        for net in msg["networks"]:
+            if net["nid"] == self._nid and net["stations"]:
+                self._link_up(now)
+                return
+
+    def _rx_amp_map_req(self, msg: Mme, now: float) -> None:
+        if msg.dst == self.mac and self.phase in (Phase.AMP_MAP, Phase.MATCHED, Phase.JOINING):
+            self._send(k.CM_AMP_MAP | k.CNF, msg.src, res_type=0)
+
+    def _rx_amp_map_cnf(self, msg: Mme, now: float) -> None:
+        if self.phase is Phase.AMP_MAP and msg.src == self._chosen:
+            if msg["res_type"] != 0:
+                self._fail_attempt(f"CM_AMP_MAP.CNF result {msg['res_type']}", now)
+            else:
+                self._finish(now)
+
+    # ------------------------------------------------------------------ decisions
+    def _maybe_decide(self, now: float) -> None:
+        n_total = self._t.c_ev_start_atten_char_inds + self._t.c_ev_match_mnbc
+        if not self.config.early_decision or self._batch_sent < n_total:
+            return
+        answered = [e for e in self._evses.values() if e.attenuation is not None]
+        waiting = [e for e in self._evses.values() if e.parm_cnf and e.attenuation is None]
+        if answered and not waiting:
+            self._decide(now)
+
+    def _decide(self, now: float) -> None:
+        answered = sorted(
+            (e for e in self._evses.values() if e.attenuation is not None),
+            key=lambda e: (e.attenuation, e.mac),
+        )
+        if not answered:
+            self._fail_attempt("no CM_ATTEN_CHAR.IND within TT_EV_atten_results", now)
+            return
+        limit = self.config.max_attenuation_db
+        usable = [e for e in answered if limit is None or (e.attenuation or 0.0) <= limit]
+        if not usable:
+            self._fail_attempt(
+                f"lowest attenuation {answered[0].attenuation:.1f} dB above {limit} dB", now
+            )
+            return
+        self._candidates = [e.mac for e in usable]
+        self._next_candidate(now, None)
+
+    def _next_candidate(self, now: float, why: str | None) -> None:
+        if why is not None:
+            self._progress(f"EVSE {fmt_mac(self._chosen or bytes(6))} rejected: {why}", now)
+        if not self._candidates:
+            self._fail_attempt(why or "no EVSE left", now)
+            return
+        self._chosen = self._candidates.pop(0)
+        if self.config.validate:
+            self._enter(Phase.VALIDATING, now, f"CM_VALIDATE with {fmt_mac(self._chosen)}")
+            self._validate_round = 1
+            self._send_validate()
+            self._timers["validate"] = now + self._t.tt_match_response
+        else:
+            self._begin_match(now)
+
+    def _send_validate(self) -> None:
+        timer = 0 if self._validate_round == 1 else self.config.validate_timer_code
+        assert self._chosen is not None
+        self._send(k.CM_VALIDATE | k.REQ, self._chosen, signal_type=0, timer=timer, result=1)
+
+    def _begin_match(self, now: float) -> None:
+        assert self._chosen is not None
+        self._enter(Phase.MATCHING, now, f"CM_SLAC_MATCH.REQ to {fmt_mac(self._chosen)}")
+        self._send_match_req()
+        self._timers["match"] = now + self._t.tt_match_response
+
+    def _send_match_req(self) -> None:
+        assert self._chosen is not None
+        self._send(
+            k.CM_SLAC_MATCH | k.REQ, self._chosen, mvf_length=0x3E, pev_id=self.config.sender_id,
+            pev_mac=self.mac, evse_mac=self._chosen, run_id=self._run_id,
+        )
+
+    def _send_set_key(self) -> None:
+        self._send(
+            k.CM_SET_KEY | k.REQ, self.config.modem_mac,
+            my_nonce=self._rng(4), nid=self._nid, new_key=self._nmk,
+        )
+
+    def _link_up(self, now: float) -> None:
+        if self.config.amp_map is not None:
+            self._enter(Phase.AMP_MAP, now, "AVLN up, CM_AMP_MAP.REQ")
+            self._send_amp_map()
+            self._timers["amp"] = now + self._t.tt_amp_map_exchange
+        else:
+            self._finish(now)
+
+    def _send_amp_map(self) -> None:
+        assert self._chosen is not None and self.config.amp_map is not None
+        amdata = self.config.amp_map
+        amlen = self.config.amp_map_carriers or len(amdata) * 2
+        self._send(k.CM_AMP_MAP | k.REQ, self._chosen, amlen=amlen, amdata=amdata)
+
+    def _finish(self, now: float) -> None:
+        assert self._chosen is not None
+        self._enter(Phase.MATCHED, now, f"matched with {fmt_mac(self._chosen)}")
+        attenuation = {
+            e.mac: e.attenuation for e in self._evses.values() if e.attenuation is not None
+        }
+        self._events.append(
+            Matched(
+                evse_mac=self._chosen, nid=self._nid, run_id=self._run_id,
+                attenuation_db=attenuation, duration_ms=(now - self._first_start) * 1000.0,
+                match_ms=self._match_ms, attempts=self._attempts, at=now,
+            )
+        )
+
+
+_HANDLERS: dict[int, str] = {
+    k.CM_SET_KEY | k.CNF: "_rx_set_key_cnf",
+    k.CM_SLAC_PARM | k.CNF: "_rx_parm_cnf",
+    k.CM_ATTEN_CHAR | k.IND: "_rx_atten_char_ind",
+    k.CM_VALIDATE | k.CNF: "_rx_validate_cnf",
+    k.CM_SLAC_MATCH | k.CNF: "_rx_match_cnf",
+    k.VS_PL_LINK_STATUS | k.CNF: "_rx_link_status_cnf",
+    k.VS_NW_INFO | k.CNF: "_rx_nw_info_cnf",
+    k.CM_AMP_MAP | k.REQ: "_rx_amp_map_req",
+    k.CM_AMP_MAP | k.CNF: "_rx_amp_map_cnf",
+}

@@ -1,0 +1,143 @@
+"""A scripted powerline world for driving the EV state machine with a fake clock."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from evcc.slac import constants as k
+from evcc.slac.ev import SlacEv
+from evcc.slac.events import SlacEvent
+from evcc.slac.mme import Mme, build, parse
+
+EV_MAC = bytes.fromhex("020000000e01")
+MODEM = bytes.fromhex("00b052aa0001")
+NMK = bytes.fromhex("B59319D7E8157BA001B018669CCEE30D")
+NID = bytes.fromhex("026BCBA5354E08")
+
+
+def rng_from(seed: int) -> Callable[[int], bytes]:
+    gen = random.Random(seed)
+    return lambda n: bytes(gen.getrandbits(8) for _ in range(n))
+
+
+@dataclass
+class FakeEvse:
+    """Answers SLAC like an EVSE; ``drop`` names replies to swallow (kind -> how many)."""
+
+    mac: bytes
+    attenuation: int
+    drop: dict[str, int] = field(default_factory=dict)
+    latency: float = 0.002
+    answer_parm: bool = True
+    sounds: int = 0
+    run_id: bytes = b""
+    seen: list[str] = field(default_factory=list)
+    ind_delay: float = 0.0
+
+    def _dropped(self, kind: str) -> bool:
+        if self.drop.get(kind, 0) > 0:
+            self.drop[kind] -= 1
+            return True
+        return False
+
+    def on_frame(self, msg: Mme, now: float) -> list[tuple[float, bytes]]:
+        if msg.dst not in (self.mac, k.BROADCAST_MAC):
+            return []
+        self.seen.append(msg.name)
+        if msg.name == "CM_SLAC_PARM.REQ":
+            self.run_id, self.sounds = msg["run_id"], 0
+            if not self.answer_parm or self._dropped("parm_cnf"):
+                return []
+            cnf = build(
+                "CM_SLAC_PARM.CNF", msg.src, self.mac, forwarding_sta=msg.src, run_id=self.run_id
+            )
+            return [(self.latency, cnf)]
+        if msg.name == "CM_MNBC_SOUND.IND" and msg["run_id"] == self.run_id:
+            self.sounds += 1
+            if msg["cnt"] == 0 and not self._dropped("atten_ind"):
+                ind = build(
+                    "CM_ATTEN_CHAR.IND", msg.src, self.mac, source_address=msg.src,
+                    run_id=self.run_id, num_sounds=self.sounds, aag=[self.attenuation] * 58,
+                )
+                return [(self.latency + self.ind_delay, ind)]
+        if msg.name == "CM_SLAC_MATCH.REQ" and not self._dropped("match_cnf"):
+            cnf = build(
+                "CM_SLAC_MATCH.CNF", msg.src, self.mac, mvf_length=0x56, pev_mac=msg["pev_mac"],
+                evse_mac=self.mac, run_id=msg["run_id"], nid=NID, nmk=NMK,
+            )
+            return [(self.latency, cnf)]
+        if msg.name == "CM_VALIDATE.REQ":
+            result = 1 if self.seen.count("CM_VALIDATE.REQ") == 1 else 2
+            cnf = build("CM_VALIDATE.CNF", msg.src, self.mac, toggle_num=0, result=result)
+            return [(self.latency, cnf)]
+        if msg.name == "CM_AMP_MAP.REQ":
+            return [(self.latency, build("CM_AMP_MAP.CNF", msg.src, self.mac, res_type=0))]
+        return []
+
+
+@dataclass
+class FakeModem:
+    """The EV's local modem: SET_KEY, link status after ``link_after`` seconds."""
+
+    link_after: float = 0.05
+    answer: bool = True
+    keyed_at: float | None = None
+    nmk: bytes = b""
+
+    def on_frame(self, msg: Mme, now: float) -> list[tuple[float, bytes]]:
+        if msg.dst not in (k.MODEM_MGMT_MAC, MODEM) or not self.answer:
+            return []
+        if msg.name == "CM_SET_KEY.REQ":
+            self.nmk, self.keyed_at = msg["new_key"], now
+            return [(0.001, build("CM_SET_KEY.CNF", msg.src, MODEM, result=1))]
+        keyed = self.keyed_at is not None and now - self.keyed_at >= self.link_after
+        up = int(self.nmk == NMK and keyed)
+        if msg.name == "VS_PL_LINK_STATUS.REQ":
+            return [(0.001, build("VS_PL_LINK_STATUS.CNF", msg.src, MODEM, link_status=up))]
+        if msg.name == "VS_NW_INFO.REQ":
+            nets = [{"nid": NID, "stations": [{"mac": b"\x02" * 6, "tei": 2}]}] if up else []
+            return [(0.001, build("VS_NW_INFO.CNF", msg.src, MODEM, networks=nets))]
+        return []
+
+
+@dataclass
+class World:
+    ev: SlacEv
+    evses: list[FakeEvse]
+    modem: FakeModem = field(default_factory=FakeModem)
+    now: float = 0.0
+    sent: list[tuple[float, Mme]] = field(default_factory=list)
+    events: list[SlacEvent] = field(default_factory=list)
+    inject: list[tuple[float, bytes]] = field(default_factory=list)
+
+    def run(self, until: float) -> list[SlacEvent]:
+        seq = itertools.count()
+        queue: list[tuple[float, int, bytes]] = [(t, next(seq), f) for t, f in self.inject]
+        heapq.heapify(queue)
+        while True:
+            for frame in self.ev.bytes_to_send():
+                msg = parse(frame)
+                self.sent.append((self.now, msg))
+                peers: list[FakeModem | FakeEvse] = [self.modem, *self.evses]
+                for peer in peers:
+                    for delay, reply in peer.on_frame(msg, self.now):
+                        heapq.heappush(queue, (self.now + delay, next(seq), reply))
+            while (event := self.ev.next_event()) is not None:
+                self.events.append(event)
+            deadline = self.ev.timer()
+            candidates = [t for t in (deadline, queue[0][0] if queue else None) if t is not None]
+            if not candidates or min(candidates) > until:
+                self.now = until
+                return self.events
+            self.now = min(candidates)
+            if queue and queue[0][0] <= self.now:
+                self.ev.receive(heapq.heappop(queue)[2], self.now)
+            else:
+                self.ev.handle_timer(self.now)
+
+    def sent_names(self) -> list[str]:
+        return [m.name for _, m in self.sent]
