@@ -1,1 +1,84 @@
-"""Trust anchors, OEM provisioning identity and contracts: TPM 2.0 and software backends."""
+"""Trust anchors, OEM provisioning identity and contracts: TPM 2.0 and software backends.
+
+Open a store with :func:`open_keystore` (``tpm:DIR`` + TCTI, or ``soft:DIR``); both
+backends implement :class:`Keystore`. Private keys never leave the store: it signs and
+does ECDH inside.
+"""
+
+from keystore.engine import TpmEncryptedPrivateKey
+from keystore.errors import (
+    AmbiguousReferenceError,
+    CertificateError,
+    CorruptedFileError,
+    KeyMismatchError,
+    KeyNotFoundError,
+    KeystoreError,
+    NvFullError,
+    StoreBackendMismatchError,
+    StoreExistsError,
+    StoreNotInitializedError,
+    StoreSpecError,
+    TpmError,
+    TpmUnavailableError,
+    TrustAnchorTamperedError,
+    UnsupportedError,
+    WrongPassphraseError,
+)
+from keystore.model import (
+    PROVISIONING,
+    ContractInfo,
+    ContractSource,
+    Profile,
+    ProvisioningInfo,
+    RootCertificateId,
+    RootInfo,
+    RootKind,
+    StoreStatus,
+)
+from keystore.protocol import Keystore
+from keystore.soft import SoftKeystore
+from keystore.spec import DEFAULT_TCTI, open_keystore, parse_spec, resolve_tcti
+
+__all__ = [
+    "DEFAULT_TCTI",
+    "PROVISIONING",
+    "AmbiguousReferenceError",
+    "CertificateError",
+    "ContractInfo",
+    "ContractSource",
+    "CorruptedFileError",
+    "KeyMismatchError",
+    "KeyNotFoundError",
+    "Keystore",
+    "KeystoreError",
+    "NvFullError",
+    "Profile",
+    "ProvisioningInfo",
+    "RootCertificateId",
+    "RootInfo",
+    "RootKind",
+    "SoftKeystore",
+    "StoreBackendMismatchError",
+    "StoreExistsError",
+    "StoreNotInitializedError",
+    "StoreSpecError",
+    "StoreStatus",
+    "TpmEncryptedPrivateKey",
+    "TpmError",
+    "TpmUnavailableError",
+    "TrustAnchorTamperedError",
+    "UnsupportedError",
+    "WrongPassphraseError",
+    "open_keystore",
+    "parse_spec",
+    "resolve_tcti",
+]
+
+
+def __getattr__(name: str) -> object:
+    # TpmKeystore pulls in tpm2-pytss; import it only when asked for.
+    if name == "TpmKeystore":
+        from keystore.tpm import TpmKeystore  # noqa: PLC0415
+
+        return TpmKeystore
+    raise AttributeError(name)

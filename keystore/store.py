@@ -1,0 +1,528 @@
+"""The record store both backends share: files, transactions, lookups; keys go to the engine."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from keystore import certs, files
+from keystore.csr import build_csr
+from keystore.engine import KeyEngine, KeyRecord, TpmEncryptedPrivateKey
+from keystore.errors import (
+    AmbiguousReferenceError,
+    CertificateError,
+    CorruptedFileError,
+    KeyMismatchError,
+    KeyNotFoundError,
+    KeystoreError,
+    StoreBackendMismatchError,
+    StoreExistsError,
+    StoreNotInitializedError,
+    TrustAnchorTamperedError,
+)
+from keystore.model import (
+    PROFILE_CURVE,
+    PROFILES,
+    PROVISIONING,
+    ROOT_KINDS,
+    ContractInfo,
+    ContractSource,
+    Profile,
+    ProvisioningInfo,
+    RootCertificateId,
+    RootInfo,
+    RootKind,
+    StoreStatus,
+)
+from keystore.records import (
+    FORMAT,
+    ContractRecord,
+    ProvisioningRecord,
+    RootEntry,
+    check_format,
+    contract_id,
+    decode_roots,
+    encode_roots,
+    roots_digest,
+)
+
+log = logging.getLogger("keystore")
+Clock = Callable[[], datetime]
+_PCID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_T = TypeVar("_T")
+
+
+def utc_now() -> datetime:
+    """Default clock."""
+    return datetime.now(UTC)
+
+
+class RecordKeystore:
+    """Keystore behaviour over a store directory and a :class:`KeyEngine`."""
+
+    def __init__(self, path: Path, engine: KeyEngine, *, create: bool, clock: Clock) -> None:
+        self.path = Path(path)
+        self._engine = engine
+        self._clock = clock
+        self._meta_path = self.path / "keystore.json"
+        self._roots_path = self.path / "trust" / "roots.json"
+        self._roots_next = self.path / "trust" / "roots.next.json"
+        self._prov_path = self.path / "provisioning.json"
+        self._contracts_dir = self.path / "contracts"
+        self.problems: list[str] = []
+        if create:
+            self._create()
+        else:
+            self._open()
+
+    # ----------------------------------------------------------------- lifecycle
+    @property
+    def backend(self) -> str:
+        """``tpm`` or ``soft``."""
+        return self._engine.backend
+
+    def _create(self) -> None:
+        if self._meta_path.exists():
+            raise StoreExistsError(f"{self.path} already holds a keystore")
+        files.ensure_dir(self.path)
+        self.path.chmod(files.DIR_MODE)
+        with files.store_lock(self.path):
+            files.ensure_dir(self.path / "trust")
+            files.ensure_dir(self._contracts_dir)
+            backend_meta = self._engine.init_meta()
+            self._write_roots([])
+            meta = {
+                "format": FORMAT,
+                "backend": self._engine.backend,
+                "created_at": self._clock().isoformat(),
+                "backend_data": backend_meta,
+            }
+            files.atomic_write(self._meta_path, files.dump_json(meta))
+
+    def _open(self) -> None:
+        if not self.path.is_dir() or not self._meta_path.exists():
+            raise StoreNotInitializedError(
+                f"{self.path} holds no keystore (create one with `evcc keystore init`)"
+            )
+        meta = files.read_json(self._meta_path)
+        check_format(meta, self._meta_path)
+        if meta.get("backend") != self._engine.backend:
+            raise StoreBackendMismatchError(
+                f"{self.path} is a {meta.get('backend')!r} store, "
+                f"opened as {self._engine.backend!r}"
+            )
+        data = meta.get("backend_data")
+        if not isinstance(data, dict):
+            raise CorruptedFileError(f"{self._meta_path}: backend_data missing")
+        self._engine.open_meta(data)
+        for directory in (self.path, self.path / "trust", self._contracts_dir):
+            files.clean_temporaries(directory)
+
+    def close(self) -> None:
+        """Release the backend (orderly TPM2_Shutdown for the TPM)."""
+        self._engine.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- trust anchors
+    def _write_roots(self, entries: list[RootEntry]) -> None:
+        digest = roots_digest(entries)
+        body = files.dump_json(encode_roots(entries, self._engine.roots_protection(digest)))
+        files.atomic_write(self._roots_next, body)
+        self._engine.commit_roots(digest)
+        self._roots_next.replace(self._roots_path)
+        files.fsync_dir(self._roots_path.parent)
+
+    def _load_roots_file(self, path: Path) -> list[RootEntry] | None:
+        try:
+            entries, protection = decode_roots(files.read_json(path), path)
+        except FileNotFoundError:
+            return None
+        except CorruptedFileError:
+            return None
+        if not self._engine.roots_intact(roots_digest(entries), protection):
+            return None
+        return entries
+
+    def _roots(self) -> list[RootEntry]:
+        entries = self._load_roots_file(self._roots_path)
+        if entries is not None:
+            return entries
+        staged = self._load_roots_file(self._roots_next)
+        if staged is not None:  # a change that committed its digest but not its rename
+            with files.store_lock(self.path):
+                self._roots_next.replace(self._roots_path)
+                files.fsync_dir(self._roots_path.parent)
+            return staged
+        raise TrustAnchorTamperedError(
+            f"{self._roots_path} does not match its protected digest; trust anchors refused"
+        )
+
+    def add_root(self, certificate: bytes | x509.Certificate, kind: RootKind = "v2g") -> RootInfo:
+        """Add a self-signed root (V2G, MO or OEM); adding it again is a no-op."""
+        if kind not in ROOT_KINDS:
+            raise CertificateError(f"root kind must be one of {', '.join(ROOT_KINDS)}")
+        cert = _parse_chain([certificate])[0]
+        certs.ec_public_key(cert)
+        if cert.issuer != cert.subject:
+            raise CertificateError(f"{cert.subject.rfc4514_string()} is not a self-signed root")
+        certs.check_chain_links([cert, cert])
+        entry = RootEntry(kind=kind, der=certs.to_der(cert))
+        with files.store_lock(self.path):
+            entries = self._roots()
+            if entry not in entries:
+                self._write_roots([*entries, entry])
+        return _root_info(entry)
+
+    def roots(self, kind: RootKind | None = None) -> list[RootInfo]:
+        """Trust anchors (verified against their protection digest on every call)."""
+        return [_root_info(e) for e in self._roots() if kind is None or e.kind == kind]
+
+    def root_certificates(self, kind: RootKind | None = None) -> list[x509.Certificate]:
+        """Trust anchors as certificates, for chain validation."""
+        return [e.cert() for e in self._roots() if kind is None or e.kind == kind]
+
+    def remove_root(self, reference: str) -> RootInfo:
+        """Remove the root whose fingerprint starts with ``reference`` (or whose subject is it)."""
+        with files.store_lock(self.path):
+            entries = self._roots()
+            matches = [e for e in entries if _root_matches(e, reference)]
+            entry = _one(matches, reference, "root")
+            self._write_roots([e for e in entries if e != entry])
+        return _root_info(entry)
+
+    def root_certificate_ids(self, kind: RootKind = "v2g") -> list[RootCertificateId]:
+        """``ListOfRootCertificateIDs`` of a request: issuer name + serial of each root."""
+        return [
+            RootCertificateId(issuer_name=c.issuer.rfc4514_string(), serial_number=c.serial_number)
+            for c in self.root_certificates(kind)
+        ]
+
+    # ----------------------------------------------------------------- provisioning
+    def _prov_record(self) -> ProvisioningRecord:
+        try:
+            obj = files.read_json(self._prov_path)
+        except FileNotFoundError:
+            raise KeyNotFoundError(
+                "no OEM provisioning key (create one with `evcc keystore provisioning create`)"
+            ) from None
+        return ProvisioningRecord.from_json(obj, self._prov_path)
+
+    def create_provisioning_key(
+        self, pcid: str, profile: Profile, *, replace_existing: bool = False
+    ) -> ProvisioningInfo:
+        """Generate the OEM provisioning key inside the backend (P-256 iso2, P-521 iso20)."""
+        if profile not in PROFILES:
+            raise CertificateError(f"profile must be one of {', '.join(PROFILES)}")
+        if not _PCID.match(pcid):
+            raise CertificateError(f"PCID {pcid!r} must be 1-64 letters or digits")
+        with files.store_lock(self.path):
+            old = self._prov_record() if self._prov_path.exists() else None
+            if old is not None and not replace_existing:
+                raise StoreExistsError("an OEM provisioning key exists already (use --force)")
+            key, _ = self._engine.create_key(PROFILE_CURVE[profile], PROVISIONING)
+            record = ProvisioningRecord(
+                pcid=pcid, profile=profile, created_at=self._clock(), key=key, chain=[]
+            )
+            files.atomic_write(self._prov_path, files.dump_json(record.to_json()))
+            if old is not None:
+                self._engine.destroy_key(old.key)
+        return self._prov_info(record)
+
+    def _prov_info(self, record: ProvisioningRecord) -> ProvisioningInfo:
+        pub = self._engine.public_key(record.key, PROVISIONING)
+        leaf = record.chain[0] if record.chain else None
+        handle = record.key.get("handle")
+        return ProvisioningInfo(
+            pcid=record.pcid,
+            profile=record.profile,
+            curve=record.curve,
+            public_key_pem=_pem(pub),
+            tpm_handle=handle if isinstance(handle, int) else None,
+            created_at=record.created_at,
+            certificate_subject=leaf.subject.rfc4514_string() if leaf else None,
+            certificate_not_after=leaf.not_valid_after_utc if leaf else None,
+            chain_length=len(record.chain),
+        )
+
+    def provisioning(self) -> ProvisioningInfo | None:
+        """The provisioning identity, or None when none was created."""
+        if not self._prov_path.exists():
+            return None
+        return self._prov_info(self._prov_record())
+
+    def provisioning_csr(self) -> x509.CertificateSigningRequest:
+        """A CSR with CN = PCID for the provisioning key, signed inside the backend."""
+        record = self._prov_record()
+        pub = self._engine.public_key(record.key, PROVISIONING)
+        return build_csr(
+            record.pcid, pub, lambda d: self._engine.sign(record.key, PROVISIONING, d)
+        )
+
+    def install_provisioning_chain(
+        self, chain: Sequence[bytes | x509.Certificate]
+    ) -> ProvisioningInfo:
+        """Install the issued OEM provisioning chain (leaf first); the leaf must carry our key."""
+        parsed = _parse_chain(chain)
+        certs.check_chain_links(parsed)
+        with files.store_lock(self.path):
+            record = self._prov_record()
+            pub = self._engine.public_key(record.key, PROVISIONING)
+            if not certs.same_public_key(certs.ec_public_key(parsed[0]), pub):
+                raise KeyMismatchError("the certificate does not carry the provisioning key")
+            if certs.common_name(parsed[0]) != record.pcid:
+                raise CertificateError(
+                    f"certificate CN {certs.common_name(parsed[0])!r} is not PCID {record.pcid!r}"
+                )
+            record = replace(record, chain=parsed)
+            files.atomic_write(self._prov_path, files.dump_json(record.to_json()))
+        return self._prov_info(record)
+
+    def provisioning_chain(self) -> list[x509.Certificate]:
+        """The installed OEM provisioning chain (leaf first; empty before install)."""
+        return list(self._prov_record().chain)
+
+    # ----------------------------------------------------------------- contracts
+    def _contract_path(self, cid: str) -> Path:
+        return self._contracts_dir / f"{cid}.json"
+
+    def _records(self) -> list[ContractRecord]:
+        records, problems = [], []
+        for path in sorted(self._contracts_dir.glob("*.json")):
+            try:
+                records.append(ContractRecord.from_json(files.read_json(path), path))
+            except FileNotFoundError:
+                continue  # removed while listing
+            except CorruptedFileError as exc:
+                log.warning("skipping damaged contract file: %s", exc)
+                problems.append(str(exc))
+        self.problems = problems
+        records.sort(key=lambda r: (r.priority, r.installed_at, r.id))
+        return records
+
+    def _record(self, reference: str) -> ContractRecord:
+        path = self._contract_path(reference)
+        if re.fullmatch(r"[0-9a-f]{16}", reference) and path.exists():
+            return ContractRecord.from_json(files.read_json(path), path)
+        wanted = certs.normalize_emaid(reference)
+        matches = [
+            r
+            for r in self._records()
+            if r.id.startswith(reference.lower()) or certs.normalize_emaid(r.emaid) == wanted
+        ]
+        return _one(matches, reference, "contract")
+
+    def install_contract(
+        self,
+        chain: Sequence[bytes | x509.Certificate],
+        private_key: ec.EllipticCurvePrivateKey | TpmEncryptedPrivateKey,
+        *,
+        emaid: str | None = None,
+        source: ContractSource = "charger",
+        priority: int | None = None,
+    ) -> ContractInfo:
+        """Install a contract chain with its key as one atomic transaction.
+
+        The key must belong to the leaf (d·G check); the store keeps only an
+        engine-protected form of it. Installing the same leaf again replaces the entry.
+        """
+        parsed = _parse_chain(chain)
+        certs.check_chain_links(parsed)
+        leaf_pub = certs.ec_public_key(parsed[0])
+        cn = certs.common_name(parsed[0])
+        emaid = emaid if emaid is not None else cn
+        if not emaid or certs.normalize_emaid(emaid) != certs.normalize_emaid(cn):
+            raise CertificateError(f"eMAID {emaid!r} does not match the contract CN {cn!r}")
+        if priority is not None and not 0 <= priority <= 9999:
+            raise CertificateError("priority must be 0..9999")
+        cid = contract_id(parsed[0])
+        if isinstance(private_key, TpmEncryptedPrivateKey):
+            key = self._engine.import_wrapped(private_key, leaf_pub, f"contract:{cid}")
+        else:
+            if not certs.same_public_key(private_key.public_key(), leaf_pub):
+                raise KeyMismatchError("the private key does not belong to the contract leaf")
+            key = self._engine.import_key(private_key, f"contract:{cid}")
+        if not certs.same_public_key(self._engine.public_key(key, f"contract:{cid}"), leaf_pub):
+            raise KeyMismatchError("the imported key does not belong to the contract certificate")
+        with files.store_lock(self.path):
+            existing = self._records()
+            previous = next((r for r in existing if r.id == cid), None)
+            if priority is None:
+                priority = (
+                    previous.priority
+                    if previous
+                    else max((r.priority for r in existing), default=0) + 1
+                )
+            record = ContractRecord(
+                id=cid,
+                emaid=emaid,
+                source=source,
+                priority=priority,
+                enabled=previous.enabled if previous else True,
+                installed_at=self._clock(),
+                chain=parsed,
+                key=key,
+            )
+            files.atomic_write(self._contract_path(cid), files.dump_json(record.to_json()))
+        return record.info()
+
+    def contracts(self) -> list[ContractInfo]:
+        """Installed contracts, preferred first (priority, then install time)."""
+        return [r.info() for r in self._records()]
+
+    def contract(self, reference: str) -> ContractInfo:
+        """One contract by id (prefix) or eMAID."""
+        return self._record(reference).info()
+
+    def contract_chain(self, reference: str) -> list[x509.Certificate]:
+        """The contract chain (leaf first)."""
+        return list(self._record(reference).chain)
+
+    def _update(self, reference: str, **changes: Any) -> ContractInfo:
+        with files.store_lock(self.path):
+            record = replace(self._record(reference), **changes)
+            files.atomic_write(self._contract_path(record.id), files.dump_json(record.to_json()))
+        return record.info()
+
+    def set_priority(self, reference: str, priority: int) -> ContractInfo:
+        """Change a contract's priority (lower number = preferred)."""
+        if not 0 <= priority <= 9999:
+            raise CertificateError("priority must be 0..9999")
+        return self._update(reference, priority=priority)
+
+    def enable(self, reference: str) -> ContractInfo:
+        """Allow a contract to be offered."""
+        return self._update(reference, enabled=True)
+
+    def disable(self, reference: str) -> ContractInfo:
+        """Keep a contract but never offer it."""
+        return self._update(reference, enabled=False)
+
+    def remove_contract(self, reference: str) -> ContractInfo:
+        """Delete a contract and its key blob."""
+        with files.store_lock(self.path):
+            record = self._record(reference)
+            files.durable_unlink(self._contract_path(record.id))
+        return record.info()
+
+    def expiring(self, within_days: float, now: datetime | None = None) -> list[ContractInfo]:
+        """Contracts whose certificate ends within ``within_days`` of ``now`` (or has ended)."""
+        moment = now or self._clock()
+        return [
+            c
+            for c in self.contracts()
+            if (c.not_after - moment).total_seconds() <= within_days * 86400
+        ]
+
+    # ----------------------------------------------------------------- key use
+    def _key_for(self, reference: str) -> tuple[KeyRecord, str]:
+        if reference == PROVISIONING:
+            return self._prov_record().key, PROVISIONING
+        record = self._record(reference)
+        return record.key, f"contract:{record.id}"
+
+    def public_key(self, key: str) -> ec.EllipticCurvePublicKey:
+        """Public key of ``provisioning`` or a contract."""
+        record, slot = self._key_for(key)
+        return self._engine.public_key(record, slot)
+
+    def sign(self, key: str, digest: bytes, *, raw: bool = False) -> bytes:
+        """ECDSA over ``digest`` (SHA-256/384/512 length) with the provisioning or a contract key.
+
+        DER by default; ``raw=True`` gives fixed-width r||s (the XMLDSig SignatureValue).
+        """
+        certs.hash_for_digest(digest)
+        record, slot = self._key_for(key)
+        der = self._engine.sign(record, slot, bytes(digest))
+        if not raw:
+            return der
+        return certs.der_to_raw(der, self._engine.public_key(record, slot).curve.name)
+
+    def ecdh(self, key: str, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
+        """ECDH shared secret Z (x coordinate) with the provisioning or a contract key."""
+        record, slot = self._key_for(key)
+        curve = self._engine.public_key(record, slot).curve.name
+        return self._engine.ecdh(record, slot, certs.peer_point(peer_public_key, curve))
+
+    # ----------------------------------------------------------------- status
+    def status(self) -> StoreStatus:
+        """Counts, integrity and backend details."""
+        try:
+            roots, intact = len(self._roots()), True
+        except TrustAnchorTamperedError:
+            roots, intact = 0, False
+        records = self._records()
+        detail = dict(self._engine.status())
+        if self.problems:
+            detail["damaged_files"] = list(self.problems)
+        return StoreStatus(
+            backend=self.backend,
+            path=str(self.path),
+            for_vehicles=self._engine.for_vehicles,
+            roots=roots,
+            roots_intact=intact,
+            provisioning=self._prov_path.exists(),
+            contracts=len(records),
+            detail=detail,
+        )
+
+
+def _pem(key: ec.EllipticCurvePublicKey) -> str:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certificate]:
+    if not chain:
+        raise CertificateError("empty certificate chain")
+    return [c if isinstance(c, x509.Certificate) else certs.parse_der(c) for c in chain]
+
+
+def _root_info(entry: RootEntry) -> RootInfo:
+    cert = entry.cert()
+    return RootInfo(
+        fingerprint=certs.fingerprint(entry.der),
+        kind=entry.kind,
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        serial_number=cert.serial_number,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def _root_matches(entry: RootEntry, reference: str) -> bool:
+    ref = reference.lower().replace(":", "")
+    if len(ref) >= 4 and certs.fingerprint(entry.der).startswith(ref):
+        return True
+    return entry.cert().subject.rfc4514_string() == reference
+
+
+def _one(matches: list[_T], reference: str, what: str) -> _T:
+    if not matches:
+        raise KeyNotFoundError(f"no {what} matches {reference!r}")
+    if len(matches) > 1:
+        raise AmbiguousReferenceError(
+            f"{reference!r} matches {len(matches)} {what}s; be more specific"
+        )
+    return matches[0]
+
+
+__all__ = ["Clock", "KeystoreError", "RecordKeystore", "utc_now"]

@@ -1,0 +1,56 @@
+"""Fixtures: a fresh swtpm per test on loopback, and stores of both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from keystore import Keystore, SoftKeystore
+from keystore.swtpm import Swtpm
+from tests.keystore.pki import Pki
+
+
+@pytest.fixture
+def swtpm(tmp_path: Path) -> Iterator[Swtpm]:
+    tpm = Swtpm(tmp_path / "tpmstate")
+    tpm.start()
+    try:
+        yield tpm
+    finally:
+        tpm.kill()
+
+
+def make_store(kind: str, path: Path, swtpm: Swtpm | None, *, create: bool = True) -> Keystore:
+    if kind == "soft":
+        return SoftKeystore(path, passphrase=b"test passphrase", create=create)
+    from keystore.tpm import TpmKeystore
+
+    assert swtpm is not None
+    return TpmKeystore(path, tcti=swtpm.tcti, create=create)
+
+
+@pytest.fixture(params=["soft"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Keystore]:
+    tpm = request.getfixturevalue("swtpm") if backend == "tpm" else None
+    ks = make_store(backend, tmp_path / "store", tpm)
+    try:
+        yield ks
+    finally:
+        ks.close()
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    return Pki("iso2")
+
+
+@pytest.fixture(scope="session")
+def pki20() -> Pki:
+    return Pki("iso20")
