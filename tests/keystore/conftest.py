@@ -31,7 +31,7 @@ def make_store(kind: str, path: Path, swtpm: Swtpm | None, *, create: bool = Tru
     return TpmKeystore(path, tcti=swtpm.tcti, create=create)
 
 
-@pytest.fixture(params=["soft"])
+@pytest.fixture(params=["soft", "tpm"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
