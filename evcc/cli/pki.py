@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="PEM (one or more certificates) or DER files")
     check.add_argument("--role", choices=_ROLES, help="check every certificate in this role")
     check.add_argument("--profile", choices=("iso2", "iso20"),
-                       help="profile (default: iso2 for P-256 keys, else iso20)")
+                       help="profile (default: the one the certificates fit best)")
     check.add_argument("--at", metavar="TIME", help="ISO 8601 time for validity (default: now)")
     check.add_argument("--skip", action="append", default=[], metavar="RULE",
                        help="do not report RULE (repeatable)")
@@ -143,24 +143,51 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
         raise PkiError(f"{path} holds no readable X.509 certificate") from None
 
 
+def _key_id(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> bytes | None:
+    from cryptography import x509
+
+    try:
+        value = cert.extensions.get_extension_for_class(kind).value
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+    if isinstance(value, x509.SubjectKeyIdentifier):
+        return value.digest
+    if isinstance(value, x509.AuthorityKeyIdentifier):
+        return value.key_identifier
+    return None
+
+
 def _order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate] | None:
-    """``certs`` leaf first if they form one issuer-linked chain, else None."""
-    issuers = {c.issuer for c in certs if c.issuer != c.subject}
-    leaves = [c for c in certs if c.subject not in issuers]
+    """``certs`` leaf first if they form one chain, else None.
+
+    A certificate's parent is the one named by its issuer or, failing that, the one whose
+    subjectKeyIdentifier equals its authorityKeyIdentifier, so that a broken name or key
+    identifier still yields the chain and the chain check reports the broken link.
+    """
+    from cryptography import x509
+
+    def parent(cert: x509.Certificate) -> x509.Certificate | None:
+        others = [c for c in certs if c is not cert]
+        named = [c for c in others if c.subject == cert.issuer]
+        if named:
+            return named[0]
+        aki = _key_id(cert, x509.AuthorityKeyIdentifier)
+        keyed = [c for c in others if aki is not None and
+                 _key_id(c, x509.SubjectKeyIdentifier) == aki]
+        return keyed[0] if keyed else None
+
+    parents = {id(c): parent(c) for c in certs}
+    has_child = {id(p) for p in parents.values() if p is not None}
+    leaves = [c for c in certs if id(c) not in has_child]
     if len(leaves) != 1:
         return None
-    by_subject = {c.subject: c for c in certs}
     chain = [leaves[0]]
-    while chain[-1].issuer != chain[-1].subject and chain[-1].issuer in by_subject:
-        chain.append(by_subject[chain[-1].issuer])
-        if len(chain) > len(certs):
-            return None
+    while (up := parents[id(chain[-1])]) is not None and len(chain) <= len(certs):
+        chain.append(up)
     return chain if len(chain) == len(certs) else None
 
 
 def _check(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     from evcc.pnc.cert_profile import RULES, check_certificate, check_chain, infer_role
     from evcc.pnc.cert_roles import parse_role
 
@@ -169,21 +196,23 @@ def _check(args: argparse.Namespace) -> int:
         raise PkiError(f"unknown rule(s) {', '.join(unknown)}; see `evcc pki rules`")
     now = _parse_time(args.at)
     certs = [c for path in args.certs for c in load_certificates(path)]
-    profile = args.profile
-    if profile is None:
-        key = certs[0].public_key()
-        is_p256 = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
-        profile = "iso2" if is_p256 else "iso20"
-    violations: list[Violation] = []
-    mode = "certificates"
     chain = None if args.role or len(certs) < 2 else _order_chain(certs)
-    if chain is not None:
-        mode = "chain"
-        violations = check_chain(chain, profile, now=now, skip=args.skip)
-    else:
+    mode = "chain" if chain is not None else "certificates"
+
+    def evaluate(profile: str) -> list[Violation]:
+        if chain is not None:
+            return check_chain(chain, profile, now=now, skip=args.skip)
+        found: list[Violation] = []
         for cert in certs:
             role = parse_role(args.role) if args.role else infer_role(cert)
-            violations += check_certificate(cert, role, profile, now=now, skip=args.skip)
+            found += check_certificate(cert, role, profile, now=now, skip=args.skip)
+        return found
+
+    if args.profile is not None:
+        profile, violations = args.profile, evaluate(args.profile)
+    else:  # the profile the certificates fit best; iso2 on a tie
+        profile, violations = min(((p, evaluate(p)) for p in ("iso2", "iso20")),
+                                  key=lambda item: len(item[1]))
     _report(args, profile, mode, len(certs), violations)
     return 1 if violations else 0
 

@@ -129,6 +129,8 @@ def check_certificate(
         _check_validity(cert, role, now, report)
         if role is not None:
             _check_role(cert, role, report)
+        else:
+            _check_any_dc(cert, report)
     except ValueError as exc:
         report.add("der_encoding", f"certificate cannot be parsed: {exc}")
     return report.items
@@ -270,6 +272,18 @@ def _check_names(cert: x509.Certificate, role: Role, report: _Report) -> None:
             report.add("pcid_cn", str(exc))
 
 
+_KNOWN_DCS = frozenset({"V2G", "CPO", "CPS", "OEM", "MO"})
+
+
+def _check_any_dc(cert: x509.Certificate, report: _Report) -> None:
+    """Without a role: every certificate of the V2G PKI still carries a known DC."""
+    dcs = _attr(cert.subject, NameOID.DOMAIN_COMPONENT)
+    if not dcs:
+        report.add("dc_missing", "no DC (role unknown)")
+    elif not any(dc.upper() in _KNOWN_DCS for dc in dcs):
+        report.add("dc_value", f"DC={','.join(dcs)} is none of {', '.join(sorted(_KNOWN_DCS))}")
+
+
 def _check_self_signed(cert: x509.Certificate, report: _Report) -> None:
     if cert.issuer != cert.subject:
         report.add("root_self_signed", "issuer differs from subject")
@@ -363,10 +377,21 @@ def check_chain(
 
 
 def infer_role(cert: x509.Certificate) -> Role | None:
-    """Best guess of ``cert``'s role from its CA flag, pathLen, DC and CN."""
+    """Best guess of ``cert``'s role from DC, CN, CA flag and pathLen (leaf names win)."""
+    dcs = {dc.upper() for dc in _attr(cert.subject, NameOID.DOMAIN_COMPONENT)}
+    cns = _attr(cert.subject, NameOID.COMMON_NAME)
+    if dcs & {"CPO", "CPS"}:
+        return Role.SECC_LEAF if "CPO" in dcs else Role.CPS_LEAF
+    for role, parser, dc in ((Role.CONTRACT_LEAF, Emaid.parse, "MO"),
+                             (Role.OEM_PROV_LEAF, Pcid.parse, "OEM")):
+        if cns and (not dcs or dc in dcs):
+            try:
+                parser(cns[0])
+            except IdentifierError:
+                continue
+            return role
     ext = _ext(cert, ExtensionOID.BASIC_CONSTRAINTS)
     bc = ext.value if ext is not None and isinstance(ext.value, x509.BasicConstraints) else None
-    dcs = {dc.upper() for dc in _attr(cert.subject, NameOID.DOMAIN_COMPONENT)}
     if bc is not None and bc.ca:
         family = "oem" if "OEM" in dcs else "mo" if "MO" in dcs else "cpo"
         if cert.issuer == cert.subject:

@@ -213,4 +213,7 @@ def test_unknown_profile(iso2: PkiManifest) -> None:
 
 def test_role_independent_checks_without_role(iso2: PkiManifest) -> None:
     cert = make_cert(iso2, Role.SECC_LEAF, Variant(key=rsa_key().public_key(), dc=None))
-    assert rules(cert, None) == {"key_rsa"}
+    assert rules(cert, None) == {"key_rsa", "dc_missing"}
+    cert = make_cert(iso2, Role.SECC_LEAF, Variant(dc="XYZ"))
+    assert rules(cert, None) == {"dc_value"}
+    assert rules(iso2.cert(Role.SECC_LEAF), None) == set()
