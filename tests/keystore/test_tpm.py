@@ -1,0 +1,212 @@
+"""TPM-only behaviour: handles and attributes, openssl cross-check, restarts, DA, NV, -20 import."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+from keystore import (
+    PROVISIONING,
+    NvFullError,
+    StoreSpecError,
+    TpmEncryptedPrivateKey,
+    TpmUnavailableError,
+    open_keystore,
+)
+from keystore.swtpm import Swtpm
+from keystore.tpm import KEY_HANDLES, TpmKeystore
+from tests.keystore.pki import Pki
+
+PCID = "WMI1234567ABCDEFG7"
+
+
+@pytest.fixture
+def tstore(swtpm: Swtpm, tmp_path: Path) -> Iterator[TpmKeystore]:
+    ks = TpmKeystore(tmp_path / "store", tcti=swtpm.tcti, create=True)
+    yield ks
+    ks.close()
+
+
+def _openssl_verify(tmp_path: Path, cert_pem: bytes, data: bytes, sig: bytes, md: str) -> str:
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    subprocess.run(
+        ["openssl", "x509", "-in", "cert.pem", "-pubkey", "-noout", "-out", "pub.pem"],
+        cwd=tmp_path, check=True, capture_output=True,
+    )
+    (tmp_path / "data.bin").write_bytes(data)
+    (tmp_path / "sig.der").write_bytes(sig)
+    out = subprocess.run(
+        ["openssl", "dgst", f"-{md}", "-verify", "pub.pem", "-signature", "sig.der", "data.bin"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.parametrize(("profile", "md"), [("iso2", "sha256"), ("iso20", "sha512")])
+def test_tpm_signatures_verify_with_openssl(
+    tstore: TpmKeystore, tmp_path: Path, profile: str, md: str
+) -> None:
+    pki = Pki(profile)
+    tstore.create_provisioning_key(PCID, profile)  # type: ignore[arg-type]
+    chain = pki.sign_csr(tstore.provisioning_csr())
+    tstore.install_provisioning_chain(chain)
+    data = b"SignedInfo fragment " + os.urandom(64)
+    digest = getattr(hashes, md.upper())()
+    h = hashes.Hash(digest)
+    h.update(data)
+    sig = tstore.sign(PROVISIONING, h.finalize())
+    pem = chain[0].public_bytes(serialization.Encoding.PEM)
+    assert _openssl_verify(tmp_path, pem, data, sig, md) == "Verified OK"
+    assert _openssl_verify(tmp_path, pem, data + b"x", sig, md) != "Verified OK"
+    contract = pki.contract()
+    info = tstore.install_contract(contract.chain, contract.key)
+    h = hashes.Hash(digest)
+    h.update(data)
+    csig = tstore.sign(info.id, h.finalize())
+    cpem = contract.chain[0].public_bytes(serialization.Encoding.PEM)
+    assert _openssl_verify(tmp_path, cpem, data, csig, md) == "Verified OK"
+
+
+def test_provisioning_key_handle_and_attributes(tstore: TpmKeystore) -> None:
+    from tpm2_pytss.constants import TPMA_OBJECT
+
+    info = tstore.create_provisioning_key(PCID, "iso20")
+    assert info.tpm_handle in KEY_HANDLES
+    assert info.tpm_handle is not None and not 0x81010000 <= info.tpm_handle <= 0x8101FFFF
+    esapi = tstore.engine.link.esapi()
+    pub = esapi.read_public(esapi.tr_from_tpmpublic(info.tpm_handle))[0]
+    attrs = int(pub.publicArea.objectAttributes)
+    for flag in ("NODA", "SIGN_ENCRYPT", "DECRYPT", "FIXEDTPM", "FIXEDPARENT",
+                 "SENSITIVEDATAORIGIN"):
+        assert attrs & int(getattr(TPMA_OBJECT, flag)), flag
+    assert not attrs & int(TPMA_OBJECT.RESTRICTED)
+
+
+def test_two_stores_share_one_tpm(swtpm: Swtpm, tmp_path: Path) -> None:
+    a = TpmKeystore(tmp_path / "a", tcti=swtpm.tcti, create=True)
+    b = TpmKeystore(tmp_path / "b", tcti=swtpm.tcti, create=True)
+    try:
+        pa = a.create_provisioning_key(PCID, "iso2")
+        pb = b.create_provisioning_key(PCID, "iso2")
+        assert pa.tpm_handle != pb.tpm_handle
+        assert a.status().detail["roots_nv_index"] != b.status().detail["roots_nv_index"]
+        pki = Pki()
+        a.add_root(pki.v2g_root.cert)
+        assert b.roots() == [] and len(a.roots()) == 1
+    finally:
+        a.close()
+        b.close()
+
+
+def test_tpm_restart_in_the_middle_of_use(swtpm: Swtpm, tstore: TpmKeystore, pki: Pki) -> None:
+    tstore.create_provisioning_key(PCID, "iso2")
+    contract = pki.contract()
+    info = tstore.install_contract(contract.chain, contract.key)
+    tstore.add_root(pki.v2g_root.cert)
+    digest = os.urandom(32)
+    pub = contract.key.public_key()
+    for startup_clear in (True, False):  # False: raw power-on, needs TPM2_Startup
+        swtpm.restart(startup_clear=startup_clear)
+        pub.verify(tstore.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        prov = tstore.public_key(PROVISIONING)
+        prov.verify(tstore.sign(PROVISIONING, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        assert len(tstore.roots()) == 1
+    # The restart without startup-clear was answered with TPM2_Startup and a re-resolve.
+    assert tstore.engine.link.startups >= 1
+
+
+def test_no_dictionary_attack_counting_across_power_losses(
+    swtpm: Swtpm, tstore: TpmKeystore, pki: Pki
+) -> None:
+    tstore.create_provisioning_key(PCID, "iso2")
+    contract = pki.contract()
+    info = tstore.install_contract(contract.chain, contract.key)
+    peer = ec.generate_private_key(ec.SECP256R1()).public_key()
+    for _ in range(4):
+        tstore.sign(PROVISIONING, b"\x00" * 32)
+        tstore.ecdh(info.id, peer)
+        swtpm.kill()  # no TPM2_Shutdown: counts as a failed authorization for DA objects
+        swtpm.start()
+    assert tstore.status().detail["lockout_counter"] == 0
+
+
+def test_missing_tpm_is_a_clear_error(tmp_path: Path) -> None:
+    dead = Swtpm(tmp_path / "unused")  # free port, nothing listening
+    with pytest.raises(TpmUnavailableError):
+        TpmKeystore(tmp_path / "s", tcti=dead.tcti, create=True)
+    with pytest.raises(TpmUnavailableError):
+        TpmKeystore(tmp_path / "s", tcti="device:/dev/does-not-exist", create=True)
+
+
+def test_spec_and_tcti_resolution(swtpm: Swtpm, tmp_path: Path) -> None:
+    ks = open_keystore(f"tpm:{tmp_path / 's'}", create=True, env={"EVCC_TCTI": swtpm.tcti})
+    assert ks.backend == "tpm"
+    ks.close()
+    with pytest.raises(StoreSpecError):
+        open_keystore(f"tpm:{tmp_path / 's'}", tcti="bogus:thing", env={})
+    with pytest.raises(StoreSpecError):
+        open_keystore(f"hsm:{tmp_path / 's'}", env={})
+    with pytest.raises(StoreSpecError):
+        open_keystore("soft:", env={})
+
+
+def test_full_nv_is_a_clear_error(swtpm: Swtpm, tmp_path: Path) -> None:
+    from tpm2_pytss import ESAPI, TSS2_Exception
+    from tpm2_pytss.constants import TPM2_ALG, TPMA_NV
+    from tpm2_pytss.types import TPM2B_NV_PUBLIC, TPMS_NV_PUBLIC
+
+    esapi = ESAPI(swtpm.tcti)
+    index = 0x01200000
+    try:
+        for size in (2048, 512, 64, 8):
+            while True:
+                public = TPM2B_NV_PUBLIC(nvPublic=TPMS_NV_PUBLIC(
+                    nvIndex=index, nameAlg=TPM2_ALG.SHA256,
+                    attributes=TPMA_NV.OWNERWRITE | TPMA_NV.OWNERREAD | TPMA_NV.NO_DA,
+                    dataSize=size,
+                ))
+                try:
+                    esapi.nv_define_space(b"", public)
+                except TSS2_Exception:
+                    break
+                index += 1
+    finally:
+        esapi.close()
+    with pytest.raises(NvFullError):
+        TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True)
+
+
+def test_iso20_tpm_encrypted_private_key(tstore: TpmKeystore, pki20: Pki) -> None:
+    from tpm2_pytss.types import TPMT_PUBLIC
+    from tpm2_pytss.utils import wrap
+
+    from keystore import tpm_templates
+
+    parent_pub = tstore.import_parent_public_key()
+    assert parent_pub.curve.name == "secp521r1"
+    # The backend side: wrap the contract key to the EV's import parent (outer wrapper only).
+    contract = pki20.contract()
+    public, sensitive = tpm_templates.external_key(contract.key)
+    parent = tpm_templates.import_parent()
+    nums = parent_pub.public_numbers()
+    parent.publicArea.unique.ecc.x = nums.x.to_bytes(66, "big")
+    parent.publicArea.unique.ecc.y = nums.y.to_bytes(66, "big")
+    area: TPMT_PUBLIC = parent.publicArea
+    _, duplicate, seed = wrap(area, public, sensitive)
+    blob = TpmEncryptedPrivateKey(duplicate.marshal(), seed.marshal()).to_bytes()
+    info = tstore.install_contract(contract.chain, TpmEncryptedPrivateKey.from_bytes(blob))
+    digest = os.urandom(64)
+    contract.key.public_key().verify(
+        tstore.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA512()))
+    )
+    peer = ec.generate_private_key(ec.SECP521R1())
+    assert tstore.ecdh(info.id, peer.public_key()) == peer.exchange(
+        ec.ECDH(), contract.key.public_key()
+    )
