@@ -15,6 +15,7 @@ key file is written for it (``"key": null``).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -248,8 +249,7 @@ def _write(  # noqa: PLR0917
             key_path: Path | None = None
             if role in keys:
                 key_path = directory / "keys" / f"{role.value}.key.pem"
-                key_path.touch(mode=0o600)
-                key_path.write_bytes(keys[role].private_bytes(
+                _write_private(key_path, keys[role].private_bytes(
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
             files[role] = CertFiles(pem, der, key_path)
         for name, roles in CHAINS.items():
@@ -263,6 +263,16 @@ def _write(  # noqa: PLR0917
     except OSError as exc:
         raise PkiError(f"cannot write the PKI into {directory}: {exc}") from None
     return manifest
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by the owner only (also when the file existed)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def load_manifest(directory: Path) -> PkiManifest:

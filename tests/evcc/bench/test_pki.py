@@ -77,6 +77,7 @@ def test_manifest_exact_shape(pki: PkiManifest) -> None:
         pem = x509.load_pem_x509_certificate((pki.directory / entry["pem"]).read_bytes())
         der = x509.load_der_x509_certificate((pki.directory / entry["der"]).read_bytes())
         assert pem == der
+        assert (pki.directory / entry["key"]).stat().st_mode & 0o777 == 0o600
         key_text = (pki.directory / entry["key"]).read_text()
         assert key_text.startswith("-----BEGIN PRIVATE KEY-----"), role  # PKCS#8, clear
     loaded = load_manifest(pki.directory)
