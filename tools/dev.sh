@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PYTHON=${PYTHON:-python3}
 
-DEBS=(swtpm swtpm-tools tpm2-tools libtss2-dev libtss2-tcti-swtpm0 mosquitto plc-utils
+DEBS=(swtpm swtpm-tools tpm2-tools libtss2-dev libtss2-tcti-swtpm0 mosquitto plc-utils plc-utils-extra
       iproute2 pkg-config openssl tcpdump)
 
 log() { printf '\033[1m[evcc setup]\033[0m %s\n' "$*" >&2; }

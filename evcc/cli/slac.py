@@ -1,0 +1,153 @@
+"""``evcc slac``: run SLAC as the EV, emulate modems and the line, decode MMEs."""
+
+# Heavy modules are imported inside the handlers to keep `evcc --help` fast.
+# ruff: noqa: PLC0415
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("slac", help="SLAC (ISO 15118-3) over a Green PHY modem")
+    sub = parser.add_subparsers(dest="slac_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help="match with the charger as the EV")
+    run.add_argument("--iface", required=True, help="Ethernet interface of the PLC modem")
+    run.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                     help="give up after S seconds (default 30)")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--max-attenuation", type=float, metavar="DB",
+                     help="reject EVSEs above this average attenuation")
+    run.add_argument("--link-check", choices=("link_status", "nw_info", "none"),
+                     default="link_status", help="how to wait for the AVLN after matching")
+    run.add_argument("--no-leave", action="store_true",
+                     help="skip the CM_SET_KEY with a random NMK before matching")
+    run.add_argument("--no-early-decision", action="store_true",
+                     help="always wait out TT_EV_atten_results")
+    run.add_argument("--validate", action="store_true", help="run CM_VALIDATE before matching")
+    run.add_argument("--batch-interval", type=float, default=20.0, metavar="MS",
+                     help="TP_EV_batch_msg_interval in ms (20..50, default 20)")
+    run.add_argument("--modem-mac", default="00:b0:52:00:00:01",
+                     help="management address of the local modem")
+    run.set_defaults(func=_run)
+
+    emulate = sub.add_parser(
+        "emulate", help="emulate Green PHY modems and the line between interfaces"
+    )
+    from evcc_platform.sim.options import add_arguments
+
+    add_arguments(emulate)
+    emulate.set_defaults(func=_emulate)
+
+    decode = sub.add_parser("decode", help="print MMEs from a pcap file or a hex frame")
+    decode.add_argument("pcap", nargs="?", metavar="FILE.pcap")
+    decode.add_argument("--hex", help="one Ethernet frame as hex")
+    decode.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    decode.set_defaults(func=_decode)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import os
+    from dataclasses import replace
+
+    from evcc_platform.plc import PlcModem
+
+    from evcc.errors import SlacError
+    from evcc.slac.constants import SlacTimings
+    from evcc.slac.ev import SlacConfig, SlacEv
+    from evcc.slac.events import Failed, Matched, Progress, SlacEvent
+    from evcc.slac.mme import parse_mac
+    from evcc.slac.runner import run_slac
+
+    if not 20.0 <= args.batch_interval <= 50.0:
+        raise SlacError("--batch-interval must be within TP_EV_batch_msg_interval (20..50 ms)")
+    timings = replace(SlacTimings(), tp_ev_batch_msg_interval=args.batch_interval / 1000.0)
+    config = SlacConfig(
+        timings=timings, max_attenuation_db=args.max_attenuation, leave_network=not args.no_leave,
+        early_decision=not args.no_early_decision, validate=args.validate,
+        link_check=args.link_check, modem_mac=parse_mac(args.modem_mac),
+    )
+
+    def show(event: SlacEvent) -> None:
+        if isinstance(event, Progress):
+            print(f"[{event.phase}] {event.detail}", file=sys.stderr, flush=True)
+        elif isinstance(event, Failed) and args.json:
+            print(json.dumps(event.to_dict()), flush=True)
+
+    with PlcModem(args.iface, config.modem_mac) as modem:
+        ev = SlacEv(modem.mac, os.urandom, config)
+        result: Matched = run_slac(modem, ev, timeout=args.timeout, on_event=show)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        data = result.to_dict()
+        print(f"matched {data['evse_mac']} nid {data['nid']} in {data['duration_ms']} ms "
+              f"(CM_SLAC_MATCH.CNF after {data['match_ms']} ms)")
+        for mac, db in data["attenuation_db"].items():
+            print(f"  {mac}: {db} dB{'  <- chosen' if mac == data['evse_mac'] else ''}")
+    return 0
+
+
+def _emulate(args: argparse.Namespace) -> int:
+    from evcc_platform.sim.cli import run
+
+    return run(args)
+
+
+def _decode(args: argparse.Namespace) -> int:
+    from evcc.errors import FrameError
+    from evcc.slac.mme import UnknownMmeError, parse
+    from evcc.slac.pcap import read_pcap
+
+    if (args.pcap is None) == (args.hex is None):
+        raise FrameError("give either FILE.pcap or --hex HEX")
+    if args.hex is not None:
+        try:
+            frames = [(0.0, bytes.fromhex(args.hex.replace(":", "").replace(" ", "")))]
+        except ValueError as exc:
+            raise FrameError(f"--hex is not hexadecimal: {exc}") from exc
+        msg = parse(frames[0][1])
+        print(json.dumps(_jsonable(msg.name, msg.fields)) if args.json else msg.describe())
+        return 0
+    first: float | None = None
+    for stamp, frame in read_pcap(args.pcap):
+        first = stamp if first is None else first
+        rel = f"{(stamp - first) * 1000:9.3f} ms"
+        try:
+            msg = parse(frame)
+        except UnknownMmeError as exc:
+            text = f"HomePlug {exc}"
+            record: dict[str, Any] = {"error": str(exc)}
+        except FrameError as exc:
+            if frame[12:14] != b"\x88\xe1":
+                kind = f"0x{frame[12:14].hex()}" if len(frame) >= 14 else "?"
+                text, record = f"(ethertype {kind}, {len(frame)} bytes)", {"ethertype": kind}
+            else:
+                text, record = f"malformed: {exc}", {"error": str(exc)}
+        else:
+            text = msg.describe()
+            record = _jsonable(msg.name, msg.fields)
+            record.update(src=msg.src.hex(":"), dst=msg.dst.hex(":"))
+        if args.json:
+            record["t_ms"] = round((stamp - first) * 1000, 3)
+            print(json.dumps(record))
+        else:
+            print(f"{rel}  {text}")
+    return 0
+
+
+def _jsonable(name: str, fields: Any) -> dict[str, Any]:
+    def conv(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return value.hex()
+        if isinstance(value, dict):
+            return {k: conv(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [conv(v) for v in value]
+        return value
+
+    return {"mme": name, **conv(dict(fields))}
