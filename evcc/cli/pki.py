@@ -139,7 +139,7 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise PkiError(f"{path} holds no readable X.509 certificate") from None
 
 
@@ -148,7 +148,7 @@ def _key_id(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> bytes | N
 
     try:
         value = cert.extensions.get_extension_for_class(kind).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
         return None
     if isinstance(value, x509.SubjectKeyIdentifier):
         return value.digest
@@ -176,7 +176,10 @@ def _order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate] | None
                  _key_id(c, x509.SubjectKeyIdentifier) == aki]
         return keyed[0] if keyed else None
 
-    parents = {id(c): parent(c) for c in certs}
+    try:
+        parents = {id(c): parent(c) for c in certs}
+    except (ValueError, TypeError):  # unparseable names: check them one by one
+        return None
     has_child = {id(p) for p in parents.values() if p is not None}
     leaves = [c for c in certs if id(c) not in has_child]
     if len(leaves) != 1:

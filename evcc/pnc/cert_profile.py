@@ -7,12 +7,12 @@ accept deviations of real-world PKIs pass the rule names to ``skip``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import (
@@ -78,8 +78,8 @@ class Violation:
 def _subject(cert: x509.Certificate) -> str:
     try:
         return cert.subject.rfc4514_string()
-    except ValueError:
-        return "<unprintable subject>"
+    except (ValueError, TypeError):
+        return "<unparseable subject>"
 
 
 def _ext(
@@ -87,8 +87,8 @@ def _ext(
 ) -> x509.Extension[x509.ExtensionType] | None:
     try:
         return cert.extensions.get_extension_for_oid(oid)
-    except (x509.ExtensionNotFound, ValueError):  # ValueError: extensions are not valid DER
-        return None
+    except (x509.ExtensionNotFound, ValueError, x509.DuplicateExtension):
+        return None  # absent, or the extensions do not parse (reported as der_encoding)
 
 
 def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
@@ -119,21 +119,39 @@ def check_certificate(
     """Violations of ``cert`` in ``role`` (None: only role-independent rules)."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     report = _Report(cert, role, skip)
-    try:
-        _ = cert.extensions
-    except ValueError as exc:  # cryptography parses extensions lazily
-        report.add("der_encoding", f"extensions are not valid DER: {exc}")
-    try:
-        _check_basics(cert, prof, report)
-        _check_key_and_signature(cert, prof, report)
-        _check_validity(cert, role, now, report)
-        if role is not None:
-            _check_role(cert, role, report)
-        else:
-            _check_any_dc(cert, report)
-    except ValueError as exc:
-        report.add("der_encoding", f"certificate cannot be parsed: {exc}")
+    # cryptography parses names, extensions and keys lazily: a part that does not parse is
+    # reported once as der_encoding and the checks that need it are left out
+    for part, access in (("subject", lambda: cert.subject), ("issuer", lambda: cert.issuer),
+                         ("extensions", lambda: cert.extensions)):
+        try:
+            access()
+        except _PARSE_ERRORS as exc:
+            report.add("der_encoding", f"{part} is not valid DER: {_short(exc)}")
+            if part != "extensions":
+                return report.items
+    checks: list[Callable[[], None]] = [
+        lambda: _check_basics(cert, prof, report),
+        lambda: _check_key_and_signature(cert, prof, report),
+        lambda: _check_validity(cert, role, now, report),
+    ]
+    if role is not None:
+        checks.append(lambda: _check_role(cert, role, report))
+    else:
+        checks.append(lambda: _check_any_dc(cert, report))
+    for check in checks:
+        try:
+            check()
+        except _PARSE_ERRORS as exc:
+            report.add("der_encoding", f"certificate cannot be parsed: {_short(exc)}")
     return report.items
+
+
+_PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _check_basics(cert: x509.Certificate, prof: Profile, report: _Report) -> None:
@@ -148,7 +166,11 @@ def _check_basics(cert: x509.Certificate, prof: Profile, report: _Report) -> Non
 
 
 def _check_key_and_signature(cert: x509.Certificate, prof: Profile, report: _Report) -> None:
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except UnsupportedAlgorithm as exc:
+        report.add("key_type", f"unsupported key: {_short(exc)}")
+        key = None
     if isinstance(key, rsa.RSAPublicKey):
         report.add("key_rsa", f"RSA-{key.key_size} key")
     elif isinstance(key, ec.EllipticCurvePublicKey):
@@ -158,9 +180,12 @@ def _check_key_and_signature(cert: x509.Certificate, prof: Profile, report: _Rep
     elif isinstance(key, ed448.Ed448PublicKey):
         if not prof.ed448:
             report.add("key_type", f"Ed448 key not allowed in {prof.name}")
-    else:
+    elif key is not None:
         report.add("key_type", f"{type(key).__name__.removesuffix('PublicKey')} key")
-    params = cert.signature_algorithm_parameters
+    try:
+        params = cert.signature_algorithm_parameters
+    except UnsupportedAlgorithm:
+        params = None
     if isinstance(params, ec.ECDSA):
         hash_name = getattr(params.algorithm, "name", "prehashed")
         if hash_name not in prof.hashes:
@@ -310,9 +335,12 @@ def check_issued_by(child: x509.Certificate, issuer: x509.Certificate, *,
                     child_role: Role | None = None, skip: Collection[str] = ()) -> list[Violation]:
     """Violations of the link ``issuer`` → ``child``: names, key identifiers, signature."""
     report = _Report(child, child_role, skip)
-    if child.issuer != issuer.subject:
-        report.add("issuer_mismatch",
-                   f"issuer {child.issuer.rfc4514_string()} != {_subject(issuer)}")
+    try:
+        names_match = child.issuer == issuer.subject
+    except _PARSE_ERRORS:
+        return report.items  # unparseable names: check_certificate reports der_encoding
+    if not names_match:
+        report.add("issuer_mismatch", f"issuer {_name(child.issuer)} != {_subject(issuer)}")
     aki = _key_id(child, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
     ski = _key_id(issuer, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
     if aki is not None and ski is not None and aki != ski:
@@ -321,14 +349,29 @@ def check_issued_by(child: x509.Certificate, issuer: x509.Certificate, *,
         child.verify_directly_issued_by(issuer)
     except InvalidSignature:
         report.add("signature_invalid", f"signature does not verify with {_subject(issuer)}")
-    except (ValueError, TypeError) as exc:
-        if child.issuer == issuer.subject:
-            report.add("signature_invalid", f"cannot verify with {_subject(issuer)}: {exc}")
+    except _PARSE_ERRORS as exc:
+        if names_match:
+            report.add("signature_invalid",
+                       f"cannot verify with {_subject(issuer)}: {_short(exc)}")
     return report.items
+
+
+def _name(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except (ValueError, TypeError):
+        return "<unprintable name>"
 
 
 def chain_name_for(leaf: x509.Certificate) -> str | None:
     """Chain (cpo, cps, oem, mo) suggested by the leaf's DC or CN, None if unclear."""
+    try:
+        return _chain_name_for(leaf)
+    except _PARSE_ERRORS:
+        return None
+
+
+def _chain_name_for(leaf: x509.Certificate) -> str | None:
     by_dc = {"CPO": "cpo", "CPS": "cps", "OEM": "oem", "MO": "mo"}
     for dc in _attr(leaf.subject, NameOID.DOMAIN_COMPONENT):
         if dc.upper() in by_dc:
@@ -378,6 +421,13 @@ def check_chain(
 
 def infer_role(cert: x509.Certificate) -> Role | None:
     """Best guess of ``cert``'s role from DC, CN, CA flag and pathLen (leaf names win)."""
+    try:
+        return _infer_role(cert)
+    except _PARSE_ERRORS:
+        return None
+
+
+def _infer_role(cert: x509.Certificate) -> Role | None:
     dcs = {dc.upper() for dc in _attr(cert.subject, NameOID.DOMAIN_COMPONENT)}
     cns = _attr(cert.subject, NameOID.COMMON_NAME)
     if dcs & {"CPO", "CPS"}:
