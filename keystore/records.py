@@ -11,7 +11,6 @@ Layout of a store directory::
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,7 +64,7 @@ def _chain(obj: dict[str, Any], key: str, path: Path) -> list[x509.Certificate]:
             raise CorruptedFileError(f"{path}: {key} holds a non-string entry")
         try:
             chain.append(certs.parse_der(base64.b64decode(item, validate=True)))
-        except (binascii.Error, CertificateError) as exc:
+        except (ValueError, CertificateError) as exc:
             raise CorruptedFileError(f"{path}: {key} holds a damaged certificate") from exc
     return chain
 
@@ -118,7 +117,7 @@ def decode_roots(obj: dict[str, Any], path: Path) -> tuple[list[RootEntry], dict
             raise CorruptedFileError(f"{path}: bad root entry")
         try:
             der = base64.b64decode(_field(item, "der", str, path), validate=True)
-        except binascii.Error as exc:
+        except ValueError as exc:  # binascii.Error or non-ASCII text
             raise CorruptedFileError(f"{path}: root is not base64") from exc
         entries.append(RootEntry(kind=cast(RootKind, item["kind"]), der=der))
     return entries, cast(dict[str, Any], _field(obj, "protection", dict, path))

@@ -286,7 +286,9 @@ class RecordKeystore:
             pub = self._engine.public_key(record.key, PROVISIONING)
             if not certs.same_public_key(certs.ec_public_key(parsed[0]), pub):
                 raise KeyMismatchError("the certificate does not carry the provisioning key")
-            if certs.common_name(parsed[0]) != record.pcid:
+            if certs.normalize_emaid(certs.common_name(parsed[0])) != certs.normalize_emaid(
+                record.pcid
+            ):
                 raise CertificateError(
                     f"certificate CN {certs.common_name(parsed[0])!r} is not PCID {record.pcid!r}"
                 )

@@ -1,73 +1,33 @@
-"""Small test PKI (``cryptography``): V2G/MO/OEM roots, contract and provisioning chains."""
+"""Test material from the bench PKI (``evcc.bench.pki.init_pki``).
+
+One bench PKI per profile supplies the roots and CAs; further contract leaves are issued
+by its MO Sub-CA 2 with the bench's own certificate builder, so every contract chain is a
+profile-conformant leaf -> MO Sub2 -> MO Sub1.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-CURVES = {"iso2": ec.SECP256R1(), "iso20": ec.SECP521R1()}
-HASHES: dict[str, hashes.SHA256 | hashes.SHA512] = {
-    "iso2": hashes.SHA256(),
-    "iso20": hashes.SHA512(),
-}
+from evcc.bench.pki import PkiManifest, init_pki
+from evcc.bench.pki_build import build_certificate, subject_name
+from evcc.pnc.cert_roles import Role, get_profile
+from evcc.pnc.identifiers import Emaid
+
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CURVES = {"iso2": ec.SECP256R1(), "iso20": ec.SECP521R1()}
 
 
 @dataclass
 class Issued:
     cert: x509.Certificate
     key: ec.EllipticCurvePrivateKey
-
-
-def _name(cn: str, org: str = "evcc test") -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-        ]
-    )
-
-
-def issue(
-    subject: str,
-    public_key: ec.EllipticCurvePublicKey,
-    issuer: Issued | None,
-    own_key: ec.EllipticCurvePrivateKey | None,
-    *,
-    ca: bool,
-    profile: str = "iso2",
-    days: int = 365,
-    start: datetime = NOW,
-    serial: int | None = None,
-) -> x509.Certificate:
-    signer = issuer.key if issuer else own_key
-    assert signer is not None
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(issuer.cert.subject if issuer else _name(subject))
-        .public_key(public_key)
-        .serial_number(serial or x509.random_serial_number())
-        .not_valid_before(start - timedelta(days=1))
-        .not_valid_after(start + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    return builder.sign(signer, HASHES[profile])
-
-
-def root(cn: str, profile: str = "iso2") -> Issued:
-    key = ec.generate_private_key(CURVES[profile])
-    return Issued(issue(cn, key.public_key(), None, key, ca=True, profile=profile, days=3650), key)
-
-
-def sub_ca(cn: str, parent: Issued, profile: str = "iso2") -> Issued:
-    key = ec.generate_private_key(CURVES[profile])
-    return Issued(issue(cn, key.public_key(), parent, None, ca=True, profile=profile), key)
 
 
 @dataclass
@@ -77,30 +37,47 @@ class ContractMaterial:
     emaid: str
 
 
-class Pki:
-    """A V2G root, an MO root + sub-CA and a contract factory for one profile."""
+def _ec(key: object) -> ec.EllipticCurvePrivateKey:
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
 
-    def __init__(self, profile: str = "iso2") -> None:
+
+class Pki:
+    """A bench PKI of one profile plus a contract factory."""
+
+    def __init__(self, profile: str = "iso2", directory: Path | None = None) -> None:
         self.profile = profile
-        self.v2g_root = root("V2G Root CA", profile)
-        self.mo_root = root("MO Root CA", profile)
-        self.mo_sub = sub_ca("MO Sub-CA", self.mo_root, profile)
-        self.oem_root = root("OEM Root CA", profile)
-        self.oem_sub = sub_ca("OEM Sub-CA", self.oem_root, profile)
+        self._tmp = tempfile.TemporaryDirectory(prefix="evcc-pki-")
+        base = directory if directory is not None else Path(self._tmp.name)
+        self.manifest: PkiManifest = init_pki(base / "pki", profile, now=NOW)
+        m = self.manifest
+        self.v2g_root = Issued(m.cert(Role.V2G_ROOT), _ec(m.key(Role.V2G_ROOT)))
+        self.mo_root = Issued(m.cert(Role.MO_ROOT), _ec(m.key(Role.MO_ROOT)))
+        self.oem_root = Issued(m.cert(Role.OEM_ROOT), _ec(m.key(Role.OEM_ROOT)))
+        self.mo_sub = Issued(m.cert(Role.MO_SUB2), _ec(m.key(Role.MO_SUB2)))
+        self.mo_sub1 = m.cert(Role.MO_SUB1)
         self._n = 0
 
     def contract(self, *, days: int = 365, start: datetime = NOW) -> ContractMaterial:
+        """A fresh contract leaf (its own key and eMAID) with the MO sub-CAs."""
         self._n += 1
-        emaid = f"DEABCC{self._n:08d}X"
+        emaid = Emaid.parse(f"DE-PNC-C{self._n:08d}").with_check_digit().normalized
         key = ec.generate_private_key(CURVES[self.profile])
-        leaf = issue(emaid, key.public_key(), self.mo_sub, None, ca=False, profile=self.profile,
-                     days=days, start=start)
-        return ContractMaterial([leaf, self.mo_sub.cert], key, emaid)
+        leaf = build_certificate(
+            profile=get_profile(self.profile),
+            role=Role.CONTRACT_LEAF,
+            subject=subject_name(Role.CONTRACT_LEAF, emaid),
+            public_key=key.public_key(),
+            issuer_name=self.mo_sub.cert.subject,
+            issuer_key=self.mo_sub.key,
+            serial=x509.random_serial_number(),
+            now=start,
+            days=days,
+        )
+        return ContractMaterial([leaf, self.mo_sub.cert, self.mo_sub1], key, emaid)
 
     def sign_csr(self, csr: x509.CertificateSigningRequest) -> list[x509.Certificate]:
-        cn = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-        assert isinstance(cn, str)
-        pub = csr.public_key()
-        assert isinstance(pub, ec.EllipticCurvePublicKey)
-        leaf = issue(cn, pub, self.oem_sub, None, ca=False, profile=self.profile)
-        return [leaf, self.oem_sub.cert]
+        """OEM provisioning chain (leaf, Sub2, Sub1) issued by a bench PKI for ``csr``."""
+        with tempfile.TemporaryDirectory(prefix="evcc-pki-csr-") as tmp:
+            manifest = init_pki(Path(tmp) / "pki", self.profile, provisioning_csr=csr, now=NOW)
+            return manifest.chain("oem")[:-1]

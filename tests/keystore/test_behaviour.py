@@ -113,7 +113,7 @@ def test_provisioning_identity(store: Keystore, profile: str) -> None:
     assert csr.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == PCID
     chain = pki.sign_csr(csr)
     installed = store.install_provisioning_chain(chain)
-    assert installed.chain_length == 2 and installed.certificate_subject is not None
+    assert installed.chain_length == 3 and installed.certificate_subject is not None
     assert store.provisioning_chain() == chain
     leaf_key = chain[0].public_key()
     assert isinstance(leaf_key, ec.EllipticCurvePublicKey)
@@ -161,7 +161,7 @@ def test_contract_lifecycle(
     ib = store.install_contract(b.chain, b.key, source="ota")
     ic = store.install_contract(c.chain, c.key, emaid=c.emaid[:2] + "-" + c.emaid[2:])
     assert [x.id for x in store.contracts()] == [ia.id, ib.id, ic.id]
-    assert ib.source == "ota" and ib.enabled and ib.provider == "DEABC"
+    assert ib.source == "ota" and ib.enabled and ib.provider == "DEPNC"
     assert ia.not_after == a.chain[0].not_valid_after_utc
     store.set_priority(ic.id, 0)
     store.disable(ia.emaid)
