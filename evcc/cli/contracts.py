@@ -1,0 +1,125 @@
+"""``evcc contracts``: list and manage the contract certificates in a keystore.
+
+``import`` brings a contract from files onto the bench; on a vehicle contracts arrive
+through CertificateInstallation or the telematics backend.
+"""
+
+# ruff: noqa: PLC0415
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from evcc.cli.keystore import action, common_options, emit, opened, read_file
+from evcc.errors import EvccError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("contracts", help="contract certificates in the keystore")
+    common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
+    action(sub, "list", _list, "installed contracts, preferred first")
+    show = action(sub, "show", _show, "one contract with its chain")
+    show.add_argument("reference", metavar="ID|EMAID")
+    remove = action(sub, "remove", _remove, "delete a contract and its key")
+    remove.add_argument("reference", metavar="ID|EMAID")
+    prio = action(sub, "priority", _priority, "set the priority (lower = preferred)")
+    prio.add_argument("reference", metavar="ID|EMAID")
+    prio.add_argument("priority", type=int, metavar="N")
+    enable = action(sub, "enable", _enable, "offer the contract again")
+    enable.add_argument("reference", metavar="ID|EMAID")
+    disable = action(sub, "disable", _disable, "keep the contract but never offer it")
+    disable.add_argument("reference", metavar="ID|EMAID")
+    expiring = action(sub, "expiring", _expiring, "contracts ending within N days")
+    expiring.add_argument("--days", type=float, default=30.0, metavar="N")
+    imp = action(sub, "import", _import, "bench: install a contract chain and key from files")
+    imp.add_argument("--cert", type=Path, required=True, metavar="CHAIN.pem",
+                     help="contract leaf first, then its sub-CAs")
+    imp.add_argument("--key", type=Path, required=True, metavar="KEY.pem",
+                     help="the contract private key (PKCS#8 or SEC1 PEM)")
+    imp.add_argument("--key-password", metavar="PASSWORD", help="if the key file is encrypted")
+    imp.add_argument("--priority", type=int, metavar="N")
+    imp.add_argument("--emaid", help="default: the certificate CN")
+    imp.add_argument("--source", choices=("bench", "charger", "ota"), default="bench")
+
+
+def _row(c: dict[str, Any]) -> str:
+    state = "on " if c["enabled"] else "off"
+    return (f"{c['priority']:>4}  {state}  {c['id']}  {c['emaid']:<18} {c['provider']}  "
+            f"{c['not_after'][:10]}  {c['source']}")
+
+
+def _table(contracts: list[dict[str, Any]]) -> str:
+    if not contracts:
+        return "no contracts"
+    head = f"{'prio':>4}  {'en':<3}  {'id':<16}  {'eMAID':<18} {'prov.'}  {'expires':<10}  source"
+    return "\n".join([head, *(_row(c) for c in contracts)])
+
+
+def _list(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        contracts = [c.to_json() for c in store.contracts()]
+    return emit(args, contracts, _table(contracts))
+
+
+def _show(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        info = store.contract(args.reference).to_json()
+        chain = store.contract_chain(args.reference)
+    info["chain"] = [c.subject.rfc4514_string() for c in chain]
+    chain_lines = [f"  chain[{i}] {s}" for i, s in enumerate(info["chain"])]
+    text = "\n".join([_table([info]), *chain_lines])
+    return emit(args, info, text)
+
+
+def _remove(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        info = store.remove_contract(args.reference).to_json()
+    return emit(args, info, f"removed {info['id']} {info['emaid']}")
+
+
+def _priority(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        info = store.set_priority(args.reference, args.priority).to_json()
+    return emit(args, info, _table([info]))
+
+
+def _enable(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        info = store.enable(args.reference).to_json()
+    return emit(args, info, _table([info]))
+
+
+def _disable(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        info = store.disable(args.reference).to_json()
+    return emit(args, info, _table([info]))
+
+
+def _expiring(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        contracts = [c.to_json() for c in store.expiring(args.days)]
+    return emit(args, contracts, _table(contracts))
+
+
+def _import(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from keystore.certs import load_certificates
+
+    chain = load_certificates(read_file(args.cert))
+    password = args.key_password.encode() if args.key_password else None
+    try:
+        key = serialization.load_pem_private_key(read_file(args.key), password)
+    except (ValueError, TypeError):
+        # The loader's message may quote key data; say only what is wrong.
+        raise EvccError(f"{args.key}: not a readable PEM private key (wrong password?)") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise EvccError(f"{args.key}: not an EC private key")
+    with opened(args) as store:
+        info = store.install_contract(chain, key, emaid=args.emaid, source=args.source,
+                                      priority=args.priority).to_json()
+    return emit(args, info, "installed\n" + _table([info]))

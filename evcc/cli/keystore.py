@@ -1,0 +1,236 @@
+"""``evcc keystore``: create and inspect a keystore, trust anchors and the provisioning key.
+
+Every action takes ``--store SPEC`` (``tpm:DIR`` or ``soft:DIR``; default ``$EVCC_KEYSTORE``),
+``--tcti TCTI`` (default ``$EVCC_TCTI`` or ``device:/dev/tpmrm0``) and ``--json``.
+"""
+
+# Heavy modules (cryptography, tpm2-pytss) are imported inside the handlers.
+# ruff: noqa: PLC0415
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evcc.errors import EvccError
+
+if TYPE_CHECKING:
+    from keystore import Keystore
+
+STORE_ENV = "EVCC_KEYSTORE"
+Handler = Callable[[argparse.Namespace], int]
+
+
+def common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--store/--tcti/--json, accepted before or after the action name."""
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--store", metavar="SPEC", default=default,
+                        help=f"tpm:DIR or soft:DIR (default ${STORE_ENV})")
+    parser.add_argument("--tcti", metavar="TCTI", default=default,
+                        help="TPM transport, e.g. swtpm:host=127.0.0.1,port=2321 "
+                             "(default $EVCC_TCTI or device:/dev/tpmrm0)")
+    parser.add_argument("--json", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="machine-readable output")
+
+
+def action(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    """Add an action parser with the common options."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    common_options(parser, top=False)
+    parser.set_defaults(func=handler)
+    return parser
+
+
+@contextmanager
+def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator[Keystore]:
+    """Open the store named on the command line; closes it (TPM2_Shutdown) afterwards."""
+    from keystore import open_keystore
+
+    spec = args.store or os.environ.get(STORE_ENV)
+    if not spec:
+        raise EvccError(f"no keystore given: use --store tpm:DIR|soft:DIR or set ${STORE_ENV}")
+    store = open_keystore(spec, args.tcti, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def emit(args: argparse.Namespace, data: Any, text: str) -> int:
+    """Print ``data`` as JSON with --json, else ``text``."""
+    if args.json:
+        print(json.dumps(data, indent=2, sort_keys=True, default=str))
+    else:
+        print(text)
+    return 0
+
+
+def read_file(path: Path) -> bytes:
+    """File contents with a one-line error."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise EvccError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("keystore", help="TPM/software keystore: roots, OEM key")
+    common_options(parser, top=True)
+    sub = parser.add_subparsers(dest="keystore_command", metavar="ACTION", required=True)
+    action(sub, "init", _init, "create a keystore in the store directory")
+    action(sub, "status", _status, "counts, integrity, TPM details")
+
+    roots = sub.add_parser("roots", help="trust anchors (V2G, MO, OEM roots)")
+    rsub = roots.add_subparsers(dest="roots_command", metavar="ACTION", required=True)
+    add = action(rsub, "add", _roots_add, "add self-signed root certificates (PEM or DER)")
+    add.add_argument("certs", nargs="+", type=Path, metavar="CERT")
+    add.add_argument("--kind", choices=("v2g", "mo", "oem"), default="v2g")
+    listing = action(rsub, "list", _roots_list, "list trust anchors")
+    listing.add_argument("--kind", choices=("v2g", "mo", "oem"))
+    ids = action(rsub, "ids", _roots_ids, "ListOfRootCertificateIDs (issuer + serial)")
+    ids.add_argument("--kind", choices=("v2g", "mo", "oem"), default="v2g")
+    remove = action(rsub, "remove", _roots_remove, "remove a root by fingerprint prefix")
+    remove.add_argument("reference", metavar="FINGERPRINT")
+
+    prov = sub.add_parser("provisioning", help="OEM provisioning identity")
+    psub = prov.add_subparsers(dest="provisioning_command", metavar="ACTION", required=True)
+    create = action(psub, "create", _prov_create, "generate the key inside the keystore")
+    create.add_argument("--pcid", required=True, help="PCID: the CSR's common name")
+    create.add_argument("--profile", choices=("iso2", "iso20"), required=True,
+                        help="iso2: P-256, iso20: P-521")
+    create.add_argument("--force", action="store_true", help="replace an existing key")
+    csr = action(psub, "csr", _prov_csr, "CSR (CN = PCID) signed inside the keystore")
+    csr.add_argument("--out", type=Path, metavar="FILE", help="write the PEM here")
+    install = action(psub, "install", _prov_install, "install the issued chain (leaf first)")
+    install.add_argument("chain", type=Path, metavar="CHAIN")
+    action(psub, "show", _prov_show, "the provisioning identity")
+    sign = action(psub, "sign", _prov_sign, "sign a digest (bench use); raw r||s hex")
+    sign.add_argument("--digest", required=True, metavar="HEX",
+                      help="SHA-256 (iso2) or SHA-512 (iso20) digest")
+
+
+def _init(args: argparse.Namespace) -> int:
+    with opened(args, create=True) as store:
+        status = store.status()
+    return emit(args, status.to_json(), f"created {status.backend} keystore in {status.path}")
+
+
+def _status(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        st = store.status()
+    lines = [
+        f"backend      {st.backend}{'' if st.for_vehicles else '  (NOT FOR VEHICLES)'}",
+        f"path         {st.path}",
+        f"roots        {st.roots}{'' if st.roots_intact else '  TAMPERED - refused'}",
+        f"provisioning {'yes' if st.provisioning else 'no'}",
+        f"contracts    {st.contracts}",
+    ]
+    lines += [f"{k:<12} {v}" for k, v in sorted(st.detail.items())]
+    return emit(args, st.to_json(), "\n".join(lines))
+
+
+def _roots_add(args: argparse.Namespace) -> int:
+    from keystore.certs import load_certificates
+
+    added = []
+    with opened(args) as store:
+        for path in args.certs:
+            for cert in load_certificates(read_file(path)):
+                added.append(store.add_root(cert, args.kind).to_json())
+    return emit(args, added, "\n".join(f"added {r['kind']} {r['fingerprint'][:16]} "
+                                       f"{r['subject']}" for r in added))
+
+
+def _roots_list(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        roots = [r.to_json() for r in store.roots(args.kind)]
+    text = "\n".join(f"{r['fingerprint'][:16]}  {r['kind']:<3}  {r['not_after'][:10]}  "
+                     f"{r['subject']}" for r in roots) or "no trust anchors"
+    return emit(args, roots, text)
+
+
+def _roots_ids(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        ids = [i.to_json() for i in store.root_certificate_ids(args.kind)]
+    text = "\n".join(f"{i['serial_number']}  {i['issuer_name']}" for i in ids) or "none"
+    return emit(args, ids, text)
+
+
+def _roots_remove(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        root = store.remove_root(args.reference).to_json()
+    return emit(args, root, f"removed {root['fingerprint'][:16]} {root['subject']}")
+
+
+def _prov_text(info: dict[str, Any]) -> str:
+    handle = info.get("tpm_handle")
+    lines = [
+        f"PCID     {info['pcid']}",
+        f"profile  {info['profile']} ({info['curve']})",
+        f"handle   {f'0x{handle:08x}' if handle else '-'}",
+        f"cert     {info['certificate_subject'] or '- (no chain installed)'}",
+    ]
+    if info["certificate_not_after"]:
+        lines.append(f"expires  {info['certificate_not_after']}")
+    return "\n".join(lines)
+
+
+def _prov_create(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        info = store.create_provisioning_key(args.pcid, args.profile,
+                                             replace_existing=args.force).to_json()
+    return emit(args, info, _prov_text(info))
+
+
+def _prov_csr(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+
+    with opened(args) as store:
+        pem = store.provisioning_csr().public_bytes(serialization.Encoding.PEM).decode()
+    if args.out:
+        try:
+            args.out.write_text(pem)
+        except OSError as exc:
+            raise EvccError(f"cannot write {args.out}: {exc.strerror}") from exc
+    if args.json:
+        return emit(args, {"csr_pem": pem}, "")
+    if not args.out:
+        sys.stdout.write(pem)
+    return 0
+
+
+def _prov_install(args: argparse.Namespace) -> int:
+    from keystore.certs import load_certificates
+
+    chain = load_certificates(read_file(args.chain))
+    with opened(args) as store:
+        info = store.install_provisioning_chain(chain).to_json()
+    return emit(args, info, _prov_text(info))
+
+
+def _prov_show(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        prov = store.provisioning()
+    if prov is None:
+        raise EvccError("no OEM provisioning key (create one with `provisioning create`)")
+    info = prov.to_json()
+    return emit(args, info, _prov_text(info) + "\n" + info["public_key_pem"].rstrip())
+
+
+def _prov_sign(args: argparse.Namespace) -> int:
+    from keystore import PROVISIONING
+
+    try:
+        digest = bytes.fromhex(args.digest)
+    except ValueError:
+        raise EvccError("--digest must be hex") from None
+    with opened(args) as store:
+        signature = store.sign(PROVISIONING, digest, raw=True).hex()
+    return emit(args, {"signature": signature}, signature)
