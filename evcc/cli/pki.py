@@ -52,6 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument("--role", choices=_ROLES, help="check every certificate in this role")
     check.add_argument("--profile", choices=("iso2", "iso20"),
                        help="profile (default: the one the certificates fit best)")
+    check.add_argument("--root", action="append", default=[], type=Path, metavar="FILE",
+                       help="trusted root(s): the chain must end at one of them (repeatable)")
     check.add_argument("--at", metavar="TIME", help="ISO 8601 time for validity (default: now)")
     check.add_argument("--skip", action="append", default=[], metavar="RULE",
                        help="do not report RULE (repeatable)")
@@ -201,10 +203,13 @@ def _check(args: argparse.Namespace) -> int:
     certs = [c for path in args.certs for c in load_certificates(path)]
     chain = None if args.role or len(certs) < 2 else _order_chain(certs)
     mode = "chain" if chain is not None else "certificates"
+    anchors = [c for path in args.root for c in load_certificates(path)] or None
+    if anchors is not None and chain is None:
+        raise PkiError("--root needs certificates that form one chain (leaf, Sub-CA 2, Sub-CA 1)")
 
     def evaluate(profile: str) -> list[Violation]:
         if chain is not None:
-            return check_chain(chain, profile, now=now, skip=args.skip)
+            return check_chain(chain, profile, now=now, anchors=anchors, skip=args.skip)
         found: list[Violation] = []
         for cert in certs:
             role = parse_role(args.role) if args.role else infer_role(cert)

@@ -204,3 +204,15 @@ def test_console_script_runs(pki_dir: Path) -> None:
     proc = subprocess.run([str(evcc), "pki", "check", str(pki_dir / "chains" / "mo_full.pem")],
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_check_with_trusted_root(pki: PkiManifest, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    chain = str(pki.chain_file("oem"))
+    code, out, _ = run(capsys, "pki", "check", chain, "--root", str(pki.files[Role.OEM_ROOT].pem))
+    assert code == 0, out
+    code, out, _ = run(capsys, "pki", "check", chain, "--root", str(pki.files[Role.MO_ROOT].pem))
+    assert code == 1 and out.split()[0] == "anchor"
+    code, _, err = run(capsys, "pki", "check", str(pki.files[Role.OEM_SUB1].pem), "--root",
+                       str(pki.files[Role.OEM_ROOT].pem))
+    assert code == 2 and "form one chain" in err

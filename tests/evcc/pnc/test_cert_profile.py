@@ -217,3 +217,25 @@ def test_role_independent_checks_without_role(iso2: PkiManifest) -> None:
     cert = make_cert(iso2, Role.SECC_LEAF, Variant(dc="XYZ"))
     assert rules(cert, None) == {"dc_value"}
     assert rules(iso2.cert(Role.SECC_LEAF), None) == set()
+
+
+def test_chain_must_end_at_a_trusted_anchor(iso2: PkiManifest, iso20: PkiManifest) -> None:
+    chain = iso2.chain("cps")  # leaf, sub2, sub1, root
+    v2g_root, oem_root = iso2.cert(Role.V2G_ROOT), iso2.cert(Role.OEM_ROOT)
+    # without the root: the anchor issued Sub-CA 1
+    assert check_chain(chain[:3], "iso2", now=NOW, anchors=[oem_root, v2g_root]) == []
+    # with the root: it must be one of the anchors
+    assert check_chain(chain, "iso2", now=NOW, anchors=[v2g_root]) == []
+    found = check_chain(chain, "iso2", now=NOW, anchors=[iso20.cert(Role.V2G_ROOT)])
+    assert [v.rule for v in found] == ["anchor"]
+    # an anchor with the right name but another key (a second PKI of the same layout)
+    found = check_chain(chain[:3], "iso2", now=NOW, anchors=[make_cert(iso2, Role.V2G_ROOT)])
+    assert {v.rule for v in found} == {"anchor", "signature_invalid", "aki_mismatch"}
+    found = check_chain(chain[:3], "iso2", now=NOW, anchors=[oem_root])
+    assert [v.rule for v in found] == ["anchor"] and "no trusted root named" in found[0].detail
+    # an expired anchor does not anchor anything
+    late = NOW + timedelta(days=11 * 365)
+    found = check_chain(chain[:3], "iso2", now=late, anchors=[v2g_root], skip={"expired"})
+    assert found == []
+    found = check_chain(chain[:3], "iso2", now=late, anchors=[v2g_root])
+    assert sum(v.rule == "expired" for v in found) == 4  # leaf, sub2, sub1 and the anchor
