@@ -18,18 +18,23 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
-from cryptography.hazmat.primitives.hashes import SHA256
+# This script is named like the package it measures: keep its own folder off the import
+# path, or `import keystore` would find this file.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from evcc.bench.pki import init_pki
-from evcc.bench.pki_build import build_certificate, subject_name
-from evcc.pnc.cert_roles import Role, get_profile
-from evcc.pnc.identifiers import Emaid
-from keystore import PROVISIONING, Keystore, SoftKeystore
-from keystore.swtpm import Swtpm
-from keystore.tpm import TpmKeystore
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed  # noqa: E402
+from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
+
+from evcc.bench.pki import init_pki  # noqa: E402
+from evcc.bench.pki_build import build_certificate, subject_name  # noqa: E402
+from evcc.pnc.cert_roles import Role, get_profile  # noqa: E402
+from evcc.pnc.identifiers import Emaid  # noqa: E402
+from keystore import PROVISIONING, Keystore, SoftKeystore  # noqa: E402
+from keystore.swtpm import Swtpm  # noqa: E402
+from keystore.tpm import TpmKeystore  # noqa: E402
 
 Contract = tuple[list[x509.Certificate], ec.EllipticCurvePrivateKey]
 
