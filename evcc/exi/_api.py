@@ -1,0 +1,170 @@
+"""Public entry points: grammar lookup, decode, encode and the XML mapping."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from evcc.errors import ExiDecodeError, ExiEncodeError, ExiError
+from evcc.exi import _xml
+from evcc.exi._runtime import (
+    AnyElement,
+    Named,
+    Reader,
+    Writer,
+    any_element,
+    relaxed_decode,
+    relaxed_encode,
+)
+
+#: grammar name -> generated module name
+_MODULES: dict[str, str] = {
+    "app": "app",
+    "din": "din",
+    "iso2": "iso2",
+    "iso20-common": "iso20_common",
+    "iso20-ac": "iso20_ac",
+    "iso20-dc": "iso20_dc",
+    "iso20-wpt": "iso20_wpt",
+    "iso20-acdp": "iso20_acdp",
+    "xmldsig": "xmldsig",
+}
+GRAMMAR_NAMES: tuple[str, ...] = tuple(_MODULES)
+_HEADER = 0x80
+
+
+def grammar_module(grammar: str) -> ModuleType:
+    """The generated module of a grammar set (imported on first use)."""
+    name = _MODULES.get(grammar)
+    if name is None:
+        raise ExiError(f"unknown grammar {grammar!r}; choose one of {', '.join(_MODULES)}")
+    return importlib.import_module(f"evcc.exi._generated.{name}")
+
+
+def _wrap_root(g: ModuleType, table: Any, by_index: int, value: Any) -> Any:
+    qn = table[by_index][0]
+    cls = type(value).__name__
+    if g.ELEMENT_OF_CLASS.get(cls) == qn:
+        return value
+    return Named(qn, value)
+
+
+def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
+    """Decode one EXI stream (header ``0x80`` included) with a grammar set.
+
+    Stops at ED; padding and trailing bytes are ignored.
+    """
+    g = grammar_module(grammar)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ExiDecodeError("EXI input must be bytes")
+    r = Reader(bytes(data), g)
+    try:
+        if r.bits(8) != _HEADER:
+            raise ExiDecodeError("EXI header is not 0x80 (no options, EXI 1.0)", 0)
+        if fragment:
+            return _decode_fragment(r, g)
+        table = g.DOC
+        c = r.bits(g.DOC_WIDTH)
+        if c < len(table):
+            return _wrap_root(g, table, c, table[c][1](r))
+        if c == len(table):
+            return any_element(r)
+        raise r.bad(c)
+    except ExiDecodeError:
+        raise
+    except RecursionError:
+        raise ExiDecodeError("nesting too deep", r.pos) from None
+    except MemoryError:
+        raise ExiDecodeError("value too large", r.pos) from None
+    except (IndexError, ValueError, KeyError, TypeError, OverflowError) as exc:
+        raise ExiDecodeError(f"invalid stream ({exc.__class__.__name__})", r.pos) from None
+
+
+def _decode_fragment(r: Reader, g: ModuleType) -> Any:
+    table = g.FRAG
+    n = len(table)
+    items: list[Any] = []
+    while True:
+        c = r.bits(g.FRAG_WIDTH)
+        if c < n:
+            dec = table[c][1]
+            if dec is None:
+                items.append(relaxed_decode(r, table[c][0]))
+            else:
+                items.append(_wrap_root(g, table, c, dec(r)))
+        elif c == n:
+            items.append(any_element(r))
+        elif c == n + 1:
+            break
+        else:
+            raise r.bad(c)
+    if not items:
+        raise ExiDecodeError("empty fragment", r.pos)
+    return items[0] if len(items) == 1 else items
+
+
+def _root_index(g: ModuleType, table: Any, msg: Any) -> tuple[int, Any]:
+    if isinstance(msg, Named):
+        for i, row in enumerate(table):
+            if row[0] == tuple(msg.qname):
+                return i, msg.value
+        raise ExiEncodeError(f"element {msg.qname} is not a root of grammar {g.GRAMMAR}")
+    qn = g.ELEMENT_OF_CLASS.get(type(msg).__name__)
+    if qn is not None:
+        for i, row in enumerate(table):
+            if row[0] == qn:
+                return i, msg
+    raise ExiEncodeError(
+        f"{type(msg).__name__} does not name a root element of grammar {g.GRAMMAR}; "
+        "wrap it in evcc.exi.Named"
+    )
+
+
+def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = True) -> bytes:
+    """Encode a message object (or :class:`Named`, or a list of them for fragments).
+
+    ``validate=False`` skips the length facets, which EXI does not need to encode a value;
+    use it only to re-encode received data (real devices send out-of-facet lengths).
+    Ranges and enumerations are always enforced because the encoding depends on them.
+    """
+    g = grammar_module(grammar)
+    w = Writer(validate)
+    w.bits(_HEADER, 8)
+    try:
+        if fragment:
+            items = msg if isinstance(msg, list) else [msg]
+            for item in items:
+                root = Named(item.qname, item) if isinstance(item, AnyElement) else item
+                i, value = _root_index(g, g.FRAG, root)
+                w.bits(i, g.FRAG_WIDTH)
+                enc = g.FRAG[i][2]
+                if enc is None:
+                    relaxed_encode(w, g, g.FRAG[i][0], value, _xml.lexical)
+                else:
+                    enc(w, value)
+            w.bits(len(g.FRAG) + 1, g.FRAG_WIDTH)
+        else:
+            i, value = _root_index(g, g.DOC, msg)
+            w.bits(i, g.DOC_WIDTH)
+            g.DOC[i][2](w, value)
+    except ExiEncodeError:
+        raise
+    except RecursionError:
+        raise ExiEncodeError("message nested too deep") from None
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError, OverflowError) as exc:
+        raise ExiEncodeError(f"message does not fit grammar {grammar}: {exc}") from None
+    return w.getvalue()
+
+
+def to_xml(msg: Any) -> str:
+    """The standard XML representation of a decoded or built message."""
+    return _xml.to_xml(msg)
+
+
+def from_xml(xml: str, grammar: str, fragment: bool = False) -> Any:
+    """Parse XML into message objects of a grammar set (same result shape as decode)."""
+    return _xml.from_xml(xml, grammar_module(grammar), fragment)
+
+
+__all__ = ["AnyElement", "Named"]

@@ -1,0 +1,1 @@
+"""Generated EXI grammar modules (one per grammar set); see tools/exigen."""

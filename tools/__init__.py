@@ -1,0 +1,1 @@
+"""Code generators and maintenance scripts of pnc-evcc."""

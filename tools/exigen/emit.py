@@ -1,0 +1,746 @@
+"""Emit one Python module per grammar set: enums, dataclasses, codec functions, tables."""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+from typing import Any
+
+from tools.exigen.grammar import AT, ATW, CH, EE, SE, SEW, GrammarBuilder, TypeGrammar
+from tools.exigen.xsd import XS, ComplexType, ElementDecl, SchemaSet, SimpleType
+
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+XSD_BUILTIN_NAMES = sorted([
+    "ENTITIES", "ENTITY", "ID", "IDREF", "IDREFS", "NCName", "NMTOKEN", "NMTOKENS",
+    "NOTATION", "Name", "QName", "anySimpleType", "anyType", "anyURI", "base64Binary",
+    "boolean", "byte", "date", "dateTime", "decimal", "double", "duration", "float",
+    "gDay", "gMonth", "gMonthDay", "gYear", "gYearMonth", "hexBinary", "int", "integer",
+    "language", "long", "negativeInteger", "nonNegativeInteger", "nonPositiveInteger",
+    "normalizedString", "positiveInteger", "short", "string", "time", "token",
+    "unsignedByte", "unsignedInt", "unsignedLong", "unsignedShort",
+])
+
+
+def width(n: int) -> int:
+    return (n - 1).bit_length() if n > 1 else 0
+
+
+def _ident(value: str) -> str:
+    s = re.sub(r"[^0-9a-zA-Z_]", "_", value)
+    if not s or s[0].isdigit():
+        s = "V_" + s
+    if s in ("mro", "name", "value") or keyword.iskeyword(s):
+        s += "_"
+    return s
+
+
+class Emitter:
+    def __init__(self, gid: str, root: str, base: str) -> None:
+        self.gid = gid
+        self.root = root
+        self.base = base
+        self.schema = SchemaSet(os.path.join(base, root))
+        self.builder = GrammarBuilder(self.schema)
+        self.names: set[str] = set()
+        self.ctypes: list[ComplexType] = []
+        self.cindex: dict[int, int] = {}
+        self.cname: dict[int, str] = {}
+        self.stypes: list[SimpleType] = []
+        self.sindex: dict[int, int] = {}
+        self.enum_name: dict[int, str] = {}
+        self.grammars: dict[int, TypeGrammar] = {}
+        self.wrappers: dict[int, TypeGrammar] = {}
+        self._collect()
+
+    # ---------------------------------------------------------------- collection
+    def _unique(self, base: str, ns: str) -> str:
+        name = base[:1].upper() + base[1:]
+        name = _ident(name)
+        if name in self.names:
+            tag = _ident(ns.rsplit(":", 1)[-1].rsplit("/", 1)[-1].rsplit("#", 1)[0] or "x")
+            cand = f"{name}_{tag}"
+            k = 2
+            while cand in self.names:
+                cand = f"{name}_{tag}{k}"
+                k += 1
+            name = cand
+        self.names.add(name)
+        return name
+
+    def _add_simple(self, st: SimpleType) -> None:
+        if id(st) in self.sindex:
+            return
+        self.sindex[id(st)] = len(self.stypes)
+        self.stypes.append(st)
+
+    def _add_complex(self, ct: ComplexType) -> None:
+        if id(ct) in self.cindex:
+            return
+        self.cindex[id(ct)] = len(self.ctypes)
+        self.ctypes.append(ct)
+        for a in ct.attrs:
+            self._add_simple(a.type)
+        if ct.simple is not None:
+            self._add_simple(ct.simple)
+
+    def _collect(self) -> None:
+        sch = self.schema
+        decls = list(sch.all_elements)
+        for d in decls:
+            assert d.type is not None
+            if isinstance(d.type, ComplexType):
+                self._add_complex(d.type)
+            else:
+                self._add_simple(d.type)
+        for qn in sorted(sch.types):
+            t = sch.types[qn]
+            if isinstance(t, ComplexType):
+                self._add_complex(t)
+            else:
+                self._add_simple(t)
+        # enums first (names), then classes
+        for st in self.stypes:
+            if st.enum:
+                base = st.qname[1] if st.qname else "Enum"
+                self.enum_name[id(st)] = self._unique(base, st.qname[0] if st.qname else "")
+        for ct in self.ctypes:
+            self.cname[id(ct)] = self._unique(ct.name_hint or "Anon", ct.ns)
+        for ct in self.ctypes:
+            self.grammars[id(ct)] = self.builder.build(ct)
+        for st in self.stypes:
+            wrap = ComplexType(qname=None, simple=st, resolved=True, name_hint="wrap")
+            self.wrappers[id(st)] = self.builder.build(wrap)
+
+    # ---------------------------------------------------------------- values
+    def simple_kind(self, st: SimpleType) -> str:
+        if st.enum:
+            return "enum"
+        if st.kind == "integer":
+            lo, hi = st.min, st.max
+            if lo is not None and hi is not None and hi - lo + 1 <= 4096:
+                return "nbit"
+            if lo is not None and lo >= 0:
+                return "uint"
+            return "int"
+        if st.kind in ("string", "boolean", "hexBinary", "base64Binary"):
+            return st.kind
+        raise ValueError(f"unsupported simple type kind {st.kind}")
+
+    def dec_expr(self, st: SimpleType) -> str:
+        k = self.simple_kind(st)
+        if k == "enum":
+            assert st.enum is not None
+            return f"_V{self.sindex[id(st)]}[r.bits({width(len(st.enum))})]"
+        if k == "nbit":
+            assert st.min is not None and st.max is not None
+            w = width(st.max - st.min + 1)
+            if w == 0:
+                return str(st.min)
+            return f"r.bits({w}) + {st.min}" if st.min else f"r.bits({w})"
+        if k == "uint":
+            return "r.uint()"
+        if k == "int":
+            return "r.integer()"
+        if k == "boolean":
+            return "r.bits(1) == 1"
+        if k in ("hexBinary", "base64Binary"):
+            return "r.binary()"
+        return "r.string()"
+
+    def empty_value(self, st: SimpleType) -> str:
+        return 'b""' if st.kind in ("hexBinary", "base64Binary") else '""'
+
+    def py_type(self, st: SimpleType) -> str:
+        if st.enum:
+            return self.enum_name[id(st)]
+        return {"integer": "int", "boolean": "bool", "hexBinary": "bytes",
+                "base64Binary": "bytes"}.get(st.kind, "str")
+
+    def xml_spec(self, st: SimpleType) -> str:
+        if st.enum:
+            return "enum:" + self.enum_name[id(st)]
+        return {"integer": "int", "boolean": "bool", "hexBinary": "hex",
+                "base64Binary": "b64"}.get(st.kind, "str")
+
+    def emit_simple_encoder(self, out: list[str], st: SimpleType) -> None:
+        i = self.sindex[id(st)]
+        label = st.qname[1] if st.qname else f"simple type {i}"
+        out.append(f"def _s{i}(w: Writer, v: Any) -> None:")
+        k = self.simple_kind(st)
+        if k == "enum":
+            assert st.enum is not None
+            out.append(f"    k = _I{i}.get(v)")
+            out.append("    if k is None:")
+            out.append(f"        raise _err({label!r}, f\"{{v!r}} is not an enumeration value\")")
+            wd = width(len(st.enum))
+            if wd:
+                out.append(f"    w.bits(k, {wd})")
+        elif k == "nbit":
+            assert st.min is not None and st.max is not None
+            wd = width(st.max - st.min + 1)
+            out.append(f"    v = _ci(v, {st.min}, {st.max}, {label!r})")
+            if wd:
+                out.append(f"    w.bits(v - {st.min}, {wd})" if st.min else f"    w.bits(v, {wd})")
+        elif k in ("uint", "int"):
+            out.append(f"    v = _ci(v, {st.min}, {st.max}, {label!r})")
+            out.append("    w.uint(v)" if k == "uint" else "    w.integer(v)")
+        elif k == "boolean":
+            out.append(f"    w.bits(1 if _cbool(v, {label!r}) else 0, 1)")
+        elif k in ("hexBinary", "base64Binary"):
+            out.append(f"    v = _cb(v, {label!r})")
+            if st.length is not None or st.min_length is not None or st.max_length is not None:
+                out.append("    if w.validate:")
+                out.append(f"        _cl(len(v), {st.length}, {st.min_length}, {st.max_length}, "
+                           f"{label!r})")
+            out.append("    w.binary(v)")
+        else:
+            out.append(f"    v = _cs(v, {label!r})")
+            if st.length is not None or st.min_length is not None or st.max_length is not None:
+                out.append("    if w.validate:")
+                out.append(f"        _cl(len(v), {st.length}, {st.min_length}, {st.max_length}, "
+                           f"{label!r})")
+            out.append("    w.string(v)")
+        out.append("")
+        out.append("")
+
+    # ---------------------------------------------------------------- decoders
+    def dec_call(self, d: ElementDecl) -> str:
+        t = d.type
+        if isinstance(t, ComplexType):
+            return f"_d{self.cindex[id(t)]}(r)"
+        assert isinstance(t, SimpleType)
+        return f"_dw{self.sindex[id(t)]}(r)"
+
+    def enc_fn(self, d: ElementDecl) -> str:
+        t = d.type
+        if isinstance(t, ComplexType):
+            return f"_e{self.cindex[id(t)]}"
+        assert isinstance(t, SimpleType)
+        return f"_ew{self.sindex[id(t)]}"
+
+    def emit_decoder(self, out: list[str], tg: TypeGrammar, fname: str, result: str) -> None:
+        fields = tg.fields
+        out.append(f"def {fname}(r: Reader) -> Any:")
+        value_st = tg.ct.simple
+        for i, f in enumerate(fields):
+            if f.kind == "value":
+                assert value_st is not None
+                init = self.empty_value(value_st)
+            elif f.is_list or f.kind == "content":
+                init = "[]"
+            else:
+                init = "None"
+            out.append(f"    f{i}: Any = {init}")
+        out.append("    s = 0")
+        ind = "    "
+        if not tg.acyclic:
+            out.append("    while s >= 0:")
+            ind = "        "
+        has_text = value_st is not None or tg.irregular
+        for k in tg.order:
+            st = tg.states[k]
+            n = len(st.prods)
+            w = width(n + 1)
+            out.append(f"{ind}while s == {k}:")
+            out.append(f"{ind}    c = r.bits({w})")
+            for ci, p in enumerate(st.prods):
+                kw = "if" if ci == 0 else "elif"
+                out.append(f"{ind}    {kw} c == {ci}:")
+                body = self._dec_action(tg, p)
+                for line in body:
+                    out.append(f"{ind}        {line}")
+                if p.limit:
+                    out.append(f"{ind}        s = {p.target} if len(f{p.field}) < {p.limit} "
+                               f"else {p.alt}")
+                else:
+                    out.append(f"{ind}        s = {p.target if p.kind != EE else -1}")
+            ee_first = 1 if any(p.kind == EE for p in st.prods) else 0
+            n_at3 = sum(1 for p in st.prods if p.kind == AT)
+            c2 = st.content2 if st.kind <= 1 else k
+            out.append(f"{ind}    elif c == {n}:")
+            out.append(f"{ind}        s = _dv(r, {st.kind}, {ee_first}, {n_at3}, {k}, {c2})")
+            if st.kind == 0:
+                out.append(f"{ind}        if s == -3:")
+                out.append(f"{ind}            return r.obj")
+            if has_text:
+                out.append(f"{ind}        if r.text is not None:")
+                if value_st is not None and not tg.irregular:
+                    vi = len(fields) - 1
+                    out.append(f"{ind}            f{vi} = r.text")
+                else:
+                    ci2 = len(fields) - 1
+                    out.append(f"{ind}            f{ci2}.append((\"#text\", r.text))")
+                out.append(f"{ind}            r.text = None")
+            out.append(f"{ind}    else:")
+            out.append(f"{ind}        raise r.bad(c)")
+        if result == "value":
+            out.append(f"    return f{len(fields) - 1}")
+        else:
+            args = ", ".join(f"{f.name}=f{i}" for i, f in enumerate(fields))
+            out.append(f"    return {result}({args})")
+        out.append("")
+        out.append("")
+
+    def _dec_action(self, tg: TypeGrammar, p: Any) -> list[str]:
+        fields = tg.fields
+        if p.kind == AT:
+            assert p.attr is not None
+            return [f"f{p.field} = {self.dec_expr(p.attr.type)}"]
+        if p.kind == ATW:
+            return ["_rq(r)", "r.string()"]
+        if p.kind == SE:
+            d = p.decl
+            assert d is not None
+            call = self.dec_call(d)
+            f = fields[p.field]
+            if f.kind == "content":
+                return [f"f{p.field}.append(({_clark(d.qname)!r}, {call}))"]
+            if f.is_list:
+                return [f"f{p.field}.append({call})"]
+            if len(f.decls) > 1 and d.qname != f.decls[0].qname and self._member_ambiguous(f, d):
+                return [f"f{p.field} = _Named({d.qname!r}, {call})"]
+            return [f"f{p.field} = {call}"]
+        if p.kind == SEW:
+            return [f"f{p.field}.append(_any(r))"]
+        if p.kind == CH:
+            if p.key == (CH, "mixed"):
+                return [f"f{p.field}.append((\"#text\", r.string()))"]
+            assert tg.ct.simple is not None
+            return [f"f{p.field} = {self.dec_expr(tg.ct.simple)}"]
+        return []
+
+    def _member_ambiguous(self, f: Any, d: ElementDecl) -> bool:
+        """True when the member's value class does not identify the member."""
+        same = [m for m in f.decls if m.type is d.type]
+        return len(same) > 1 or not isinstance(d.type, ComplexType)
+
+    # ---------------------------------------------------------------- encoders
+    def emit_encoder(self, out: list[str], tg: TypeGrammar, fname: str, tname: str) -> None:
+        fields = tg.fields
+        ti = fname[2:]
+        out.append(f"def {fname}(w: Writer, o: Any) -> None:")
+        out.append("    it: list[Any] = []")
+        key_of: dict[str, int] = {}
+        if tg.irregular:
+            for i, f in enumerate(fields):
+                if f.kind == "attr":
+                    out.append(f"    v = o.{f.name}")
+                    out.append("    if v is not None:")
+                    out.append(f"        it.append(({i}, v))")
+            ci = len(fields) - 1
+            k = 1000
+            for st in tg.states:
+                for p in st.prods:
+                    if p.kind == SE and p.decl is not None and _clark(p.decl.qname) not in key_of:
+                        key_of[_clark(p.decl.qname)] = k
+                        k += 1
+            out.append(f"    for nm, v in o.{fields[ci].name}:")
+            out.append(f"        it.append((_K{ti}.get(nm, -2), v))")
+        else:
+            for i, f in enumerate(fields):
+                if f.is_list:
+                    out.append(f"    for v in o.{f.name}:")
+                    out.append(f"        it.append(({i}, v))")
+                else:
+                    out.append(f"    v = o.{f.name}")
+                    out.append("    if v is not None:")
+                    out.append(f"        it.append(({i}, v))")
+        out.append("    it.append((-1, None))")
+        for fi in sorted({p.field for st in tg.states for p in st.prods if p.limit}):
+            out.append(f"    n{fi} = 0")
+        out.append("    p = 0")
+        out.append("    s = 0")
+        ind = "    "
+        if not tg.acyclic:
+            out.append("    while s >= 0:")
+            ind = "        "
+        for k in tg.order:
+            st = tg.states[k]
+            n = len(st.prods)
+            w = width(n + 1)
+            n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
+                6 if st.kind == 0 else 4 if st.kind == 1 else 2)
+            w2 = width(n2)
+            out.append(f"{ind}while s == {k}:")
+            out.append(f"{ind}    f, v = it[p]")
+            first = True
+            handled: set[object] = set()
+            for ci, p in enumerate(st.prods):
+                if p.kind == SE:
+                    assert p.decl is not None
+                    f = fields[p.field]
+                    fk = key_of[_clark(p.decl.qname)] if tg.irregular else p.field
+                    if fk in handled:
+                        continue
+                    handled.add(fk)
+                    kw = "if" if first else "elif"
+                    first = False
+                    out.append(f"{ind}    {kw} f == {fk}:")
+                    members = [(cj, q) for cj, q in enumerate(st.prods)
+                               if q.kind == SE and q.field == p.field and (
+                                   not tg.irregular or q.decl is p.decl)]
+                    if len(members) == 1:
+                        out.append(f"{ind}        w.bits({ci}, {w})")
+                        out.append(f"{ind}        {self.enc_fn(p.decl)}(w, v)")
+                    else:
+                        tab = self._subst_table(out, members, w)
+                        out.append(f"{ind}        m = {tab}.get(v.qname if type(v) is _Named "
+                                   f"else type(v).__name__)")
+                        out.append(f"{ind}        if m is None:")
+                        out.append(f"{ind}            raise _err({tname!r}, f\"{f.name}: "
+                                   f"{{type(v).__name__}} is not allowed here\")")
+                        out.append(f"{ind}        w.bits(m[0], {w})")
+                        out.append(f"{ind}        m[1](w, v.value if type(v) is _Named else v)")
+                    out.append(f"{ind}        p += 1")
+                    if p.limit:
+                        out.append(f"{ind}        n{p.field} += 1")
+                        out.append(f"{ind}        s = {p.target} if n{p.field} < {p.limit} "
+                                   f"else {p.alt}")
+                    else:
+                        out.append(f"{ind}        s = {p.target}")
+                elif p.kind == AT:
+                    assert p.attr is not None
+                    kw = "if" if first else "elif"
+                    first = False
+                    out.append(f"{ind}    {kw} f == {p.field}:")
+                    out.append(f"{ind}        w.bits({ci}, {w})")
+                    out.append(f"{ind}        _s{self.sindex[id(p.attr.type)]}(w, v)")
+                    out.append(f"{ind}        p += 1")
+                    out.append(f"{ind}        s = {p.target}")
+                elif p.kind == CH and p.key == (CH, "mixed"):
+                    kw = "if" if first else "elif"
+                    first = False
+                    out.append(f"{ind}    {kw} f == -3:")
+                    out.append(f"{ind}        w.bits({ci}, {w})")
+                    out.append(f"{ind}        w.string(_cs(v, {tname!r}))")
+                    out.append(f"{ind}        p += 1")
+                    out.append(f"{ind}        s = {p.target}")
+                elif p.kind == CH:
+                    assert tg.ct.simple is not None
+                    vi = len(fields) - 1
+                    kw = "if" if first else "elif"
+                    first = False
+                    out.append(f"{ind}    {kw} f == {vi}:")
+                    out.append(f"{ind}        p += 1")
+                    out.append(f"{ind}        if v == \"\" or v == b\"\":")
+                    out.append(f"{ind}            w.bits({n}, {w})")
+                    out.append(f"{ind}            w.bits(0, {w2})")
+                    out.append(f"{ind}            s = -1")
+                    out.append(f"{ind}        else:")
+                    out.append(f"{ind}            w.bits({ci}, {w})")
+                    out.append(f"{ind}            _s{self.sindex[id(tg.ct.simple)]}(w, v)")
+                    out.append(f"{ind}            s = {p.target}")
+                elif p.kind == SEW:
+                    kw = "if" if first else "elif"
+                    first = False
+                    out.append(f"{ind}    {kw} f == -2:")
+                    out.append(f"{ind}        raise _err({tname!r}, \"wildcard content cannot be "
+                               f"encoded\")")
+            kw = "if" if first else "elif"
+            out.append(f"{ind}    {kw} f == -1:")
+            ee = [ci for ci, p in enumerate(st.prods) if p.kind == EE]
+            if ee:
+                out.append(f"{ind}        w.bits({ee[0]}, {w})")
+            else:
+                out.append(f"{ind}        w.bits({n}, {w})")
+                out.append(f"{ind}        w.bits(0, {w2})")
+            out.append(f"{ind}        s = -1")
+            out.append(f"{ind}    else:")
+            out.append(f"{ind}        raise _unexpected({tname!r}, _FN{ti}, f)")
+        out.append("    if p != len(it) - 1:")
+        out.append(f"        raise _unexpected({tname!r}, _FN{ti}, it[p][0])")
+        out.append("")
+        out.append("")
+        names = tuple(f.name for f in fields)
+        out.append(f"_FN{ti} = {names!r}")
+        if tg.irregular:
+            keys = dict(sorted(key_of.items(), key=lambda x: x[1]))
+            out.append(f"_K{ti}: dict[str, int] = {keys!r}")
+            self._irregular_names[ti] = {v: k for k, v in key_of.items()}
+        out.append("")
+
+    def _subst_table(self, out: list[str], members: list[tuple[int, Any]], w: int) -> str:
+        key = tuple((cj, q.decl.qname) for cj, q in members)
+        if key in self._subst_tables:
+            return self._subst_tables[key]
+        name = f"_SUB{len(self._subst_tables)}"
+        self._subst_tables[key] = name
+        entries: list[str] = []
+        seen_cls: set[str] = set()
+        for cj, q in members:
+            d = q.decl
+            entries.append(f"{d.qname!r}: ({cj}, {self.enc_fn(d)})")
+            if isinstance(d.type, ComplexType):
+                cls = self.cname[id(d.type)]
+                same = [m for _, m in members if m.decl.type is d.type]
+                if cls not in seen_cls and len(same) == 1:
+                    seen_cls.add(cls)
+                    entries.append(f"{cls!r}: ({cj}, {self.enc_fn(d)})")
+        self._late.append(f"{name}: dict[Any, Any] = {{" + ", ".join(entries) + "}")
+        return name
+
+    def emit_wrapper_encoder(self, out: list[str], st: SimpleType) -> None:
+        i = self.sindex[id(st)]
+        out.append(f"def _ew{i}(w: Writer, v: Any) -> None:")
+        out.append("    if v == \"\" or v == b\"\":")
+        out.append("        w.bits(1, 1)")
+        out.append("        w.bits(0, 3)")
+        out.append("        return")
+        out.append("    w.bits(0, 1)")
+        out.append(f"    _s{i}(w, v)")
+        out.append("    w.bits(0, 1)")
+        out.append("")
+        out.append("")
+
+    # ---------------------------------------------------------------- module
+    def render(self) -> str:
+        self._subst_tables: dict[Any, str] = {}
+        self._late: list[str] = []
+        self._irregular_names: dict[str, dict[int, str]] = {}
+        sch = self.schema
+        out: list[str] = []
+        hashes = sch.file_hashes(self.base)
+        out.append(f'"""EXI grammar set {self.gid!r} (generated by tools.exigen; do not edit).')
+        out.append("")
+        out.append(f"Root schema: {self.root}")
+        out.append("Schema files (SHA-256):")
+        for path, digest in hashes:
+            out.append(f"    {path}  {digest}")
+        out.append('"""')
+        out.append("# ruff: noqa")
+        out.append("")
+        out.append("from __future__ import annotations")
+        out.append("")
+        out.append("import enum")
+        out.append("from dataclasses import dataclass, field")
+        out.append("from typing import Any")
+        out.append("")
+        out.append("from evcc.exi._runtime import Named as _Named")
+        out.append("from evcc.exi._runtime import Reader, Writer")
+        out.append("from evcc.exi._runtime import any_element as _any")
+        out.append("from evcc.exi._runtime import check_bin as _cb")
+        out.append("from evcc.exi._runtime import check_bool as _cbool")
+        out.append("from evcc.exi._runtime import check_int as _ci")
+        out.append("from evcc.exi._runtime import check_len as _cl")
+        out.append("from evcc.exi._runtime import check_str as _cs")
+        out.append("from evcc.exi._runtime import deviation as _dv")
+        out.append("from evcc.exi._runtime import enc_error as _err")
+        out.append("from evcc.exi._runtime import read_qname as _rq")
+        out.append("from evcc.exi._runtime import unexpected as _unexpected")
+        out.append("")
+        out.append(f"GRAMMAR = {self.gid!r}")
+        out.append("")
+        # enums
+        for st in self.stypes:
+            if not st.enum:
+                continue
+            name = self.enum_name[id(st)]
+            i = self.sindex[id(st)]
+            out.append("")
+            out.append(f"class {name}(str, enum.Enum):")
+            out.append(f'    """Enumeration {st.qname[1] if st.qname else ""}."""')
+            out.append("")
+            used: set[str] = set()
+            for v in st.enum:
+                m = _ident(v)
+                while m in used:
+                    m += "_"
+                used.add(m)
+                out.append(f"    {m} = {v!r}")
+            out.append("")
+            out.append("")
+            out.append(f"_V{i} = tuple({name})")
+            out.append(f"_I{i}: dict[Any, int] = {{m.value: k for k, m in enumerate({name})}}")
+        out.append("")
+        # dataclasses
+        for ct in self.ctypes:
+            tg = self.grammars[id(ct)]
+            name = self.cname[id(ct)]
+            out.append("")
+            out.append("@dataclass(slots=True, kw_only=True)")
+            out.append(f"class {name}:")
+            desc = f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname else f"anonymous type of {name}"
+            out.append(f'    """Complex type {desc}."""')
+            if tg.fields:
+                out.append("")
+            for f in tg.fields:
+                out.append(f"    {f.name}: {self._field_type(f, ct)}")
+            out.append("")
+        out.append("")
+        # simple encoders
+        for st in self.stypes:
+            self.emit_simple_encoder(out, st)
+        # wrappers and types
+        for st in self.stypes:
+            self.emit_decoder(out, self.wrappers[id(st)], f"_dw{self.sindex[id(st)]}", "value")
+            self.emit_wrapper_encoder(out, st)
+        for ct in self.ctypes:
+            tg = self.grammars[id(ct)]
+            i = self.cindex[id(ct)]
+            self.emit_decoder(out, tg, f"_d{i}", self.cname[id(ct)])
+            self.emit_encoder(out, tg, f"_e{i}", self.cname[id(ct)])
+        out.extend(self._late)
+        out.append("")
+        self._emit_tables(out)
+        return "\n".join(out) + "\n"
+
+    def _field_type(self, f: Any, ct: ComplexType) -> str:
+        if f.kind == "content":
+            return "list[Any] = field(default_factory=list)"
+        if f.kind == "value":
+            assert ct.simple is not None
+            return self.py_type(ct.simple)
+        if f.kind == "attr":
+            t = self.py_type(f.attr.type)
+        else:
+            types = set()
+            for d in f.decls:
+                if isinstance(d.type, ComplexType):
+                    if not d.type.abstract:
+                        types.add(self.cname[id(d.type)])
+                else:
+                    types.add(self.py_type(d.type))
+            t = " | ".join(sorted(types)) if types else "Any"
+            if len(f.decls) > 1:
+                t = "Any"
+        if f.kind == "elem" and f.is_list:
+            return f"list[{t}] = field(default_factory=list)"
+        if not f.required:
+            return f"{t} | None = None"
+        return t
+
+    def _emit_tables(self, out: list[str]) -> None:
+        sch = self.schema
+        globals_ = sorted(sch.elements.values(), key=lambda d: (d.qname[1], d.qname[0]))
+        out.append(f"DOC_WIDTH = {width(len(globals_) + 1)}")
+        out.append("DOC: tuple[Any, ...] = (")
+        for d in globals_:
+            out.append(f"    ({d.qname!r}, {self.dec_call(d)[:-3]}, {self.enc_fn(d)}),")
+        out.append(")")
+        byqn: dict[tuple[str, str], list[ElementDecl]] = {}
+        for d in sch.all_elements:
+            byqn.setdefault(d.qname, []).append(d)
+        frag = sorted(byqn, key=lambda q: (q[1], q[0]))
+        out.append(f"FRAG_WIDTH = {width(len(frag) + 2)}")
+        out.append("FRAG: tuple[Any, ...] = (")
+        for qn in frag:
+            decls = byqn[qn]
+            if len({id(d.type) for d in decls}) > 1:
+                out.append(f"    ({qn!r}, None, None),")
+                continue
+            d = decls[0]
+            out.append(f"    ({qn!r}, {self.dec_call(d)[:-3]}, {self.enc_fn(d)}),")
+        out.append(")")
+        # relaxed element fragment grammar (EXI 8.5.3): every attribute qname of the set
+        attr_types: dict[tuple[str, str], set[int]] = {}
+        attr_st: dict[tuple[str, str], SimpleType] = {}
+        for ct in self.ctypes:
+            for a in ct.attrs:
+                attr_types.setdefault(a.qname, set()).add(id(a.type))
+                attr_st[a.qname] = a.type
+        out.append("FRAG_ATTRS: tuple[Any, ...] = (")
+        for qn in sorted(attr_types, key=lambda q: (q[1], q[0])):
+            if len(attr_types[qn]) == 1:
+                st = attr_st[qn]
+                out.append(f"    ({qn!r}, lambda r: {self.dec_expr(st)}, _s{self.sindex[id(st)]}),")
+            else:
+                out.append(f"    ({qn!r}, None, None),")
+        out.append(")")
+        out.append("GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}")
+        out.append("TYPES: dict[Any, Any] = {")
+        for qn in sorted(sch.types):
+            t = sch.types[qn]
+            if isinstance(t, ComplexType):
+                out.append(f"    {qn!r}: _d{self.cindex[id(t)]},")
+            elif qn[0] != XS:
+                out.append(f"    {qn!r}: _dw{self.sindex[id(t)]},")
+        out.append("}")
+        # class -> element (unique declarations only)
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for d in sch.all_elements:
+            if isinstance(d.type, ComplexType):
+                owners.setdefault(self.cname[id(d.type)], set()).add(d.qname)
+        uniq = {c: sorted(q)[0] for c, q in sorted(owners.items()) if len(q) == 1}
+        out.append("ELEMENT_SPECS: dict[Any, Any] = {")
+        for qn in frag:
+            decls = byqn[qn]
+            spec = None if len({id(d.type) for d in decls}) > 1 else self._decl_spec(decls[0])
+            out.append(f"    {qn!r}: {spec!r},")
+        out.append("}")
+        out.append("ELEMENT_OF_CLASS: dict[str, tuple[str, str]] = {")
+        for c, q in uniq.items():
+            out.append(f"    {c!r}: {q!r},")
+        out.append("}")
+        # string tables
+        uris = ["", XML_NS, XSI_NS, XS]
+        ns_set = sorted({d.qname[0] for d in sch.all_elements if d.qname[0]}
+                        | {q[0] for q in sch.types if q[0] and q[0] != XS}
+                        | {q[0] for q in sch.attributes_seen if q[0]})
+        uris += [u for u in ns_set if u not in uris]
+        local: dict[str, set[str]] = {u: set() for u in uris}
+        local[XML_NS] = {"base", "id", "lang", "space"}
+        local[XSI_NS] = {"nil", "type"}
+        local[XS] = set(XSD_BUILTIN_NAMES)
+        for d in sch.all_elements:
+            local[d.qname[0]].add(d.qname[1])
+        for q in sch.types:
+            if q[0] != XS:
+                local[q[0]].add(q[1])
+        for q in sch.attributes_seen:
+            local[q[0]].add(q[1])
+        out.append(f"URIS: tuple[str, ...] = {tuple(uris)!r}")
+        out.append("LOCAL_NAMES: tuple[tuple[str, ...], ...] = (")
+        for u in uris:
+            out.append(f"    {tuple(sorted(local[u]))!r},")
+        out.append(")")
+        self._emit_meta(out)
+
+    def _fragment_decl(self, decls: list[ElementDecl]) -> ElementDecl:
+        types = {id(d.type) for d in decls}
+        if len(types) == 1:
+            return decls[0]
+        for d in decls:
+            if isinstance(d.type, ComplexType):
+                return d
+        return decls[0]
+
+    def _emit_meta(self, out: list[str]) -> None:
+        """Per class: (field, kind, qname, is_list, spec) for the XML mapping."""
+        out.append("META: dict[str, tuple[Any, ...]] = {")
+        for ct in self.ctypes:
+            tg = self.grammars[id(ct)]
+            name = self.cname[id(ct)]
+            rows: list[str] = []
+            for f in tg.fields:
+                if f.kind == "attr":
+                    assert f.attr is not None
+                    spec: Any = self.xml_spec(f.attr.type)
+                    rows.append(f"({f.name!r}, 'attr', {f.qname!r}, False, {spec!r})")
+                elif f.kind == "value":
+                    assert ct.simple is not None
+                    rows.append(f"({f.name!r}, 'value', None, False, "
+                                f"{self.xml_spec(ct.simple)!r})")
+                elif f.kind == "elem":
+                    spec = {d.qname: self._decl_spec(d) for d in f.decls}
+                    rows.append(f"({f.name!r}, 'elem', {f.qname!r}, {f.is_list}, {spec!r})")
+                else:
+                    spec = {}
+                    for st in tg.states:
+                        for p in st.prods:
+                            if p.kind == SE and p.decl is not None:
+                                spec[p.decl.qname] = self._decl_spec(p.decl)
+                    rows.append(f"({f.name!r}, 'content', None, True, {spec!r})")
+            out.append(f"    {name!r}: (" + "".join(r + ", " for r in rows) + "),")
+        out.append("}")
+
+    def _decl_spec(self, d: ElementDecl) -> str:
+        if isinstance(d.type, ComplexType):
+            return "class:" + self.cname[id(d.type)]
+        assert isinstance(d.type, SimpleType)
+        return self.xml_spec(d.type)
+
+
+def _clark(qn: tuple[str, str]) -> str:
+    return f"{{{qn[0]}}}{qn[1]}" if qn[0] else qn[1]
