@@ -261,7 +261,7 @@ def _rules(args: argparse.Namespace) -> int:
     from evcc.pnc.cert_profile import RULES
 
     if args.json:
-        print(json.dumps(RULES, indent=2))
+        print(json.dumps(dict(RULES), indent=2))
     else:
         for name, text in RULES.items():
             print(f"{name:<20} {text}")

@@ -10,8 +10,10 @@ leaf; MO root → MO Sub-CA 1 → MO Sub-CA 2 → contract leaf.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 from evcc.errors import PkiError
 
@@ -46,12 +48,12 @@ class Kind(StrEnum):
 
 
 #: Chain name -> roles, root first.
-CHAINS: dict[str, tuple[Role, Role, Role, Role]] = {
+CHAINS: Mapping[str, tuple[Role, Role, Role, Role]] = MappingProxyType({
     "cpo": (Role.V2G_ROOT, Role.CPO_SUB1, Role.CPO_SUB2, Role.SECC_LEAF),
     "cps": (Role.V2G_ROOT, Role.CPS_SUB1, Role.CPS_SUB2, Role.CPS_LEAF),
     "oem": (Role.OEM_ROOT, Role.OEM_SUB1, Role.OEM_SUB2, Role.OEM_PROV_LEAF),
     "mo": (Role.MO_ROOT, Role.MO_SUB1, Role.MO_SUB2, Role.CONTRACT_LEAF),
-}
+})
 
 #: Every role in generation order (an issuer always comes before what it issues).
 ROLES: tuple[Role, ...] = tuple(Role)
@@ -121,7 +123,7 @@ _ROOT_MAX = 40 * _YEAR + 10  # a V2G root is valid for 40 years (Hubject CP, ISO
 _SIGN = frozenset({"digital_signature"})
 _AGREE = frozenset({"key_agreement"})
 
-SPECS: dict[Role, RoleSpec] = {
+SPECS: Mapping[Role, RoleSpec] = MappingProxyType({
     s.role: s
     for s in (
         _spec(Role.V2G_ROOT, "cpo", Kind.ROOT, None, "V2G", "V2G Root CA", max_days=_ROOT_MAX),
@@ -147,7 +149,7 @@ SPECS: dict[Role, RoleSpec] = {
               usage=frozenset({"digital_signature", "content_commitment"}), usage_ec=_AGREE,
               max_days=2 * _YEAR + 1),
     )
-}
+})
 
 
 @dataclass(frozen=True)
@@ -162,12 +164,12 @@ class Profile:
     #: True if Ed448 keys and signatures are accepted.
     ed448: bool
     #: Default validity period in days per role, used by the generator.
-    default_days: dict[Role, int]
+    default_days: Mapping[Role, int]
     #: Largest DER size the message schema carries (certificateType maxLength).
     max_der: int
 
 
-_DEFAULT_DAYS: dict[Role, int] = {
+_DEFAULT_DAYS: Mapping[Role, int] = {
     Role.V2G_ROOT: 10 * _YEAR,
     Role.CPO_SUB1: 4 * _YEAR,
     Role.CPO_SUB2: 1 * _YEAR,
@@ -185,12 +187,12 @@ _DEFAULT_DAYS: dict[Role, int] = {
     Role.CONTRACT_LEAF: 2 * _YEAR,
 }
 
-PROFILES: dict[str, Profile] = {
+PROFILES: Mapping[str, Profile] = MappingProxyType({
     "iso2": Profile("iso2", frozenset({"secp256r1"}), frozenset({"sha256"}), False,
-                    dict(_DEFAULT_DAYS), max_der=800),
+                    MappingProxyType(_DEFAULT_DAYS), max_der=800),
     "iso20": Profile("iso20", frozenset({"secp521r1"}), frozenset({"sha512"}), True,
-                     dict(_DEFAULT_DAYS), max_der=1600),
-}
+                     MappingProxyType(_DEFAULT_DAYS), max_der=1600),
+})
 
 
 def get_profile(name: str) -> Profile:

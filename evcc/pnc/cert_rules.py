@@ -6,8 +6,9 @@ certificate; :data:`PARSE_ERRORS` lists what the checker turns into a ``der_enco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -15,7 +16,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from evcc.pnc.cert_roles import Role
 
 #: Rule name -> what it requires.
-RULES: dict[str, str] = {
+RULES: Mapping[str, str] = MappingProxyType({
     "der_encoding": "certificate and extensions are valid DER",
     "version": "X.509 version 3",
     "serial": "serial number positive and at most 20 bytes",
@@ -47,7 +48,7 @@ RULES: dict[str, str] = {
     "signature_invalid": "signature verifies with the issuer's public key",
     "chain_length": "chain is leaf, Sub-CA 2, Sub-CA 1 [, root]",
     "anchor": "chain ends at one of the trusted roots passed in",
-}
+})
 
 
 
