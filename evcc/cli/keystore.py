@@ -216,12 +216,25 @@ def _prov_install(args: argparse.Namespace) -> int:
 
 
 def _prov_show(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+
     with opened(args) as store:
         prov = store.provisioning()
-    if prov is None:
-        raise EvccError("no OEM provisioning key (create one with `provisioning create`)")
-    info = prov.to_json()
-    return emit(args, info, _prov_text(info) + "\n" + info["public_key_pem"].rstrip())
+        if prov is None:
+            raise EvccError("no OEM provisioning key (create one with `provisioning create`)")
+        info = prov.to_json()
+        import_parent = getattr(store, "import_parent_public_key", None)
+        if import_parent is not None and prov.profile == "iso20":
+            # Where an ISO 15118-20 TPM_EncryptedPrivateKey must be wrapped to.
+            info["tpm_import_parent_public_key_pem"] = import_parent().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode()
+    text = _prov_text(info) + "\n" + info["public_key_pem"].rstrip()
+    if "tpm_import_parent_public_key_pem" in info:
+        text += "\nTPM import parent (P-521/SHA-512):\n" + info[
+            "tpm_import_parent_public_key_pem"
+        ].rstrip()
+    return emit(args, info, text)
 
 
 def _prov_sign(args: argparse.Namespace) -> int:

@@ -210,3 +210,36 @@ def test_iso20_tpm_encrypted_private_key(tstore: TpmKeystore, pki20: Pki) -> Non
     assert tstore.ecdh(info.id, peer.public_key()) == peer.exchange(
         ec.ECDH(), contract.key.public_key()
     )
+
+
+def test_close_sends_orderly_shutdown(tstore: TpmKeystore) -> None:
+    from tpm2_pytss.constants import TPM2_SU
+
+    esapi = tstore.engine.link.esapi()
+    sent: list[object] = []
+    original = esapi.shutdown
+
+    def spy(kind: object) -> None:
+        sent.append(kind)
+        original(kind)
+
+    esapi.shutdown = spy
+    tstore.close()
+    assert sent == [TPM2_SU.STATE]
+    tstore.close()  # closing twice is harmless
+    assert sent == [TPM2_SU.STATE]
+
+
+def test_store_survives_a_new_process_view(swtpm: Swtpm, tmp_path: Path, pki: Pki) -> None:
+    # A second context (like a later boot of the ECU software) finds the persistent key.
+    first = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True)
+    first.create_provisioning_key(PCID, "iso2")
+    pub = first.public_key(PROVISIONING)
+    first.close()
+    swtpm.restart()
+    second = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti)
+    try:
+        digest = os.urandom(32)
+        pub.verify(second.sign(PROVISIONING, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+    finally:
+        second.close()

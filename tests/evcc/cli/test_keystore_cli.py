@@ -95,6 +95,8 @@ def test_provisioning_flow_with_bench_pki(cli: Cli, tmp_path: Path, profile: str
     _raw_verify(chain, signed["signature"], digest)
     text = cli("keystore", "provisioning", "show")
     assert PCID in text and "BEGIN PUBLIC KEY" in text
+    has_parent = status["backend"] == "tpm" and profile == "iso20"
+    assert ("TPM import parent" in text) == has_parent
 
 
 def test_roots_and_contracts(cli: Cli, tmp_path: Path) -> None:
