@@ -46,14 +46,18 @@ class Lab:
 
     def close(self) -> None:
         for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(3)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(3)
+            self.stop(proc)
         self.topo.close()
+
+    def stop(self, proc: subprocess.Popen[str]) -> None:
+        """Stop one process started in this lab."""
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(3)
 
     def _spawn(self, ns: str, argv: list[str], log: str, **kw: object) -> subprocess.Popen[str]:
         fh = (self.workdir / log).open("w")
@@ -89,9 +93,9 @@ class Lab:
             raise RuntimeError(f"pyslac did not start: {line!r}")
         return proc
 
-    def opu_evse(self, index: int, settle: int = 0) -> subprocess.Popen[str]:
+    def opu_evse(self, index: int, settle: int = 0, charge: int = 30) -> subprocess.Popen[str]:
         ini = self.workdir / f"evse{index + 1}.ini"
-        ini.write_text(f"[default]\nsettle time = {settle}\ncharge time = 30\n")
+        ini.write_text(f"[default]\nsettle time = {settle}\ncharge time = {charge}\n")
         proc = self._spawn(
             self.topo.evse_ns[index], ["evse", "-i", "evse0", "-p", str(ini), "-d"],
             f"evse{index + 1}.log",
@@ -127,6 +131,23 @@ class Lab:
                 return True
             time.sleep(0.05)
         return False
+
+    def event_mark(self) -> int:
+        """Number of event lines so far (pass to :meth:`match_time_since`)."""
+        return len(self.events.read_text().splitlines()) if self.events.exists() else 0
+
+    def match_time_since(self, mark: int) -> float | None:
+        """Seconds from the first CM_SLAC_PARM.REQ after ``mark`` to the next MATCH.CNF."""
+        start: float | None = None
+        for line in self.events.read_text().splitlines()[mark:]:
+            rec = json.loads(line)
+            if rec["dir"] != "rx":
+                continue
+            if rec["mme"] == "CM_SLAC_PARM.REQ" and start is None:
+                start = rec["t"]
+            elif rec["mme"] == "CM_SLAC_MATCH.CNF" and start is not None:
+                return float(rec["t"] - start)
+        return None
 
     def match_times(self) -> list[float]:
         """Seconds from the first CM_SLAC_PARM.REQ of a run to its CM_SLAC_MATCH.CNF."""
