@@ -34,7 +34,6 @@ from keystore.model import (
     PROFILE_CURVE,
     PROFILES,
     PROVISIONING,
-    ROOT_KINDS,
     ContractInfo,
     ContractSource,
     Profile,
@@ -48,13 +47,10 @@ from keystore.records import (
     FORMAT,
     ContractRecord,
     ProvisioningRecord,
-    RootEntry,
     check_format,
     contract_id,
-    decode_roots,
-    encode_roots,
-    roots_digest,
 )
+from keystore.trust import TrustAnchors, root_id, root_info
 
 log = logging.getLogger("keystore")
 Clock = Callable[[], datetime]
@@ -75,11 +71,9 @@ class RecordKeystore:
         self._engine = engine
         self._clock = clock
         self._meta_path = self.path / "keystore.json"
-        self._roots_path = self.path / "trust" / "roots.json"
-        self._roots_next = self.path / "trust" / "roots.next.json"
+        self._trust = TrustAnchors(self.path, engine)
         self._prov_path = self.path / "provisioning.json"
         self._contracts_dir = self.path / "contracts"
-        self.problems: list[str] = []
         if create:
             self._create()
         else:
@@ -100,7 +94,7 @@ class RecordKeystore:
             files.ensure_dir(self.path / "trust")
             files.ensure_dir(self._contracts_dir)
             backend_meta = self._engine.init_meta()
-            self._write_roots([])
+            self._trust.write([])
             meta = {
                 "format": FORMAT,
                 "backend": self._engine.backend,
@@ -125,8 +119,10 @@ class RecordKeystore:
         if not isinstance(data, dict):
             raise CorruptedFileError(f"{self._meta_path}: backend_data missing")
         self._engine.open_meta(data)
-        for directory in (self.path, self.path / "trust", self._contracts_dir):
-            files.clean_temporaries(directory)
+        with files.store_lock(self.path):  # writers hold it: their temporaries are safe
+            for directory in (self.path, self.path / "trust", self._contracts_dir):
+                files.clean_temporaries(directory)
+            self._trust.recover()
 
     def close(self) -> None:
         """Release the backend (orderly TPM2_Shutdown for the TPM)."""
@@ -141,78 +137,32 @@ class RecordKeystore:
         self.close()
 
     # ----------------------------------------------------------------- trust anchors
-    def _write_roots(self, entries: list[RootEntry]) -> None:
-        digest = roots_digest(entries)
-        body = files.dump_json(encode_roots(entries, self._engine.roots_protection(digest)))
-        files.atomic_write(self._roots_next, body)
-        self._engine.commit_roots(digest)
-        self._roots_next.replace(self._roots_path)
-        files.fsync_dir(self._roots_path.parent)
-
-    def _load_roots_file(self, path: Path) -> list[RootEntry] | None:
-        try:
-            entries, protection = decode_roots(files.read_json(path), path)
-        except FileNotFoundError:
-            return None
-        except CorruptedFileError:
-            return None
-        if not self._engine.roots_intact(roots_digest(entries), protection):
-            return None
-        return entries
-
-    def _roots(self) -> list[RootEntry]:
-        entries = self._load_roots_file(self._roots_path)
-        if entries is not None:
-            return entries
-        staged = self._load_roots_file(self._roots_next)
-        if staged is not None:  # a change that committed its digest but not its rename
-            with files.store_lock(self.path):
-                self._roots_next.replace(self._roots_path)
-                files.fsync_dir(self._roots_path.parent)
-            return staged
-        raise TrustAnchorTamperedError(
-            f"{self._roots_path} does not match its protected digest; trust anchors refused"
-        )
-
     def add_root(self, certificate: bytes | x509.Certificate, kind: RootKind = "v2g") -> RootInfo:
         """Add a self-signed root (V2G, MO or OEM); adding it again is a no-op."""
-        if kind not in ROOT_KINDS:
-            raise CertificateError(f"root kind must be one of {', '.join(ROOT_KINDS)}")
         cert = _parse_chain([certificate])[0]
-        certs.ec_public_key(cert)
-        if cert.issuer != cert.subject:
-            raise CertificateError(f"{cert.subject.rfc4514_string()} is not a self-signed root")
-        certs.check_chain_links([cert, cert])
-        entry = RootEntry(kind=kind, der=certs.to_der(cert))
         with files.store_lock(self.path):
-            entries = self._roots()
-            if entry not in entries:
-                self._write_roots([*entries, entry])
-        return _root_info(entry)
+            entries, entry = self._trust.with_added(cert, kind)
+            self._trust.write(entries)
+        return root_info(entry)
 
     def roots(self, kind: RootKind | None = None) -> list[RootInfo]:
         """Trust anchors (verified against their protection digest on every call)."""
-        return [_root_info(e) for e in self._roots() if kind is None or e.kind == kind]
+        return [root_info(e) for e in self._trust.entries() if kind is None or e.kind == kind]
 
     def root_certificates(self, kind: RootKind | None = None) -> list[x509.Certificate]:
         """Trust anchors as certificates, for chain validation."""
-        return [e.cert() for e in self._roots() if kind is None or e.kind == kind]
+        return [e.cert() for e in self._trust.entries() if kind is None or e.kind == kind]
 
     def remove_root(self, reference: str) -> RootInfo:
         """Remove the root whose fingerprint starts with ``reference`` (or whose subject is it)."""
         with files.store_lock(self.path):
-            entries = self._roots()
-            matches = [e for e in entries if _root_matches(e, reference)]
-            entry = _one(matches, reference, "root")
-            self._write_roots([e for e in entries if e != entry])
-        return _root_info(entry)
+            entries, entry = self._trust.without(reference)
+            self._trust.write(entries)
+        return root_info(entry)
 
     def root_certificate_ids(self, kind: RootKind = "v2g") -> list[RootCertificateId]:
         """``ListOfRootCertificateIDs`` of a request: issuer name + serial of each root."""
-        return [
-            RootCertificateId(issuer_name=c.issuer.rfc4514_string(), serial_number=c.serial_number)
-            for c in self.root_certificates(kind)
-        ]
+        return [root_id(c) for c in self.root_certificates(kind)]
 
     # ----------------------------------------------------------------- provisioning
     def _prov_record(self) -> ProvisioningRecord:
@@ -305,6 +255,9 @@ class RecordKeystore:
         return self._contracts_dir / f"{cid}.json"
 
     def _records(self) -> list[ContractRecord]:
+        return self._scan()[0]
+
+    def _scan(self) -> tuple[list[ContractRecord], list[str]]:
         records, problems = [], []
         for path in sorted(self._contracts_dir.glob("*.json")):
             try:
@@ -314,9 +267,8 @@ class RecordKeystore:
             except CorruptedFileError as exc:
                 log.warning("skipping damaged contract file: %s", exc)
                 problems.append(str(exc))
-        self.problems = problems
         records.sort(key=lambda r: (r.priority, r.installed_at, r.id))
-        return records
+        return records, problems
 
     def _record(self, reference: str) -> ContractRecord:
         path = self._contract_path(reference)
@@ -466,13 +418,13 @@ class RecordKeystore:
     def status(self) -> StoreStatus:
         """Counts, integrity and backend details."""
         try:
-            roots, intact = len(self._roots()), True
+            roots, intact = len(self._trust.entries()), True
         except TrustAnchorTamperedError:
             roots, intact = 0, False
-        records = self._records()
+        records, problems = self._scan()
         detail = dict(self._engine.status())
-        if self.problems:
-            detail["damaged_files"] = list(self.problems)
+        if problems:
+            detail["damaged_files"] = problems
         return StoreStatus(
             backend=self.backend,
             path=str(self.path),
@@ -495,26 +447,6 @@ def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certifi
     if not chain:
         raise CertificateError("empty certificate chain")
     return [c if isinstance(c, x509.Certificate) else certs.parse_der(c) for c in chain]
-
-
-def _root_info(entry: RootEntry) -> RootInfo:
-    cert = entry.cert()
-    return RootInfo(
-        fingerprint=certs.fingerprint(entry.der),
-        kind=entry.kind,
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        serial_number=cert.serial_number,
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-    )
-
-
-def _root_matches(entry: RootEntry, reference: str) -> bool:
-    ref = reference.lower().replace(":", "")
-    if len(ref) >= 4 and certs.fingerprint(entry.der).startswith(ref):
-        return True
-    return entry.cert().subject.rfc4514_string() == reference
 
 
 def _one(matches: list[_T], reference: str, what: str) -> _T:

@@ -301,3 +301,28 @@ def test_expiry_uses_injected_clock(store: Keystore, pki: Pki) -> None:
     assert store.expiring(1, now=NOW) == []
     assert len(store.expiring(1, now=NOW + timedelta(days=4, hours=1))) == 1
     assert len(store.expiring(0, now=datetime(2030, 1, 1, tzinfo=UTC))) == 1
+
+
+def test_root_change_interrupted_before_rename_rolls_forward(
+    store: Keystore, pki: Pki, backend: str, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store.add_root(pki.v2g_root.cert)
+
+    def power_cut(self: Path, target: Path) -> Path:
+        raise OSError("power cut")
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "replace", power_cut)  # the final rename of the roots change
+        with pytest.raises(OSError):
+            store.add_root(pki.mo_root.cert, kind="mo")
+    # TPM: the NV digest write is the commit point, so the staged set is already the valid
+    # one. Software: the MAC travels with the file and the rename is the commit point.
+    expected = ["v2g", "mo"] if backend == "tpm" else ["v2g"]
+    assert [r.kind for r in store.roots()] == expected
+    reopened = _reopen(store, backend, request)
+    try:
+        assert [r.kind for r in reopened.roots()] == expected
+        assert not (reopened.path / "trust" / "roots.next.json").exists()
+    finally:
+        reopened.close()
