@@ -48,6 +48,7 @@ class TpmEngine:
     def __init__(self, link: TpmLink) -> None:
         self.link = link
         self._srk_name = b""
+        self._srk_handle = SRK_HANDLE
         self._nv_index = 0
         self._srk_public: Any = None
 
@@ -56,9 +57,9 @@ class TpmEngine:
         return self.link.run(op, what)
 
     def _srk(self, esapi: Any) -> Any:
-        srk = self.link.persistent(esapi, SRK_HANDLE)
+        srk = self.link.persistent(esapi, self._srk_handle)
         if self._srk_name and bytes(esapi.tr_get_name(srk)) != self._srk_name:
-            raise TpmError(f"persistent handle 0x{SRK_HANDLE:08x} holds a different SRK")
+            raise TpmError(f"persistent handle 0x{self._srk_handle:08x} holds a different SRK")
         return srk
 
     def _used_handles(self, esapi: Any, first: int) -> set[int]:
@@ -77,22 +78,30 @@ class TpmEngine:
         """Make sure the SRK exists; define this store's NV index for the roots digest."""
 
         def op(esapi: Any) -> dict[str, Any]:
+            srk = None
             if SRK_HANDLE in self._used_handles(esapi, SRK_HANDLE):
-                srk = self.link.persistent(esapi, SRK_HANDLE)
-                pub = esapi.read_public(srk)[0]
-                if not tpm_templates.is_storage_key(pub):
-                    raise TpmError(
-                        f"0x{SRK_HANDLE:08x} holds a key that is not an ECC storage key"
-                    )
-            else:
-                tr, pub, *_ = esapi.create_primary(None, tpm_templates.srk())
-                srk = esapi.evict_control(ESYS_TR.OWNER, tr, SRK_HANDLE)
+                existing = self.link.persistent(esapi, SRK_HANDLE)
+                if tpm_templates.is_storage_key(esapi.read_public(existing)[0]):
+                    srk, self._srk_handle = existing, SRK_HANDLE
+            if srk is None:  # none yet, or another kind (e.g. an RSA SRK): make our own
+                handle = (
+                    SRK_HANDLE
+                    if SRK_HANDLE not in self._used_handles(esapi, SRK_HANDLE)
+                    else self._free_handle(esapi, KEY_HANDLES, "persistent handle")
+                )
+                tr = esapi.create_primary(None, tpm_templates.srk())[0]
+                srk = esapi.evict_control(ESYS_TR.OWNER, tr, handle)
                 esapi.flush_context(tr)
-                self.link.forget(SRK_HANDLE)
+                self.link.forget(handle)
+                self._srk_handle = handle
             self._srk_name = bytes(esapi.tr_get_name(srk))
             self._nv_index = self._free_handle(esapi, NV_INDICES, "NV index")
             esapi.nv_define_space(b"", tpm_templates.roots_nv(self._nv_index))
-            return {"srk": SRK_HANDLE, "srk_name": self._srk_name.hex(), "nv_index": self._nv_index}
+            return {
+                "srk": self._srk_handle,
+                "srk_name": self._srk_name.hex(),
+                "nv_index": self._nv_index,
+            }
 
         return self._run(op, "initialising the TPM store")
 
@@ -101,7 +110,9 @@ class TpmEngine:
         try:
             self._srk_name = bytes.fromhex(meta["srk_name"])
             self._nv_index = int(meta["nv_index"])
-            if int(meta["srk"]) != SRK_HANDLE or self._nv_index not in NV_INDICES:
+            self._srk_handle = int(meta["srk"])
+            srk_ok = self._srk_handle == SRK_HANDLE or self._srk_handle in KEY_HANDLES
+            if not srk_ok or self._nv_index not in NV_INDICES:
                 raise ValueError("handle out of range")
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptedFileError(f"keystore.json: TPM parameters damaged ({exc})") from exc
@@ -309,7 +320,7 @@ class TpmEngine:
             counter = int(props.data.tpmProperties.tpmProperty[0].value)
             return {
                 "tcti": self.link.tcti,
-                "srk_handle": f"0x{SRK_HANDLE:08x}",
+                "srk_handle": f"0x{self._srk_handle:08x}",
                 "roots_nv_index": f"0x{self._nv_index:08x}",
                 "lockout_counter": counter,
                 "persistent_handles": [

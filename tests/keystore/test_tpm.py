@@ -243,3 +243,30 @@ def test_store_survives_a_new_process_view(swtpm: Swtpm, tmp_path: Path, pki: Pk
         pub.verify(second.sign(PROVISIONING, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
     finally:
         second.close()
+
+
+def test_foreign_srk_at_0x81000001_is_left_alone(swtpm: Swtpm, tmp_path: Path, pki: Pki) -> None:
+    from tpm2_pytss import ESAPI
+    from tpm2_pytss.constants import ESYS_TR
+
+    esapi = ESAPI(swtpm.tcti)
+    try:  # an RSA SRK as other TPM users (tpm2-tools) create it
+        tr = esapi.create_primary(None, "rsa2048:aes128cfb")[0]
+        esapi.evict_control(ESYS_TR.OWNER, tr, 0x81000001)
+        esapi.flush_context(tr)
+        foreign_name = bytes(esapi.tr_get_name(esapi.tr_from_tpmpublic(0x81000001)))
+    finally:
+        esapi.close()
+    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True)
+    try:
+        assert store.status().detail["srk_handle"] != "0x81000001"
+        contract = pki.contract()
+        info = store.install_contract(contract.chain, contract.key)
+        digest = os.urandom(32)
+        contract.key.public_key().verify(
+            store.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256()))
+        )
+        esapi = store.engine.link.esapi()
+        assert bytes(esapi.tr_get_name(esapi.tr_from_tpmpublic(0x81000001))) == foreign_name
+    finally:
+        store.close()
