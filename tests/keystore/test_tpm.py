@@ -270,3 +270,38 @@ def test_foreign_srk_at_0x81000001_is_left_alone(swtpm: Swtpm, tmp_path: Path, p
         assert bytes(esapi.tr_get_name(esapi.tr_from_tpmpublic(0x81000001))) == foreign_name
     finally:
         store.close()
+
+
+def test_link_reconnects_after_transport_errors(swtpm: Swtpm) -> None:
+    from tpm2_pytss import TSS2_Exception
+
+    from keystore import TpmError
+    from keystore.tpm_link import TpmLink
+
+    link = TpmLink(swtpm.tcti)
+    calls: list[object] = []
+
+    def flaky(esapi: object) -> str:
+        calls.append(esapi)
+        if len(calls) == 1:
+            raise TSS2_Exception(0xA000A)  # TSS2_TCTI_RC_IO_ERROR: the transport went away
+        return "ok"
+
+    try:
+        assert link.run(flaky, "probe") == "ok"
+        assert link.reconnects == 1 and calls[0] is not calls[1]  # a new ESAPI context
+
+        def dead(esapi: object) -> None:
+            raise TSS2_Exception(0xA000A)
+
+        with pytest.raises(TpmUnavailableError):
+            link.run(dead, "probe")
+
+        def refused(esapi: object) -> None:
+            raise TSS2_Exception(0x18B)  # TPM_RC_HANDLE from the TPM itself: no retry
+
+        with pytest.raises(TpmError) as info:
+            link.run(refused, "probe")
+        assert info.value.rc == 0x18B
+    finally:
+        link.close()
