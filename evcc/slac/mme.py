@@ -263,6 +263,10 @@ def parse_mac(text: str) -> bytes:
     return raw
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return value.hex()
@@ -312,7 +316,7 @@ def build(
     try:
         payload: bytes = MESSAGES[code][1].build(values)
     except (c.ConstructError, ValueError, TypeError, KeyError, OverflowError) as exc:
-        raise FrameError(f"cannot build {MESSAGES[code][0]}: {exc}") from exc
+        raise FrameError(f"cannot build {MESSAGES[code][0]}: {_one_line(exc)}") from exc
     head = dst + src + k.ETHERTYPE_HOMEPLUG.to_bytes(2, "big")
     head += bytes([version]) + code.to_bytes(2, "little")
     if version >= 1:
@@ -349,5 +353,5 @@ def parse(frame: bytes) -> Mme:
     try:
         parsed = MESSAGES[mmtype][1].parse(frame[start:])
     except (c.ConstructError, ValueError, UnicodeDecodeError, OverflowError) as exc:
-        raise FrameError(f"{MESSAGES[mmtype][0]}: malformed payload ({exc})") from exc
+        raise FrameError(f"{MESSAGES[mmtype][0]}: malformed payload ({_one_line(exc)})") from exc
     return Mme(frame[0:6], frame[6:12], mmtype, _to_plain(dict(parsed)), mmv)
