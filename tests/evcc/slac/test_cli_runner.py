@@ -100,3 +100,10 @@ def test_runner_timeout_and_failure() -> None:
     link = FakeLink(FakeEvse(E1, 17, answer_parm=False), FakeModem())
     with pytest.raises(SlacError, match=r"no CM_SLAC_PARM\.CNF"):
         run_slac(link, SlacEv(EV_MAC, rng_from(4)), clock=link.clock, timeout=60)
+
+
+def test_emulate_needs_both_sides(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slac", "emulate", "--ev", "evs-none0"]) == 2
+    assert main(["slac", "emulate", "--ev", "a", "--evse", "b:loud"]) == 2
+    err = capsys.readouterr().err
+    assert "need at least one --ev and one --evse" in err and "attenuation must be a number" in err
