@@ -9,6 +9,8 @@ import pytest
 from evcc_platform.errors import PlatformError
 from evcc_platform.sim.inproc import InProcessLine, SimEndpoint
 from evcc_platform.sim.powerline import PortConfig, Powerline
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evcc.slac import constants as k
 from evcc.slac.ev import SlacEv
@@ -190,3 +192,44 @@ def test_ev_state_machine_matches_lower_attenuation_through_the_emulator() -> No
     assert pl.nid_of("ev") == nid_from_nmk(b"2" * 16) and pl.joined("ev", "e2", now[0])
     assert not pl.joined("ev", "e1", now[0])
     assert result.duration_ms >= 300  # link only after the join delay
+
+
+def _valid_frames() -> list[bytes]:
+    return [
+        build("CM_SET_KEY.REQ", k.MODEM_MGMT_MAC, EV, nid=bytes(7), new_key=NMK),
+        build("CM_GET_KEY.REQ", k.BROADCAST_MAC, EV),
+        build("VS_NW_INFO.REQ", k.MODEM_MGMT_MAC, EV, mmv=1),
+        build("VS_PL_LINK_STATUS.REQ", k.MODEM_MGMT_MAC, EV),
+        build("CM_MNBC_SOUND.IND", k.BROADCAST_MAC, EV, cnt=1, run_id=RUN, rnd=bytes(16)),
+        build("CM_START_ATTEN_CHAR.IND", k.BROADCAST_MAC, EV, forwarding_sta=EV, run_id=RUN),
+        EV + E1 + b"\x86\xdd" + bytes(60),
+    ]
+
+
+def _mutate(frame: bytes, pos: int, value: int, cut: int) -> bytes:
+    return (frame[:pos] + bytes([value]) + frame[pos + 1 :])[: len(frame) - cut]
+
+
+@settings(max_examples=300, deadline=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ev", "e1", "e2", "nope"]),
+            st.one_of(
+                st.binary(max_size=120),
+                st.builds(
+                    _mutate, st.sampled_from(_valid_frames()), st.integers(0, 80),
+                    st.integers(0, 255), st.integers(0, 50),
+                ),
+            ),
+        ),
+        max_size=20,
+    )
+)
+def test_fuzz_line_never_raises(steps: list[tuple[str, bytes]]) -> None:
+    pl = line(sound_loss=0.3, first_start_atten_only=True)
+    for i, (port, frame) in enumerate(steps):
+        for dest, out in pl.receive(port, frame, i * 0.1):
+            assert dest in pl.ports and len(out) >= 14
+            if dest == port:  # only the modem answers its own host
+                assert out[6:9] == b"\x00\xb0\x52"
