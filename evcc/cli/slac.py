@@ -16,14 +16,16 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="slac_command", metavar="ACTION", required=True)
 
     run = sub.add_parser("run", help="match with the charger as the EV")
-    run.add_argument("--iface", required=True, help="Ethernet interface of the PLC modem")
+    run.add_argument("--iface", help="Ethernet interface of the PLC modem")
+    run.add_argument("--board", metavar="FILE",
+                     help="board file (TOML) giving the interface, modem address and SLAC options")
     run.add_argument("--timeout", type=float, default=30.0, metavar="S",
                      help="give up after S seconds (default 30)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--max-attenuation", type=float, metavar="DB",
                      help="reject EVSEs above this average attenuation")
     run.add_argument("--link-check", choices=("link_status", "nw_info", "none"),
-                     default="link_status", help="how to wait for the AVLN after matching")
+                     help="how to wait for the AVLN after matching (default link_status)")
     run.add_argument("--no-leave", action="store_true",
                      help="skip the CM_SET_KEY with a random NMK before matching")
     run.add_argument("--no-early-decision", action="store_true",
@@ -31,8 +33,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("--validate", action="store_true", help="run CM_VALIDATE before matching")
     run.add_argument("--batch-interval", type=float, default=20.0, metavar="MS",
                      help="TP_EV_batch_msg_interval in ms (20..50, default 20)")
-    run.add_argument("--modem-mac", default="00:b0:52:00:00:01",
-                     help="management address of the local modem")
+    run.add_argument("--modem-mac", help="management address of the local modem "
+                     "(default 00:b0:52:00:00:01)")
     run.set_defaults(func=_run)
 
     emulate = sub.add_parser(
@@ -54,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     import os
     from dataclasses import replace
 
+    from evcc_platform.board import Board, load_board
     from evcc_platform.plc import PlcModem
 
     from evcc.errors import SlacError
@@ -63,13 +66,23 @@ def _run(args: argparse.Namespace) -> int:
     from evcc.slac.mme import parse_mac
     from evcc.slac.runner import run_slac
 
+    board: Board | None = load_board(args.board) if args.board else None
+    iface = args.iface or (board.modem.interface if board else None)
+    if not iface:
+        raise SlacError("give --iface or a --board file naming the modem interface")
+    modem_mac = args.modem_mac or (board.modem.mac if board else "00:b0:52:00:00:01")
+    max_att = args.max_attenuation
+    if max_att is None and board is not None:
+        max_att = board.slac.max_attenuation_db
+    link_check = args.link_check or (board.slac.link_check if board else "link_status")
+    leave = not args.no_leave and (board.slac.leave_network if board else True)
     if not 20.0 <= args.batch_interval <= 50.0:
         raise SlacError("--batch-interval must be within TP_EV_batch_msg_interval (20..50 ms)")
     timings = replace(SlacTimings(), tp_ev_batch_msg_interval=args.batch_interval / 1000.0)
     config = SlacConfig(
-        timings=timings, max_attenuation_db=args.max_attenuation, leave_network=not args.no_leave,
+        timings=timings, max_attenuation_db=max_att, leave_network=leave,
         early_decision=not args.no_early_decision, validate=args.validate,
-        link_check=args.link_check, modem_mac=parse_mac(args.modem_mac),
+        link_check=link_check, modem_mac=parse_mac(modem_mac),
     )
 
     def show(event: SlacEvent) -> None:
@@ -78,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         elif isinstance(event, Failed) and args.json:
             print(json.dumps(event.to_dict()), flush=True)
 
-    with PlcModem(args.iface, config.modem_mac) as modem:
+    with PlcModem(iface, config.modem_mac) as modem:
         ev = SlacEv(modem.mac, os.urandom, config)
         result: Matched = run_slac(modem, ev, timeout=args.timeout, on_event=show)
     if args.json:

@@ -107,3 +107,16 @@ def test_emulate_needs_both_sides(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["slac", "emulate", "--ev", "a", "--evse", "b:loud"]) == 2
     err = capsys.readouterr().err
     assert "need at least one --ev and one --evse" in err and "attenuation must be a number" in err
+
+
+def test_run_needs_an_interface_or_board(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["slac", "run"]) == 2
+    board = tmp_path / "b.toml"
+    board.write_text('[board]\nname = "t"\n[modem]\ninterface = "evs-none0"\n')
+    assert main(["slac", "run", "--board", str(board)]) == 2
+    assert main(["slac", "run", "--board", str(tmp_path / "missing.toml")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "give --iface or a --board" in err[0]
+    assert "'evs-none0' not found" in err[1] and "cannot read board file" in err[2]
