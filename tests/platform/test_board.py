@@ -60,7 +60,7 @@ def test_missing_file(tmp_path: Path) -> None:
         load_board(tmp_path / "nope.toml")
 
 
-@settings(max_examples=200, deadline=200)
+@settings(max_examples=200, deadline=1000)
 @given(st.text(max_size=300))
 def test_fuzz_only_board_errors(text: str) -> None:
     with contextlib.suppress(BoardError):

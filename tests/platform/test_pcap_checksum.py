@@ -35,7 +35,7 @@ def test_pcap_defects(tmp_path: Path) -> None:
         list(read_pcap(tmp_path / "missing.pcap"))
 
 
-@settings(max_examples=300, deadline=200)
+@settings(max_examples=300, deadline=1000)
 @given(st.binary(max_size=200))
 def test_pcap_fuzz(tail: bytes) -> None:
     header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)

@@ -210,7 +210,7 @@ def _mutate(frame: bytes, pos: int, value: int, cut: int) -> bytes:
     return (frame[:pos] + bytes([value]) + frame[pos + 1 :])[: len(frame) - cut]
 
 
-@settings(max_examples=300, deadline=300)
+@settings(max_examples=300, deadline=1000)
 @given(
     st.lists(
         st.tuples(

@@ -43,7 +43,7 @@ frames = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=500)
+@settings(max_examples=300, deadline=1000)
 @given(
     st.lists(st.tuples(frames, st.floats(0.0, 0.5)), max_size=30),
     st.booleans(),

@@ -21,13 +21,13 @@ def _parse_or_typed_error(data: bytes) -> None:
     result.describe()
 
 
-@settings(max_examples=400, deadline=200)
+@settings(max_examples=400, deadline=1000)
 @given(st.binary(max_size=400))
 def test_random_bytes(data: bytes) -> None:
     _parse_or_typed_error(data)
 
 
-@settings(max_examples=600, deadline=200)
+@settings(max_examples=600, deadline=1000)
 @given(
     st.sampled_from(VALID),
     st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=8),
@@ -41,7 +41,7 @@ def test_mutated_valid_frames(frame: bytes, flips: list[tuple[int, int]], cut: i
     _parse_or_typed_error(bytes(data[: len(data) - cut % (len(data) + 1)]))
 
 
-@settings(max_examples=300, deadline=200)
+@settings(max_examples=300, deadline=1000)
 @given(st.sampled_from(sorted(NAMES)), st.binary(max_size=300))
 def test_valid_header_random_payload(name: str, payload: bytes) -> None:
     head = build(name, EVSE, EV, SAMPLES[name])
