@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 from typing import Any
 
 from evcc.errors import ExiDecodeError, ExiEncodeError, ExiError
-from evcc.exi import _xml
 from evcc.exi._runtime import (
     AnyElement,
     Named,
@@ -39,7 +39,8 @@ def grammar_module(grammar: str) -> ModuleType:
     name = _MODULES.get(grammar)
     if name is None:
         raise ExiError(f"unknown grammar {grammar!r}; choose one of {', '.join(_MODULES)}")
-    return importlib.import_module(f"evcc.exi._generated.{name}")
+    full = f"evcc.exi._generated.{name}"
+    return sys.modules.get(full) or importlib.import_module(full)
 
 
 def _wrap_root(g: ModuleType, table: Any, by_index: int, value: Any) -> Any:
@@ -58,7 +59,7 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
     g = grammar_module(grammar)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ExiDecodeError("EXI input must be bytes")
-    r = Reader(bytes(data), g)
+    r = Reader(data, g)
     try:
         if r.bits(8) != _HEADER:
             raise ExiDecodeError("EXI header is not 0x80 (no options, EXI 1.0)", 0)
@@ -104,21 +105,20 @@ def _decode_fragment(r: Reader, g: ModuleType) -> Any:
     return items[0] if len(items) == 1 else items
 
 
-def _root_index(g: ModuleType, table: Any, msg: Any) -> tuple[int, Any]:
+def _root_index(g: ModuleType, index: dict[Any, int], msg: Any) -> tuple[int, Any]:
     if isinstance(msg, Named):
-        for i, row in enumerate(table):
-            if row[0] == tuple(msg.qname):
-                return i, msg.value
-        raise ExiEncodeError(f"element {msg.qname} is not a root of grammar {g.GRAMMAR}")
+        i = index.get(tuple(msg.qname))
+        if i is None:
+            raise ExiEncodeError(f"element {msg.qname} is not a root of grammar {g.GRAMMAR}")
+        return i, msg.value
     qn = g.ELEMENT_OF_CLASS.get(type(msg).__name__)
-    if qn is not None:
-        for i, row in enumerate(table):
-            if row[0] == qn:
-                return i, msg
-    raise ExiEncodeError(
-        f"{type(msg).__name__} does not name a root element of grammar {g.GRAMMAR}; "
-        "wrap it in evcc.exi.Named"
-    )
+    i = index.get(qn) if qn is not None else None
+    if i is None:
+        raise ExiEncodeError(
+            f"{type(msg).__name__} does not name a root element of grammar {g.GRAMMAR}; "
+            "wrap it in evcc.exi.Named"
+        )
+    return i, msg
 
 
 def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = True) -> bytes:
@@ -136,16 +136,16 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
             items = msg if isinstance(msg, list) else [msg]
             for item in items:
                 root = Named(item.qname, item) if isinstance(item, AnyElement) else item
-                i, value = _root_index(g, g.FRAG, root)
+                i, value = _root_index(g, g.FRAG_INDEX, root)
                 w.bits(i, g.FRAG_WIDTH)
                 enc = g.FRAG[i][2]
                 if enc is None:
-                    relaxed_encode(w, g, g.FRAG[i][0], value, _xml.lexical)
+                    relaxed_encode(w, g, g.FRAG[i][0], value, _xml().lexical)
                 else:
                     enc(w, value)
             w.bits(len(g.FRAG) + 1, g.FRAG_WIDTH)
         else:
-            i, value = _root_index(g, g.DOC, msg)
+            i, value = _root_index(g, g.DOC_INDEX, msg)
             w.bits(i, g.DOC_WIDTH)
             g.DOC[i][2](w, value)
     except ExiEncodeError:
@@ -157,14 +157,20 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
     return w.getvalue()
 
 
+def _xml() -> ModuleType:
+    """The XML mapping, imported on first use (keeps ``import evcc.exi`` light)."""
+    return importlib.import_module("evcc.exi._xml")
+
+
 def to_xml(msg: Any) -> str:
     """The standard XML representation of a decoded or built message."""
-    return _xml.to_xml(msg)
+    text: str = _xml().to_xml(msg)
+    return text
 
 
 def from_xml(xml: str, grammar: str, fragment: bool = False) -> Any:
     """Parse XML into message objects of a grammar set (same result shape as decode)."""
-    return _xml.from_xml(xml, grammar_module(grammar), fragment)
+    return _xml().from_xml(xml, grammar_module(grammar), fragment)
 
 
 __all__ = ["AnyElement", "Named"]

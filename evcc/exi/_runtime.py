@@ -35,13 +35,14 @@ class AnyElement:
 
 
 class Reader:
-    """MSB-first bit reader over an EXI body."""
+    """MSB-first bit reader over an EXI body (the stream is held as one big integer)."""
 
-    __slots__ = ("data", "depth", "g", "nbits", "obj", "pos", "strings", "text")
+    __slots__ = ("data", "depth", "g", "nbits", "obj", "pos", "strings", "text", "v")
 
     def __init__(self, data: bytes, g: ModuleType, pos: int = 0) -> None:
-        self.data = bytes(data)
+        self.data = data if type(data) is bytes else bytes(data)
         self.nbits = len(self.data) * 8
+        self.v = int.from_bytes(self.data, "big")
         self.pos = pos
         self.g = g
         self.text: str | None = None
@@ -53,25 +54,14 @@ class Reader:
         return ExiDecodeError(message, self.pos)
 
     def bits(self, n: int) -> int:
-        pos = self.pos
-        end = pos + n
+        end = self.pos + n
         if end > self.nbits:
-            raise ExiDecodeError("premature end of stream", pos)
+            raise ExiDecodeError("premature end of stream", self.pos)
         self.pos = end
-        b0 = pos >> 3
-        b1 = (end + 7) >> 3
-        return (int.from_bytes(self.data[b0:b1], "big") >> ((b1 << 3) - end)) & ((1 << n) - 1)
+        return (self.v >> (self.nbits - end)) & ((1 << n) - 1)
 
     def uint(self) -> int:
-        value = 0
-        shift = 0
-        for _ in range(_MAX_UINT_GROUPS):
-            b = self.bits(8)
-            value |= (b & 0x7F) << shift
-            if b < 0x80:
-                return value
-            shift += 7
-        raise ExiDecodeError("unsigned integer too long", self.pos)
+        return more(self, self.bits(8))
 
     def integer(self) -> int:
         if self.bits(1):
@@ -85,11 +75,10 @@ class Reader:
         if n == 0:
             return b""
         pos = self.pos
+        self.pos = pos + 8 * n
         if pos & 7 == 0:
-            self.pos = pos + 8 * n
             return self.data[pos >> 3:(pos >> 3) + n]
-        v = self.bits(8 * n)
-        return v.to_bytes(n, "big")
+        return ((self.v >> (self.nbits - self.pos)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
 
     def chars(self, n: int) -> str:
         if n * 8 > self.nbits - self.pos:
@@ -117,51 +106,70 @@ class Reader:
             raise ExiDecodeError("nesting too deep", self.pos)
 
 
-class Writer:
-    """MSB-first bit writer."""
+def more(r: Reader, first: int) -> int:
+    """Finish an Unsigned Integer whose first 8-bit group is ``first`` (EXI 7.1.6)."""
+    value = first & 0x7F
+    if first < 0x80:
+        return value
+    shift = 7
+    for _ in range(_MAX_UINT_GROUPS):
+        b = r.bits(8)
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value
+        shift += 7
+    raise ExiDecodeError("unsigned integer too long", r.pos)
 
-    __slots__ = ("acc", "buf", "n", "validate")
+
+class Writer:
+    """MSB-first bit writer; ``a`` holds the pending bits below a sentinel 1 bit."""
+
+    __slots__ = ("a", "buf", "validate")
 
     def __init__(self, validate: bool = True) -> None:
         self.buf = bytearray()
-        self.acc = 0
-        self.n = 0
+        self.a = 1
         self.validate = validate
 
     def bits(self, v: int, n: int) -> None:
-        self.acc = (self.acc << n) | v
-        self.n += n
-        if self.n >= 64:
-            k = self.n & 7
-            self.buf += (self.acc >> k).to_bytes(self.n >> 3, "big")
-            self.acc &= (1 << k) - 1
-            self.n = k
+        self.a = (self.a << n) | v
+
+    def flush(self) -> None:
+        a = self.a
+        k = a.bit_length() - 1
+        nb = k >> 3
+        if nb:
+            rem = k & 7
+            self.buf += ((a >> rem) & ((1 << (nb * 8)) - 1)).to_bytes(nb, "big")
+            self.a = (1 << rem) | (a & ((1 << rem) - 1))
 
     def uint(self, v: int) -> None:
         while v >= 0x80:
-            self.bits((v & 0x7F) | 0x80, 8)
+            self.a = (self.a << 8) | (v & 0x7F) | 0x80
             v >>= 7
-        self.bits(v, 8)
+        self.a = (self.a << 8) | v
 
     def integer(self, v: int) -> None:
         if v < 0:
-            self.bits(1, 1)
+            self.a = (self.a << 1) | 1
             self.uint(-v - 1)
         else:
-            self.bits(0, 1)
+            self.a <<= 1
             self.uint(v)
 
     def binary(self, b: bytes) -> None:
         n = len(b)
         self.uint(n)
         if n:
-            self.bits(int.from_bytes(b, "big"), 8 * n)
+            self.a = (self.a << (8 * n)) | int.from_bytes(b, "big")
+            if n > 32:
+                self.flush()
 
     def chars(self, s: str) -> None:
         for ch in s:
             c = ord(ch)
             if c < 0x80:
-                self.bits(c, 8)
+                self.a = (self.a << 8) | c
             else:
                 self.uint(c)
 
@@ -170,10 +178,12 @@ class Writer:
         self.chars(s)
 
     def getvalue(self) -> bytes:
+        self.flush()
+        k = self.a.bit_length() - 1
         out = bytes(self.buf)
-        if self.n:
-            pad = (-self.n) & 7
-            out += (self.acc << pad).to_bytes((self.n + pad) >> 3, "big")
+        if k:
+            pad = 8 - k
+            out += ((self.a & ((1 << k) - 1)) << pad).to_bytes(1, "big")
         return out
 
 
@@ -540,3 +550,12 @@ def _unclark(name: str) -> tuple[str, str]:
         ns, local = name[1:].split("}", 1)
         return ns, local
     return "", name
+
+
+def stuck(type_name: str, names: tuple[str, ...], pending: tuple[Any, ...]) -> ExiEncodeError:
+    """No production of the current state fits the next pending field."""
+    for name, value in zip(names, pending, strict=True):
+        if value is not None and value != []:
+            return ExiEncodeError(f"{type_name}: {name} is not allowed at this point "
+                                  "(order, choice or occurrence violates the schema)")
+    return ExiEncodeError(f"{type_name}: content does not fit the schema")

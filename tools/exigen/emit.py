@@ -7,7 +7,8 @@ import os
 import re
 from typing import Any
 
-from tools.exigen.grammar import AT, ATW, CH, EE, SE, SEW, GrammarBuilder, TypeGrammar
+from tools.exigen.codegen import CodecEmitter
+from tools.exigen.grammar import SE, GrammarBuilder, TypeGrammar
 from tools.exigen.xsd import XS, ComplexType, ElementDecl, SchemaSet, SimpleType
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -36,7 +37,7 @@ def _ident(value: str) -> str:
     return s
 
 
-class Emitter:
+class Emitter(CodecEmitter):
     def __init__(self, gid: str, root: str, base: str) -> None:
         self.gid = gid
         self.root = root
@@ -213,288 +214,6 @@ class Emitter:
         assert isinstance(t, SimpleType)
         return f"_dw{self.sindex[id(t)]}(r)"
 
-    def enc_fn(self, d: ElementDecl) -> str:
-        t = d.type
-        if isinstance(t, ComplexType):
-            return f"_e{self.cindex[id(t)]}"
-        assert isinstance(t, SimpleType)
-        return f"_ew{self.sindex[id(t)]}"
-
-    def emit_decoder(self, out: list[str], tg: TypeGrammar, fname: str, result: str) -> None:
-        fields = tg.fields
-        out.append(f"def {fname}(r: Reader) -> Any:")
-        value_st = tg.ct.simple
-        for i, f in enumerate(fields):
-            if f.kind == "value":
-                assert value_st is not None
-                init = self.empty_value(value_st)
-            elif f.is_list or f.kind == "content":
-                init = "[]"
-            else:
-                init = "None"
-            out.append(f"    f{i}: Any = {init}")
-        out.append("    s = 0")
-        ind = "    "
-        if not tg.acyclic:
-            out.append("    while s >= 0:")
-            ind = "        "
-        has_text = value_st is not None or tg.irregular
-        for k in tg.order:
-            st = tg.states[k]
-            n = len(st.prods)
-            w = width(n + 1)
-            out.append(f"{ind}while s == {k}:")
-            out.append(f"{ind}    c = r.bits({w})")
-            for ci, p in enumerate(st.prods):
-                kw = "if" if ci == 0 else "elif"
-                out.append(f"{ind}    {kw} c == {ci}:")
-                body = self._dec_action(tg, p)
-                for line in body:
-                    out.append(f"{ind}        {line}")
-                if p.limit:
-                    out.append(f"{ind}        s = {p.target} if len(f{p.field}) < {p.limit} "
-                               f"else {p.alt}")
-                else:
-                    out.append(f"{ind}        s = {p.target if p.kind != EE else -1}")
-            ee_first = 1 if any(p.kind == EE for p in st.prods) else 0
-            n_at3 = sum(1 for p in st.prods if p.kind == AT)
-            c2 = st.content2 if st.kind <= 1 else k
-            out.append(f"{ind}    elif c == {n}:")
-            out.append(f"{ind}        s = _dv(r, {st.kind}, {ee_first}, {n_at3}, {k}, {c2})")
-            if st.kind == 0:
-                out.append(f"{ind}        if s == -3:")
-                out.append(f"{ind}            return r.obj")
-            if has_text:
-                out.append(f"{ind}        if r.text is not None:")
-                if value_st is not None and not tg.irregular:
-                    vi = len(fields) - 1
-                    out.append(f"{ind}            f{vi} = r.text")
-                else:
-                    ci2 = len(fields) - 1
-                    out.append(f"{ind}            f{ci2}.append((\"#text\", r.text))")
-                out.append(f"{ind}            r.text = None")
-            out.append(f"{ind}    else:")
-            out.append(f"{ind}        raise r.bad(c)")
-        if result == "value":
-            out.append(f"    return f{len(fields) - 1}")
-        else:
-            args = ", ".join(f"{f.name}=f{i}" for i, f in enumerate(fields))
-            out.append(f"    return {result}({args})")
-        out.append("")
-        out.append("")
-
-    def _dec_action(self, tg: TypeGrammar, p: Any) -> list[str]:
-        fields = tg.fields
-        if p.kind == AT:
-            assert p.attr is not None
-            return [f"f{p.field} = {self.dec_expr(p.attr.type)}"]
-        if p.kind == ATW:
-            return ["_rq(r)", "r.string()"]
-        if p.kind == SE:
-            d = p.decl
-            assert d is not None
-            call = self.dec_call(d)
-            f = fields[p.field]
-            if f.kind == "content":
-                return [f"f{p.field}.append(({_clark(d.qname)!r}, {call}))"]
-            if f.is_list:
-                return [f"f{p.field}.append({call})"]
-            if len(f.decls) > 1 and d.qname != f.decls[0].qname and self._member_ambiguous(f, d):
-                return [f"f{p.field} = _Named({d.qname!r}, {call})"]
-            return [f"f{p.field} = {call}"]
-        if p.kind == SEW:
-            return [f"f{p.field}.append(_any(r))"]
-        if p.kind == CH:
-            if p.key == (CH, "mixed"):
-                return [f"f{p.field}.append((\"#text\", r.string()))"]
-            assert tg.ct.simple is not None
-            return [f"f{p.field} = {self.dec_expr(tg.ct.simple)}"]
-        return []
-
-    def _member_ambiguous(self, f: Any, d: ElementDecl) -> bool:
-        """True when the member's value class does not identify the member."""
-        same = [m for m in f.decls if m.type is d.type]
-        return len(same) > 1 or not isinstance(d.type, ComplexType)
-
-    # ---------------------------------------------------------------- encoders
-    def emit_encoder(self, out: list[str], tg: TypeGrammar, fname: str, tname: str) -> None:
-        fields = tg.fields
-        ti = fname[2:]
-        out.append(f"def {fname}(w: Writer, o: Any) -> None:")
-        out.append("    it: list[Any] = []")
-        key_of: dict[str, int] = {}
-        if tg.irregular:
-            for i, f in enumerate(fields):
-                if f.kind == "attr":
-                    out.append(f"    v = o.{f.name}")
-                    out.append("    if v is not None:")
-                    out.append(f"        it.append(({i}, v))")
-            ci = len(fields) - 1
-            k = 1000
-            for st in tg.states:
-                for p in st.prods:
-                    if p.kind == SE and p.decl is not None and _clark(p.decl.qname) not in key_of:
-                        key_of[_clark(p.decl.qname)] = k
-                        k += 1
-            out.append(f"    for nm, v in o.{fields[ci].name}:")
-            out.append(f"        it.append((_K{ti}.get(nm, -2), v))")
-        else:
-            for i, f in enumerate(fields):
-                if f.is_list:
-                    out.append(f"    for v in o.{f.name}:")
-                    out.append(f"        it.append(({i}, v))")
-                else:
-                    out.append(f"    v = o.{f.name}")
-                    out.append("    if v is not None:")
-                    out.append(f"        it.append(({i}, v))")
-        out.append("    it.append((-1, None))")
-        for fi in sorted({p.field for st in tg.states for p in st.prods if p.limit}):
-            out.append(f"    n{fi} = 0")
-        out.append("    p = 0")
-        out.append("    s = 0")
-        ind = "    "
-        if not tg.acyclic:
-            out.append("    while s >= 0:")
-            ind = "        "
-        for k in tg.order:
-            st = tg.states[k]
-            n = len(st.prods)
-            w = width(n + 1)
-            n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
-                6 if st.kind == 0 else 4 if st.kind == 1 else 2)
-            w2 = width(n2)
-            out.append(f"{ind}while s == {k}:")
-            out.append(f"{ind}    f, v = it[p]")
-            first = True
-            handled: set[object] = set()
-            for ci, p in enumerate(st.prods):
-                if p.kind == SE:
-                    assert p.decl is not None
-                    f = fields[p.field]
-                    fk = key_of[_clark(p.decl.qname)] if tg.irregular else p.field
-                    if fk in handled:
-                        continue
-                    handled.add(fk)
-                    kw = "if" if first else "elif"
-                    first = False
-                    out.append(f"{ind}    {kw} f == {fk}:")
-                    members = [(cj, q) for cj, q in enumerate(st.prods)
-                               if q.kind == SE and q.field == p.field and (
-                                   not tg.irregular or q.decl is p.decl)]
-                    if len(members) == 1:
-                        out.append(f"{ind}        w.bits({ci}, {w})")
-                        out.append(f"{ind}        {self.enc_fn(p.decl)}(w, v)")
-                    else:
-                        tab = self._subst_table(out, members, w)
-                        out.append(f"{ind}        m = {tab}.get(v.qname if type(v) is _Named "
-                                   f"else type(v).__name__)")
-                        out.append(f"{ind}        if m is None:")
-                        out.append(f"{ind}            raise _err({tname!r}, f\"{f.name}: "
-                                   f"{{type(v).__name__}} is not allowed here\")")
-                        out.append(f"{ind}        w.bits(m[0], {w})")
-                        out.append(f"{ind}        m[1](w, v.value if type(v) is _Named else v)")
-                    out.append(f"{ind}        p += 1")
-                    if p.limit:
-                        out.append(f"{ind}        n{p.field} += 1")
-                        out.append(f"{ind}        s = {p.target} if n{p.field} < {p.limit} "
-                                   f"else {p.alt}")
-                    else:
-                        out.append(f"{ind}        s = {p.target}")
-                elif p.kind == AT:
-                    assert p.attr is not None
-                    kw = "if" if first else "elif"
-                    first = False
-                    out.append(f"{ind}    {kw} f == {p.field}:")
-                    out.append(f"{ind}        w.bits({ci}, {w})")
-                    out.append(f"{ind}        _s{self.sindex[id(p.attr.type)]}(w, v)")
-                    out.append(f"{ind}        p += 1")
-                    out.append(f"{ind}        s = {p.target}")
-                elif p.kind == CH and p.key == (CH, "mixed"):
-                    kw = "if" if first else "elif"
-                    first = False
-                    out.append(f"{ind}    {kw} f == -3:")
-                    out.append(f"{ind}        w.bits({ci}, {w})")
-                    out.append(f"{ind}        w.string(_cs(v, {tname!r}))")
-                    out.append(f"{ind}        p += 1")
-                    out.append(f"{ind}        s = {p.target}")
-                elif p.kind == CH:
-                    assert tg.ct.simple is not None
-                    vi = len(fields) - 1
-                    kw = "if" if first else "elif"
-                    first = False
-                    out.append(f"{ind}    {kw} f == {vi}:")
-                    out.append(f"{ind}        p += 1")
-                    out.append(f"{ind}        if v == \"\" or v == b\"\":")
-                    out.append(f"{ind}            w.bits({n}, {w})")
-                    out.append(f"{ind}            w.bits(0, {w2})")
-                    out.append(f"{ind}            s = -1")
-                    out.append(f"{ind}        else:")
-                    out.append(f"{ind}            w.bits({ci}, {w})")
-                    out.append(f"{ind}            _s{self.sindex[id(tg.ct.simple)]}(w, v)")
-                    out.append(f"{ind}            s = {p.target}")
-                elif p.kind == SEW:
-                    kw = "if" if first else "elif"
-                    first = False
-                    out.append(f"{ind}    {kw} f == -2:")
-                    out.append(f"{ind}        raise _err({tname!r}, \"wildcard content cannot be "
-                               f"encoded\")")
-            kw = "if" if first else "elif"
-            out.append(f"{ind}    {kw} f == -1:")
-            ee = [ci for ci, p in enumerate(st.prods) if p.kind == EE]
-            if ee:
-                out.append(f"{ind}        w.bits({ee[0]}, {w})")
-            else:
-                out.append(f"{ind}        w.bits({n}, {w})")
-                out.append(f"{ind}        w.bits(0, {w2})")
-            out.append(f"{ind}        s = -1")
-            out.append(f"{ind}    else:")
-            out.append(f"{ind}        raise _unexpected({tname!r}, _FN{ti}, f)")
-        out.append("    if p != len(it) - 1:")
-        out.append(f"        raise _unexpected({tname!r}, _FN{ti}, it[p][0])")
-        out.append("")
-        out.append("")
-        names = tuple(f.name for f in fields)
-        out.append(f"_FN{ti} = {names!r}")
-        if tg.irregular:
-            keys = dict(sorted(key_of.items(), key=lambda x: x[1]))
-            out.append(f"_K{ti}: dict[str, int] = {keys!r}")
-            self._irregular_names[ti] = {v: k for k, v in key_of.items()}
-        out.append("")
-
-    def _subst_table(self, out: list[str], members: list[tuple[int, Any]], w: int) -> str:
-        key = tuple((cj, q.decl.qname) for cj, q in members)
-        if key in self._subst_tables:
-            return self._subst_tables[key]
-        name = f"_SUB{len(self._subst_tables)}"
-        self._subst_tables[key] = name
-        entries: list[str] = []
-        seen_cls: set[str] = set()
-        for cj, q in members:
-            d = q.decl
-            entries.append(f"{d.qname!r}: ({cj}, {self.enc_fn(d)})")
-            if isinstance(d.type, ComplexType):
-                cls = self.cname[id(d.type)]
-                same = [m for _, m in members if m.decl.type is d.type]
-                if cls not in seen_cls and len(same) == 1:
-                    seen_cls.add(cls)
-                    entries.append(f"{cls!r}: ({cj}, {self.enc_fn(d)})")
-        self._late.append(f"{name}: dict[Any, Any] = {{" + ", ".join(entries) + "}")
-        return name
-
-    def emit_wrapper_encoder(self, out: list[str], st: SimpleType) -> None:
-        i = self.sindex[id(st)]
-        out.append(f"def _ew{i}(w: Writer, v: Any) -> None:")
-        out.append("    if v == \"\" or v == b\"\":")
-        out.append("        w.bits(1, 1)")
-        out.append("        w.bits(0, 3)")
-        out.append("        return")
-        out.append("    w.bits(0, 1)")
-        out.append(f"    _s{i}(w, v)")
-        out.append("    w.bits(0, 1)")
-        out.append("")
-        out.append("")
-
-    # ---------------------------------------------------------------- module
     def render(self) -> str:
         self._subst_tables: dict[Any, str] = {}
         self._late: list[str] = []
@@ -514,12 +233,14 @@ class Emitter:
         out.append("from __future__ import annotations")
         out.append("")
         out.append("import enum")
-        out.append("from dataclasses import dataclass, field")
+        out.append("from dataclasses import dataclass")
         out.append("from typing import Any")
         out.append("")
         out.append("from evcc.exi._runtime import Named as _Named")
         out.append("from evcc.exi._runtime import Reader, Writer")
         out.append("from evcc.exi._runtime import any_element as _any")
+        out.append("from evcc.exi._runtime import more as _more")
+        out.append("from evcc.exi._runtime import stuck as _stuck")
         out.append("from evcc.exi._runtime import check_bin as _cb")
         out.append("from evcc.exi._runtime import check_bool as _cbool")
         out.append("from evcc.exi._runtime import check_int as _ci")
@@ -529,6 +250,8 @@ class Emitter:
         out.append("from evcc.exi._runtime import enc_error as _err")
         out.append("from evcc.exi._runtime import read_qname as _rq")
         out.append("from evcc.exi._runtime import unexpected as _unexpected")
+        out.append("")
+        out.append("_new = object.__new__")
         out.append("")
         out.append(f"GRAMMAR = {self.gid!r}")
         out.append("")
@@ -559,15 +282,7 @@ class Emitter:
             tg = self.grammars[id(ct)]
             name = self.cname[id(ct)]
             out.append("")
-            out.append("@dataclass(slots=True, kw_only=True)")
-            out.append(f"class {name}:")
-            desc = f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname else f"anonymous type of {name}"
-            out.append(f'    """Complex type {desc}."""')
-            if tg.fields:
-                out.append("")
-            for f in tg.fields:
-                out.append(f"    {f.name}: {self._field_type(f, ct)}")
-            out.append("")
+            self._emit_class(out, ct, tg, name)
         out.append("")
         # simple encoders
         for st in self.stypes:
@@ -585,6 +300,57 @@ class Emitter:
         out.append("")
         self._emit_tables(out)
         return "\n".join(out) + "\n"
+
+    def _emit_class(self, out: list[str], ct: ComplexType, tg: TypeGrammar, name: str) -> None:
+        """A slots dataclass whose methods are spelled out (cheap to create at import)."""
+        out.append("@dataclass(init=False, repr=False, eq=False, match_args=False)")
+        out.append(f"class {name}:")
+        desc = f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname else f"anonymous type of {name}"
+        out.append(f'    """Complex type {desc}."""')
+        out.append("")
+        names = [f.name for f in tg.fields]
+        slots = "".join(f"{n!r}, " for n in names).rstrip(", ")
+        out.append(f"    __slots__ = ({slots}{',' if len(names) == 1 else ''})")
+        if names:
+            out.append("")
+        params = []
+        body = []
+        for f in tg.fields:
+            ann = self._field_type(f, ct)
+            if ann.endswith(" = field(default_factory=list)"):
+                ann = ann[: -len(" = field(default_factory=list)")]
+                out.append(f"    {f.name}: {ann}")
+                params.append(f"{f.name}: {ann} | None = None")
+                body.append(f"        self.{f.name} = [] if {f.name} is None else {f.name}")
+            elif ann.endswith(" = None"):
+                out.append(f"    {f.name}: {ann[:-7]}")
+                params.append(f"{f.name}: {ann}")
+                body.append(f"        self.{f.name} = {f.name}")
+            else:
+                out.append(f"    {f.name}: {ann}")
+                params.append(f"{f.name}: {ann}")
+                body.append(f"        self.{f.name} = {f.name}")
+        out.append("")
+        if params:
+            out.append(f"    def __init__(self, *, {', '.join(params)}) -> None:")
+            out.extend(body)
+        else:
+            out.append("    def __init__(self) -> None:")
+            out.append("        pass")
+        out.append("")
+        out.append("    def __repr__(self) -> str:")
+        inner = ", ".join(f"{n}={{self.{n}!r}}" for n in names)
+        out.append(f'        return f"{name}({inner})"')
+        out.append("")
+        out.append("    def __eq__(self, other: object) -> bool:")
+        out.append(f"        if not isinstance(other, {name}) or other.__class__ is not "
+                   "self.__class__:")
+        out.append("            return NotImplemented")
+        mine = ", ".join(f"self.{n}" for n in names)
+        theirs = ", ".join(f"other.{n}" for n in names)
+        comma = "," if len(names) == 1 else ""
+        out.append(f"        return ({mine}{comma}) == ({theirs}{comma})")
+        out.append("")
 
     def _field_type(self, f: Any, ct: ComplexType) -> str:
         if f.kind == "content":
@@ -649,6 +415,8 @@ class Emitter:
                 out.append(f"    ({qn!r}, None, None),")
         out.append(")")
         out.append("GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}")
+        out.append("DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}")
+        out.append("FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}")
         out.append("TYPES: dict[Any, Any] = {")
         for qn in sorted(sch.types):
             t = sch.types[qn]
@@ -740,7 +508,3 @@ class Emitter:
             return "class:" + self.cname[id(d.type)]
         assert isinstance(d.type, SimpleType)
         return self.xml_spec(d.type)
-
-
-def _clark(qn: tuple[str, str]) -> str:
-    return f"{{{qn[0]}}}{qn[1]}" if qn[0] else qn[1]

@@ -91,11 +91,15 @@ class _NFA:
         return frozenset(seen)
 
 
+#: names that would shadow builtins used in the generated class bodies
+_SHADOWED = {"object", "int", "str", "bytes", "bool", "list", "type", "float", "dict", "any"}
+
+
 def snake(name: str) -> str:
     s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
     s = re.sub(r"[^0-9a-zA-Z_]", "_", s).lower()
     s = re.sub(r"_+", "_", s).strip("_")
-    if keyword.iskeyword(s) or s in ("value", "content", "any"):
+    if keyword.iskeyword(s) or s in _SHADOWED:
         s += "_"
     if s[:1].isdigit():
         s = "f_" + s

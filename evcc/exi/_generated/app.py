@@ -9,12 +9,14 @@ Schema files (SHA-256):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
+from evcc.exi._runtime import more as _more
+from evcc.exi._runtime import stuck as _stuck
 from evcc.exi._runtime import check_bin as _cb
 from evcc.exi._runtime import check_bool as _cbool
 from evcc.exi._runtime import check_int as _ci
@@ -24,6 +26,8 @@ from evcc.exi._runtime import deviation as _dv
 from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
+
+_new = object.__new__
 
 GRAMMAR = 'app'
 
@@ -40,30 +44,74 @@ _V4 = tuple(ResponseCodeType)
 _I4: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SupportedAppProtocolReq:
     """Complex type anonymous type of SupportedAppProtocolReq."""
 
-    app_protocol: list[AppProtocolType] = field(default_factory=list)
+    __slots__ = ('app_protocol',)
+
+    app_protocol: list[AppProtocolType]
+
+    def __init__(self, *, app_protocol: list[AppProtocolType] | None = None) -> None:
+        self.app_protocol = [] if app_protocol is None else app_protocol
+
+    def __repr__(self) -> str:
+        return f"SupportedAppProtocolReq(app_protocol={self.app_protocol!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SupportedAppProtocolReq) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.app_protocol,) == (other.app_protocol,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SupportedAppProtocolRes:
     """Complex type anonymous type of SupportedAppProtocolRes."""
 
+    __slots__ = ('response_code', 'schema_id')
+
     response_code: ResponseCodeType
-    schema_id: int | None = None
+    schema_id: int | None
+
+    def __init__(self, *, response_code: ResponseCodeType, schema_id: int | None = None) -> None:
+        self.response_code = response_code
+        self.schema_id = schema_id
+
+    def __repr__(self) -> str:
+        return f"SupportedAppProtocolRes(response_code={self.response_code!r}, schema_id={self.schema_id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SupportedAppProtocolRes) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.response_code, self.schema_id) == (other.response_code, other.schema_id)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class AppProtocolType:
     """Complex type {urn:iso:15118:2:2010:AppProtocol}AppProtocolType."""
+
+    __slots__ = ('protocol_namespace', 'version_number_major', 'version_number_minor', 'schema_id', 'priority')
 
     protocol_namespace: str
     version_number_major: int
     version_number_minor: int
     schema_id: int
     priority: int
+
+    def __init__(self, *, protocol_namespace: str, version_number_major: int, version_number_minor: int, schema_id: int, priority: int) -> None:
+        self.protocol_namespace = protocol_namespace
+        self.version_number_major = version_number_major
+        self.version_number_minor = version_number_minor
+        self.schema_id = schema_id
+        self.priority = priority
+
+    def __repr__(self) -> str:
+        return f"AppProtocolType(protocol_namespace={self.protocol_namespace!r}, version_number_major={self.version_number_major!r}, version_number_minor={self.version_number_minor!r}, schema_id={self.schema_id!r}, priority={self.priority!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AppProtocolType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.protocol_namespace, self.version_number_major, self.version_number_minor, self.schema_id, self.priority) == (other.protocol_namespace, other.version_number_major, other.version_number_minor, other.schema_id, other.priority)
 
 
 def _s0(w: Writer, v: Any) -> None:
@@ -117,477 +165,640 @@ def _s8(w: Writer, v: Any) -> None:
     w.string(v)
 
 
-def _dw0(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew0(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s0(w, v)
     w.bits(0, 1)
 
 
-def _dw1(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew1(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s1(w, v)
     w.bits(0, 1)
 
 
-def _dw2(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(8)
+            p += 8
+            f0 = ((v >> (n - p)) & 255)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(8)
+            p += 8
+            f0 = ((v >> (n - p)) & 255)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew2(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s2(w, v)
     w.bits(0, 1)
 
 
-def _dw3(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(5) + 1
+            p += 5
+            f0 = ((v >> (n - p)) & 31) + 1
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(5) + 1
+            p += 5
+            f0 = ((v >> (n - p)) & 31) + 1
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew3(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s3(w, v)
     w.bits(0, 1)
 
 
-def _dw4(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V4[r.bits(2)]
+            p += 2
+            f0 = _V4[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V4[r.bits(2)]
+            p += 2
+            f0 = _V4[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew4(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s4(w, v)
     w.bits(0, 1)
 
 
-def _dw5(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew5(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s5(w, v)
     w.bits(0, 1)
 
 
-def _dw6(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew6(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s6(w, v)
     w.bits(0, 1)
 
 
-def _dw7(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(8)
+            p += 8
+            f0 = ((v >> (n - p)) & 255)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(8)
+            p += 8
+            f0 = ((v >> (n - p)) & 255)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew7(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s7(w, v)
     w.bits(0, 1)
 
 
-def _dw8(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew8(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s8(w, v)
@@ -595,243 +806,350 @@ def _ew8(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d2(r))
+            r.pos = p
+            e = _d2(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d2(r))
+            r.pos = p
+            e = _d2(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d2(r))
+            r.pos = p
+            e = _d2(r)
+            p = r.pos
+            f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d2(r))
+            r.pos = p
+            e = _d2(r)
+            p = r.pos
+            f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SupportedAppProtocolReq(app_protocol=f0)
+    r.pos = p
+    o = _new(SupportedAppProtocolReq)
+    o.app_protocol = f0
+    return o
 
 
 def _e0(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for v in o.app_protocol:
-        it.append((0, v))
-    it.append((-1, None))
-    n0 = 0
-    p = 0
+    f0 = o.app_protocol
+    i0 = 0
+    left: int = len(f0)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e2(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolReq', _FN0, f)
+            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e2(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolReq', _FN0, f)
+            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
     while s == 1:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e2(w, v)
-            p += 1
-            n0 += 1
-            s = 3 if n0 < 20 else 4
-        elif f == -1:
-            w.bits(1, 2)
+            a = w.a
+            left -= 1
+            i0 += 1
+            s = 3 if i0 < 20 else 4
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolReq', _FN0, f)
+            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
     while s == 3:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e2(w, v)
-            p += 1
-            n0 += 1
-            s = 3 if n0 < 20 else 4
-        elif f == -1:
-            w.bits(1, 2)
+            a = w.a
+            left -= 1
+            i0 += 1
+            s = 3 if i0 < 20 else 4
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolReq', _FN0, f)
+            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
     while s == 4:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolReq', _FN0, f)
-    if p != len(it) - 1:
-        raise _unexpected('SupportedAppProtocolReq', _FN0, it[p][0])
+            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
+    w.a = a
 
 
 _FN0 = ('app_protocol',)
 
 def _d1(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
+    if n - p >= 17:
+        x = (v >> (n - p - 17)) & 131071
+        if x & 105985 == 0:
+            p += 17
+            f0 = _V4[((x >> 13) & 3)]
+            f1 = ((x >> 1) & 255)
+            s = 3
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw4(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f0 = _V4[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f0 = _dw4(r)
+                p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw4(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f0 = _V4[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f0 = _dw4(r)
+                p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1 = _dw2(r)
+            p += 10
+            x = (v >> (n - p)) & 1023
+            if x & 513 == 0:
+                f1 = ((x >> 1) & 255)
+            else:
+                r.pos = p - 10
+                f1 = _dw2(r)
+                p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SupportedAppProtocolRes(response_code=f0, schema_id=f1)
+    r.pos = p
+    o = _new(SupportedAppProtocolRes)
+    o.response_code = f0
+    o.schema_id = f1
+    return o
 
 
 def _e1(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.response_code
-    if v is not None:
-        it.append((0, v))
-    v = o.schema_id
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.response_code
+    f1 = o.schema_id
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew4(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            k = _I4.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew4(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolRes', _FN1, f)
+            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew4(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            k = _I4.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew4(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolRes', _FN1, f)
+            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
-            _ew2(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 2
+            if type(v) is int and 0 <= v <= 255:
+                a = (a << 10) | ((v) << 1)
+            else:
+                w.a = a
+                _ew2(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolRes', _FN1, f)
+            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('SupportedAppProtocolRes', _FN1, f)
-    if p != len(it) - 1:
-        raise _unexpected('SupportedAppProtocolRes', _FN1, it[p][0])
+            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
+    w.a = a
 
 
 _FN1 = ('response_code', 'schema_id')
 
 def _d2(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -839,179 +1157,325 @@ def _d2(r: Reader) -> Any:
     f4: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw0(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw0(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw0(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw0(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw0(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw0(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw1(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw1(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f1 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw1(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f2 = _dw1(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw1(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f2 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw1(r, 1, f2)
+                    p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3 = _dw2(r)
+            p += 10
+            x = (v >> (n - p)) & 1023
+            if x & 513 == 0:
+                f3 = ((x >> 1) & 255)
+            else:
+                r.pos = p - 10
+                f3 = _dw2(r)
+                p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f4 = _dw3(r)
+            p += 7
+            x = (v >> (n - p)) & 127
+            if x & 65 == 0:
+                f4 = ((x >> 1) & 31) + 1
+            else:
+                r.pos = p - 7
+                f4 = _dw3(r)
+                p = r.pos
             s = 6
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return AppProtocolType(protocol_namespace=f0, version_number_major=f1, version_number_minor=f2, schema_id=f3, priority=f4)
+    r.pos = p
+    o = _new(AppProtocolType)
+    o.protocol_namespace = f0
+    o.version_number_major = f1
+    o.version_number_minor = f2
+    o.schema_id = f3
+    o.priority = f4
+    return o
 
 
 def _e2(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.protocol_namespace
-    if v is not None:
-        it.append((0, v))
-    v = o.version_number_major
-    if v is not None:
-        it.append((1, v))
-    v = o.version_number_minor
-    if v is not None:
-        it.append((2, v))
-    v = o.schema_id
-    if v is not None:
-        it.append((3, v))
-    v = o.priority
-    if v is not None:
-        it.append((4, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.protocol_namespace
+    f1 = o.version_number_major
+    f2 = o.version_number_minor
+    f3 = o.schema_id
+    f4 = o.priority
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew0(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew0(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew1(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew1(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew1(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
-            _ew1(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew1(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew1(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
-            _ew2(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            if type(v) is int and 0 <= v <= 255:
+                a = (a << 10) | ((v) << 1)
+            else:
+                w.a = a
+                _ew2(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 1)
-            _ew3(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 1
+            if type(v) is int and 1 <= v <= 20:
+                a = (a << 7) | ((v - 1) << 1)
+            else:
+                w.a = a
+                _ew3(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
     while s == 6:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('AppProtocolType', _FN2, f)
-    if p != len(it) - 1:
-        raise _unexpected('AppProtocolType', _FN2, it[p][0])
+            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+    w.a = a
 
 
 _FN2 = ('protocol_namespace', 'version_number_major', 'version_number_minor', 'schema_id', 'priority')
@@ -1037,6 +1501,8 @@ FRAG: tuple[Any, ...] = (
 FRAG_ATTRS: tuple[Any, ...] = (
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
+DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
+FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
     ('urn:iso:15118:2:2010:AppProtocol', 'AppProtocolType'): _d2,
     ('urn:iso:15118:2:2010:AppProtocol', 'idType'): _dw2,

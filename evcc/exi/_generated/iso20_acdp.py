@@ -11,12 +11,14 @@ Schema files (SHA-256):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
+from evcc.exi._runtime import more as _more
+from evcc.exi._runtime import stuck as _stuck
 from evcc.exi._runtime import check_bin as _cb
 from evcc.exi._runtime import check_bool as _cbool
 from evcc.exi._runtime import check_int as _ci
@@ -26,6 +28,8 @@ from evcc.exi._runtime import deviation as _dv
 from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
+
+_new = object.__new__
 
 GRAMMAR = 'iso20-acdp'
 
@@ -170,18 +174,35 @@ _V21 = tuple(EvseNotificationType)
 _I21: dict[Any, int] = {m.value: k for k, m in enumerate(EvseNotificationType)}
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ACDP_VehiclePositioningReqType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_VehiclePositioningReqType."""
+
+    __slots__ = ('header', 'ev_mobility_status', 'ev_positioning_support')
 
     header: MessageHeaderType
     ev_mobility_status: bool
     ev_positioning_support: bool
 
+    def __init__(self, *, header: MessageHeaderType, ev_mobility_status: bool, ev_positioning_support: bool) -> None:
+        self.header = header
+        self.ev_mobility_status = ev_mobility_status
+        self.ev_positioning_support = ev_positioning_support
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ACDP_VehiclePositioningReqType(header={self.header!r}, ev_mobility_status={self.ev_mobility_status!r}, ev_positioning_support={self.ev_positioning_support!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ACDP_VehiclePositioningReqType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.ev_mobility_status, self.ev_positioning_support) == (other.header, other.ev_mobility_status, other.ev_positioning_support)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ACDP_VehiclePositioningResType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_VehiclePositioningResType."""
+
+    __slots__ = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_x_deviation', 'ev_relative_y_deviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
 
     header: MessageHeaderType
     response_code: ResponseCodeType
@@ -193,18 +214,53 @@ class ACDP_VehiclePositioningResType:
     contact_window_yc: int
     ev_in_charge_position: bool
 
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_processing: ProcessingType, evse_positioning_support: bool, ev_relative_x_deviation: int, ev_relative_y_deviation: int, contact_window_xc: int, contact_window_yc: int, ev_in_charge_position: bool) -> None:
+        self.header = header
+        self.response_code = response_code
+        self.evse_processing = evse_processing
+        self.evse_positioning_support = evse_positioning_support
+        self.ev_relative_x_deviation = ev_relative_x_deviation
+        self.ev_relative_y_deviation = ev_relative_y_deviation
+        self.contact_window_xc = contact_window_xc
+        self.contact_window_yc = contact_window_yc
+        self.ev_in_charge_position = ev_in_charge_position
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ACDP_VehiclePositioningResType(header={self.header!r}, response_code={self.response_code!r}, evse_processing={self.evse_processing!r}, evse_positioning_support={self.evse_positioning_support!r}, ev_relative_x_deviation={self.ev_relative_x_deviation!r}, ev_relative_y_deviation={self.ev_relative_y_deviation!r}, contact_window_xc={self.contact_window_xc!r}, contact_window_yc={self.contact_window_yc!r}, ev_in_charge_position={self.ev_in_charge_position!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ACDP_VehiclePositioningResType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.response_code, self.evse_processing, self.evse_positioning_support, self.ev_relative_x_deviation, self.ev_relative_y_deviation, self.contact_window_xc, self.contact_window_yc, self.ev_in_charge_position) == (other.header, other.response_code, other.evse_processing, other.evse_positioning_support, other.ev_relative_x_deviation, other.ev_relative_y_deviation, other.contact_window_xc, other.contact_window_yc, other.ev_in_charge_position)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ACDP_ConnectReqType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_ConnectReqType."""
+
+    __slots__ = ('header', 'ev_electrical_charging_device_status')
 
     header: MessageHeaderType
     ev_electrical_charging_device_status: ElectricalChargingDeviceStatusType
 
+    def __init__(self, *, header: MessageHeaderType, ev_electrical_charging_device_status: ElectricalChargingDeviceStatusType) -> None:
+        self.header = header
+        self.ev_electrical_charging_device_status = ev_electrical_charging_device_status
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ACDP_ConnectReqType(header={self.header!r}, ev_electrical_charging_device_status={self.ev_electrical_charging_device_status!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ACDP_ConnectReqType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.ev_electrical_charging_device_status) == (other.header, other.ev_electrical_charging_device_status)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ACDP_ConnectResType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_ConnectResType."""
+
+    __slots__ = ('header', 'response_code', 'evse_processing', 'evse_electrical_charging_device_status', 'evse_mechanical_charging_device_status')
 
     header: MessageHeaderType
     response_code: ResponseCodeType
@@ -212,18 +268,49 @@ class ACDP_ConnectResType:
     evse_electrical_charging_device_status: ElectricalChargingDeviceStatusType
     evse_mechanical_charging_device_status: MechanicalChargingDeviceStatusType
 
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_processing: ProcessingType, evse_electrical_charging_device_status: ElectricalChargingDeviceStatusType, evse_mechanical_charging_device_status: MechanicalChargingDeviceStatusType) -> None:
+        self.header = header
+        self.response_code = response_code
+        self.evse_processing = evse_processing
+        self.evse_electrical_charging_device_status = evse_electrical_charging_device_status
+        self.evse_mechanical_charging_device_status = evse_mechanical_charging_device_status
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ACDP_ConnectResType(header={self.header!r}, response_code={self.response_code!r}, evse_processing={self.evse_processing!r}, evse_electrical_charging_device_status={self.evse_electrical_charging_device_status!r}, evse_mechanical_charging_device_status={self.evse_mechanical_charging_device_status!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ACDP_ConnectResType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.response_code, self.evse_processing, self.evse_electrical_charging_device_status, self.evse_mechanical_charging_device_status) == (other.header, other.response_code, other.evse_processing, other.evse_electrical_charging_device_status, other.evse_mechanical_charging_device_status)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ACDP_SystemStatusReqType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_SystemStatusReqType."""
+
+    __slots__ = ('header', 'ev_technical_status')
 
     header: MessageHeaderType
     ev_technical_status: EVTechnicalStatusType
 
+    def __init__(self, *, header: MessageHeaderType, ev_technical_status: EVTechnicalStatusType) -> None:
+        self.header = header
+        self.ev_technical_status = ev_technical_status
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ACDP_SystemStatusReqType(header={self.header!r}, ev_technical_status={self.ev_technical_status!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ACDP_SystemStatusReqType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.ev_technical_status) == (other.header, other.ev_technical_status)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ACDP_SystemStatusResType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_SystemStatusResType."""
+
+    __slots__ = ('header', 'response_code', 'evse_mechanical_charging_device_status', 'evse_ready_to_charge', 'evse_isolation_status', 'evse_disabled', 'evse_utility_interrupt_event', 'evse_emergency_shutdown', 'evse_malfunction', 'ev_in_charge_position', 'ev_association_status')
 
     header: MessageHeaderType
     response_code: ResponseCodeType
@@ -237,399 +324,1090 @@ class ACDP_SystemStatusResType:
     ev_in_charge_position: bool
     ev_association_status: bool
 
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_mechanical_charging_device_status: MechanicalChargingDeviceStatusType, evse_ready_to_charge: bool, evse_isolation_status: IsolationStatusType, evse_disabled: bool, evse_utility_interrupt_event: bool, evse_emergency_shutdown: bool, evse_malfunction: bool, ev_in_charge_position: bool, ev_association_status: bool) -> None:
+        self.header = header
+        self.response_code = response_code
+        self.evse_mechanical_charging_device_status = evse_mechanical_charging_device_status
+        self.evse_ready_to_charge = evse_ready_to_charge
+        self.evse_isolation_status = evse_isolation_status
+        self.evse_disabled = evse_disabled
+        self.evse_utility_interrupt_event = evse_utility_interrupt_event
+        self.evse_emergency_shutdown = evse_emergency_shutdown
+        self.evse_malfunction = evse_malfunction
+        self.ev_in_charge_position = ev_in_charge_position
+        self.ev_association_status = ev_association_status
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ACDP_SystemStatusResType(header={self.header!r}, response_code={self.response_code!r}, evse_mechanical_charging_device_status={self.evse_mechanical_charging_device_status!r}, evse_ready_to_charge={self.evse_ready_to_charge!r}, evse_isolation_status={self.evse_isolation_status!r}, evse_disabled={self.evse_disabled!r}, evse_utility_interrupt_event={self.evse_utility_interrupt_event!r}, evse_emergency_shutdown={self.evse_emergency_shutdown!r}, evse_malfunction={self.evse_malfunction!r}, ev_in_charge_position={self.ev_in_charge_position!r}, ev_association_status={self.ev_association_status!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ACDP_SystemStatusResType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.response_code, self.evse_mechanical_charging_device_status, self.evse_ready_to_charge, self.evse_isolation_status, self.evse_disabled, self.evse_utility_interrupt_event, self.evse_emergency_shutdown, self.evse_malfunction, self.ev_in_charge_position, self.ev_association_status) == (other.header, other.response_code, other.evse_mechanical_charging_device_status, other.evse_ready_to_charge, other.evse_isolation_status, other.evse_disabled, other.evse_utility_interrupt_event, other.evse_emergency_shutdown, other.evse_malfunction, other.ev_in_charge_position, other.ev_association_status)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class CLReqControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}CLReqControlModeType."""
 
+    __slots__ = ()
 
-@dataclass(slots=True, kw_only=True)
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"CLReqControlModeType()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CLReqControlModeType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return () == ()
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class CLResControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}CLResControlModeType."""
 
+    __slots__ = ()
 
-@dataclass(slots=True, kw_only=True)
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"CLResControlModeType()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CLResControlModeType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return () == ()
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignatureType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
+
+    id: str | None
     signed_info: SignedInfoType
     signature_value: SignatureValueType
-    key_info: KeyInfoType | None = None
-    object: list[ObjectType] = field(default_factory=list)
+    key_info: KeyInfoType | None
+    object_: list[ObjectType]
+
+    def __init__(self, *, id: str | None = None, signed_info: SignedInfoType, signature_value: SignatureValueType, key_info: KeyInfoType | None = None, object_: list[ObjectType] | None = None) -> None:
+        self.id = id
+        self.signed_info = signed_info
+        self.signature_value = signature_value
+        self.key_info = key_info
+        self.object_ = [] if object_ is None else object_
+
+    def __repr__(self) -> str:
+        return f"SignatureType(id={self.id!r}, signed_info={self.signed_info!r}, signature_value={self.signature_value!r}, key_info={self.key_info!r}, object_={self.object_!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignatureType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.signed_info, self.signature_value, self.key_info, self.object_) == (other.id, other.signed_info, other.signature_value, other.key_info, other.object_)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignatureValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureValueType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'value')
+
+    id: str | None
     value: bytes
 
+    def __init__(self, *, id: str | None = None, value: bytes) -> None:
+        self.id = id
+        self.value = value
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"SignatureValueType(id={self.id!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignatureValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.value) == (other.id, other.value)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignedInfoType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignedInfoType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'canonicalization_method', 'signature_method', 'reference')
+
+    id: str | None
     canonicalization_method: CanonicalizationMethodType
     signature_method: SignatureMethodType
-    reference: list[ReferenceType] = field(default_factory=list)
+    reference: list[ReferenceType]
+
+    def __init__(self, *, id: str | None = None, canonicalization_method: CanonicalizationMethodType, signature_method: SignatureMethodType, reference: list[ReferenceType] | None = None) -> None:
+        self.id = id
+        self.canonicalization_method = canonicalization_method
+        self.signature_method = signature_method
+        self.reference = [] if reference is None else reference
+
+    def __repr__(self) -> str:
+        return f"SignedInfoType(id={self.id!r}, canonicalization_method={self.canonicalization_method!r}, signature_method={self.signature_method!r}, reference={self.reference!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignedInfoType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.canonicalization_method, self.signature_method, self.reference) == (other.id, other.canonicalization_method, other.signature_method, other.reference)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class CanonicalizationMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"CanonicalizationMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CanonicalizationMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignatureMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureMethodType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"SignatureMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignatureMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ReferenceType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}ReferenceType."""
 
-    id: str | None = None
-    type: str | None = None
-    uri: str | None = None
-    transforms: TransformsType | None = None
+    __slots__ = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
+
+    id: str | None
+    type_: str | None
+    uri: str | None
+    transforms: TransformsType | None
     digest_method: DigestMethodType
     digest_value: bytes
 
+    def __init__(self, *, id: str | None = None, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None, digest_method: DigestMethodType, digest_value: bytes) -> None:
+        self.id = id
+        self.type_ = type_
+        self.uri = uri
+        self.transforms = transforms
+        self.digest_method = digest_method
+        self.digest_value = digest_value
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ReferenceType(id={self.id!r}, type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r}, digest_method={self.digest_method!r}, digest_value={self.digest_value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReferenceType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.type_, self.uri, self.transforms, self.digest_method, self.digest_value) == (other.id, other.type_, other.uri, other.transforms, other.digest_method, other.digest_value)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class TransformsType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformsType."""
 
-    transform: list[TransformType] = field(default_factory=list)
+    __slots__ = ('transform',)
+
+    transform: list[TransformType]
+
+    def __init__(self, *, transform: list[TransformType] | None = None) -> None:
+        self.transform = [] if transform is None else transform
+
+    def __repr__(self) -> str:
+        return f"TransformsType(transform={self.transform!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransformsType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.transform,) == (other.transform,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class TransformType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"TransformType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransformType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DigestMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}DigestMethodType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"DigestMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DigestMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class KeyInfoType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyInfoType."""
 
-    id: str | None = None
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('id', 'content')
+
+    id: str | None
+    content: list[Any]
+
+    def __init__(self, *, id: str | None = None, content: list[Any] | None = None) -> None:
+        self.id = id
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"KeyInfoType(id={self.id!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KeyInfoType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.content) == (other.id, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class KeyValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyValueType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"KeyValueType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KeyValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class RetrievalMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType."""
 
-    type: str | None = None
-    uri: str | None = None
-    transforms: TransformsType | None = None
+    __slots__ = ('type_', 'uri', 'transforms')
+
+    type_: str | None
+    uri: str | None
+    transforms: TransformsType | None
+
+    def __init__(self, *, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None) -> None:
+        self.type_ = type_
+        self.uri = uri
+        self.transforms = transforms
+
+    def __repr__(self) -> str:
+        return f"RetrievalMethodType(type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RetrievalMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.type_, self.uri, self.transforms) == (other.type_, other.uri, other.transforms)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class X509DataType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}X509DataType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"X509DataType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, X509DataType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class PGPDataType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}PGPDataType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"PGPDataType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PGPDataType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SPKIDataType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SPKIDataType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"SPKIDataType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SPKIDataType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ObjectType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}ObjectType."""
 
-    encoding: str | None = None
-    id: str | None = None
-    mime_type: str | None = None
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('encoding', 'id', 'mime_type', 'content')
+
+    encoding: str | None
+    id: str | None
+    mime_type: str | None
+    content: list[Any]
+
+    def __init__(self, *, encoding: str | None = None, id: str | None = None, mime_type: str | None = None, content: list[Any] | None = None) -> None:
+        self.encoding = encoding
+        self.id = id
+        self.mime_type = mime_type
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"ObjectType(encoding={self.encoding!r}, id={self.id!r}, mime_type={self.mime_type!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ObjectType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.encoding, self.id, self.mime_type, self.content) == (other.encoding, other.id, other.mime_type, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ManifestType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}ManifestType."""
 
-    id: str | None = None
-    reference: list[ReferenceType] = field(default_factory=list)
+    __slots__ = ('id', 'reference')
+
+    id: str | None
+    reference: list[ReferenceType]
+
+    def __init__(self, *, id: str | None = None, reference: list[ReferenceType] | None = None) -> None:
+        self.id = id
+        self.reference = [] if reference is None else reference
+
+    def __repr__(self) -> str:
+        return f"ManifestType(id={self.id!r}, reference={self.reference!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ManifestType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.reference) == (other.id, other.reference)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignaturePropertiesType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType."""
 
-    id: str | None = None
-    signature_property: list[SignaturePropertyType] = field(default_factory=list)
+    __slots__ = ('id', 'signature_property')
+
+    id: str | None
+    signature_property: list[SignaturePropertyType]
+
+    def __init__(self, *, id: str | None = None, signature_property: list[SignaturePropertyType] | None = None) -> None:
+        self.id = id
+        self.signature_property = [] if signature_property is None else signature_property
+
+    def __repr__(self) -> str:
+        return f"SignaturePropertiesType(id={self.id!r}, signature_property={self.signature_property!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignaturePropertiesType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.signature_property) == (other.id, other.signature_property)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignaturePropertyType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'target', 'content')
+
+    id: str | None
     target: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, id: str | None = None, target: str, content: list[Any] | None = None) -> None:
+        self.id = id
+        self.target = target
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"SignaturePropertyType(id={self.id!r}, target={self.target!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignaturePropertyType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.target, self.content) == (other.id, other.target, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DSAKeyValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType."""
 
-    p: bytes | None = None
-    q: bytes | None = None
-    g: bytes | None = None
+    __slots__ = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
+
+    p: bytes | None
+    q: bytes | None
+    g: bytes | None
     y: bytes
-    j: bytes | None = None
-    seed: bytes | None = None
-    pgen_counter: bytes | None = None
+    j: bytes | None
+    seed: bytes | None
+    pgen_counter: bytes | None
+
+    def __init__(self, *, p: bytes | None = None, q: bytes | None = None, g: bytes | None = None, y: bytes, j: bytes | None = None, seed: bytes | None = None, pgen_counter: bytes | None = None) -> None:
+        self.p = p
+        self.q = q
+        self.g = g
+        self.y = y
+        self.j = j
+        self.seed = seed
+        self.pgen_counter = pgen_counter
+
+    def __repr__(self) -> str:
+        return f"DSAKeyValueType(p={self.p!r}, q={self.q!r}, g={self.g!r}, y={self.y!r}, j={self.j!r}, seed={self.seed!r}, pgen_counter={self.pgen_counter!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DSAKeyValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.p, self.q, self.g, self.y, self.j, self.seed, self.pgen_counter) == (other.p, other.q, other.g, other.y, other.j, other.seed, other.pgen_counter)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class RSAKeyValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType."""
+
+    __slots__ = ('modulus', 'exponent')
 
     modulus: bytes
     exponent: bytes
 
+    def __init__(self, *, modulus: bytes, exponent: bytes) -> None:
+        self.modulus = modulus
+        self.exponent = exponent
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"RSAKeyValueType(modulus={self.modulus!r}, exponent={self.exponent!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RSAKeyValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.modulus, self.exponent) == (other.modulus, other.exponent)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class X509IssuerSerialType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType."""
+
+    __slots__ = ('x509_issuer_name', 'x509_serial_number')
 
     x509_issuer_name: str
     x509_serial_number: int
 
+    def __init__(self, *, x509_issuer_name: str, x509_serial_number: int) -> None:
+        self.x509_issuer_name = x509_issuer_name
+        self.x509_serial_number = x509_serial_number
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"X509IssuerSerialType(x509_issuer_name={self.x509_issuer_name!r}, x509_serial_number={self.x509_serial_number!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, X509IssuerSerialType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.x509_issuer_name, self.x509_serial_number) == (other.x509_issuer_name, other.x509_serial_number)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class MessageHeaderType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}MessageHeaderType."""
 
+    __slots__ = ('session_id', 'time_stamp', 'signature')
+
     session_id: bytes
     time_stamp: int
-    signature: SignatureType | None = None
+    signature: SignatureType | None
+
+    def __init__(self, *, session_id: bytes, time_stamp: int, signature: SignatureType | None = None) -> None:
+        self.session_id = session_id
+        self.time_stamp = time_stamp
+        self.signature = signature
+
+    def __repr__(self) -> str:
+        return f"MessageHeaderType(session_id={self.session_id!r}, time_stamp={self.time_stamp!r}, signature={self.signature!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MessageHeaderType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.session_id, self.time_stamp, self.signature) == (other.session_id, other.time_stamp, other.signature)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class EVTechnicalStatusType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}EVTechnicalStatusType."""
 
+    __slots__ = ('ev_ready_to_charge', 'ev_immobilization_request', 'ev_immobilized', 'evwlan_strength', 'evcp_status', 'evsoc', 'ev_error_code', 'ev_timeout')
+
     ev_ready_to_charge: bool
     ev_immobilization_request: bool
-    ev_immobilized: bool | None = None
-    evwlan_strength: RationalNumberType | None = None
-    evcp_status: CpStatusType | None = None
-    evsoc: int | None = None
-    ev_error_code: ErrorCodeType | None = None
-    ev_timeout: bool | None = None
+    ev_immobilized: bool | None
+    evwlan_strength: RationalNumberType | None
+    evcp_status: CpStatusType | None
+    evsoc: int | None
+    ev_error_code: ErrorCodeType | None
+    ev_timeout: bool | None
+
+    def __init__(self, *, ev_ready_to_charge: bool, ev_immobilization_request: bool, ev_immobilized: bool | None = None, evwlan_strength: RationalNumberType | None = None, evcp_status: CpStatusType | None = None, evsoc: int | None = None, ev_error_code: ErrorCodeType | None = None, ev_timeout: bool | None = None) -> None:
+        self.ev_ready_to_charge = ev_ready_to_charge
+        self.ev_immobilization_request = ev_immobilization_request
+        self.ev_immobilized = ev_immobilized
+        self.evwlan_strength = evwlan_strength
+        self.evcp_status = evcp_status
+        self.evsoc = evsoc
+        self.ev_error_code = ev_error_code
+        self.ev_timeout = ev_timeout
+
+    def __repr__(self) -> str:
+        return f"EVTechnicalStatusType(ev_ready_to_charge={self.ev_ready_to_charge!r}, ev_immobilization_request={self.ev_immobilization_request!r}, ev_immobilized={self.ev_immobilized!r}, evwlan_strength={self.evwlan_strength!r}, evcp_status={self.evcp_status!r}, evsoc={self.evsoc!r}, ev_error_code={self.ev_error_code!r}, ev_timeout={self.ev_timeout!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EVTechnicalStatusType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.ev_ready_to_charge, self.ev_immobilization_request, self.ev_immobilized, self.evwlan_strength, self.evcp_status, self.evsoc, self.ev_error_code, self.ev_timeout) == (other.ev_ready_to_charge, other.ev_immobilization_request, other.ev_immobilized, other.evwlan_strength, other.evcp_status, other.evsoc, other.ev_error_code, other.ev_timeout)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class RationalNumberType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}RationalNumberType."""
 
+    __slots__ = ('exponent', 'value')
+
     exponent: int
-    value_: int
+    value: int
+
+    def __init__(self, *, exponent: int, value: int) -> None:
+        self.exponent = exponent
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"RationalNumberType(exponent={self.exponent!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RationalNumberType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.exponent, self.value) == (other.exponent, other.value)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DisplayParametersType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DisplayParametersType."""
 
-    present_soc: int | None = None
-    minimum_soc: int | None = None
-    target_soc: int | None = None
-    maximum_soc: int | None = None
-    remaining_time_to_minimum_soc: int | None = None
-    remaining_time_to_target_soc: int | None = None
-    remaining_time_to_maximum_soc: int | None = None
-    charging_complete: bool | None = None
-    battery_energy_capacity: RationalNumberType | None = None
-    inlet_hot: bool | None = None
+    __slots__ = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
+
+    present_soc: int | None
+    minimum_soc: int | None
+    target_soc: int | None
+    maximum_soc: int | None
+    remaining_time_to_minimum_soc: int | None
+    remaining_time_to_target_soc: int | None
+    remaining_time_to_maximum_soc: int | None
+    charging_complete: bool | None
+    battery_energy_capacity: RationalNumberType | None
+    inlet_hot: bool | None
+
+    def __init__(self, *, present_soc: int | None = None, minimum_soc: int | None = None, target_soc: int | None = None, maximum_soc: int | None = None, remaining_time_to_minimum_soc: int | None = None, remaining_time_to_target_soc: int | None = None, remaining_time_to_maximum_soc: int | None = None, charging_complete: bool | None = None, battery_energy_capacity: RationalNumberType | None = None, inlet_hot: bool | None = None) -> None:
+        self.present_soc = present_soc
+        self.minimum_soc = minimum_soc
+        self.target_soc = target_soc
+        self.maximum_soc = maximum_soc
+        self.remaining_time_to_minimum_soc = remaining_time_to_minimum_soc
+        self.remaining_time_to_target_soc = remaining_time_to_target_soc
+        self.remaining_time_to_maximum_soc = remaining_time_to_maximum_soc
+        self.charging_complete = charging_complete
+        self.battery_energy_capacity = battery_energy_capacity
+        self.inlet_hot = inlet_hot
+
+    def __repr__(self) -> str:
+        return f"DisplayParametersType(present_soc={self.present_soc!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, maximum_soc={self.maximum_soc!r}, remaining_time_to_minimum_soc={self.remaining_time_to_minimum_soc!r}, remaining_time_to_target_soc={self.remaining_time_to_target_soc!r}, remaining_time_to_maximum_soc={self.remaining_time_to_maximum_soc!r}, charging_complete={self.charging_complete!r}, battery_energy_capacity={self.battery_energy_capacity!r}, inlet_hot={self.inlet_hot!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DisplayParametersType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.present_soc, self.minimum_soc, self.target_soc, self.maximum_soc, self.remaining_time_to_minimum_soc, self.remaining_time_to_target_soc, self.remaining_time_to_maximum_soc, self.charging_complete, self.battery_energy_capacity, self.inlet_hot) == (other.present_soc, other.minimum_soc, other.target_soc, other.maximum_soc, other.remaining_time_to_minimum_soc, other.remaining_time_to_target_soc, other.remaining_time_to_maximum_soc, other.charging_complete, other.battery_energy_capacity, other.inlet_hot)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class EVSEStatusType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}EVSEStatusType."""
+
+    __slots__ = ('notification_max_delay', 'evse_notification')
 
     notification_max_delay: int
     evse_notification: EvseNotificationType
 
+    def __init__(self, *, notification_max_delay: int, evse_notification: EvseNotificationType) -> None:
+        self.notification_max_delay = notification_max_delay
+        self.evse_notification = evse_notification
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"EVSEStatusType(notification_max_delay={self.notification_max_delay!r}, evse_notification={self.evse_notification!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EVSEStatusType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.notification_max_delay, self.evse_notification) == (other.notification_max_delay, other.evse_notification)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class MeterInfoType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}MeterInfoType."""
 
+    __slots__ = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
+
     meter_id: str
     charged_energy_reading_wh: int
-    bpt_discharged_energy_reading_wh: int | None = None
-    capacitive_energy_reading_va_rh: int | None = None
-    bpt_inductive_energy_reading_va_rh: int | None = None
-    meter_signature: bytes | None = None
-    meter_status: int | None = None
-    meter_timestamp: int | None = None
+    bpt_discharged_energy_reading_wh: int | None
+    capacitive_energy_reading_va_rh: int | None
+    bpt_inductive_energy_reading_va_rh: int | None
+    meter_signature: bytes | None
+    meter_status: int | None
+    meter_timestamp: int | None
+
+    def __init__(self, *, meter_id: str, charged_energy_reading_wh: int, bpt_discharged_energy_reading_wh: int | None = None, capacitive_energy_reading_va_rh: int | None = None, bpt_inductive_energy_reading_va_rh: int | None = None, meter_signature: bytes | None = None, meter_status: int | None = None, meter_timestamp: int | None = None) -> None:
+        self.meter_id = meter_id
+        self.charged_energy_reading_wh = charged_energy_reading_wh
+        self.bpt_discharged_energy_reading_wh = bpt_discharged_energy_reading_wh
+        self.capacitive_energy_reading_va_rh = capacitive_energy_reading_va_rh
+        self.bpt_inductive_energy_reading_va_rh = bpt_inductive_energy_reading_va_rh
+        self.meter_signature = meter_signature
+        self.meter_status = meter_status
+        self.meter_timestamp = meter_timestamp
+
+    def __repr__(self) -> str:
+        return f"MeterInfoType(meter_id={self.meter_id!r}, charged_energy_reading_wh={self.charged_energy_reading_wh!r}, bpt_discharged_energy_reading_wh={self.bpt_discharged_energy_reading_wh!r}, capacitive_energy_reading_va_rh={self.capacitive_energy_reading_va_rh!r}, bpt_inductive_energy_reading_va_rh={self.bpt_inductive_energy_reading_va_rh!r}, meter_signature={self.meter_signature!r}, meter_status={self.meter_status!r}, meter_timestamp={self.meter_timestamp!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MeterInfoType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.meter_id, self.charged_energy_reading_wh, self.bpt_discharged_energy_reading_wh, self.capacitive_energy_reading_va_rh, self.bpt_inductive_energy_reading_va_rh, self.meter_signature, self.meter_status, self.meter_timestamp) == (other.meter_id, other.charged_energy_reading_wh, other.bpt_discharged_energy_reading_wh, other.capacitive_energy_reading_va_rh, other.bpt_inductive_energy_reading_va_rh, other.meter_signature, other.meter_status, other.meter_timestamp)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ReceiptType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ReceiptType."""
 
+    __slots__ = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
+
     time_anchor: int
-    energy_costs: DetailedCostType | None = None
-    occupancy_costs: DetailedCostType | None = None
-    additional_services_costs: DetailedCostType | None = None
-    overstay_costs: DetailedCostType | None = None
-    tax_costs: list[DetailedTaxType] = field(default_factory=list)
+    energy_costs: DetailedCostType | None
+    occupancy_costs: DetailedCostType | None
+    additional_services_costs: DetailedCostType | None
+    overstay_costs: DetailedCostType | None
+    tax_costs: list[DetailedTaxType]
+
+    def __init__(self, *, time_anchor: int, energy_costs: DetailedCostType | None = None, occupancy_costs: DetailedCostType | None = None, additional_services_costs: DetailedCostType | None = None, overstay_costs: DetailedCostType | None = None, tax_costs: list[DetailedTaxType] | None = None) -> None:
+        self.time_anchor = time_anchor
+        self.energy_costs = energy_costs
+        self.occupancy_costs = occupancy_costs
+        self.additional_services_costs = additional_services_costs
+        self.overstay_costs = overstay_costs
+        self.tax_costs = [] if tax_costs is None else tax_costs
+
+    def __repr__(self) -> str:
+        return f"ReceiptType(time_anchor={self.time_anchor!r}, energy_costs={self.energy_costs!r}, occupancy_costs={self.occupancy_costs!r}, additional_services_costs={self.additional_services_costs!r}, overstay_costs={self.overstay_costs!r}, tax_costs={self.tax_costs!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReceiptType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.time_anchor, self.energy_costs, self.occupancy_costs, self.additional_services_costs, self.overstay_costs, self.tax_costs) == (other.time_anchor, other.energy_costs, other.occupancy_costs, other.additional_services_costs, other.overstay_costs, other.tax_costs)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DetailedCostType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DetailedCostType."""
+
+    __slots__ = ('amount', 'cost_per_unit')
 
     amount: RationalNumberType
     cost_per_unit: RationalNumberType
 
+    def __init__(self, *, amount: RationalNumberType, cost_per_unit: RationalNumberType) -> None:
+        self.amount = amount
+        self.cost_per_unit = cost_per_unit
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"DetailedCostType(amount={self.amount!r}, cost_per_unit={self.cost_per_unit!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DetailedCostType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.amount, self.cost_per_unit) == (other.amount, other.cost_per_unit)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DetailedTaxType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DetailedTaxType."""
+
+    __slots__ = ('tax_rule_id', 'amount')
 
     tax_rule_id: int
     amount: RationalNumberType
 
+    def __init__(self, *, tax_rule_id: int, amount: RationalNumberType) -> None:
+        self.tax_rule_id = tax_rule_id
+        self.amount = amount
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"DetailedTaxType(tax_rule_id={self.tax_rule_id!r}, amount={self.amount!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DetailedTaxType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.tax_rule_id, self.amount) == (other.tax_rule_id, other.amount)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ChargeLoopReqType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeLoopReqType."""
 
+    __slots__ = ('header', 'display_parameters', 'meter_info_requested')
+
     header: MessageHeaderType
-    display_parameters: DisplayParametersType | None = None
+    display_parameters: DisplayParametersType | None
     meter_info_requested: bool
 
+    def __init__(self, *, header: MessageHeaderType, display_parameters: DisplayParametersType | None = None, meter_info_requested: bool) -> None:
+        self.header = header
+        self.display_parameters = display_parameters
+        self.meter_info_requested = meter_info_requested
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ChargeLoopReqType(header={self.header!r}, display_parameters={self.display_parameters!r}, meter_info_requested={self.meter_info_requested!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChargeLoopReqType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.display_parameters, self.meter_info_requested) == (other.header, other.display_parameters, other.meter_info_requested)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ChargeLoopResType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeLoopResType."""
 
+    __slots__ = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
+
     header: MessageHeaderType
     response_code: ResponseCodeType
-    evse_status: EVSEStatusType | None = None
-    meter_info: MeterInfoType | None = None
-    receipt: ReceiptType | None = None
+    evse_status: EVSEStatusType | None
+    meter_info: MeterInfoType | None
+    receipt: ReceiptType | None
+
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_status: EVSEStatusType | None = None, meter_info: MeterInfoType | None = None, receipt: ReceiptType | None = None) -> None:
+        self.header = header
+        self.response_code = response_code
+        self.evse_status = evse_status
+        self.meter_info = meter_info
+        self.receipt = receipt
+
+    def __repr__(self) -> str:
+        return f"ChargeLoopResType(header={self.header!r}, response_code={self.response_code!r}, evse_status={self.evse_status!r}, meter_info={self.meter_info!r}, receipt={self.receipt!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChargeLoopResType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.response_code, self.evse_status, self.meter_info, self.receipt) == (other.header, other.response_code, other.evse_status, other.meter_info, other.receipt)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ChargeParameterDiscoveryReqType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeParameterDiscoveryReqType."""
 
+    __slots__ = ('header',)
+
     header: MessageHeaderType
 
+    def __init__(self, *, header: MessageHeaderType) -> None:
+        self.header = header
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ChargeParameterDiscoveryReqType(header={self.header!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChargeParameterDiscoveryReqType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header,) == (other.header,)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ChargeParameterDiscoveryResType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeParameterDiscoveryResType."""
+
+    __slots__ = ('header', 'response_code')
 
     header: MessageHeaderType
     response_code: ResponseCodeType
 
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType) -> None:
+        self.header = header
+        self.response_code = response_code
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ChargeParameterDiscoveryResType(header={self.header!r}, response_code={self.response_code!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChargeParameterDiscoveryResType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.response_code) == (other.header, other.response_code)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class Dynamic_CLReqControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Dynamic_CLReqControlModeType."""
 
-    departure_time: int | None = None
+    __slots__ = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
+
+    departure_time: int | None
     ev_target_energy_request: RationalNumberType
     ev_maximum_energy_request: RationalNumberType
     ev_minimum_energy_request: RationalNumberType
 
+    def __init__(self, *, departure_time: int | None = None, ev_target_energy_request: RationalNumberType, ev_maximum_energy_request: RationalNumberType, ev_minimum_energy_request: RationalNumberType) -> None:
+        self.departure_time = departure_time
+        self.ev_target_energy_request = ev_target_energy_request
+        self.ev_maximum_energy_request = ev_maximum_energy_request
+        self.ev_minimum_energy_request = ev_minimum_energy_request
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"Dynamic_CLReqControlModeType(departure_time={self.departure_time!r}, ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dynamic_CLReqControlModeType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.departure_time, self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request) == (other.departure_time, other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class Dynamic_CLResControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Dynamic_CLResControlModeType."""
 
-    departure_time: int | None = None
-    minimum_soc: int | None = None
-    target_soc: int | None = None
-    ack_max_delay: int | None = None
+    __slots__ = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
+
+    departure_time: int | None
+    minimum_soc: int | None
+    target_soc: int | None
+    ack_max_delay: int | None
+
+    def __init__(self, *, departure_time: int | None = None, minimum_soc: int | None = None, target_soc: int | None = None, ack_max_delay: int | None = None) -> None:
+        self.departure_time = departure_time
+        self.minimum_soc = minimum_soc
+        self.target_soc = target_soc
+        self.ack_max_delay = ack_max_delay
+
+    def __repr__(self) -> str:
+        return f"Dynamic_CLResControlModeType(departure_time={self.departure_time!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, ack_max_delay={self.ack_max_delay!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dynamic_CLResControlModeType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.departure_time, self.minimum_soc, self.target_soc, self.ack_max_delay) == (other.departure_time, other.minimum_soc, other.target_soc, other.ack_max_delay)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ListOfRootCertificateIDsType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ListOfRootCertificateIDsType."""
 
-    root_certificate_id: list[X509IssuerSerialType] = field(default_factory=list)
+    __slots__ = ('root_certificate_id',)
+
+    root_certificate_id: list[X509IssuerSerialType]
+
+    def __init__(self, *, root_certificate_id: list[X509IssuerSerialType] | None = None) -> None:
+        self.root_certificate_id = [] if root_certificate_id is None else root_certificate_id
+
+    def __repr__(self) -> str:
+        return f"ListOfRootCertificateIDsType(root_certificate_id={self.root_certificate_id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ListOfRootCertificateIDsType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.root_certificate_id,) == (other.root_certificate_id,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class Scheduled_CLReqControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Scheduled_CLReqControlModeType."""
 
-    ev_target_energy_request: RationalNumberType | None = None
-    ev_maximum_energy_request: RationalNumberType | None = None
-    ev_minimum_energy_request: RationalNumberType | None = None
+    __slots__ = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
+
+    ev_target_energy_request: RationalNumberType | None
+    ev_maximum_energy_request: RationalNumberType | None
+    ev_minimum_energy_request: RationalNumberType | None
+
+    def __init__(self, *, ev_target_energy_request: RationalNumberType | None = None, ev_maximum_energy_request: RationalNumberType | None = None, ev_minimum_energy_request: RationalNumberType | None = None) -> None:
+        self.ev_target_energy_request = ev_target_energy_request
+        self.ev_maximum_energy_request = ev_maximum_energy_request
+        self.ev_minimum_energy_request = ev_minimum_energy_request
+
+    def __repr__(self) -> str:
+        return f"Scheduled_CLReqControlModeType(ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scheduled_CLReqControlModeType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request) == (other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class Scheduled_CLResControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Scheduled_CLResControlModeType."""
 
+    __slots__ = ()
 
-@dataclass(slots=True, kw_only=True)
+    def __init__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"Scheduled_CLResControlModeType()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scheduled_CLResControlModeType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return () == ()
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class V2GMessageType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GMessageType."""
 
+    __slots__ = ('header',)
+
     header: MessageHeaderType
 
+    def __init__(self, *, header: MessageHeaderType) -> None:
+        self.header = header
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"V2GMessageType(header={self.header!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, V2GMessageType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header,) == (other.header,)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class V2GRequestType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GRequestType."""
 
+    __slots__ = ('header',)
+
     header: MessageHeaderType
 
+    def __init__(self, *, header: MessageHeaderType) -> None:
+        self.header = header
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"V2GRequestType(header={self.header!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, V2GRequestType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header,) == (other.header,)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class V2GResponseType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GResponseType."""
 
+    __slots__ = ('header', 'response_code')
+
     header: MessageHeaderType
     response_code: ResponseCodeType
+
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType) -> None:
+        self.header = header
+        self.response_code = response_code
+
+    def __repr__(self) -> str:
+        return f"V2GResponseType(header={self.header!r}, response_code={self.response_code!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, V2GResponseType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.header, self.response_code) == (other.header, other.response_code)
 
 
 def _s0(w: Writer, v: Any) -> None:
@@ -814,1643 +1592,2280 @@ def _s30(w: Writer, v: Any) -> None:
     w.string(v)
 
 
-def _dw0(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew0(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s0(w, v)
     w.bits(0, 1)
 
 
-def _dw1(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew1(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s1(w, v)
     w.bits(0, 1)
 
 
-def _dw2(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew2(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s2(w, v)
     w.bits(0, 1)
 
 
-def _dw3(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew3(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s3(w, v)
     w.bits(0, 1)
 
 
-def _dw4(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew4(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s4(w, v)
     w.bits(0, 1)
 
 
-def _dw5(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew5(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s5(w, v)
     w.bits(0, 1)
 
 
-def _dw6(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew6(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s6(w, v)
     w.bits(0, 1)
 
 
-def _dw7(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew7(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s7(w, v)
     w.bits(0, 1)
 
 
-def _dw8(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V8[r.bits(2)]
+            p += 2
+            f0 = _V8[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V8[r.bits(2)]
+            p += 2
+            f0 = _V8[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew8(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s8(w, v)
     w.bits(0, 1)
 
 
-def _dw9(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V9[r.bits(6)]
+            p += 6
+            f0 = _V9[((v >> (n - p)) & 63)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V9[r.bits(6)]
+            p += 6
+            f0 = _V9[((v >> (n - p)) & 63)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew9(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s9(w, v)
     w.bits(0, 1)
 
 
-def _dw10(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V10[r.bits(2)]
+            p += 2
+            f0 = _V10[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V10[r.bits(2)]
+            p += 2
+            f0 = _V10[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew10(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s10(w, v)
     w.bits(0, 1)
 
 
-def _dw11(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V11[r.bits(2)]
+            p += 2
+            f0 = _V11[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V11[r.bits(2)]
+            p += 2
+            f0 = _V11[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew11(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s11(w, v)
     w.bits(0, 1)
 
 
-def _dw12(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(1) == 1
+            p += 1
+            f0 = ((v >> (n - p)) & 1) == 1
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(1) == 1
+            p += 1
+            f0 = ((v >> (n - p)) & 1) == 1
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew12(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s12(w, v)
     w.bits(0, 1)
 
 
-def _dw13(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V13[r.bits(2)]
+            p += 2
+            f0 = _V13[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V13[r.bits(2)]
+            p += 2
+            f0 = _V13[((v >> (n - p)) & 3)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew13(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s13(w, v)
     w.bits(0, 1)
 
 
-def _dw14(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew14(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s14(w, v)
     w.bits(0, 1)
 
 
-def _dw15(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V15[r.bits(3)]
+            p += 3
+            f0 = _V15[((v >> (n - p)) & 7)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V15[r.bits(3)]
+            p += 3
+            f0 = _V15[((v >> (n - p)) & 7)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew15(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s15(w, v)
     w.bits(0, 1)
 
 
-def _dw16(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(7)
+            p += 7
+            f0 = ((v >> (n - p)) & 127)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(7)
+            p += 7
+            f0 = ((v >> (n - p)) & 127)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew16(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s16(w, v)
     w.bits(0, 1)
 
 
-def _dw17(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V17[r.bits(4)]
+            p += 4
+            f0 = _V17[((v >> (n - p)) & 15)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V17[r.bits(4)]
+            p += 4
+            f0 = _V17[((v >> (n - p)) & 15)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew17(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s17(w, v)
     w.bits(0, 1)
 
 
-def _dw18(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew18(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s18(w, v)
     w.bits(0, 1)
 
 
-def _dw19(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew19(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s19(w, v)
     w.bits(0, 1)
 
 
-def _dw20(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew20(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s20(w, v)
     w.bits(0, 1)
 
 
-def _dw21(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V21[r.bits(3)]
+            p += 3
+            f0 = _V21[((v >> (n - p)) & 7)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _V21[r.bits(3)]
+            p += 3
+            f0 = _V21[((v >> (n - p)) & 7)]
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew21(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s21(w, v)
     w.bits(0, 1)
 
 
-def _dw22(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew22(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s22(w, v)
     w.bits(0, 1)
 
 
-def _dw23(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.uint()
+            p += 8
+            y = (v >> (n - p)) & 255
+            if y > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    y = _more(r, y)
+                    p = r.pos
+                else:
+                    y = (y & 127) | (y2 << 7)
+            f0 = y
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew23(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s23(w, v)
     w.bits(0, 1)
 
 
-def _dw24(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew24(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s24(w, v)
     w.bits(0, 1)
 
 
-def _dw25(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw25(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew25(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s25(w, v)
     w.bits(0, 1)
 
 
-def _dw26(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(8) + -128
+            p += 8
+            f0 = ((v >> (n - p)) & 255) + -128
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.bits(8) + -128
+            p += 8
+            f0 = ((v >> (n - p)) & 255) + -128
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew26(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s26(w, v)
     w.bits(0, 1)
 
 
-def _dw27(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew27(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s27(w, v)
     w.bits(0, 1)
 
 
-def _dw28(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew28(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s28(w, v)
     w.bits(0, 1)
 
 
-def _dw29(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew29(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s29(w, v)
     w.bits(0, 1)
 
 
-def _dw30(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew30(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s30(w, v)
@@ -2458,139 +3873,197 @@ def _ew30(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f1 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f1 = _dw12(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f2 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f2 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f2 = _dw12(r)
+                p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ACDP_VehiclePositioningReqType(header=f0, ev_mobility_status=f1, ev_positioning_support=f2)
+    r.pos = p
+    o = _new(ACDP_VehiclePositioningReqType)
+    o.header = f0
+    o.ev_mobility_status = f1
+    o.ev_positioning_support = f2
+    return o
 
 
 def _e0(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.ev_mobility_status
-    if v is not None:
-        it.append((1, v))
-    v = o.ev_positioning_support
-    if v is not None:
-        it.append((2, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.ev_mobility_status
+    f2 = o.ev_positioning_support
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningReqType', _FN0, f)
+            raise _stuck('ACDP_VehiclePositioningReqType', _FN0, (f0, f1, f2,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningReqType', _FN0, f)
+            raise _stuck('ACDP_VehiclePositioningReqType', _FN0, (f0, f1, f2,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningReqType', _FN0, f)
+            raise _stuck('ACDP_VehiclePositioningReqType', _FN0, (f0, f1, f2,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningReqType', _FN0, f)
+            raise _stuck('ACDP_VehiclePositioningReqType', _FN0, (f0, f1, f2,))
     while s == 4:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningReqType', _FN0, f)
-    if p != len(it) - 1:
-        raise _unexpected('ACDP_VehiclePositioningReqType', _FN0, it[p][0])
+            raise _stuck('ACDP_VehiclePositioningReqType', _FN0, (f0, f1, f2,))
+    w.a = a
 
 
 _FN0 = ('header', 'ev_mobility_status', 'ev_positioning_support')
 
 def _d1(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -2602,391 +4075,691 @@ def _d1(r: Reader) -> Any:
     f8: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw9(r)
+            p += 8
+            x = (v >> (n - p)) & 255
+            if x & 129 == 0:
+                f1 = _V9[((x >> 1) & 63)]
+            else:
+                r.pos = p - 8
+                f1 = _dw9(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f2 = _dw10(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f2 = _V10[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f2 = _dw10(r)
+                p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f3 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f3 = _dw12(r)
+                p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f4 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f4 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw14(r, 1, f4)
+                    p = r.pos
             s = 6
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f5 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f5 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw14(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f6 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f6 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw14(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f7 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f7 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw14(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 9:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f8 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f8 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f8 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 10:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ACDP_VehiclePositioningResType(header=f0, response_code=f1, evse_processing=f2, evse_positioning_support=f3, ev_relative_x_deviation=f4, ev_relative_y_deviation=f5, contact_window_xc=f6, contact_window_yc=f7, ev_in_charge_position=f8)
+    r.pos = p
+    o = _new(ACDP_VehiclePositioningResType)
+    o.header = f0
+    o.response_code = f1
+    o.evse_processing = f2
+    o.evse_positioning_support = f3
+    o.ev_relative_x_deviation = f4
+    o.ev_relative_y_deviation = f5
+    o.contact_window_xc = f6
+    o.contact_window_yc = f7
+    o.ev_in_charge_position = f8
+    return o
 
 
 def _e1(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.response_code
-    if v is not None:
-        it.append((1, v))
-    v = o.evse_processing
-    if v is not None:
-        it.append((2, v))
-    v = o.evse_positioning_support
-    if v is not None:
-        it.append((3, v))
-    v = o.ev_relative_x_deviation
-    if v is not None:
-        it.append((4, v))
-    v = o.ev_relative_y_deviation
-    if v is not None:
-        it.append((5, v))
-    v = o.contact_window_xc
-    if v is not None:
-        it.append((6, v))
-    v = o.contact_window_yc
-    if v is not None:
-        it.append((7, v))
-    v = o.ev_in_charge_position
-    if v is not None:
-        it.append((8, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.response_code
+    f2 = o.evse_processing
+    f3 = o.evse_positioning_support
+    f4 = o.ev_relative_x_deviation
+    f5 = o.ev_relative_y_deviation
+    f6 = o.contact_window_xc
+    f7 = o.contact_window_yc
+    f8 = o.ev_in_charge_position
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew9(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I9.get(v)
+            if k is not None:
+                a = (a << 8) | (k << 1)
+            else:
+                w.a = a
+                _ew9(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
-            _ew10(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            k = _I10.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew10(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 1)
-            _ew14(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 1
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 1)
-            _ew14(w, v)
-            p += 1
+        if f5 is not None:
+            v = f5
+            a <<= 1
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 7:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 1)
-            _ew14(w, v)
-            p += 1
+        if f6 is not None:
+            v = f6
+            a <<= 1
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 8:
-        f, v = it[p]
-        if f == 7:
-            w.bits(0, 1)
-            _ew14(w, v)
-            p += 1
+        if f7 is not None:
+            v = f7
+            a <<= 1
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 9:
-        f, v = it[p]
-        if f == 8:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f8 is not None:
+            v = f8
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f8 = None
             s = 10
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
     while s == 10:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ACDP_VehiclePositioningResType', _FN1, f)
-    if p != len(it) - 1:
-        raise _unexpected('ACDP_VehiclePositioningResType', _FN1, it[p][0])
+            raise _stuck('ACDP_VehiclePositioningResType', _FN1, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+    w.a = a
 
 
 _FN1 = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_x_deviation', 'ev_relative_y_deviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
 
 def _d2(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw8(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f1 = _V8[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f1 = _dw8(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ACDP_ConnectReqType(header=f0, ev_electrical_charging_device_status=f1)
+    r.pos = p
+    o = _new(ACDP_ConnectReqType)
+    o.header = f0
+    o.ev_electrical_charging_device_status = f1
+    return o
 
 
 def _e2(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.ev_electrical_charging_device_status
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.ev_electrical_charging_device_status
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectReqType', _FN2, f)
+            raise _stuck('ACDP_ConnectReqType', _FN2, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectReqType', _FN2, f)
+            raise _stuck('ACDP_ConnectReqType', _FN2, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew8(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I8.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew8(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectReqType', _FN2, f)
+            raise _stuck('ACDP_ConnectReqType', _FN2, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectReqType', _FN2, f)
-    if p != len(it) - 1:
-        raise _unexpected('ACDP_ConnectReqType', _FN2, it[p][0])
+            raise _stuck('ACDP_ConnectReqType', _FN2, (f0, f1,))
+    w.a = a
 
 
 _FN2 = ('header', 'ev_electrical_charging_device_status')
 
 def _d3(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -2994,291 +4767,404 @@ def _d3(r: Reader) -> Any:
     f4: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw9(r)
+            p += 8
+            x = (v >> (n - p)) & 255
+            if x & 129 == 0:
+                f1 = _V9[((x >> 1) & 63)]
+            else:
+                r.pos = p - 8
+                f1 = _dw9(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f2 = _dw10(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f2 = _V10[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f2 = _dw10(r)
+                p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3 = _dw8(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f3 = _V8[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f3 = _dw8(r)
+                p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f4 = _dw11(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f4 = _V11[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f4 = _dw11(r)
+                p = r.pos
             s = 6
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ACDP_ConnectResType(header=f0, response_code=f1, evse_processing=f2, evse_electrical_charging_device_status=f3, evse_mechanical_charging_device_status=f4)
+    r.pos = p
+    o = _new(ACDP_ConnectResType)
+    o.header = f0
+    o.response_code = f1
+    o.evse_processing = f2
+    o.evse_electrical_charging_device_status = f3
+    o.evse_mechanical_charging_device_status = f4
+    return o
 
 
 def _e3(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.response_code
-    if v is not None:
-        it.append((1, v))
-    v = o.evse_processing
-    if v is not None:
-        it.append((2, v))
-    v = o.evse_electrical_charging_device_status
-    if v is not None:
-        it.append((3, v))
-    v = o.evse_mechanical_charging_device_status
-    if v is not None:
-        it.append((4, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.response_code
+    f2 = o.evse_processing
+    f3 = o.evse_electrical_charging_device_status
+    f4 = o.evse_mechanical_charging_device_status
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew9(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I9.get(v)
+            if k is not None:
+                a = (a << 8) | (k << 1)
+            else:
+                w.a = a
+                _ew9(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
-            _ew10(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            k = _I10.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew10(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
-            _ew8(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            k = _I8.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew8(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 1)
-            _ew11(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 1
+            k = _I11.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew11(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
     while s == 6:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ACDP_ConnectResType', _FN3, f)
-    if p != len(it) - 1:
-        raise _unexpected('ACDP_ConnectResType', _FN3, it[p][0])
+            raise _stuck('ACDP_ConnectResType', _FN3, (f0, f1, f2, f3, f4,))
+    w.a = a
 
 
 _FN3 = ('header', 'response_code', 'evse_processing', 'evse_electrical_charging_device_status', 'evse_mechanical_charging_device_status')
 
 def _d4(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d31(r)
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ACDP_SystemStatusReqType(header=f0, ev_technical_status=f1)
+    r.pos = p
+    o = _new(ACDP_SystemStatusReqType)
+    o.header = f0
+    o.ev_technical_status = f1
+    return o
 
 
 def _e4(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.ev_technical_status
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.ev_technical_status
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusReqType', _FN4, f)
+            raise _stuck('ACDP_SystemStatusReqType', _FN4, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusReqType', _FN4, f)
+            raise _stuck('ACDP_SystemStatusReqType', _FN4, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e31(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusReqType', _FN4, f)
+            raise _stuck('ACDP_SystemStatusReqType', _FN4, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusReqType', _FN4, f)
-    if p != len(it) - 1:
-        raise _unexpected('ACDP_SystemStatusReqType', _FN4, it[p][0])
+            raise _stuck('ACDP_SystemStatusReqType', _FN4, (f0, f1,))
+    w.a = a
 
 
 _FN4 = ('header', 'ev_technical_status')
 
 def _d5(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -3292,430 +5178,636 @@ def _d5(r: Reader) -> Any:
     f10: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw9(r)
+            p += 8
+            x = (v >> (n - p)) & 255
+            if x & 129 == 0:
+                f1 = _V9[((x >> 1) & 63)]
+            else:
+                r.pos = p - 8
+                f1 = _dw9(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f2 = _dw11(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f2 = _V11[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f2 = _dw11(r)
+                p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f3 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f3 = _dw12(r)
+                p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f4 = _dw13(r)
+            p += 4
+            x = (v >> (n - p)) & 15
+            if x & 9 == 0:
+                f4 = _V13[((x >> 1) & 3)]
+            else:
+                r.pos = p - 4
+                f4 = _dw13(r)
+                p = r.pos
             s = 6
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f5 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f5 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f5 = _dw12(r)
+                p = r.pos
             s = 7
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f6 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f6 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f6 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 9:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f8 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f8 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f8 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 10:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 11
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 11:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f10 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f10 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f10 = _dw12(r)
+                p = r.pos
             s = 12
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 12:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ACDP_SystemStatusResType(header=f0, response_code=f1, evse_mechanical_charging_device_status=f2, evse_ready_to_charge=f3, evse_isolation_status=f4, evse_disabled=f5, evse_utility_interrupt_event=f6, evse_emergency_shutdown=f7, evse_malfunction=f8, ev_in_charge_position=f9, ev_association_status=f10)
+    r.pos = p
+    o = _new(ACDP_SystemStatusResType)
+    o.header = f0
+    o.response_code = f1
+    o.evse_mechanical_charging_device_status = f2
+    o.evse_ready_to_charge = f3
+    o.evse_isolation_status = f4
+    o.evse_disabled = f5
+    o.evse_utility_interrupt_event = f6
+    o.evse_emergency_shutdown = f7
+    o.evse_malfunction = f8
+    o.ev_in_charge_position = f9
+    o.ev_association_status = f10
+    return o
 
 
 def _e5(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.response_code
-    if v is not None:
-        it.append((1, v))
-    v = o.evse_mechanical_charging_device_status
-    if v is not None:
-        it.append((2, v))
-    v = o.evse_ready_to_charge
-    if v is not None:
-        it.append((3, v))
-    v = o.evse_isolation_status
-    if v is not None:
-        it.append((4, v))
-    v = o.evse_disabled
-    if v is not None:
-        it.append((5, v))
-    v = o.evse_utility_interrupt_event
-    if v is not None:
-        it.append((6, v))
-    v = o.evse_emergency_shutdown
-    if v is not None:
-        it.append((7, v))
-    v = o.evse_malfunction
-    if v is not None:
-        it.append((8, v))
-    v = o.ev_in_charge_position
-    if v is not None:
-        it.append((9, v))
-    v = o.ev_association_status
-    if v is not None:
-        it.append((10, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.response_code
+    f2 = o.evse_mechanical_charging_device_status
+    f3 = o.evse_ready_to_charge
+    f4 = o.evse_isolation_status
+    f5 = o.evse_disabled
+    f6 = o.evse_utility_interrupt_event
+    f7 = o.evse_emergency_shutdown
+    f8 = o.evse_malfunction
+    f9 = o.ev_in_charge_position
+    f10 = o.ev_association_status
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew9(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I9.get(v)
+            if k is not None:
+                a = (a << 8) | (k << 1)
+            else:
+                w.a = a
+                _ew9(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
-            _ew11(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            k = _I11.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew11(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 1)
-            _ew13(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 1
+            k = _I13.get(v)
+            if k is not None:
+                a = (a << 4) | (k << 1)
+            else:
+                w.a = a
+                _ew13(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f5 is not None:
+            v = f5
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 7:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f6 is not None:
+            v = f6
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 8:
-        f, v = it[p]
-        if f == 7:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f7 is not None:
+            v = f7
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 9:
-        f, v = it[p]
-        if f == 8:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f8 is not None:
+            v = f8
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f8 = None
             s = 10
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 10:
-        f, v = it[p]
-        if f == 9:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f9 is not None:
+            v = f9
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 11
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 11:
-        f, v = it[p]
-        if f == 10:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f10 is not None:
+            v = f10
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f10 = None
             s = 12
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
     while s == 12:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ACDP_SystemStatusResType', _FN5, f)
-    if p != len(it) - 1:
-        raise _unexpected('ACDP_SystemStatusResType', _FN5, it[p][0])
+            raise _stuck('ACDP_SystemStatusResType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+    w.a = a
 
 
 _FN5 = ('header', 'response_code', 'evse_mechanical_charging_device_status', 'evse_ready_to_charge', 'evse_isolation_status', 'evse_disabled', 'evse_utility_interrupt_event', 'evse_emergency_shutdown', 'evse_malfunction', 'ev_in_charge_position', 'ev_association_status')
 
 def _d6(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return CLReqControlModeType()
+    r.pos = p
+    o = _new(CLReqControlModeType)
+    return o
 
 
 def _e6(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    it.append((-1, None))
-    p = 0
+    left: int = 0
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('CLReqControlModeType', _FN6, f)
+            raise _stuck('CLReqControlModeType', _FN6, ())
     while s == 1:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('CLReqControlModeType', _FN6, f)
-    if p != len(it) - 1:
-        raise _unexpected('CLReqControlModeType', _FN6, it[p][0])
+            raise _stuck('CLReqControlModeType', _FN6, ())
+    w.a = a
 
 
 _FN6 = ()
 
 def _d7(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return CLResControlModeType()
+    r.pos = p
+    o = _new(CLResControlModeType)
+    return o
 
 
 def _e7(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    it.append((-1, None))
-    p = 0
+    left: int = 0
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('CLResControlModeType', _FN7, f)
+            raise _stuck('CLResControlModeType', _FN7, ())
     while s == 1:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('CLResControlModeType', _FN7, f)
-    if p != len(it) - 1:
-        raise _unexpected('CLResControlModeType', _FN7, it[p][0])
+            raise _stuck('CLResControlModeType', _FN7, ())
+    w.a = a
 
 
 _FN7 = ()
 
 def _d8(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -3723,617 +5815,821 @@ def _d8(r: Reader) -> Any:
     f4: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d10(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d10(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d10(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f2 = _d9(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d17(r)
+            p = r.pos
             s = 5
         elif c == 1:
-            f4.append(_d23(r))
+            r.pos = p
+            e = _d23(r)
+            p = r.pos
+            f4.append(e)
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f4.append(_d23(r))
+            r.pos = p
+            e = _d23(r)
+            p = r.pos
+            f4.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f4.append(_d23(r))
+            r.pos = p
+            e = _d23(r)
+            p = r.pos
+            f4.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignatureType(id=f0, signed_info=f1, signature_value=f2, key_info=f3, object=f4)
+    r.pos = p
+    o = _new(SignatureType)
+    o.id = f0
+    o.signed_info = f1
+    o.signature_value = f2
+    o.key_info = f3
+    o.object_ = f4
+    return o
 
 
 def _e8(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.signed_info
-    if v is not None:
-        it.append((1, v))
-    v = o.signature_value
-    if v is not None:
-        it.append((2, v))
-    v = o.key_info
-    if v is not None:
-        it.append((3, v))
-    for v in o.object:
-        it.append((4, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.signed_info
+    f2 = o.signature_value
+    f3 = o.key_info
+    f4 = o.object_
+    i4 = 0
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif f1 is not None:
+            v = f1
+            a = (a << 2) | 1
+            w.a = a
             _e10(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e10(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e10(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            w.a = a
             _e9(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e17(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(1, 2)
+        elif i4 < len(f4):
+            v = f4[i4]
+            a = (a << 2) | 1
+            w.a = a
             _e23(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i4 += 1
             s = 6
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if i4 < len(f4):
+            v = f4[i4]
+            a <<= 2
+            w.a = a
             _e23(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i4 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
     while s == 6:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if i4 < len(f4):
+            v = f4[i4]
+            a <<= 2
+            w.a = a
             _e23(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i4 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN8, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignatureType', _FN8, it[p][0])
+            raise _stuck('SignatureType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+    w.a = a
 
 
-_FN8 = ('id', 'signed_info', 'signature_value', 'key_info', 'object')
+_FN8 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d9(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.binary()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = r.binary()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = r.binary()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignatureValueType(id=f0, value=f1)
+    r.pos = p
+    o = _new(SignatureValueType)
+    o.id = f0
+    o.value = f1
+    return o
 
 
 def _e9(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.value
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.value
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            p += 1
+        elif f1 is not None:
+            v = f1
+            left -= 1
+            f1 = None
             if v == "" or v == b"":
-                w.bits(2, 2)
-                w.bits(0, 3)
+                a = (a << 5) | (2 << 3)
                 s = -1
             else:
-                w.bits(1, 2)
+                a = (a << 2) | 1
+                w.a = a
                 _s1(w, v)
+                a = w.a
                 s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN9, f)
+            raise _stuck('SignatureValueType', _FN9, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            p += 1
+        if f1 is not None:
+            v = f1
+            left -= 1
+            f1 = None
             if v == "" or v == b"":
-                w.bits(1, 1)
-                w.bits(0, 3)
+                a = (a << 4) | (1 << 3)
                 s = -1
             else:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _s1(w, v)
+                a = w.a
                 s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN9, f)
+            raise _stuck('SignatureValueType', _FN9, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            p += 1
+        if f1 is not None:
+            v = f1
+            left -= 1
+            f1 = None
             if v == "" or v == b"":
-                w.bits(1, 1)
-                w.bits(0, 2)
+                a = (a << 3) | (1 << 2)
                 s = -1
             else:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _s1(w, v)
+                a = w.a
                 s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN9, f)
+            raise _stuck('SignatureValueType', _FN9, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN9, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignatureValueType', _FN9, it[p][0])
+            raise _stuck('SignatureValueType', _FN9, (f0, f1,))
+    w.a = a
 
 
 _FN9 = ('id', 'value')
 
 def _d10(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d11(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d11(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d11(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f2 = _d12(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f3.append(e)
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f3.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f3.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f3.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f3.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignedInfoType(id=f0, canonicalization_method=f1, signature_method=f2, reference=f3)
+    r.pos = p
+    o = _new(SignedInfoType)
+    o.id = f0
+    o.canonicalization_method = f1
+    o.signature_method = f2
+    o.reference = f3
+    return o
 
 
 def _e10(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.canonicalization_method
-    if v is not None:
-        it.append((1, v))
-    v = o.signature_method
-    if v is not None:
-        it.append((2, v))
-    for v in o.reference:
-        it.append((3, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.canonicalization_method
+    f2 = o.signature_method
+    f3 = o.reference
+    i3 = 0
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif f1 is not None:
+            v = f1
+            a = (a << 2) | 1
+            w.a = a
             _e11(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e11(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e11(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            w.a = a
             _e12(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
+        if i3 < len(f3):
+            v = f3[i3]
+            a <<= 1
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i3 += 1
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
     while s == 5:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if i3 < len(f3):
+            v = f3[i3]
+            a <<= 2
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i3 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
     while s == 6:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if i3 < len(f3):
+            v = f3[i3]
+            a <<= 2
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i3 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN10, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignedInfoType', _FN10, it[p][0])
+            raise _stuck('SignedInfoType', _FN10, (f0, f1, f2, f3[i3:],))
+    w.a = a
 
 
 _FN10 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d11(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return CanonicalizationMethodType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(CanonicalizationMethodType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e11(w: Writer, o: Any) -> None:
@@ -4342,165 +6638,267 @@ def _e11(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K11.get(nm, -2), v))
+        it.append((_K11.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN11, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'CanonicalizationMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN11, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'CanonicalizationMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN11, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'CanonicalizationMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN11, f)
-    if p != len(it) - 1:
-        raise _unexpected('CanonicalizationMethodType', _FN11, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('CanonicalizationMethodType', _FN11, it[q][0])
 
 
 _FN11 = ('algorithm', 'content')
 _K11: dict[str, int] = {}
 
 def _d12(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', _dw6(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw6(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                e = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw6(r, 1, e)
+                    p = r.pos
+            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 4:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', _dw6(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw6(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                e = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw6(r, 1, e)
+                    p = r.pos
+            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignatureMethodType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(SignatureMethodType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e12(w: Writer, o: Any) -> None:
@@ -4509,97 +6907,147 @@ def _e12(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K12.get(nm, -2), v))
+        it.append((_K12.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN12, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
-            _ew6(w, v)
-            p += 1
+            a <<= 3
+            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew6(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew6(w, v)
+                a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 3)
+            a = (a << 3) | 2
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN12, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
-            _ew6(w, v)
-            p += 1
+            a <<= 3
+            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew6(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew6(w, v)
+                a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 3)
+            a = (a << 3) | 2
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN12, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN12, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN12, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignatureMethodType', _FN12, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('SignatureMethodType', _FN12, it[q][0])
 
 
 _FN12 = ('algorithm', 'content')
 _K12: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d13(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -4608,507 +7056,774 @@ def _d13(r: Reader) -> Any:
     f5: Any = None
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f3 = _d14(r)
+            p = r.pos
             s = 4
         elif c == 4:
+            r.pos = p
             f4 = _d16(r)
+            p = r.pos
             s = 5
         elif c == 5:
+            r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             f3 = _d14(r)
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             f4 = _d16(r)
+            p = r.pos
             s = 5
         elif c == 4:
+            r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             f3 = _d14(r)
+            p = r.pos
             s = 4
         elif c == 2:
+            r.pos = p
             f4 = _d16(r)
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d14(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f4 = _d16(r)
+            p = r.pos
             s = 5
         elif c == 2:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d14(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f4 = _d16(r)
+            p = r.pos
             s = 5
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f4 = _d16(r)
+            p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f5 = _dw3(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw3(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw3(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ReferenceType(id=f0, type=f1, uri=f2, transforms=f3, digest_method=f4, digest_value=f5)
+    r.pos = p
+    o = _new(ReferenceType)
+    o.id = f0
+    o.type_ = f1
+    o.uri = f2
+    o.transforms = f3
+    o.digest_method = f4
+    o.digest_value = f5
+    return o
 
 
 def _e13(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.type
-    if v is not None:
-        it.append((1, v))
-    v = o.uri
-    if v is not None:
-        it.append((2, v))
-    v = o.transforms
-    if v is not None:
-        it.append((3, v))
-    v = o.digest_method
-    if v is not None:
-        it.append((4, v))
-    v = o.digest_value
-    if v is not None:
-        it.append((5, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.type_
+    f2 = o.uri
+    f3 = o.transforms
+    f4 = o.digest_method
+    f5 = o.digest_value
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 3
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
-            _s2(w, v)
-            p += 1
+        elif f1 is not None:
+            a = (a << 3) | 1
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
-            _s2(w, v)
-            p += 1
+        elif f2 is not None:
+            a = (a << 3) | 2
+            w.a = a
+            _s2(w, f2)
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(3, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 3
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(4, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 4
+            w.a = a
             _e16(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(5, 3)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 6) | (5 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 3)
-            _s2(w, v)
-            p += 1
+        if f1 is not None:
+            a <<= 3
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 3)
-            _s2(w, v)
-            p += 1
+        elif f2 is not None:
+            a = (a << 3) | 1
+            w.a = a
+            _s2(w, f2)
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(2, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 2
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(3, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 3
+            w.a = a
             _e16(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(4, 3)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 6) | (4 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
-            _s2(w, v)
-            p += 1
+        if f2 is not None:
+            a <<= 2
+            w.a = a
+            _s2(w, f2)
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(1, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 1
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(2, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 2
+            w.a = a
             _e16(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(3, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (3 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 3:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(1, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 1
+            w.a = a
             _e16(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 6:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(1, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 1
+            w.a = a
             _e16(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 4:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 1)
+        if f4 is not None:
+            v = f4
+            a <<= 1
+            w.a = a
             _e16(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 5:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 1)
+        if f5 is not None:
+            v = f5
+            a <<= 1
+            w.a = a
             _ew3(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
     while s == 7:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN13, f)
-    if p != len(it) - 1:
-        raise _unexpected('ReferenceType', _FN13, it[p][0])
+            raise _stuck('ReferenceType', _FN13, (f0, f1, f2, f3, f4, f5,))
+    w.a = a
 
 
-_FN13 = ('id', 'type', 'uri', 'transforms', 'digest_method', 'digest_value')
+_FN13 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d14(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f0.append(e)
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f0.append(e)
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return TransformsType(transform=f0)
+    r.pos = p
+    o = _new(TransformsType)
+    o.transform = f0
+    return o
 
 
 def _e14(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for v in o.transform:
-        it.append((0, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.transform
+    i0 = 0
+    left: int = len(f0)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN14, f)
+            raise _stuck('TransformsType', _FN14, (f0[i0:],))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN14, f)
+            raise _stuck('TransformsType', _FN14, (f0[i0:],))
     while s == 1:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN14, f)
+            raise _stuck('TransformsType', _FN14, (f0[i0:],))
     while s == 3:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN14, f)
-    if p != len(it) - 1:
-        raise _unexpected('TransformsType', _FN14, it[p][0])
+            raise _stuck('TransformsType', _FN14, (f0[i0:],))
+    w.a = a
 
 
 _FN14 = ('transform',)
 
 def _d15(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(1)
+            p += 1
+            c = (v >> (n - p)) & 1
             if c == 0:
+                r.pos = p
                 f0 = r.string()
+                p = r.pos
                 s = 1
             elif c == 1:
+                r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 2
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 2
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 3
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 4
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return TransformType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(TransformType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e15(w: Writer, o: Any) -> None:
@@ -5117,177 +7832,233 @@ def _e15(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K15.get(nm, -2), v))
+        it.append((_K15.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 0:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _s2(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == -1:
-                w.bits(1, 1)
-                w.bits(0, 3)
+                a = (a << 4) | (1 << 3)
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN15, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN15, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN15, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN15, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN15, f)
-    if p != len(it) - 1:
-        raise _unexpected('TransformType', _FN15, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('TransformType', _FN15, it[q][0])
 
 
 _FN15 = ('algorithm', 'content')
 _K15: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d16(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return DigestMethodType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(DigestMethodType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e16(w: Writer, o: Any) -> None:
@@ -5296,799 +8067,1786 @@ def _e16(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K16.get(nm, -2), v))
+        it.append((_K16.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN16, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'DigestMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN16, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'DigestMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN16, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'DigestMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN16, f)
-    if p != len(it) - 1:
-        raise _unexpected('DigestMethodType', _FN16, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('DigestMethodType', _FN16, it[q][0])
 
 
 _FN16 = ('algorithm', 'content')
 _K16: dict[str, int] = {}
 
 def _d17(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
+                r.pos = p
                 f0 = r.string()
+                p = r.pos
                 s = 1
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 9
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 10
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 9
             elif c == 8:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 10
             elif c == 9:
+                r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 10:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 9
             elif c == 8:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 10
             elif c == 9:
+                r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 9:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 9
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 8:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 8
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 7:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 7
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 6:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 6
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 5:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 5
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 4
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 3
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 2
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 11:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 11
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 12:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 12
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 13:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 13
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 14:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 14
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 15:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 15
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 16:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 16
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 17:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 17
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 18:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d18(r)))
+                r.pos = p
+                e = _d18(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d19(r)))
+                r.pos = p
+                e = _d19(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d20(r)))
+                r.pos = p
+                e = _d20(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d22(r)))
+                r.pos = p
+                e = _d22(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 18
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return KeyInfoType(id=f0, content=f1)
+    r.pos = p
+    o = _new(KeyInfoType)
+    o.id = f0
+    o.content = f1
+    return o
 
 
 def _e17(w: Writer, o: Any) -> None:
@@ -6097,2742 +9855,4550 @@ def _e17(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K17.get(nm, -2), v))
+        it.append((_K17.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 0:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _s0(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == 1000:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1001:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1002:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1003:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == 1004:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == 1005:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == 1006:
-                w.bits(7, 4)
+                a = (a << 4) | 7
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == -1:
-                w.bits(10, 4)
-                w.bits(0, 3)
+                a = (a << 7) | (10 << 3)
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(8, 4)
+                a = (a << 4) | 8
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == -1:
-                w.bits(9, 4)
-                w.bits(0, 3)
+                a = (a << 7) | (9 << 3)
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 10:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(8, 4)
+                a = (a << 4) | 8
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == -1:
-                w.bits(9, 4)
-                w.bits(0, 2)
+                a = (a << 6) | (9 << 2)
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 9:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 8:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 7:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 6:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 5:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 11:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 12:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 13:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 14:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 15:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 16:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 17:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
         while s == 18:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e18(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e19(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e20(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e22(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 18
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN17, f)
-    if p != len(it) - 1:
-        raise _unexpected('KeyInfoType', _FN17, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('KeyInfoType', _FN17, it[q][0])
 
 
 _FN17 = ('id', 'content')
 _K17: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d18(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', _d27(r)))
+            r.pos = p
+            e = _d27(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', _d28(r)))
+            r.pos = p
+            e = _d28(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 4:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', _d27(r)))
+            r.pos = p
+            e = _d27(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', _d28(r)))
+            r.pos = p
+            e = _d28(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return KeyValueType(content=f0)
+    r.pos = p
+    o = _new(KeyValueType)
+    o.content = f0
+    return o
 
 
 def _e18(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K18.get(nm, -2), v))
+        it.append((_K18.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _e27(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _e28(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -2:
             raise _err('KeyValueType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(4, 3)
-            w.bits(0, 3)
+            a = (a << 6) | (4 << 3)
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN18, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _e27(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _e28(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -2:
             raise _err('KeyValueType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(4, 3)
-            w.bits(0, 2)
+            a = (a << 5) | (4 << 2)
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN18, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(0, 2)
+            a <<= 2
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN18, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(0, 2)
+            a <<= 2
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN18, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(0, 2)
+            a <<= 2
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN18, f)
-    if p != len(it) - 1:
-        raise _unexpected('KeyValueType', _FN18, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('KeyValueType', _FN18, it[q][0])
 
 
 _FN18 = ('content',)
 _K18: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d19(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = _d14(r)
+            p = r.pos
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = _d14(r)
+            p = r.pos
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = _d14(r)
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = _d14(r)
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return RetrievalMethodType(type=f0, uri=f1, transforms=f2)
+    r.pos = p
+    o = _new(RetrievalMethodType)
+    o.type_ = f0
+    o.uri = f1
+    o.transforms = f2
+    return o
 
 
 def _e19(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.type
-    if v is not None:
-        it.append((0, v))
-    v = o.uri
-    if v is not None:
-        it.append((1, v))
-    v = o.transforms
-    if v is not None:
-        it.append((2, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.type_
+    f1 = o.uri
+    f2 = o.transforms
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
-            _s2(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 3
+            w.a = a
+            _s2(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
-            _s2(w, v)
-            p += 1
+        elif f1 is not None:
+            a = (a << 3) | 1
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 2
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN19, f)
+            raise _stuck('RetrievalMethodType', _FN19, (f0, f1, f2,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
-            _s2(w, v)
-            p += 1
+        if f1 is not None:
+            a <<= 2
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN19, f)
+            raise _stuck('RetrievalMethodType', _FN19, (f0, f1, f2,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN19, f)
+            raise _stuck('RetrievalMethodType', _FN19, (f0, f1, f2,))
     while s == 4:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _e14(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN19, f)
+            raise _stuck('RetrievalMethodType', _FN19, (f0, f1, f2,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN19, f)
-    if p != len(it) - 1:
-        raise _unexpected('RetrievalMethodType', _FN19, it[p][0])
+            raise _stuck('RetrievalMethodType', _FN19, (f0, f1, f2,))
+    w.a = a
 
 
-_FN19 = ('type', 'uri', 'transforms')
+_FN19 = ('type_', 'uri', 'transforms')
 
 def _d20(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 6
             elif c == 6:
+                r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 7:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 6
             elif c == 6:
+                r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 6:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 5:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 8:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 9:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 10:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 11:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 12:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 13:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d29(r)))
+                r.pos = p
+                e = _d29(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return X509DataType(content=f0)
+    r.pos = p
+    o = _new(X509DataType)
+    o.content = f0
+    return o
 
 
 def _e20(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K20.get(nm, -2), v))
+        it.append((_K20.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
-                w.bits(0, 3)
+                a = (a << 6) | (6 << 3)
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 7:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
-                w.bits(0, 2)
+                a = (a << 5) | (6 << 2)
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 6:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 5:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 8:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 9:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 10:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 11:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 12:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
         while s == 13:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e29(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN20, f)
-    if p != len(it) - 1:
-        raise _unexpected('X509DataType', _FN20, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('X509DataType', _FN20, it[q][0])
 
 
 _FN20 = ('content',)
 _K20: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d21(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return PGPDataType(content=f0)
+    r.pos = p
+    o = _new(PGPDataType)
+    o.content = f0
+    return o
 
 
 def _e21(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K21.get(nm, -2), v))
+        it.append((_K21.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
     while s == 6:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1001:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(2, 2)
+            a = (a << 2) | 2
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
     while s == 5:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN21, f)
-    if p != len(it) - 1:
-        raise _unexpected('PGPDataType', _FN21, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('PGPDataType', _FN21, it[q][0])
 
 
 _FN21 = ('content',)
 _K21: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d22(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(1)
+            p += 1
+            c = (v >> (n - p)) & 1
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
+                r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(1)
+            p += 1
+            c = (v >> (n - p)) & 1
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
+                r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 s = -1
             elif c == 2:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 5:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 s = -1
             elif c == 2:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return SPKIDataType(content=f0)
+    r.pos = p
+    o = _new(SPKIDataType)
+    o.content = f0
+    return o
 
 
 def _e22(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K22.get(nm, -2), v))
+        it.append((_K22.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == -1:
-                w.bits(1, 1)
-                w.bits(0, 3)
+                a = (a << 4) | (1 << 3)
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN22, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == -1:
-                w.bits(1, 1)
-                w.bits(0, 2)
+                a = (a << 3) | (1 << 2)
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN22, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('SPKIDataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(2, 2)
+                a = (a << 2) | 2
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN22, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(1, 2)
+                a = (a << 2) | 1
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN22, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('SPKIDataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(2, 2)
+                a = (a << 2) | 2
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN22, f)
         while s == 5:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(1, 2)
+                a = (a << 2) | 1
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN22, f)
-    if p != len(it) - 1:
-        raise _unexpected('SPKIDataType', _FN22, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('SPKIDataType', _FN22, it[q][0])
 
 
 _FN22 = ('content',)
 _K22: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d23(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = []
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 6:
+            r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 5:
+            r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 4:
+            r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return ObjectType(encoding=f0, id=f1, mime_type=f2, content=f3)
+    r.pos = p
+    o = _new(ObjectType)
+    o.encoding = f0
+    o.id = f1
+    o.mime_type = f2
+    o.content = f3
+    return o
 
 
 def _e23(w: Writer, o: Any) -> None:
@@ -8847,520 +14413,710 @@ def _e23(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((2, v))
     for nm, v in o.content:
-        it.append((_K23.get(nm, -2), v))
+        it.append((_K23.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _s0(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == 2:
-            w.bits(2, 3)
+            a = (a << 3) | 2
+            w.a = a
             _s4(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(5, 3)
+            a = (a << 3) | 5
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(4, 3)
+            a = (a << 3) | 4
             s = -1
         else:
             raise _unexpected('ObjectType', _FN23, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _s0(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == 2:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _s4(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(4, 3)
+            a = (a << 3) | 4
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(3, 3)
+            a = (a << 3) | 3
             s = -1
         else:
             raise _unexpected('ObjectType', _FN23, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == 2:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _s4(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(2, 3)
+            a = (a << 3) | 2
             s = -1
         else:
             raise _unexpected('ObjectType', _FN23, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('ObjectType', _FN23, f)
     while s == 5:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('ObjectType', _FN23, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('ObjectType', _FN23, f)
-    if p != len(it) - 1:
-        raise _unexpected('ObjectType', _FN23, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('ObjectType', _FN23, it[q][0])
 
 
 _FN23 = ('encoding', 'id', 'mime_type', 'content')
 _K23: dict[str, int] = {}
 
 def _d24(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
-            f1.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d13(r))
+            r.pos = p
+            e = _d13(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ManifestType(id=f0, reference=f1)
+    r.pos = p
+    o = _new(ManifestType)
+    o.id = f0
+    o.reference = f1
+    return o
 
 
 def _e24(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    for v in o.reference:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.reference
+    i1 = 0
+    left: int = (f0 is not None) + len(f1)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif i1 < len(f1):
+            v = f1[i1]
+            a = (a << 2) | 1
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN24, f)
+            raise _stuck('ManifestType', _FN24, (f0, f1[i1:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN24, f)
+            raise _stuck('ManifestType', _FN24, (f0, f1[i1:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN24, f)
+            raise _stuck('ManifestType', _FN24, (f0, f1[i1:],))
     while s == 2:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN24, f)
+            raise _stuck('ManifestType', _FN24, (f0, f1[i1:],))
     while s == 4:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e13(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN24, f)
-    if p != len(it) - 1:
-        raise _unexpected('ManifestType', _FN24, it[p][0])
+            raise _stuck('ManifestType', _FN24, (f0, f1[i1:],))
+    w.a = a
 
 
 _FN24 = ('id', 'reference')
 
 def _d25(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
-            f1.append(_d26(r))
+            r.pos = p
+            e = _d26(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d26(r))
+            r.pos = p
+            e = _d26(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d26(r))
+            r.pos = p
+            e = _d26(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d26(r))
+            r.pos = p
+            e = _d26(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d26(r))
+            r.pos = p
+            e = _d26(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignaturePropertiesType(id=f0, signature_property=f1)
+    r.pos = p
+    o = _new(SignaturePropertiesType)
+    o.id = f0
+    o.signature_property = f1
+    return o
 
 
 def _e25(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    for v in o.signature_property:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.signature_property
+    i1 = 0
+    left: int = (f0 is not None) + len(f1)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif i1 < len(f1):
+            v = f1[i1]
+            a = (a << 2) | 1
+            w.a = a
             _e26(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN25, f)
+            raise _stuck('SignaturePropertiesType', _FN25, (f0, f1[i1:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e26(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN25, f)
+            raise _stuck('SignaturePropertiesType', _FN25, (f0, f1[i1:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e26(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN25, f)
+            raise _stuck('SignaturePropertiesType', _FN25, (f0, f1[i1:],))
     while s == 2:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e26(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN25, f)
+            raise _stuck('SignaturePropertiesType', _FN25, (f0, f1[i1:],))
     while s == 4:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e26(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN25, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignaturePropertiesType', _FN25, it[p][0])
+            raise _stuck('SignaturePropertiesType', _FN25, (f0, f1[i1:],))
+    w.a = a
 
 
 _FN25 = ('id', 'signature_property')
 
 def _d26(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignaturePropertyType(id=f0, target=f1, content=f2)
+    r.pos = p
+    o = _new(SignaturePropertyType)
+    o.id = f0
+    o.target = f1
+    o.content = f2
+    return o
 
 
 def _e26(w: Writer, o: Any) -> None:
@@ -9372,107 +15128,122 @@ def _e26(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((1, v))
     for nm, v in o.content:
-        it.append((_K26.get(nm, -2), v))
+        it.append((_K26.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _s0(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN26, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN26, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN26, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN26, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN26, f)
     while s == 5:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN26, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignaturePropertyType', _FN26, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('SignaturePropertyType', _FN26, it[q][0])
 
 
 _FN26 = ('id', 'target', 'content')
 _K26: dict[str, int] = {}
 
 def _d27(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9482,632 +15253,1124 @@ def _d27(r: Reader) -> Any:
     f6: Any = None
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
-            f2 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f2 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw5(r, 1, f2)
+                    p = r.pos
             s = 2
         elif c == 2:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
-            f2 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f2 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw5(r, 1, f2)
+                    p = r.pos
             s = 2
         elif c == 2:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f1 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw5(r, 1, f1)
+                    p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f2 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f2 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw5(r, 1, f2)
+                    p = r.pos
             s = 2
         elif c == 1:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f4 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f4 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw5(r, 1, f4)
+                    p = r.pos
             s = 6
         elif c == 1:
-            f5 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw5(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f5 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw5(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f6 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f6 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw5(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return DSAKeyValueType(p=f0, q=f1, g=f2, y=f3, j=f4, seed=f5, pgen_counter=f6)
+    r.pos = p
+    o = _new(DSAKeyValueType)
+    o.p = f0
+    o.q = f1
+    o.g = f2
+    o.y = f3
+    o.j = f4
+    o.seed = f5
+    o.pgen_counter = f6
+    return o
 
 
 def _e27(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.p
-    if v is not None:
-        it.append((0, v))
-    v = o.q
-    if v is not None:
-        it.append((1, v))
-    v = o.g
-    if v is not None:
-        it.append((2, v))
-    v = o.y
-    if v is not None:
-        it.append((3, v))
-    v = o.j
-    if v is not None:
-        it.append((4, v))
-    v = o.seed
-    if v is not None:
-        it.append((5, v))
-    v = o.pgen_counter
-    if v is not None:
-        it.append((6, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.p
+    f1 = o.q
+    f2 = o.g
+    f3 = o.y
+    f4 = o.j
+    f5 = o.seed
+    f6 = o.pgen_counter
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if f0 is not None:
+            v = f0
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 2
-        elif f == 3:
-            w.bits(2, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (3 << 3)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 4:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if f0 is not None:
+            v = f0
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 2
-        elif f == 3:
-            w.bits(2, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (3 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 5:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 2
-        elif f == 3:
-            w.bits(1, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 2:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 3:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if f4 is not None:
+            v = f4
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(1, 2)
+        elif f5 is not None:
+            v = f5
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 2)
+        if f5 is not None:
+            v = f5
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 7:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 1)
+        if f6 is not None:
+            v = f6
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 8:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN27, f)
-    if p != len(it) - 1:
-        raise _unexpected('DSAKeyValueType', _FN27, it[p][0])
+            raise _stuck('DSAKeyValueType', _FN27, (f0, f1, f2, f3, f4, f5, f6,))
+    w.a = a
 
 
 _FN27 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d28(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f1 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw5(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return RSAKeyValueType(modulus=f0, exponent=f1)
+    r.pos = p
+    o = _new(RSAKeyValueType)
+    o.modulus = f0
+    o.exponent = f1
+    return o
 
 
 def _e28(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.modulus
-    if v is not None:
-        it.append((0, v))
-    v = o.exponent
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.modulus
+    f1 = o.exponent
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN28, f)
+            raise _stuck('RSAKeyValueType', _FN28, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN28, f)
+            raise _stuck('RSAKeyValueType', _FN28, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN28, f)
+            raise _stuck('RSAKeyValueType', _FN28, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN28, f)
-    if p != len(it) - 1:
-        raise _unexpected('RSAKeyValueType', _FN28, it[p][0])
+            raise _stuck('RSAKeyValueType', _FN28, (f0, f1,))
+    w.a = a
 
 
 _FN28 = ('modulus', 'exponent')
 
 def _d29(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw4(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw4(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw4(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw4(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw4(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw4(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw7(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw7(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f1 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw7(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return X509IssuerSerialType(x509_issuer_name=f0, x509_serial_number=f1)
+    r.pos = p
+    o = _new(X509IssuerSerialType)
+    o.x509_issuer_name = f0
+    o.x509_serial_number = f1
+    return o
 
 
 def _e29(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.x509_issuer_name
-    if v is not None:
-        it.append((0, v))
-    v = o.x509_serial_number
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.x509_issuer_name
+    f1 = o.x509_serial_number
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew4(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN29, f)
+            raise _stuck('X509IssuerSerialType', _FN29, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew4(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN29, f)
+            raise _stuck('X509IssuerSerialType', _FN29, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew7(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew7(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew7(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN29, f)
+            raise _stuck('X509IssuerSerialType', _FN29, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN29, f)
-    if p != len(it) - 1:
-        raise _unexpected('X509IssuerSerialType', _FN29, it[p][0])
+            raise _stuck('X509IssuerSerialType', _FN29, (f0, f1,))
+    w.a = a
 
 
 _FN29 = ('x509_issuer_name', 'x509_serial_number')
 
 def _d30(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw22(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw22(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw22(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw22(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw22(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw22(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f1 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw23(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = _d8(r)
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return MessageHeaderType(session_id=f0, time_stamp=f1, signature=f2)
+    r.pos = p
+    o = _new(MessageHeaderType)
+    o.session_id = f0
+    o.time_stamp = f1
+    o.signature = f2
+    return o
 
 
 def _e30(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.session_id
-    if v is not None:
-        it.append((0, v))
-    v = o.time_stamp
-    if v is not None:
-        it.append((1, v))
-    v = o.signature
-    if v is not None:
-        it.append((2, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.session_id
+    f1 = o.time_stamp
+    f2 = o.signature
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew22(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('MessageHeaderType', _FN30, f)
+            raise _stuck('MessageHeaderType', _FN30, (f0, f1, f2,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew22(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('MessageHeaderType', _FN30, f)
+            raise _stuck('MessageHeaderType', _FN30, (f0, f1, f2,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew23(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('MessageHeaderType', _FN30, f)
+            raise _stuck('MessageHeaderType', _FN30, (f0, f1, f2,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('MessageHeaderType', _FN30, f)
+            raise _stuck('MessageHeaderType', _FN30, (f0, f1, f2,))
     while s == 4:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('MessageHeaderType', _FN30, f)
-    if p != len(it) - 1:
-        raise _unexpected('MessageHeaderType', _FN30, it[p][0])
+            raise _stuck('MessageHeaderType', _FN30, (f0, f1, f2,))
+    w.a = a
 
 
 _FN30 = ('session_id', 'time_stamp', 'signature')
 
 def _d31(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10117,493 +16380,958 @@ def _d31(r: Reader) -> Any:
     f6: Any = None
     f7: Any = None
     s = 0
+    if n - p >= 14:
+        x = (v >> (n - p - 14)) & 16383
+        if x & 14205 == 0:
+            p += 14
+            f0 = ((x >> 11) & 1) == 1
+            f1 = ((x >> 7) & 1) == 1
+            f2 = ((x >> 1) & 1) == 1
+            s = 4
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f0 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f0 = _dw12(r)
+                p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f0 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f0 = _dw12(r)
+                p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f1 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f1 = _dw12(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f2 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f2 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f2 = _dw12(r)
+                p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f3 = _d32(r)
+            p = r.pos
             s = 5
         elif c == 2:
-            f4 = _dw15(r)
+            p += 5
+            x = (v >> (n - p)) & 31
+            if x & 17 == 0:
+                f4 = _V15[((x >> 1) & 7)]
+            else:
+                r.pos = p - 5
+                f4 = _dw15(r)
+                p = r.pos
             s = 6
         elif c == 3:
-            f5 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f5 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f5 = _dw16(r)
+                p = r.pos
             s = 7
         elif c == 4:
-            f6 = _dw17(r)
+            p += 6
+            x = (v >> (n - p)) & 63
+            if x & 33 == 0:
+                f6 = _V17[((x >> 1) & 15)]
+            else:
+                r.pos = p - 6
+                f6 = _dw17(r)
+                p = r.pos
             s = 8
         elif c == 5:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f3 = _d32(r)
+            p = r.pos
             s = 5
         elif c == 1:
-            f4 = _dw15(r)
+            p += 5
+            x = (v >> (n - p)) & 31
+            if x & 17 == 0:
+                f4 = _V15[((x >> 1) & 7)]
+            else:
+                r.pos = p - 5
+                f4 = _dw15(r)
+                p = r.pos
             s = 6
         elif c == 2:
-            f5 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f5 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f5 = _dw16(r)
+                p = r.pos
             s = 7
         elif c == 3:
-            f6 = _dw17(r)
+            p += 6
+            x = (v >> (n - p)) & 63
+            if x & 33 == 0:
+                f6 = _V17[((x >> 1) & 15)]
+            else:
+                r.pos = p - 6
+                f6 = _dw17(r)
+                p = r.pos
             s = 8
         elif c == 4:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f4 = _dw15(r)
+            p += 5
+            x = (v >> (n - p)) & 31
+            if x & 17 == 0:
+                f4 = _V15[((x >> 1) & 7)]
+            else:
+                r.pos = p - 5
+                f4 = _dw15(r)
+                p = r.pos
             s = 6
         elif c == 1:
-            f5 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f5 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f5 = _dw16(r)
+                p = r.pos
             s = 7
         elif c == 2:
-            f6 = _dw17(r)
+            p += 6
+            x = (v >> (n - p)) & 63
+            if x & 33 == 0:
+                f6 = _V17[((x >> 1) & 15)]
+            else:
+                r.pos = p - 6
+                f6 = _dw17(r)
+                p = r.pos
             s = 8
         elif c == 3:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f5 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f5 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f5 = _dw16(r)
+                p = r.pos
             s = 7
         elif c == 1:
-            f6 = _dw17(r)
+            p += 6
+            x = (v >> (n - p)) & 63
+            if x & 33 == 0:
+                f6 = _V17[((x >> 1) & 15)]
+            else:
+                r.pos = p - 6
+                f6 = _dw17(r)
+                p = r.pos
             s = 8
         elif c == 2:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f6 = _dw17(r)
+            p += 6
+            x = (v >> (n - p)) & 63
+            if x & 33 == 0:
+                f6 = _V17[((x >> 1) & 15)]
+            else:
+                r.pos = p - 6
+                f6 = _dw17(r)
+                p = r.pos
             s = 8
         elif c == 1:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 9:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return EVTechnicalStatusType(ev_ready_to_charge=f0, ev_immobilization_request=f1, ev_immobilized=f2, evwlan_strength=f3, evcp_status=f4, evsoc=f5, ev_error_code=f6, ev_timeout=f7)
+    r.pos = p
+    o = _new(EVTechnicalStatusType)
+    o.ev_ready_to_charge = f0
+    o.ev_immobilization_request = f1
+    o.ev_immobilized = f2
+    o.evwlan_strength = f3
+    o.evcp_status = f4
+    o.evsoc = f5
+    o.ev_error_code = f6
+    o.ev_timeout = f7
+    return o
 
 
 def _e31(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.ev_ready_to_charge
-    if v is not None:
-        it.append((0, v))
-    v = o.ev_immobilization_request
-    if v is not None:
-        it.append((1, v))
-    v = o.ev_immobilized
-    if v is not None:
-        it.append((2, v))
-    v = o.evwlan_strength
-    if v is not None:
-        it.append((3, v))
-    v = o.evcp_status
-    if v is not None:
-        it.append((4, v))
-    v = o.evsoc
-    if v is not None:
-        it.append((5, v))
-    v = o.ev_error_code
-    if v is not None:
-        it.append((6, v))
-    v = o.ev_timeout
-    if v is not None:
-        it.append((7, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.ev_ready_to_charge
+    f1 = o.ev_immobilization_request
+    f2 = o.ev_immobilized
+    f3 = o.evwlan_strength
+    f4 = o.evcp_status
+    f5 = o.evsoc
+    f6 = o.ev_error_code
+    f7 = o.ev_timeout
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 3)
-            _ew12(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 3
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == 3:
-            w.bits(1, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(2, 3)
-            _ew15(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 2
+            k = _I15.get(v)
+            if k is not None:
+                a = (a << 5) | (k << 1)
+            else:
+                w.a = a
+                _ew15(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(3, 3)
-            _ew16(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 3
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(4, 3)
-            _ew17(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 4
+            k = _I17.get(v)
+            if k is not None:
+                a = (a << 6) | (k << 1)
+            else:
+                w.a = a
+                _ew17(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(5, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 5
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(6, 3)
+        elif left == 0:
+            a = (a << 3) | 6
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 3)
+        if f3 is not None:
+            v = f3
+            a <<= 3
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(1, 3)
-            _ew15(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 1
+            k = _I15.get(v)
+            if k is not None:
+                a = (a << 5) | (k << 1)
+            else:
+                w.a = a
+                _ew15(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(2, 3)
-            _ew16(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(3, 3)
-            _ew17(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 3
+            k = _I17.get(v)
+            if k is not None:
+                a = (a << 6) | (k << 1)
+            else:
+                w.a = a
+                _ew17(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(4, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 4
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(5, 3)
+        elif left == 0:
+            a = (a << 3) | 5
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 3)
-            _ew15(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 3
+            k = _I15.get(v)
+            if k is not None:
+                a = (a << 5) | (k << 1)
+            else:
+                w.a = a
+                _ew15(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(1, 3)
-            _ew16(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(2, 3)
-            _ew17(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 2
+            k = _I17.get(v)
+            if k is not None:
+                a = (a << 6) | (k << 1)
+            else:
+                w.a = a
+                _ew17(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(3, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 3
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(4, 3)
+        elif left == 0:
+            a = (a << 3) | 4
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 3)
-            _ew16(w, v)
-            p += 1
+        if f5 is not None:
+            v = f5
+            a <<= 3
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(1, 3)
-            _ew17(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 1
+            k = _I17.get(v)
+            if k is not None:
+                a = (a << 6) | (k << 1)
+            else:
+                w.a = a
+                _ew17(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(2, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 2
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 7:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 2)
-            _ew17(w, v)
-            p += 1
+        if f6 is not None:
+            v = f6
+            a <<= 2
+            k = _I17.get(v)
+            if k is not None:
+                a = (a << 6) | (k << 1)
+            else:
+                w.a = a
+                _ew17(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(1, 2)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 2) | 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 8:
-        f, v = it[p]
-        if f == 7:
-            w.bits(0, 2)
-            _ew12(w, v)
-            p += 1
+        if f7 is not None:
+            v = f7
+            a <<= 2
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 9:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('EVTechnicalStatusType', _FN31, f)
-    if p != len(it) - 1:
-        raise _unexpected('EVTechnicalStatusType', _FN31, it[p][0])
+            raise _stuck('EVTechnicalStatusType', _FN31, (f0, f1, f2, f3, f4, f5, f6, f7,))
+    w.a = a
 
 
 _FN31 = ('ev_ready_to_charge', 'ev_immobilization_request', 'ev_immobilized', 'evwlan_strength', 'evcp_status', 'evsoc', 'ev_error_code', 'ev_timeout')
 
 def _d32(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
+    if n - p >= 11:
+        x = (v >> (n - p - 11)) & 2047
+        if x & 1537 == 0:
+            p += 11
+            f0 = ((x >> 1) & 255) + -128
+            s = 1
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw26(r)
+            p += 10
+            x = (v >> (n - p)) & 1023
+            if x & 513 == 0:
+                f0 = ((x >> 1) & 255) + -128
+            else:
+                r.pos = p - 10
+                f0 = _dw26(r)
+                p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw26(r)
+            p += 10
+            x = (v >> (n - p)) & 1023
+            if x & 513 == 0:
+                f0 = ((x >> 1) & 255) + -128
+            else:
+                r.pos = p - 10
+                f0 = _dw26(r)
+                p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f1 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw14(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return RationalNumberType(exponent=f0, value_=f1)
+    r.pos = p
+    o = _new(RationalNumberType)
+    o.exponent = f0
+    o.value = f1
+    return o
 
 
 def _e32(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.exponent
-    if v is not None:
-        it.append((0, v))
-    v = o.value_
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.exponent
+    f1 = o.value
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew26(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and -128 <= v <= 127:
+                a = (a << 10) | ((v - -128) << 1)
+            else:
+                w.a = a
+                _ew26(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('RationalNumberType', _FN32, f)
+            raise _stuck('RationalNumberType', _FN32, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew26(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and -128 <= v <= 127:
+                a = (a << 10) | ((v - -128) << 1)
+            else:
+                w.a = a
+                _ew26(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('RationalNumberType', _FN32, f)
+            raise _stuck('RationalNumberType', _FN32, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew14(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('RationalNumberType', _FN32, f)
+            raise _stuck('RationalNumberType', _FN32, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('RationalNumberType', _FN32, f)
-    if p != len(it) - 1:
-        raise _unexpected('RationalNumberType', _FN32, it[p][0])
+            raise _stuck('RationalNumberType', _FN32, (f0, f1,))
+    w.a = a
 
 
-_FN32 = ('exponent', 'value_')
+_FN32 = ('exponent', 'value')
 
 def _d33(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10615,860 +17343,2350 @@ def _d33(r: Reader) -> Any:
     f8: Any = None
     f9: Any = None
     s = 0
+    if n - p >= 52:
+        x = (v >> (n - p - 52)) & 4503599627370495
+        if x & 4363944602910465 == 0:
+            p += 52
+            f0 = ((x >> 40) & 127)
+            f1 = ((x >> 27) & 127)
+            f2 = ((x >> 14) & 127)
+            f3 = ((x >> 1) & 127)
+            s = 4
     while s == 0:
-        c = r.bits(4)
+        p += 4
+        c = (v >> (n - p)) & 15
         if c == 0:
-            f0 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f0 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f0 = _dw16(r)
+                p = r.pos
             s = 1
         elif c == 1:
-            f1 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f1 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f1 = _dw16(r)
+                p = r.pos
             s = 2
         elif c == 2:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 3:
-            f3 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f3 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f3 = _dw16(r)
+                p = r.pos
             s = 4
         elif c == 4:
-            f4 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw19(r, 1, f4)
+                    p = r.pos
             s = 5
         elif c == 5:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 6:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 7:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 8:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 9:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
+            r.pos = p
             s = _dv(r, 0, 1, 0, 0, 11)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 11:
-        c = r.bits(4)
+        p += 4
+        c = (v >> (n - p)) & 15
         if c == 0:
-            f0 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f0 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f0 = _dw16(r)
+                p = r.pos
             s = 1
         elif c == 1:
-            f1 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f1 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f1 = _dw16(r)
+                p = r.pos
             s = 2
         elif c == 2:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 3:
-            f3 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f3 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f3 = _dw16(r)
+                p = r.pos
             s = 4
         elif c == 4:
-            f4 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw19(r, 1, f4)
+                    p = r.pos
             s = 5
         elif c == 5:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 6:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 7:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 8:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 9:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(4)
+        p += 4
+        c = (v >> (n - p)) & 15
         if c == 0:
-            f1 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f1 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f1 = _dw16(r)
+                p = r.pos
             s = 2
         elif c == 1:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 2:
-            f3 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f3 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f3 = _dw16(r)
+                p = r.pos
             s = 4
         elif c == 3:
-            f4 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw19(r, 1, f4)
+                    p = r.pos
             s = 5
         elif c == 4:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 5:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 6:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 7:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 8:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 9:
             s = -1
         elif c == 10:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(4)
+        p += 4
+        c = (v >> (n - p)) & 15
         if c == 0:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 1:
-            f3 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f3 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f3 = _dw16(r)
+                p = r.pos
             s = 4
         elif c == 2:
-            f4 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw19(r, 1, f4)
+                    p = r.pos
             s = 5
         elif c == 3:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 4:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 5:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 6:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 7:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 8:
             s = -1
         elif c == 9:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(4)
+        p += 4
+        c = (v >> (n - p)) & 15
         if c == 0:
-            f3 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f3 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f3 = _dw16(r)
+                p = r.pos
             s = 4
         elif c == 1:
-            f4 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw19(r, 1, f4)
+                    p = r.pos
             s = 5
         elif c == 2:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 3:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 4:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 5:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 6:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 7:
             s = -1
         elif c == 8:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f4 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw19(r, 1, f4)
+                    p = r.pos
             s = 5
         elif c == 1:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 2:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 3:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 4:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 5:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 6:
             s = -1
         elif c == 7:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f5 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f5 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw19(r, 1, f5)
+                    p = r.pos
             s = 6
         elif c == 1:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 2:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 3:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 4:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 5:
             s = -1
         elif c == 6:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f6 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f6 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw19(r, 1, f6)
+                    p = r.pos
             s = 7
         elif c == 1:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 2:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 3:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f7 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f7 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f7 = _dw12(r)
+                p = r.pos
             s = 8
         elif c == 1:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 2:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f8 = _d32(r)
+            p = r.pos
             s = 9
         elif c == 1:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 9:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f9 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f9 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f9 = _dw12(r)
+                p = r.pos
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 10:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return DisplayParametersType(present_soc=f0, minimum_soc=f1, target_soc=f2, maximum_soc=f3, remaining_time_to_minimum_soc=f4, remaining_time_to_target_soc=f5, remaining_time_to_maximum_soc=f6, charging_complete=f7, battery_energy_capacity=f8, inlet_hot=f9)
+    r.pos = p
+    o = _new(DisplayParametersType)
+    o.present_soc = f0
+    o.minimum_soc = f1
+    o.target_soc = f2
+    o.maximum_soc = f3
+    o.remaining_time_to_minimum_soc = f4
+    o.remaining_time_to_target_soc = f5
+    o.remaining_time_to_maximum_soc = f6
+    o.charging_complete = f7
+    o.battery_energy_capacity = f8
+    o.inlet_hot = f9
+    return o
 
 
 def _e33(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.present_soc
-    if v is not None:
-        it.append((0, v))
-    v = o.minimum_soc
-    if v is not None:
-        it.append((1, v))
-    v = o.target_soc
-    if v is not None:
-        it.append((2, v))
-    v = o.maximum_soc
-    if v is not None:
-        it.append((3, v))
-    v = o.remaining_time_to_minimum_soc
-    if v is not None:
-        it.append((4, v))
-    v = o.remaining_time_to_target_soc
-    if v is not None:
-        it.append((5, v))
-    v = o.remaining_time_to_maximum_soc
-    if v is not None:
-        it.append((6, v))
-    v = o.charging_complete
-    if v is not None:
-        it.append((7, v))
-    v = o.battery_energy_capacity
-    if v is not None:
-        it.append((8, v))
-    v = o.inlet_hot
-    if v is not None:
-        it.append((9, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.present_soc
+    f1 = o.minimum_soc
+    f2 = o.target_soc
+    f3 = o.maximum_soc
+    f4 = o.remaining_time_to_minimum_soc
+    f5 = o.remaining_time_to_target_soc
+    f6 = o.remaining_time_to_maximum_soc
+    f7 = o.charging_complete
+    f8 = o.battery_energy_capacity
+    f9 = o.inlet_hot
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 4)
-            _ew16(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 4
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 4)
-            _ew16(w, v)
-            p += 1
+        elif f1 is not None:
+            v = f1
+            a = (a << 4) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 4)
-            _ew16(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 4) | 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(3, 4)
-            _ew16(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 4) | 3
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(4, 4)
-            _ew19(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 4) | 4
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == 5:
-            w.bits(5, 4)
-            _ew19(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 4) | 5
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(6, 4)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 4) | 6
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(7, 4)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 4) | 7
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(8, 4)
+        elif f8 is not None:
+            v = f8
+            a = (a << 4) | 8
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(9, 4)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 4) | 9
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(10, 4)
+        elif left == 0:
+            a = (a << 4) | 10
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 11:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 4)
-            _ew16(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 4
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 4)
-            _ew16(w, v)
-            p += 1
+        elif f1 is not None:
+            v = f1
+            a = (a << 4) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 4)
-            _ew16(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 4) | 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(3, 4)
-            _ew16(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 4) | 3
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(4, 4)
-            _ew19(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 4) | 4
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == 5:
-            w.bits(5, 4)
-            _ew19(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 4) | 5
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(6, 4)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 4) | 6
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(7, 4)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 4) | 7
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(8, 4)
+        elif f8 is not None:
+            v = f8
+            a = (a << 4) | 8
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(9, 4)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 4) | 9
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(10, 4)
+        elif left == 0:
+            a = (a << 4) | 10
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 4)
-            _ew16(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 4
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 4)
-            _ew16(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 4) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(2, 4)
-            _ew16(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 4) | 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(3, 4)
-            _ew19(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 4) | 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == 5:
-            w.bits(4, 4)
-            _ew19(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 4) | 4
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(5, 4)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 4) | 5
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(6, 4)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 4) | 6
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(7, 4)
+        elif f8 is not None:
+            v = f8
+            a = (a << 4) | 7
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(8, 4)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 4) | 8
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(9, 4)
+        elif left == 0:
+            a = (a << 4) | 9
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 4)
-            _ew16(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 4
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(1, 4)
-            _ew16(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 4) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(2, 4)
-            _ew19(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 4) | 2
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == 5:
-            w.bits(3, 4)
-            _ew19(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 4) | 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(4, 4)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 4) | 4
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(5, 4)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 4) | 5
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(6, 4)
+        elif f8 is not None:
+            v = f8
+            a = (a << 4) | 6
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(7, 4)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 4) | 7
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(8, 4)
+        elif left == 0:
+            a = (a << 4) | 8
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 3:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 4)
-            _ew16(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 4
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(1, 4)
-            _ew19(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 4) | 1
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == 5:
-            w.bits(2, 4)
-            _ew19(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 4) | 2
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(3, 4)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 4) | 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(4, 4)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 4) | 4
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(5, 4)
+        elif f8 is not None:
+            v = f8
+            a = (a << 4) | 5
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(6, 4)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 4) | 6
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(7, 4)
+        elif left == 0:
+            a = (a << 4) | 7
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 4:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 3)
-            _ew19(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == 5:
-            w.bits(1, 3)
-            _ew19(w, v)
-            p += 1
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(2, 3)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(3, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 3
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(4, 3)
+        elif f8 is not None:
+            v = f8
+            a = (a << 3) | 4
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(5, 3)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 3) | 5
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(6, 3)
+        elif left == 0:
+            a = (a << 3) | 6
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 5:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 3)
-            _ew19(w, v)
-            p += 1
+        if f5 is not None:
+            v = f5
+            a <<= 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f5 = None
             s = 6
-        elif f == 6:
-            w.bits(1, 3)
-            _ew19(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(2, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 2
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(3, 3)
+        elif f8 is not None:
+            v = f8
+            a = (a << 3) | 3
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(4, 3)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 3) | 4
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(5, 3)
+        elif left == 0:
+            a = (a << 3) | 5
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 6:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 3)
-            _ew19(w, v)
-            p += 1
+        if f6 is not None:
+            v = f6
+            a <<= 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 7
-        elif f == 7:
-            w.bits(1, 3)
-            _ew12(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(2, 3)
+        elif f8 is not None:
+            v = f8
+            a = (a << 3) | 2
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(3, 3)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 3) | 3
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(4, 3)
+        elif left == 0:
+            a = (a << 3) | 4
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 7:
-        f, v = it[p]
-        if f == 7:
-            w.bits(0, 3)
-            _ew12(w, v)
-            p += 1
+        if f7 is not None:
+            v = f7
+            a <<= 3
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 8
-        elif f == 8:
-            w.bits(1, 3)
+        elif f8 is not None:
+            v = f8
+            a = (a << 3) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(2, 3)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 3) | 2
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 8:
-        f, v = it[p]
-        if f == 8:
-            w.bits(0, 2)
+        if f8 is not None:
+            v = f8
+            a <<= 2
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f8 = None
             s = 9
-        elif f == 9:
-            w.bits(1, 2)
-            _ew12(w, v)
-            p += 1
+        elif f9 is not None:
+            v = f9
+            a = (a << 2) | 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 9:
-        f, v = it[p]
-        if f == 9:
-            w.bits(0, 2)
-            _ew12(w, v)
-            p += 1
+        if f9 is not None:
+            v = f9
+            a <<= 2
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f9 = None
             s = 10
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
     while s == 10:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('DisplayParametersType', _FN33, f)
-    if p != len(it) - 1:
-        raise _unexpected('DisplayParametersType', _FN33, it[p][0])
+            raise _stuck('DisplayParametersType', _FN33, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+    w.a = a
 
 
 _FN33 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
 
 def _d34(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw20(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw20(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw21(r)
+            p += 5
+            x = (v >> (n - p)) & 31
+            if x & 17 == 0:
+                f1 = _V21[((x >> 1) & 7)]
+            else:
+                r.pos = p - 5
+                f1 = _dw21(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return EVSEStatusType(notification_max_delay=f0, evse_notification=f1)
+    r.pos = p
+    o = _new(EVSEStatusType)
+    o.notification_max_delay = f0
+    o.evse_notification = f1
+    return o
 
 
 def _e34(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.notification_max_delay
-    if v is not None:
-        it.append((0, v))
-    v = o.evse_notification
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.notification_max_delay
+    f1 = o.evse_notification
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew20(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('EVSEStatusType', _FN34, f)
+            raise _stuck('EVSEStatusType', _FN34, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew20(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('EVSEStatusType', _FN34, f)
+            raise _stuck('EVSEStatusType', _FN34, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew21(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I21.get(v)
+            if k is not None:
+                a = (a << 5) | (k << 1)
+            else:
+                w.a = a
+                _ew21(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('EVSEStatusType', _FN34, f)
+            raise _stuck('EVSEStatusType', _FN34, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('EVSEStatusType', _FN34, f)
-    if p != len(it) - 1:
-        raise _unexpected('EVSEStatusType', _FN34, it[p][0])
+            raise _stuck('EVSEStatusType', _FN34, (f0, f1,))
+    w.a = a
 
 
 _FN34 = ('notification_max_delay', 'evse_notification')
 
 def _d35(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11479,385 +19697,1205 @@ def _d35(r: Reader) -> Any:
     f7: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw24(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw24(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw24(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw24(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw24(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw24(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f1 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw23(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f2 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f2 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw23(r, 1, f2)
+                    p = r.pos
             s = 4
         elif c == 1:
-            f3 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw23(r, 1, f3)
+                    p = r.pos
             s = 5
         elif c == 2:
-            f4 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw23(r, 1, f4)
+                    p = r.pos
             s = 6
         elif c == 3:
-            f5 = _dw25(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw25(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw25(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 4:
-            f6 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f6 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw14(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 5:
-            f7 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f7 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw23(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f3 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw23(r, 1, f3)
+                    p = r.pos
             s = 5
         elif c == 1:
-            f4 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw23(r, 1, f4)
+                    p = r.pos
             s = 6
         elif c == 2:
-            f5 = _dw25(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw25(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw25(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 3:
-            f6 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f6 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw14(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 4:
-            f7 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f7 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw23(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f4 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f4 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw23(r, 1, f4)
+                    p = r.pos
             s = 6
         elif c == 1:
-            f5 = _dw25(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw25(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw25(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 2:
-            f6 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f6 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw14(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 3:
-            f7 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f7 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw23(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f5 = _dw25(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw25(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw25(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 1:
-            f6 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f6 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw14(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 2:
-            f7 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f7 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw23(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f6 = _dw14(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw14(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f6 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw14(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 1:
-            f7 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f7 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw23(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f7 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f7 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f7 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f7 = _dw23(r, 1, f7)
+                    p = r.pos
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 9:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return MeterInfoType(meter_id=f0, charged_energy_reading_wh=f1, bpt_discharged_energy_reading_wh=f2, capacitive_energy_reading_va_rh=f3, bpt_inductive_energy_reading_va_rh=f4, meter_signature=f5, meter_status=f6, meter_timestamp=f7)
+    r.pos = p
+    o = _new(MeterInfoType)
+    o.meter_id = f0
+    o.charged_energy_reading_wh = f1
+    o.bpt_discharged_energy_reading_wh = f2
+    o.capacitive_energy_reading_va_rh = f3
+    o.bpt_inductive_energy_reading_va_rh = f4
+    o.meter_signature = f5
+    o.meter_status = f6
+    o.meter_timestamp = f7
+    return o
 
 
 def _e35(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.meter_id
-    if v is not None:
-        it.append((0, v))
-    v = o.charged_energy_reading_wh
-    if v is not None:
-        it.append((1, v))
-    v = o.bpt_discharged_energy_reading_wh
-    if v is not None:
-        it.append((2, v))
-    v = o.capacitive_energy_reading_va_rh
-    if v is not None:
-        it.append((3, v))
-    v = o.bpt_inductive_energy_reading_va_rh
-    if v is not None:
-        it.append((4, v))
-    v = o.meter_signature
-    if v is not None:
-        it.append((5, v))
-    v = o.meter_status
-    if v is not None:
-        it.append((6, v))
-    v = o.meter_timestamp
-    if v is not None:
-        it.append((7, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.meter_id
+    f1 = o.charged_energy_reading_wh
+    f2 = o.bpt_discharged_energy_reading_wh
+    f3 = o.capacitive_energy_reading_va_rh
+    f4 = o.bpt_inductive_energy_reading_va_rh
+    f5 = o.meter_signature
+    f6 = o.meter_status
+    f7 = o.meter_timestamp
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew24(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew24(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew23(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 3)
-            _ew23(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 3
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == 3:
-            w.bits(1, 3)
-            _ew23(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(2, 3)
-            _ew23(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(3, 3)
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 3
+            w.a = a
             _ew25(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(4, 3)
-            _ew14(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 4
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(5, 3)
-            _ew23(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 5
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(6, 3)
+        elif left == 0:
+            a = (a << 3) | 6
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 3)
-            _ew23(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 3
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(1, 3)
-            _ew23(w, v)
-            p += 1
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(2, 3)
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 2
+            w.a = a
             _ew25(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(3, 3)
-            _ew14(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 3
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(4, 3)
-            _ew23(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 4
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(5, 3)
+        elif left == 0:
+            a = (a << 3) | 5
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 3)
-            _ew23(w, v)
-            p += 1
+        if f4 is not None:
+            v = f4
+            a <<= 3
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(1, 3)
+        elif f5 is not None:
+            v = f5
+            a = (a << 3) | 1
+            w.a = a
             _ew25(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(2, 3)
-            _ew14(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 2
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(3, 3)
-            _ew23(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 3
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(4, 3)
+        elif left == 0:
+            a = (a << 3) | 4
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 3)
+        if f5 is not None:
+            v = f5
+            a <<= 3
+            w.a = a
             _ew25(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == 6:
-            w.bits(1, 3)
-            _ew14(w, v)
-            p += 1
+        elif f6 is not None:
+            v = f6
+            a = (a << 3) | 1
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(2, 3)
-            _ew23(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 7:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 2)
-            _ew14(w, v)
-            p += 1
+        if f6 is not None:
+            v = f6
+            a <<= 2
+            if type(v) is int and -32768 <= v <= 32767:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew14(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew14(w, v)
+                a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == 7:
-            w.bits(1, 2)
-            _ew23(w, v)
-            p += 1
+        elif f7 is not None:
+            v = f7
+            a = (a << 2) | 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 8:
-        f, v = it[p]
-        if f == 7:
-            w.bits(0, 2)
-            _ew23(w, v)
-            p += 1
+        if f7 is not None:
+            v = f7
+            a <<= 2
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f7 = None
             s = 9
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
     while s == 9:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('MeterInfoType', _FN35, f)
-    if p != len(it) - 1:
-        raise _unexpected('MeterInfoType', _FN35, it[p][0])
+            raise _stuck('MeterInfoType', _FN35, (f0, f1, f2, f3, f4, f5, f6, f7,))
+    w.a = a
 
 
 _FN35 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
 
 def _d36(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11866,678 +20904,1050 @@ def _d36(r: Reader) -> Any:
     f5: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw23(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw23(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw23(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw23(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f1 = _d37(r)
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             f2 = _d37(r)
+            p = r.pos
             s = 4
         elif c == 2:
+            r.pos = p
             f3 = _d37(r)
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             f4 = _d37(r)
+            p = r.pos
             s = 6
         elif c == 4:
-            f5.append(_d38(r))
+            r.pos = p
+            e = _d38(r)
+            p = r.pos
+            f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 5:
             s = -1
         elif c == 6:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f2 = _d37(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f3 = _d37(r)
+            p = r.pos
             s = 5
         elif c == 2:
+            r.pos = p
             f4 = _d37(r)
+            p = r.pos
             s = 6
         elif c == 3:
-            f5.append(_d38(r))
+            r.pos = p
+            e = _d38(r)
+            p = r.pos
+            f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f3 = _d37(r)
+            p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             f4 = _d37(r)
+            p = r.pos
             s = 6
         elif c == 2:
-            f5.append(_d38(r))
+            r.pos = p
+            e = _d38(r)
+            p = r.pos
+            f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f4 = _d37(r)
+            p = r.pos
             s = 6
         elif c == 1:
-            f5.append(_d38(r))
+            r.pos = p
+            e = _d38(r)
+            p = r.pos
+            f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f5.append(_d38(r))
+            r.pos = p
+            e = _d38(r)
+            p = r.pos
+            f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f5.append(_d38(r))
+            r.pos = p
+            e = _d38(r)
+            p = r.pos
+            f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ReceiptType(time_anchor=f0, energy_costs=f1, occupancy_costs=f2, additional_services_costs=f3, overstay_costs=f4, tax_costs=f5)
+    r.pos = p
+    o = _new(ReceiptType)
+    o.time_anchor = f0
+    o.energy_costs = f1
+    o.occupancy_costs = f2
+    o.additional_services_costs = f3
+    o.overstay_costs = f4
+    o.tax_costs = f5
+    return o
 
 
 def _e36(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.time_anchor
-    if v is not None:
-        it.append((0, v))
-    v = o.energy_costs
-    if v is not None:
-        it.append((1, v))
-    v = o.occupancy_costs
-    if v is not None:
-        it.append((2, v))
-    v = o.additional_services_costs
-    if v is not None:
-        it.append((3, v))
-    v = o.overstay_costs
-    if v is not None:
-        it.append((4, v))
-    for v in o.tax_costs:
-        it.append((5, v))
-    it.append((-1, None))
-    n5 = 0
-    p = 0
+    f0 = o.time_anchor
+    f1 = o.energy_costs
+    f2 = o.occupancy_costs
+    f3 = o.additional_services_costs
+    f4 = o.overstay_costs
+    f5 = o.tax_costs
+    i5 = 0
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew23(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew23(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and 0 <= v <= 18446744073709551615:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew23(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew23(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 3)
+        if f1 is not None:
+            v = f1
+            a <<= 3
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == 2:
-            w.bits(1, 3)
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 1
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == 3:
-            w.bits(2, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 2
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(3, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 3
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(4, 3)
+        elif i5 < len(f5):
+            v = f5[i5]
+            a = (a << 3) | 4
+            w.a = a
             _e38(w, v)
-            p += 1
-            n5 += 1
-            s = 7 if n5 < 10 else 8
-        elif f == -1:
-            w.bits(5, 3)
+            a = w.a
+            left -= 1
+            i5 += 1
+            s = 7 if i5 < 10 else 8
+        elif left == 0:
+            a = (a << 3) | 5
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 3)
+        if f2 is not None:
+            v = f2
+            a <<= 3
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == 3:
-            w.bits(1, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 1
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(2, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 2
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(3, 3)
+        elif i5 < len(f5):
+            v = f5[i5]
+            a = (a << 3) | 3
+            w.a = a
             _e38(w, v)
-            p += 1
-            n5 += 1
-            s = 7 if n5 < 10 else 8
-        elif f == -1:
-            w.bits(4, 3)
+            a = w.a
+            left -= 1
+            i5 += 1
+            s = 7 if i5 < 10 else 8
+        elif left == 0:
+            a = (a << 3) | 4
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 3)
+        if f3 is not None:
+            v = f3
+            a <<= 3
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(1, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 1
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(2, 3)
+        elif i5 < len(f5):
+            v = f5[i5]
+            a = (a << 3) | 2
+            w.a = a
             _e38(w, v)
-            p += 1
-            n5 += 1
-            s = 7 if n5 < 10 else 8
-        elif f == -1:
-            w.bits(3, 3)
+            a = w.a
+            left -= 1
+            i5 += 1
+            s = 7 if i5 < 10 else 8
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if f4 is not None:
+            v = f4
+            a <<= 2
+            w.a = a
             _e37(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(1, 2)
+        elif i5 < len(f5):
+            v = f5[i5]
+            a = (a << 2) | 1
+            w.a = a
             _e38(w, v)
-            p += 1
-            n5 += 1
-            s = 7 if n5 < 10 else 8
-        elif f == -1:
-            w.bits(2, 2)
+            a = w.a
+            left -= 1
+            i5 += 1
+            s = 7 if i5 < 10 else 8
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 2)
+        if i5 < len(f5):
+            v = f5[i5]
+            a <<= 2
+            w.a = a
             _e38(w, v)
-            p += 1
-            n5 += 1
-            s = 7 if n5 < 10 else 8
-        elif f == -1:
-            w.bits(1, 2)
+            a = w.a
+            left -= 1
+            i5 += 1
+            s = 7 if i5 < 10 else 8
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 7:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 2)
+        if i5 < len(f5):
+            v = f5[i5]
+            a <<= 2
+            w.a = a
             _e38(w, v)
-            p += 1
-            n5 += 1
-            s = 7 if n5 < 10 else 8
-        elif f == -1:
-            w.bits(1, 2)
+            a = w.a
+            left -= 1
+            i5 += 1
+            s = 7 if i5 < 10 else 8
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
     while s == 8:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ReceiptType', _FN36, f)
-    if p != len(it) - 1:
-        raise _unexpected('ReceiptType', _FN36, it[p][0])
+            raise _stuck('ReceiptType', _FN36, (f0, f1, f2, f3, f4, f5[i5:],))
+    w.a = a
 
 
 _FN36 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
 
 def _d37(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d32(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d32(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return DetailedCostType(amount=f0, cost_per_unit=f1)
+    r.pos = p
+    o = _new(DetailedCostType)
+    o.amount = f0
+    o.cost_per_unit = f1
+    return o
 
 
 def _e37(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.amount
-    if v is not None:
-        it.append((0, v))
-    v = o.cost_per_unit
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.amount
+    f1 = o.cost_per_unit
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('DetailedCostType', _FN37, f)
+            raise _stuck('DetailedCostType', _FN37, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DetailedCostType', _FN37, f)
+            raise _stuck('DetailedCostType', _FN37, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DetailedCostType', _FN37, f)
+            raise _stuck('DetailedCostType', _FN37, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('DetailedCostType', _FN37, f)
-    if p != len(it) - 1:
-        raise _unexpected('DetailedCostType', _FN37, it[p][0])
+            raise _stuck('DetailedCostType', _FN37, (f0, f1,))
+    w.a = a
 
 
 _FN37 = ('amount', 'cost_per_unit')
 
 def _d38(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw18(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw18(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw18(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw18(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw18(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw18(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return DetailedTaxType(tax_rule_id=f0, amount=f1)
+    r.pos = p
+    o = _new(DetailedTaxType)
+    o.tax_rule_id = f0
+    o.amount = f1
+    return o
 
 
 def _e38(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.tax_rule_id
-    if v is not None:
-        it.append((0, v))
-    v = o.amount
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.tax_rule_id
+    f1 = o.amount
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew18(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and 1 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew18(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew18(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('DetailedTaxType', _FN38, f)
+            raise _stuck('DetailedTaxType', _FN38, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
-            _ew18(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            if type(v) is int and 1 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew18(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew18(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DetailedTaxType', _FN38, f)
+            raise _stuck('DetailedTaxType', _FN38, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DetailedTaxType', _FN38, f)
+            raise _stuck('DetailedTaxType', _FN38, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('DetailedTaxType', _FN38, f)
-    if p != len(it) - 1:
-        raise _unexpected('DetailedTaxType', _FN38, it[p][0])
+            raise _stuck('DetailedTaxType', _FN38, (f0, f1,))
+    w.a = a
 
 
 _FN38 = ('tax_rule_id', 'amount')
 
 def _d39(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1 = _d33(r)
+            p = r.pos
             s = 3
         elif c == 1:
-            f2 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f2 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f2 = _dw12(r)
+                p = r.pos
             s = 4
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f2 = _dw12(r)
+            p += 3
+            x = (v >> (n - p)) & 7
+            if x & 5 == 0:
+                f2 = ((x >> 1) & 1) == 1
+            else:
+                r.pos = p - 3
+                f2 = _dw12(r)
+                p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ChargeLoopReqType(header=f0, display_parameters=f1, meter_info_requested=f2)
+    r.pos = p
+    o = _new(ChargeLoopReqType)
+    o.header = f0
+    o.display_parameters = f1
+    o.meter_info_requested = f2
+    return o
 
 
 def _e39(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.display_parameters
-    if v is not None:
-        it.append((1, v))
-    v = o.meter_info_requested
-    if v is not None:
-        it.append((2, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.display_parameters
+    f2 = o.meter_info_requested
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ChargeLoopReqType', _FN39, f)
+            raise _stuck('ChargeLoopReqType', _FN39, (f0, f1, f2,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeLoopReqType', _FN39, f)
+            raise _stuck('ChargeLoopReqType', _FN39, (f0, f1, f2,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if f1 is not None:
+            v = f1
+            a <<= 2
+            w.a = a
             _e33(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == 2:
-            w.bits(1, 2)
-            _ew12(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeLoopReqType', _FN39, f)
+            raise _stuck('ChargeLoopReqType', _FN39, (f0, f1, f2,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
-            _ew12(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            if v is True:
+                a = (a << 3) | 2
+            elif v is False:
+                a <<= 3
+            else:
+                w.a = a
+                _ew12(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeLoopReqType', _FN39, f)
+            raise _stuck('ChargeLoopReqType', _FN39, (f0, f1, f2,))
     while s == 4:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ChargeLoopReqType', _FN39, f)
-    if p != len(it) - 1:
-        raise _unexpected('ChargeLoopReqType', _FN39, it[p][0])
+            raise _stuck('ChargeLoopReqType', _FN39, (f0, f1, f2,))
+    w.a = a
 
 
 _FN39 = ('header', 'display_parameters', 'meter_info_requested')
 
 def _d40(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -12545,1428 +21955,2251 @@ def _d40(r: Reader) -> Any:
     f4: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw9(r)
+            p += 8
+            x = (v >> (n - p)) & 255
+            if x & 129 == 0:
+                f1 = _V9[((x >> 1) & 63)]
+            else:
+                r.pos = p - 8
+                f1 = _dw9(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f2 = _d34(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f3 = _d35(r)
+            p = r.pos
             s = 5
         elif c == 2:
+            r.pos = p
             f4 = _d36(r)
+            p = r.pos
             s = 6
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d35(r)
+            p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             f4 = _d36(r)
+            p = r.pos
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f4 = _d36(r)
+            p = r.pos
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ChargeLoopResType(header=f0, response_code=f1, evse_status=f2, meter_info=f3, receipt=f4)
+    r.pos = p
+    o = _new(ChargeLoopResType)
+    o.header = f0
+    o.response_code = f1
+    o.evse_status = f2
+    o.meter_info = f3
+    o.receipt = f4
+    return o
 
 
 def _e40(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.response_code
-    if v is not None:
-        it.append((1, v))
-    v = o.evse_status
-    if v is not None:
-        it.append((2, v))
-    v = o.meter_info
-    if v is not None:
-        it.append((3, v))
-    v = o.receipt
-    if v is not None:
-        it.append((4, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.response_code
+    f2 = o.evse_status
+    f3 = o.meter_info
+    f4 = o.receipt
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew9(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I9.get(v)
+            if k is not None:
+                a = (a << 8) | (k << 1)
+            else:
+                w.a = a
+                _ew9(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
     while s == 3:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 3)
+        if f2 is not None:
+            v = f2
+            a <<= 3
+            w.a = a
             _e34(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == 3:
-            w.bits(1, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 1
+            w.a = a
             _e35(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(2, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 2
+            w.a = a
             _e36(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e35(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(1, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 1
+            w.a = a
             _e36(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if f4 is not None:
+            v = f4
+            a <<= 2
+            w.a = a
             _e36(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
     while s == 6:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ChargeLoopResType', _FN40, f)
-    if p != len(it) - 1:
-        raise _unexpected('ChargeLoopResType', _FN40, it[p][0])
+            raise _stuck('ChargeLoopResType', _FN40, (f0, f1, f2, f3, f4,))
+    w.a = a
 
 
 _FN40 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
 
 def _d41(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ChargeParameterDiscoveryReqType(header=f0)
+    r.pos = p
+    o = _new(ChargeParameterDiscoveryReqType)
+    o.header = f0
+    return o
 
 
 def _e41(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    left: int = (f0 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryReqType', _FN41, f)
+            raise _stuck('ChargeParameterDiscoveryReqType', _FN41, (f0,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryReqType', _FN41, f)
+            raise _stuck('ChargeParameterDiscoveryReqType', _FN41, (f0,))
     while s == 1:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryReqType', _FN41, f)
-    if p != len(it) - 1:
-        raise _unexpected('ChargeParameterDiscoveryReqType', _FN41, it[p][0])
+            raise _stuck('ChargeParameterDiscoveryReqType', _FN41, (f0,))
+    w.a = a
 
 
 _FN41 = ('header',)
 
 def _d42(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw9(r)
+            p += 8
+            x = (v >> (n - p)) & 255
+            if x & 129 == 0:
+                f1 = _V9[((x >> 1) & 63)]
+            else:
+                r.pos = p - 8
+                f1 = _dw9(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ChargeParameterDiscoveryResType(header=f0, response_code=f1)
+    r.pos = p
+    o = _new(ChargeParameterDiscoveryResType)
+    o.header = f0
+    o.response_code = f1
+    return o
 
 
 def _e42(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.response_code
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.response_code
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryResType', _FN42, f)
+            raise _stuck('ChargeParameterDiscoveryResType', _FN42, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryResType', _FN42, f)
+            raise _stuck('ChargeParameterDiscoveryResType', _FN42, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew9(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I9.get(v)
+            if k is not None:
+                a = (a << 8) | (k << 1)
+            else:
+                w.a = a
+                _ew9(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryResType', _FN42, f)
+            raise _stuck('ChargeParameterDiscoveryResType', _FN42, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ChargeParameterDiscoveryResType', _FN42, f)
-    if p != len(it) - 1:
-        raise _unexpected('ChargeParameterDiscoveryResType', _FN42, it[p][0])
+            raise _stuck('ChargeParameterDiscoveryResType', _FN42, (f0, f1,))
+    w.a = a
 
 
 _FN42 = ('header', 'response_code')
 
 def _d43(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = None
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw19(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw19(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f2 = _d32(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f3 = _d32(r)
+            p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return Dynamic_CLReqControlModeType(departure_time=f0, ev_target_energy_request=f1, ev_maximum_energy_request=f2, ev_minimum_energy_request=f3)
+    r.pos = p
+    o = _new(Dynamic_CLReqControlModeType)
+    o.departure_time = f0
+    o.ev_target_energy_request = f1
+    o.ev_maximum_energy_request = f2
+    o.ev_minimum_energy_request = f3
+    return o
 
 
 def _e43(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.departure_time
-    if v is not None:
-        it.append((0, v))
-    v = o.ev_target_energy_request
-    if v is not None:
-        it.append((1, v))
-    v = o.ev_maximum_energy_request
-    if v is not None:
-        it.append((2, v))
-    v = o.ev_minimum_energy_request
-    if v is not None:
-        it.append((3, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.departure_time
+    f1 = o.ev_target_energy_request
+    f2 = o.ev_maximum_energy_request
+    f3 = o.ev_minimum_energy_request
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _ew19(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 2
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif f1 is not None:
+            v = f1
+            a = (a << 2) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('Dynamic_CLReqControlModeType', _FN43, f)
+            raise _stuck('Dynamic_CLReqControlModeType', _FN43, (f0, f1, f2, f3,))
     while s == 3:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _ew19(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 2
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif f1 is not None:
+            v = f1
+            a = (a << 2) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
-            raise _unexpected('Dynamic_CLReqControlModeType', _FN43, f)
+            raise _stuck('Dynamic_CLReqControlModeType', _FN43, (f0, f1, f2, f3,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('Dynamic_CLReqControlModeType', _FN43, f)
+            raise _stuck('Dynamic_CLReqControlModeType', _FN43, (f0, f1, f2, f3,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('Dynamic_CLReqControlModeType', _FN43, f)
+            raise _stuck('Dynamic_CLReqControlModeType', _FN43, (f0, f1, f2, f3,))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('Dynamic_CLReqControlModeType', _FN43, f)
+            raise _stuck('Dynamic_CLReqControlModeType', _FN43, (f0, f1, f2, f3,))
     while s == 5:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('Dynamic_CLReqControlModeType', _FN43, f)
-    if p != len(it) - 1:
-        raise _unexpected('Dynamic_CLReqControlModeType', _FN43, it[p][0])
+            raise _stuck('Dynamic_CLReqControlModeType', _FN43, (f0, f1, f2, f3,))
+    w.a = a
 
 
 _FN43 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d44(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = None
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f0 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw19(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
-            f1 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f1 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f1 = _dw16(r)
+                p = r.pos
             s = 2
         elif c == 2:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 3:
-            f3 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw20(r, 1, f3)
+                    p = r.pos
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             s = _dv(r, 0, 1, 0, 0, 5)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f0 = _dw19(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw19(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f0 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw19(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
-            f1 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f1 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f1 = _dw16(r)
+                p = r.pos
             s = 2
         elif c == 2:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 3:
-            f3 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw20(r, 1, f3)
+                    p = r.pos
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f1 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f1 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f1 = _dw16(r)
+                p = r.pos
             s = 2
         elif c == 1:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 2:
-            f3 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw20(r, 1, f3)
+                    p = r.pos
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f2 = _dw16(r)
+            p += 9
+            x = (v >> (n - p)) & 511
+            if x & 257 == 0:
+                f2 = ((x >> 1) & 127)
+            else:
+                r.pos = p - 9
+                f2 = _dw16(r)
+                p = r.pos
             s = 3
         elif c == 1:
-            f3 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw20(r, 1, f3)
+                    p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f3 = _dw20(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw20(r)
+                p = r.pos
+            else:
+                p += 8
+                y = (v >> (n - p)) & 255
+                if y > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        y = _more(r, y)
+                        p = r.pos
+                    else:
+                        y = (y & 127) | (y2 << 7)
+                f3 = y
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw20(r, 1, f3)
+                    p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return Dynamic_CLResControlModeType(departure_time=f0, minimum_soc=f1, target_soc=f2, ack_max_delay=f3)
+    r.pos = p
+    o = _new(Dynamic_CLResControlModeType)
+    o.departure_time = f0
+    o.minimum_soc = f1
+    o.target_soc = f2
+    o.ack_max_delay = f3
+    return o
 
 
 def _e44(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.departure_time
-    if v is not None:
-        it.append((0, v))
-    v = o.minimum_soc
-    if v is not None:
-        it.append((1, v))
-    v = o.target_soc
-    if v is not None:
-        it.append((2, v))
-    v = o.ack_max_delay
-    if v is not None:
-        it.append((3, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.departure_time
+    f1 = o.minimum_soc
+    f2 = o.target_soc
+    f3 = o.ack_max_delay
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
-            _ew19(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
-            _ew16(w, v)
-            p += 1
+        elif f1 is not None:
+            v = f1
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
-            _ew16(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(3, 3)
-            _ew20(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 3
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == -1:
-            w.bits(4, 3)
+        elif left == 0:
+            a = (a << 3) | 4
             s = -1
         else:
-            raise _unexpected('Dynamic_CLResControlModeType', _FN44, f)
+            raise _stuck('Dynamic_CLResControlModeType', _FN44, (f0, f1, f2, f3,))
     while s == 5:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
-            _ew19(w, v)
-            p += 1
+        if f0 is not None:
+            v = f0
+            a <<= 3
+            if type(v) is int and 0 <= v <= 4294967295:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew19(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew19(w, v)
+                a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
-            _ew16(w, v)
-            p += 1
+        elif f1 is not None:
+            v = f1
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
-            _ew16(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(3, 3)
-            _ew20(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 3
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == -1:
-            w.bits(4, 3)
+        elif left == 0:
+            a = (a << 3) | 4
             s = -1
         else:
-            raise _unexpected('Dynamic_CLResControlModeType', _FN44, f)
+            raise _stuck('Dynamic_CLResControlModeType', _FN44, (f0, f1, f2, f3,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 3)
-            _ew16(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 3
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 3)
-            _ew16(w, v)
-            p += 1
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 1
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(2, 3)
-            _ew20(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 2
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('Dynamic_CLResControlModeType', _FN44, f)
+            raise _stuck('Dynamic_CLResControlModeType', _FN44, (f0, f1, f2, f3,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
-            _ew16(w, v)
-            p += 1
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            if type(v) is int and 0 <= v <= 100:
+                a = (a << 9) | ((v) << 1)
+            else:
+                w.a = a
+                _ew16(w, v)
+                a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(1, 2)
-            _ew20(w, v)
-            p += 1
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 1
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('Dynamic_CLResControlModeType', _FN44, f)
+            raise _stuck('Dynamic_CLResControlModeType', _FN44, (f0, f1, f2, f3,))
     while s == 3:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
-            _ew20(w, v)
-            p += 1
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            if type(v) is int and 0 <= v <= 65535:
+                g = v
+                if g < 128:
+                    a = (a << 10) | (g << 1)
+                elif g < 16384:
+                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew20(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew20(w, v)
+                a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('Dynamic_CLResControlModeType', _FN44, f)
+            raise _stuck('Dynamic_CLResControlModeType', _FN44, (f0, f1, f2, f3,))
     while s == 4:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('Dynamic_CLResControlModeType', _FN44, f)
-    if p != len(it) - 1:
-        raise _unexpected('Dynamic_CLResControlModeType', _FN44, it[p][0])
+            raise _stuck('Dynamic_CLResControlModeType', _FN44, (f0, f1, f2, f3,))
+    w.a = a
 
 
 _FN44 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
 
 def _d45(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d29(r))
+            r.pos = p
+            e = _d29(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d29(r))
+            r.pos = p
+            e = _d29(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d29(r))
+            r.pos = p
+            e = _d29(r)
+            p = r.pos
+            f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d29(r))
+            r.pos = p
+            e = _d29(r)
+            p = r.pos
+            f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ListOfRootCertificateIDsType(root_certificate_id=f0)
+    r.pos = p
+    o = _new(ListOfRootCertificateIDsType)
+    o.root_certificate_id = f0
+    return o
 
 
 def _e45(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for v in o.root_certificate_id:
-        it.append((0, v))
-    it.append((-1, None))
-    n0 = 0
-    p = 0
+    f0 = o.root_certificate_id
+    i0 = 0
+    left: int = len(f0)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e29(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ListOfRootCertificateIDsType', _FN45, f)
+            raise _stuck('ListOfRootCertificateIDsType', _FN45, (f0[i0:],))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e29(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ListOfRootCertificateIDsType', _FN45, f)
+            raise _stuck('ListOfRootCertificateIDsType', _FN45, (f0[i0:],))
     while s == 1:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e29(w, v)
-            p += 1
-            n0 += 1
-            s = 3 if n0 < 20 else 4
-        elif f == -1:
-            w.bits(1, 2)
+            a = w.a
+            left -= 1
+            i0 += 1
+            s = 3 if i0 < 20 else 4
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ListOfRootCertificateIDsType', _FN45, f)
+            raise _stuck('ListOfRootCertificateIDsType', _FN45, (f0[i0:],))
     while s == 3:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e29(w, v)
-            p += 1
-            n0 += 1
-            s = 3 if n0 < 20 else 4
-        elif f == -1:
-            w.bits(1, 2)
+            a = w.a
+            left -= 1
+            i0 += 1
+            s = 3 if i0 < 20 else 4
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ListOfRootCertificateIDsType', _FN45, f)
+            raise _stuck('ListOfRootCertificateIDsType', _FN45, (f0[i0:],))
     while s == 4:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ListOfRootCertificateIDsType', _FN45, f)
-    if p != len(it) - 1:
-        raise _unexpected('ListOfRootCertificateIDsType', _FN45, it[p][0])
+            raise _stuck('ListOfRootCertificateIDsType', _FN45, (f0[i0:],))
+    w.a = a
 
 
 _FN45 = ('root_certificate_id',)
 
 def _d46(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = _d32(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = _d32(r)
+            p = r.pos
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 0, 1, 0, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = _d32(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = _d32(r)
+            p = r.pos
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1 = _d32(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = _d32(r)
+            p = r.pos
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = _d32(r)
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return Scheduled_CLReqControlModeType(ev_target_energy_request=f0, ev_maximum_energy_request=f1, ev_minimum_energy_request=f2)
+    r.pos = p
+    o = _new(Scheduled_CLReqControlModeType)
+    o.ev_target_energy_request = f0
+    o.ev_maximum_energy_request = f1
+    o.ev_minimum_energy_request = f2
+    return o
 
 
 def _e46(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.ev_target_energy_request
-    if v is not None:
-        it.append((0, v))
-    v = o.ev_maximum_energy_request
-    if v is not None:
-        it.append((1, v))
-    v = o.ev_minimum_energy_request
-    if v is not None:
-        it.append((2, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.ev_target_energy_request
+    f1 = o.ev_maximum_energy_request
+    f2 = o.ev_minimum_energy_request
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
+        if f0 is not None:
+            v = f0
+            a <<= 3
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
+        elif f1 is not None:
+            v = f1
+            a = (a << 3) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 2
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('Scheduled_CLReqControlModeType', _FN46, f)
+            raise _stuck('Scheduled_CLReqControlModeType', _FN46, (f0, f1, f2,))
     while s == 4:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
+        if f0 is not None:
+            v = f0
+            a <<= 3
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
+        elif f1 is not None:
+            v = f1
+            a = (a << 3) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 2
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('Scheduled_CLReqControlModeType', _FN46, f)
+            raise _stuck('Scheduled_CLReqControlModeType', _FN46, (f0, f1, f2,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if f1 is not None:
+            v = f1
+            a <<= 2
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('Scheduled_CLReqControlModeType', _FN46, f)
+            raise _stuck('Scheduled_CLReqControlModeType', _FN46, (f0, f1, f2,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _e32(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('Scheduled_CLReqControlModeType', _FN46, f)
+            raise _stuck('Scheduled_CLReqControlModeType', _FN46, (f0, f1, f2,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('Scheduled_CLReqControlModeType', _FN46, f)
-    if p != len(it) - 1:
-        raise _unexpected('Scheduled_CLReqControlModeType', _FN46, it[p][0])
+            raise _stuck('Scheduled_CLReqControlModeType', _FN46, (f0, f1, f2,))
+    w.a = a
 
 
 _FN46 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d47(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return Scheduled_CLResControlModeType()
+    r.pos = p
+    o = _new(Scheduled_CLResControlModeType)
+    return o
 
 
 def _e47(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    it.append((-1, None))
-    p = 0
+    left: int = 0
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('Scheduled_CLResControlModeType', _FN47, f)
+            raise _stuck('Scheduled_CLResControlModeType', _FN47, ())
     while s == 1:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('Scheduled_CLResControlModeType', _FN47, f)
-    if p != len(it) - 1:
-        raise _unexpected('Scheduled_CLResControlModeType', _FN47, it[p][0])
+            raise _stuck('Scheduled_CLResControlModeType', _FN47, ())
+    w.a = a
 
 
 _FN47 = ()
 
 def _d48(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return V2GMessageType(header=f0)
+    r.pos = p
+    o = _new(V2GMessageType)
+    o.header = f0
+    return o
 
 
 def _e48(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    left: int = (f0 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('V2GMessageType', _FN48, f)
+            raise _stuck('V2GMessageType', _FN48, (f0,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('V2GMessageType', _FN48, f)
+            raise _stuck('V2GMessageType', _FN48, (f0,))
     while s == 1:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('V2GMessageType', _FN48, f)
-    if p != len(it) - 1:
-        raise _unexpected('V2GMessageType', _FN48, it[p][0])
+            raise _stuck('V2GMessageType', _FN48, (f0,))
+    w.a = a
 
 
 _FN48 = ('header',)
 
 def _d49(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return V2GRequestType(header=f0)
+    r.pos = p
+    o = _new(V2GRequestType)
+    o.header = f0
+    return o
 
 
 def _e49(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    left: int = (f0 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('V2GRequestType', _FN49, f)
+            raise _stuck('V2GRequestType', _FN49, (f0,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('V2GRequestType', _FN49, f)
+            raise _stuck('V2GRequestType', _FN49, (f0,))
     while s == 1:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('V2GRequestType', _FN49, f)
-    if p != len(it) - 1:
-        raise _unexpected('V2GRequestType', _FN49, it[p][0])
+            raise _stuck('V2GRequestType', _FN49, (f0,))
+    w.a = a
 
 
 _FN49 = ('header',)
 
 def _d50(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = _d30(r)
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw9(r)
+            p += 8
+            x = (v >> (n - p)) & 255
+            if x & 129 == 0:
+                f1 = _V9[((x >> 1) & 63)]
+            else:
+                r.pos = p - 8
+                f1 = _dw9(r)
+                p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return V2GResponseType(header=f0, response_code=f1)
+    r.pos = p
+    o = _new(V2GResponseType)
+    o.header = f0
+    o.response_code = f1
+    return o
 
 
 def _e50(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.header
-    if v is not None:
-        it.append((0, v))
-    v = o.response_code
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.header
+    f1 = o.response_code
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('V2GResponseType', _FN50, f)
+            raise _stuck('V2GResponseType', _FN50, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _e30(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('V2GResponseType', _FN50, f)
+            raise _stuck('V2GResponseType', _FN50, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew9(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            k = _I9.get(v)
+            if k is not None:
+                a = (a << 8) | (k << 1)
+            else:
+                w.a = a
+                _ew9(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('V2GResponseType', _FN50, f)
+            raise _stuck('V2GResponseType', _FN50, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('V2GResponseType', _FN50, f)
-    if p != len(it) - 1:
-        raise _unexpected('V2GResponseType', _FN50, it[p][0])
+            raise _stuck('V2GResponseType', _FN50, (f0, f1,))
+    w.a = a
 
 
 _FN50 = ('header', 'response_code')
@@ -14151,6 +24384,8 @@ FRAG_ATTRS: tuple[Any, ...] = (
     (('', 'URI'), lambda r: r.string(), _s2),
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
+DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
+FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
     ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d11,
     ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw5,
@@ -14409,18 +24644,18 @@ META: dict[str, tuple[Any, ...]] = {
     'ACDP_SystemStatusResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_mechanical_charging_device_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEMechanicalChargingDeviceStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEMechanicalChargingDeviceStatus'): 'enum:MechanicalChargingDeviceStatusType'}), ('evse_ready_to_charge', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEReadyToCharge'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEReadyToCharge'): 'bool'}), ('evse_isolation_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEIsolationStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEIsolationStatus'): 'enum:IsolationStatusType'}), ('evse_disabled', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEDisabled'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEDisabled'): 'bool'}), ('evse_utility_interrupt_event', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEUtilityInterruptEvent'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEUtilityInterruptEvent'): 'bool'}), ('evse_emergency_shutdown', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEEmergencyShutdown'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEEmergencyShutdown'): 'bool'}), ('evse_malfunction', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEMalfunction'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEMalfunction'): 'bool'}), ('ev_in_charge_position', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVInChargePosition'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVInChargePosition'): 'bool'}), ('ev_association_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVAssociationStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVAssociationStatus'): 'bool'}), ),
     'CLReqControlModeType': (),
     'CLResControlModeType': (),
-    'SignatureType': (('id', 'attr', ('', 'Id'), False, 'str'), ('signed_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'): 'class:SignedInfoType'}), ('signature_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'): 'class:SignatureValueType'}), ('key_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'): 'class:KeyInfoType'}), ('object', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Object'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Object'): 'class:ObjectType'}), ),
+    'SignatureType': (('id', 'attr', ('', 'Id'), False, 'str'), ('signed_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'): 'class:SignedInfoType'}), ('signature_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'): 'class:SignatureValueType'}), ('key_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'): 'class:KeyInfoType'}), ('object_', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Object'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Object'): 'class:ObjectType'}), ),
     'SignatureValueType': (('id', 'attr', ('', 'Id'), False, 'str'), ('value', 'value', None, False, 'b64'), ),
     'SignedInfoType': (('id', 'attr', ('', 'Id'), False, 'str'), ('canonicalization_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'): 'class:CanonicalizationMethodType'}), ('signature_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'): 'class:SignatureMethodType'}), ('reference', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Reference'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Reference'): 'class:ReferenceType'}), ),
     'CanonicalizationMethodType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {}), ),
     'SignatureMethodType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'): 'int'}), ),
-    'ReferenceType': (('id', 'attr', ('', 'Id'), False, 'str'), ('type', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ('digest_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'): 'class:DigestMethodType'}), ('digest_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'): 'b64'}), ),
+    'ReferenceType': (('id', 'attr', ('', 'Id'), False, 'str'), ('type_', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ('digest_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'): 'class:DigestMethodType'}), ('digest_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'): 'b64'}), ),
     'TransformsType': (('transform', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transform'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Transform'): 'class:TransformType'}), ),
     'TransformType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'XPath'): 'str'}), ),
     'DigestMethodType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {}), ),
     'KeyInfoType': (('id', 'attr', ('', 'Id'), False, 'str'), ('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'KeyName'): 'str', ('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'): 'class:KeyValueType', ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'): 'class:RetrievalMethodType', ('http://www.w3.org/2000/09/xmldsig#', 'X509Data'): 'class:X509DataType', ('http://www.w3.org/2000/09/xmldsig#', 'PGPData'): 'class:PGPDataType', ('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'): 'class:SPKIDataType', ('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'): 'str'}), ),
     'KeyValueType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'): 'class:DSAKeyValueType', ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'): 'class:RSAKeyValueType'}), ),
-    'RetrievalMethodType': (('type', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ),
+    'RetrievalMethodType': (('type_', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ),
     'X509DataType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'): 'class:X509IssuerSerialType', ('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'): 'b64', ('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'): 'str', ('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'): 'b64', ('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'): 'b64'}), ),
     'PGPDataType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'): 'b64', ('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'): 'b64'}), ),
     'SPKIDataType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'): 'b64'}), ),
@@ -14433,7 +24668,7 @@ META: dict[str, tuple[Any, ...]] = {
     'X509IssuerSerialType': (('x509_issuer_name', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), False, {('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'): 'str'}), ('x509_serial_number', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), False, {('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'): 'int'}), ),
     'MessageHeaderType': (('session_id', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'SessionID'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'SessionID'): 'hex'}), ('time_stamp', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeStamp'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeStamp'): 'int'}), ('signature', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Signature'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Signature'): 'class:SignatureType'}), ),
     'EVTechnicalStatusType': (('ev_ready_to_charge', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVReadyToCharge'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVReadyToCharge'): 'bool'}), ('ev_immobilization_request', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVImmobilizationRequest'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVImmobilizationRequest'): 'bool'}), ('ev_immobilized', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVImmobilized'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVImmobilized'): 'bool'}), ('evwlan_strength', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVWLANStrength'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVWLANStrength'): 'class:RationalNumberType'}), ('evcp_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVCPStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVCPStatus'): 'enum:CpStatusType'}), ('evsoc', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSOC'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSOC'): 'int'}), ('ev_error_code', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVErrorCode'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVErrorCode'): 'enum:ErrorCodeType'}), ('ev_timeout', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVTimeout'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVTimeout'): 'bool'}), ),
-    'RationalNumberType': (('exponent', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'): 'int'}), ('value_', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'): 'int'}), ),
+    'RationalNumberType': (('exponent', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'): 'int'}), ('value', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'): 'int'}), ),
     'DisplayParametersType': (('present_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'PresentSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'PresentSOC'): 'int'}), ('minimum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MinimumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MinimumSOC'): 'int'}), ('target_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'TargetSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'TargetSOC'): 'int'}), ('maximum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MaximumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MaximumSOC'): 'int'}), ('remaining_time_to_minimum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMinimumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMinimumSOC'): 'int'}), ('remaining_time_to_target_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToTargetSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToTargetSOC'): 'int'}), ('remaining_time_to_maximum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMaximumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMaximumSOC'): 'int'}), ('charging_complete', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargingComplete'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargingComplete'): 'bool'}), ('battery_energy_capacity', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'BatteryEnergyCapacity'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'BatteryEnergyCapacity'): 'class:RationalNumberType'}), ('inlet_hot', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'InletHot'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'InletHot'): 'bool'}), ),
     'EVSEStatusType': (('notification_max_delay', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'NotificationMaxDelay'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'NotificationMaxDelay'): 'int'}), ('evse_notification', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSENotification'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSENotification'): 'enum:EvseNotificationType'}), ),
     'MeterInfoType': (('meter_id', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterID'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterID'): 'str'}), ('charged_energy_reading_wh', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargedEnergyReadingWh'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargedEnergyReadingWh'): 'int'}), ('bpt_discharged_energy_reading_wh', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_DischargedEnergyReadingWh'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_DischargedEnergyReadingWh'): 'int'}), ('capacitive_energy_reading_va_rh', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'CapacitiveEnergyReadingVARh'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'CapacitiveEnergyReadingVARh'): 'int'}), ('bpt_inductive_energy_reading_va_rh', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_InductiveEnergyReadingVARh'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_InductiveEnergyReadingVARh'): 'int'}), ('meter_signature', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterSignature'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterSignature'): 'b64'}), ('meter_status', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterStatus'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterStatus'): 'int'}), ('meter_timestamp', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterTimestamp'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterTimestamp'): 'int'}), ),

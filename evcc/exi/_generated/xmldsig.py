@@ -9,12 +9,14 @@ Schema files (SHA-256):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
+from evcc.exi._runtime import more as _more
+from evcc.exi._runtime import stuck as _stuck
 from evcc.exi._runtime import check_bin as _cb
 from evcc.exi._runtime import check_bool as _cbool
 from evcc.exi._runtime import check_int as _ci
@@ -25,197 +27,520 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
+_new = object.__new__
+
 GRAMMAR = 'xmldsig'
 
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignatureType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
+
+    id: str | None
     signed_info: SignedInfoType
     signature_value: SignatureValueType
-    key_info: KeyInfoType | None = None
-    object: list[ObjectType] = field(default_factory=list)
+    key_info: KeyInfoType | None
+    object_: list[ObjectType]
+
+    def __init__(self, *, id: str | None = None, signed_info: SignedInfoType, signature_value: SignatureValueType, key_info: KeyInfoType | None = None, object_: list[ObjectType] | None = None) -> None:
+        self.id = id
+        self.signed_info = signed_info
+        self.signature_value = signature_value
+        self.key_info = key_info
+        self.object_ = [] if object_ is None else object_
+
+    def __repr__(self) -> str:
+        return f"SignatureType(id={self.id!r}, signed_info={self.signed_info!r}, signature_value={self.signature_value!r}, key_info={self.key_info!r}, object_={self.object_!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignatureType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.signed_info, self.signature_value, self.key_info, self.object_) == (other.id, other.signed_info, other.signature_value, other.key_info, other.object_)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignatureValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureValueType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'value')
+
+    id: str | None
     value: bytes
 
+    def __init__(self, *, id: str | None = None, value: bytes) -> None:
+        self.id = id
+        self.value = value
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"SignatureValueType(id={self.id!r}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignatureValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.value) == (other.id, other.value)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignedInfoType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignedInfoType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'canonicalization_method', 'signature_method', 'reference')
+
+    id: str | None
     canonicalization_method: CanonicalizationMethodType
     signature_method: SignatureMethodType
-    reference: list[ReferenceType] = field(default_factory=list)
+    reference: list[ReferenceType]
+
+    def __init__(self, *, id: str | None = None, canonicalization_method: CanonicalizationMethodType, signature_method: SignatureMethodType, reference: list[ReferenceType] | None = None) -> None:
+        self.id = id
+        self.canonicalization_method = canonicalization_method
+        self.signature_method = signature_method
+        self.reference = [] if reference is None else reference
+
+    def __repr__(self) -> str:
+        return f"SignedInfoType(id={self.id!r}, canonicalization_method={self.canonicalization_method!r}, signature_method={self.signature_method!r}, reference={self.reference!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignedInfoType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.canonicalization_method, self.signature_method, self.reference) == (other.id, other.canonicalization_method, other.signature_method, other.reference)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class CanonicalizationMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"CanonicalizationMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CanonicalizationMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignatureMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureMethodType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"SignatureMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignatureMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ReferenceType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}ReferenceType."""
 
-    id: str | None = None
-    type: str | None = None
-    uri: str | None = None
-    transforms: TransformsType | None = None
+    __slots__ = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
+
+    id: str | None
+    type_: str | None
+    uri: str | None
+    transforms: TransformsType | None
     digest_method: DigestMethodType
     digest_value: bytes
 
+    def __init__(self, *, id: str | None = None, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None, digest_method: DigestMethodType, digest_value: bytes) -> None:
+        self.id = id
+        self.type_ = type_
+        self.uri = uri
+        self.transforms = transforms
+        self.digest_method = digest_method
+        self.digest_value = digest_value
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"ReferenceType(id={self.id!r}, type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r}, digest_method={self.digest_method!r}, digest_value={self.digest_value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReferenceType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.type_, self.uri, self.transforms, self.digest_method, self.digest_value) == (other.id, other.type_, other.uri, other.transforms, other.digest_method, other.digest_value)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class TransformsType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformsType."""
 
-    transform: list[TransformType] = field(default_factory=list)
+    __slots__ = ('transform',)
+
+    transform: list[TransformType]
+
+    def __init__(self, *, transform: list[TransformType] | None = None) -> None:
+        self.transform = [] if transform is None else transform
+
+    def __repr__(self) -> str:
+        return f"TransformsType(transform={self.transform!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransformsType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.transform,) == (other.transform,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class TransformType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"TransformType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransformType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DigestMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}DigestMethodType."""
 
+    __slots__ = ('algorithm', 'content')
+
     algorithm: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
+        self.algorithm = algorithm
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"DigestMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DigestMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.algorithm, self.content) == (other.algorithm, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class KeyInfoType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyInfoType."""
 
-    id: str | None = None
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('id', 'content')
+
+    id: str | None
+    content: list[Any]
+
+    def __init__(self, *, id: str | None = None, content: list[Any] | None = None) -> None:
+        self.id = id
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"KeyInfoType(id={self.id!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KeyInfoType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.content) == (other.id, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class KeyValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyValueType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"KeyValueType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KeyValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class RetrievalMethodType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType."""
 
-    type: str | None = None
-    uri: str | None = None
-    transforms: TransformsType | None = None
+    __slots__ = ('type_', 'uri', 'transforms')
+
+    type_: str | None
+    uri: str | None
+    transforms: TransformsType | None
+
+    def __init__(self, *, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None) -> None:
+        self.type_ = type_
+        self.uri = uri
+        self.transforms = transforms
+
+    def __repr__(self) -> str:
+        return f"RetrievalMethodType(type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RetrievalMethodType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.type_, self.uri, self.transforms) == (other.type_, other.uri, other.transforms)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class X509DataType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}X509DataType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"X509DataType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, X509DataType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class PGPDataType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}PGPDataType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"PGPDataType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PGPDataType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SPKIDataType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SPKIDataType."""
 
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('content',)
+
+    content: list[Any]
+
+    def __init__(self, *, content: list[Any] | None = None) -> None:
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"SPKIDataType(content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SPKIDataType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.content,) == (other.content,)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ObjectType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}ObjectType."""
 
-    encoding: str | None = None
-    id: str | None = None
-    mime_type: str | None = None
-    content: list[Any] = field(default_factory=list)
+    __slots__ = ('encoding', 'id', 'mime_type', 'content')
+
+    encoding: str | None
+    id: str | None
+    mime_type: str | None
+    content: list[Any]
+
+    def __init__(self, *, encoding: str | None = None, id: str | None = None, mime_type: str | None = None, content: list[Any] | None = None) -> None:
+        self.encoding = encoding
+        self.id = id
+        self.mime_type = mime_type
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"ObjectType(encoding={self.encoding!r}, id={self.id!r}, mime_type={self.mime_type!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ObjectType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.encoding, self.id, self.mime_type, self.content) == (other.encoding, other.id, other.mime_type, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ManifestType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}ManifestType."""
 
-    id: str | None = None
-    reference: list[ReferenceType] = field(default_factory=list)
+    __slots__ = ('id', 'reference')
+
+    id: str | None
+    reference: list[ReferenceType]
+
+    def __init__(self, *, id: str | None = None, reference: list[ReferenceType] | None = None) -> None:
+        self.id = id
+        self.reference = [] if reference is None else reference
+
+    def __repr__(self) -> str:
+        return f"ManifestType(id={self.id!r}, reference={self.reference!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ManifestType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.reference) == (other.id, other.reference)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignaturePropertiesType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType."""
 
-    id: str | None = None
-    signature_property: list[SignaturePropertyType] = field(default_factory=list)
+    __slots__ = ('id', 'signature_property')
+
+    id: str | None
+    signature_property: list[SignaturePropertyType]
+
+    def __init__(self, *, id: str | None = None, signature_property: list[SignaturePropertyType] | None = None) -> None:
+        self.id = id
+        self.signature_property = [] if signature_property is None else signature_property
+
+    def __repr__(self) -> str:
+        return f"SignaturePropertiesType(id={self.id!r}, signature_property={self.signature_property!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignaturePropertiesType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.signature_property) == (other.id, other.signature_property)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class SignaturePropertyType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType."""
 
-    id: str | None = None
+    __slots__ = ('id', 'target', 'content')
+
+    id: str | None
     target: str
-    content: list[Any] = field(default_factory=list)
+    content: list[Any]
+
+    def __init__(self, *, id: str | None = None, target: str, content: list[Any] | None = None) -> None:
+        self.id = id
+        self.target = target
+        self.content = [] if content is None else content
+
+    def __repr__(self) -> str:
+        return f"SignaturePropertyType(id={self.id!r}, target={self.target!r}, content={self.content!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SignaturePropertyType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.target, self.content) == (other.id, other.target, other.content)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class DSAKeyValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType."""
 
-    p: bytes | None = None
-    q: bytes | None = None
-    g: bytes | None = None
+    __slots__ = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
+
+    p: bytes | None
+    q: bytes | None
+    g: bytes | None
     y: bytes
-    j: bytes | None = None
-    seed: bytes | None = None
-    pgen_counter: bytes | None = None
+    j: bytes | None
+    seed: bytes | None
+    pgen_counter: bytes | None
+
+    def __init__(self, *, p: bytes | None = None, q: bytes | None = None, g: bytes | None = None, y: bytes, j: bytes | None = None, seed: bytes | None = None, pgen_counter: bytes | None = None) -> None:
+        self.p = p
+        self.q = q
+        self.g = g
+        self.y = y
+        self.j = j
+        self.seed = seed
+        self.pgen_counter = pgen_counter
+
+    def __repr__(self) -> str:
+        return f"DSAKeyValueType(p={self.p!r}, q={self.q!r}, g={self.g!r}, y={self.y!r}, j={self.j!r}, seed={self.seed!r}, pgen_counter={self.pgen_counter!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DSAKeyValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.p, self.q, self.g, self.y, self.j, self.seed, self.pgen_counter) == (other.p, other.q, other.g, other.y, other.j, other.seed, other.pgen_counter)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class RSAKeyValueType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType."""
+
+    __slots__ = ('modulus', 'exponent')
 
     modulus: bytes
     exponent: bytes
 
+    def __init__(self, *, modulus: bytes, exponent: bytes) -> None:
+        self.modulus = modulus
+        self.exponent = exponent
 
-@dataclass(slots=True, kw_only=True)
+    def __repr__(self) -> str:
+        return f"RSAKeyValueType(modulus={self.modulus!r}, exponent={self.exponent!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RSAKeyValueType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.modulus, self.exponent) == (other.modulus, other.exponent)
+
+
+@dataclass(init=False, repr=False, eq=False, match_args=False)
 class X509IssuerSerialType:
     """Complex type {http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType."""
 
+    __slots__ = ('x509_issuer_name', 'x509_serial_number')
+
     x509_issuer_name: str
     x509_serial_number: int
+
+    def __init__(self, *, x509_issuer_name: str, x509_serial_number: int) -> None:
+        self.x509_issuer_name = x509_issuer_name
+        self.x509_serial_number = x509_serial_number
+
+    def __repr__(self) -> str:
+        return f"X509IssuerSerialType(x509_issuer_name={self.x509_issuer_name!r}, x509_serial_number={self.x509_serial_number!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, X509IssuerSerialType) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.x509_issuer_name, self.x509_serial_number) == (other.x509_issuer_name, other.x509_serial_number)
 
 
 def _s0(w: Writer, v: Any) -> None:
@@ -258,424 +583,600 @@ def _s7(w: Writer, v: Any) -> None:
     w.integer(v)
 
 
-def _dw0(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew0(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s0(w, v)
     w.bits(0, 1)
 
 
-def _dw1(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew1(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s1(w, v)
     w.bits(0, 1)
 
 
-def _dw2(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew2(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s2(w, v)
     w.bits(0, 1)
 
 
-def _dw3(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew3(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s3(w, v)
     w.bits(0, 1)
 
 
-def _dw4(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew4(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s4(w, v)
     w.bits(0, 1)
 
 
-def _dw5(r: Reader) -> Any:
-    f0: Any = b""
-    s = 0
+def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.binary()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew5(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s5(w, v)
     w.bits(0, 1)
 
 
-def _dw6(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew6(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s6(w, v)
     w.bits(0, 1)
 
 
-def _dw7(r: Reader) -> Any:
-    f0: Any = ""
-    s = 0
+def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = r.integer()
+            p += 9
+            y = (v >> (n - p)) & 511
+            g = y & 255
+            if g > 127:
+                p += 8
+                y2 = (v >> (n - p)) & 255
+                if y2 > 127:
+                    r.pos = p - 8
+                    g = _more(r, g)
+                    p = r.pos
+                else:
+                    g = (g & 127) | (y2 << 7)
+            f0 = -g - 1 if y > 255 else g
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
+    r.pos = p
     return f0
 
 
 def _ew7(w: Writer, v: Any) -> None:
     if v == "" or v == b"":
-        w.bits(1, 1)
-        w.bits(0, 3)
+        w.bits(8, 4)
         return
     w.bits(0, 1)
     _s7(w, v)
@@ -683,6 +1184,9 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -690,617 +1194,821 @@ def _d0(r: Reader) -> Any:
     f4: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d2(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d2(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d2(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f2 = _d1(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d9(r)
+            p = r.pos
             s = 5
         elif c == 1:
-            f4.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f4.append(e)
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f4.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f4.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f4.append(_d15(r))
+            r.pos = p
+            e = _d15(r)
+            p = r.pos
+            f4.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignatureType(id=f0, signed_info=f1, signature_value=f2, key_info=f3, object=f4)
+    r.pos = p
+    o = _new(SignatureType)
+    o.id = f0
+    o.signed_info = f1
+    o.signature_value = f2
+    o.key_info = f3
+    o.object_ = f4
+    return o
 
 
 def _e0(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.signed_info
-    if v is not None:
-        it.append((1, v))
-    v = o.signature_value
-    if v is not None:
-        it.append((2, v))
-    v = o.key_info
-    if v is not None:
-        it.append((3, v))
-    for v in o.object:
-        it.append((4, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.signed_info
+    f2 = o.signature_value
+    f3 = o.key_info
+    f4 = o.object_
+    i4 = 0
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif f1 is not None:
+            v = f1
+            a = (a << 2) | 1
+            w.a = a
             _e2(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e2(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e2(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            w.a = a
             _e1(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e9(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 5
-        elif f == 4:
-            w.bits(1, 2)
+        elif i4 < len(f4):
+            v = f4[i4]
+            a = (a << 2) | 1
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i4 += 1
             s = 6
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
     while s == 5:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if i4 < len(f4):
+            v = f4[i4]
+            a <<= 2
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i4 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
     while s == 6:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if i4 < len(f4):
+            v = f4[i4]
+            a <<= 2
+            w.a = a
             _e15(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i4 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignatureType', _FN0, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignatureType', _FN0, it[p][0])
+            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+    w.a = a
 
 
-_FN0 = ('id', 'signed_info', 'signature_value', 'key_info', 'object')
+_FN0 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d1(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.binary()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = r.binary()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = r.binary()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1 = r.text
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignatureValueType(id=f0, value=f1)
+    r.pos = p
+    o = _new(SignatureValueType)
+    o.id = f0
+    o.value = f1
+    return o
 
 
 def _e1(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.value
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.value
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            p += 1
+        elif f1 is not None:
+            v = f1
+            left -= 1
+            f1 = None
             if v == "" or v == b"":
-                w.bits(2, 2)
-                w.bits(0, 3)
+                a = (a << 5) | (2 << 3)
                 s = -1
             else:
-                w.bits(1, 2)
+                a = (a << 2) | 1
+                w.a = a
                 _s1(w, v)
+                a = w.a
                 s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN1, f)
+            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            p += 1
+        if f1 is not None:
+            v = f1
+            left -= 1
+            f1 = None
             if v == "" or v == b"":
-                w.bits(1, 1)
-                w.bits(0, 3)
+                a = (a << 4) | (1 << 3)
                 s = -1
             else:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _s1(w, v)
+                a = w.a
                 s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN1, f)
+            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            p += 1
+        if f1 is not None:
+            v = f1
+            left -= 1
+            f1 = None
             if v == "" or v == b"":
-                w.bits(1, 1)
-                w.bits(0, 2)
+                a = (a << 3) | (1 << 2)
                 s = -1
             else:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _s1(w, v)
+                a = w.a
                 s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN1, f)
+            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('SignatureValueType', _FN1, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignatureValueType', _FN1, it[p][0])
+            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
+    w.a = a
 
 
 _FN1 = ('id', 'value')
 
 def _d2(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = _d3(r)
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d3(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = _d3(r)
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f2 = _d4(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f3.append(e)
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f3.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f3.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f3.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f3.append(e)
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignedInfoType(id=f0, canonicalization_method=f1, signature_method=f2, reference=f3)
+    r.pos = p
+    o = _new(SignedInfoType)
+    o.id = f0
+    o.canonicalization_method = f1
+    o.signature_method = f2
+    o.reference = f3
+    return o
 
 
 def _e2(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.canonicalization_method
-    if v is not None:
-        it.append((1, v))
-    v = o.signature_method
-    if v is not None:
-        it.append((2, v))
-    for v in o.reference:
-        it.append((3, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.canonicalization_method
+    f2 = o.signature_method
+    f3 = o.reference
+    i3 = 0
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif f1 is not None:
+            v = f1
+            a = (a << 2) | 1
+            w.a = a
             _e3(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e3(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _e3(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 1)
+        if f2 is not None:
+            v = f2
+            a <<= 1
+            w.a = a
             _e4(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 4
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
     while s == 4:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
+        if i3 < len(f3):
+            v = f3[i3]
+            a <<= 1
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i3 += 1
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
     while s == 5:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if i3 < len(f3):
+            v = f3[i3]
+            a <<= 2
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i3 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
     while s == 6:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if i3 < len(f3):
+            v = f3[i3]
+            a <<= 2
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i3 += 1
             s = 6
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignedInfoType', _FN2, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignedInfoType', _FN2, it[p][0])
+            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+    w.a = a
 
 
 _FN2 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d3(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return CanonicalizationMethodType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(CanonicalizationMethodType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e3(w: Writer, o: Any) -> None:
@@ -1309,165 +2017,267 @@ def _e3(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K3.get(nm, -2), v))
+        it.append((_K3.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN3, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'CanonicalizationMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN3, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'CanonicalizationMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN3, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'CanonicalizationMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN3, f)
-    if p != len(it) - 1:
-        raise _unexpected('CanonicalizationMethodType', _FN3, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('CanonicalizationMethodType', _FN3, it[q][0])
 
 
 _FN3 = ('algorithm', 'content')
 _K3: dict[str, int] = {}
 
 def _d4(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', _dw6(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw6(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                e = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw6(r, 1, e)
+                    p = r.pos
+            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 4:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', _dw6(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw6(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                e = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw6(r, 1, e)
+                    p = r.pos
+            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignatureMethodType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(SignatureMethodType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e4(w: Writer, o: Any) -> None:
@@ -1476,97 +2286,147 @@ def _e4(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K4.get(nm, -2), v))
+        it.append((_K4.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN4, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
-            _ew6(w, v)
-            p += 1
+            a <<= 3
+            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew6(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew6(w, v)
+                a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 3)
+            a = (a << 3) | 2
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN4, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
-            _ew6(w, v)
-            p += 1
+            a <<= 3
+            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew6(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew6(w, v)
+                a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 3)
+            a = (a << 3) | 2
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN4, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN4, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignatureMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignatureMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN4, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignatureMethodType', _FN4, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('SignatureMethodType', _FN4, it[q][0])
 
 
 _FN4 = ('algorithm', 'content')
 _K4: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d5(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -1575,507 +2435,774 @@ def _d5(r: Reader) -> Any:
     f5: Any = None
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f3 = _d6(r)
+            p = r.pos
             s = 4
         elif c == 4:
+            r.pos = p
             f4 = _d8(r)
+            p = r.pos
             s = 5
         elif c == 5:
+            r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             f3 = _d6(r)
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             f4 = _d8(r)
+            p = r.pos
             s = 5
         elif c == 4:
+            r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             f3 = _d6(r)
+            p = r.pos
             s = 4
         elif c == 2:
+            r.pos = p
             f4 = _d8(r)
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d6(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f4 = _d8(r)
+            p = r.pos
             s = 5
         elif c == 2:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3 = _d6(r)
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f4 = _d8(r)
+            p = r.pos
             s = 5
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f4 = _d8(r)
+            p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f5 = _dw3(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw3(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw3(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ReferenceType(id=f0, type=f1, uri=f2, transforms=f3, digest_method=f4, digest_value=f5)
+    r.pos = p
+    o = _new(ReferenceType)
+    o.id = f0
+    o.type_ = f1
+    o.uri = f2
+    o.transforms = f3
+    o.digest_method = f4
+    o.digest_value = f5
+    return o
 
 
 def _e5(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.type
-    if v is not None:
-        it.append((1, v))
-    v = o.uri
-    if v is not None:
-        it.append((2, v))
-    v = o.transforms
-    if v is not None:
-        it.append((3, v))
-    v = o.digest_method
-    if v is not None:
-        it.append((4, v))
-    v = o.digest_value
-    if v is not None:
-        it.append((5, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.type_
+    f2 = o.uri
+    f3 = o.transforms
+    f4 = o.digest_method
+    f5 = o.digest_value
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 3
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
-            _s2(w, v)
-            p += 1
+        elif f1 is not None:
+            a = (a << 3) | 1
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
-            _s2(w, v)
-            p += 1
+        elif f2 is not None:
+            a = (a << 3) | 2
+            w.a = a
+            _s2(w, f2)
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(3, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 3
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(4, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 4
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(5, 3)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 6) | (5 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 3)
-            _s2(w, v)
-            p += 1
+        if f1 is not None:
+            a <<= 3
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 3)
-            _s2(w, v)
-            p += 1
+        elif f2 is not None:
+            a = (a << 3) | 1
+            w.a = a
+            _s2(w, f2)
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(2, 3)
+        elif f3 is not None:
+            v = f3
+            a = (a << 3) | 2
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(3, 3)
+        elif f4 is not None:
+            v = f4
+            a = (a << 3) | 3
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(4, 3)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 6) | (4 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
-            _s2(w, v)
-            p += 1
+        if f2 is not None:
+            a <<= 2
+            w.a = a
+            _s2(w, f2)
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == 3:
-            w.bits(1, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 1
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(2, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 2
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(3, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (3 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 3:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(1, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 1
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 6:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 2)
+        if f3 is not None:
+            v = f3
+            a <<= 2
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 4
-        elif f == 4:
-            w.bits(1, 2)
+        elif f4 is not None:
+            v = f4
+            a = (a << 2) | 1
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 4:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 1)
+        if f4 is not None:
+            v = f4
+            a <<= 1
+            w.a = a
             _e8(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 5:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 1)
+        if f5 is not None:
+            v = f5
+            a <<= 1
+            w.a = a
             _ew3(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
     while s == 7:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('ReferenceType', _FN5, f)
-    if p != len(it) - 1:
-        raise _unexpected('ReferenceType', _FN5, it[p][0])
+            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+    w.a = a
 
 
-_FN5 = ('id', 'type', 'uri', 'transforms', 'digest_method', 'digest_value')
+_FN5 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d6(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d7(r))
+            r.pos = p
+            e = _d7(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0.append(_d7(r))
+            r.pos = p
+            e = _d7(r)
+            p = r.pos
+            f0.append(e)
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d7(r))
+            r.pos = p
+            e = _d7(r)
+            p = r.pos
+            f0.append(e)
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(_d7(r))
+            r.pos = p
+            e = _d7(r)
+            p = r.pos
+            f0.append(e)
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return TransformsType(transform=f0)
+    r.pos = p
+    o = _new(TransformsType)
+    o.transform = f0
+    return o
 
 
 def _e6(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for v in o.transform:
-        it.append((0, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.transform
+    i0 = 0
+    left: int = len(f0)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e7(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN6, f)
+            raise _stuck('TransformsType', _FN6, (f0[i0:],))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 1
+            w.a = a
             _e7(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN6, f)
+            raise _stuck('TransformsType', _FN6, (f0[i0:],))
     while s == 1:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e7(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN6, f)
+            raise _stuck('TransformsType', _FN6, (f0[i0:],))
     while s == 3:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if i0 < len(f0):
+            v = f0[i0]
+            a <<= 2
+            w.a = a
             _e7(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i0 += 1
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('TransformsType', _FN6, f)
-    if p != len(it) - 1:
-        raise _unexpected('TransformsType', _FN6, it[p][0])
+            raise _stuck('TransformsType', _FN6, (f0[i0:],))
+    w.a = a
 
 
 _FN6 = ('transform',)
 
 def _d7(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(1)
+            p += 1
+            c = (v >> (n - p)) & 1
             if c == 0:
+                r.pos = p
                 f0 = r.string()
+                p = r.pos
                 s = 1
             elif c == 1:
+                r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 2
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 2
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 3
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 4
             elif c == 4:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return TransformType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(TransformType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e7(w: Writer, o: Any) -> None:
@@ -2084,177 +3211,233 @@ def _e7(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K7.get(nm, -2), v))
+        it.append((_K7.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 0:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _s2(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == -1:
-                w.bits(1, 1)
-                w.bits(0, 3)
+                a = (a << 4) | (1 << 3)
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN7, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN7, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN7, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN7, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('TransformType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 w.string(_cs(v, 'TransformType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(2, 3)
+                a = (a << 3) | 2
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN7, f)
-    if p != len(it) - 1:
-        raise _unexpected('TransformType', _FN7, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('TransformType', _FN7, it[q][0])
 
 
 _FN7 = ('algorithm', 'content')
 _K7: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d8(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f1.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return DigestMethodType(algorithm=f0, content=f1)
+    r.pos = p
+    o = _new(DigestMethodType)
+    o.algorithm = f0
+    o.content = f1
+    return o
 
 
 def _e8(w: Writer, o: Any) -> None:
@@ -2263,799 +3446,1786 @@ def _e8(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K8.get(nm, -2), v))
+        it.append((_K8.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN8, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'DigestMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN8, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'DigestMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN8, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'DigestMethodType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN8, f)
-    if p != len(it) - 1:
-        raise _unexpected('DigestMethodType', _FN8, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('DigestMethodType', _FN8, it[q][0])
 
 
 _FN8 = ('algorithm', 'content')
 _K8: dict[str, int] = {}
 
 def _d9(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
+                r.pos = p
                 f0 = r.string()
+                p = r.pos
                 s = 1
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 9
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 10
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 9
             elif c == 8:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 10
             elif c == 9:
+                r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 10:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 9
             elif c == 8:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 10
             elif c == 9:
+                r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 9:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 9
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 8:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 8
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 7:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 7
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 6:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 6
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 5:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 5
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 4
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 3
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 2
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 11:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 11
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 12:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 12
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 13:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 13
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 14:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 14
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 15:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 15
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 16:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 16
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 17:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 17
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 18:
-            c = r.bits(4)
+            p += 4
+            c = (v >> (n - p)) & 15
             if c == 0:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', _d10(r)))
+                r.pos = p
+                e = _d10(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', _d11(r)))
+                r.pos = p
+                e = _d11(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', _d12(r)))
+                r.pos = p
+                e = _d12(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', _d13(r)))
+                r.pos = p
+                e = _d13(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', _d14(r)))
+                r.pos = p
+                e = _d14(r)
+                p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
+                r.pos = p
                 f1.append(_any(r))
+                p = r.pos
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
+                r.pos = p
                 f1.append(("#text", r.string()))
+                p = r.pos
                 s = 18
             elif c == 10:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
+                p = r.pos
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return KeyInfoType(id=f0, content=f1)
+    r.pos = p
+    o = _new(KeyInfoType)
+    o.id = f0
+    o.content = f1
+    return o
 
 
 def _e9(w: Writer, o: Any) -> None:
@@ -3064,2742 +5234,4550 @@ def _e9(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((0, v))
     for nm, v in o.content:
-        it.append((_K9.get(nm, -2), v))
+        it.append((_K9.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 0:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _s0(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == 1000:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1001:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1002:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1003:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == 1004:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == 1005:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == 1006:
-                w.bits(7, 4)
+                a = (a << 4) | 7
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == -1:
-                w.bits(10, 4)
-                w.bits(0, 3)
+                a = (a << 7) | (10 << 3)
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(8, 4)
+                a = (a << 4) | 8
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == -1:
-                w.bits(9, 4)
-                w.bits(0, 3)
+                a = (a << 7) | (9 << 3)
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 10:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(8, 4)
+                a = (a << 4) | 8
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == -1:
-                w.bits(9, 4)
-                w.bits(0, 2)
+                a = (a << 6) | (9 << 2)
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 9:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 8:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 7:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 7
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 6:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 6
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 5:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 11:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 12:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 13:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 14:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 15:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 16:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 17:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
         while s == 18:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 4)
+                a <<= 4
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1001:
-                w.bits(1, 4)
+                a = (a << 4) | 1
+                w.a = a
                 _e10(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == 1002:
-                w.bits(2, 4)
+                a = (a << 4) | 2
+                w.a = a
                 _e11(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 13
             elif f == 1003:
-                w.bits(3, 4)
+                a = (a << 4) | 3
+                w.a = a
                 _e12(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 14
             elif f == 1004:
-                w.bits(4, 4)
+                a = (a << 4) | 4
+                w.a = a
                 _e13(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 15
             elif f == 1005:
-                w.bits(5, 4)
+                a = (a << 4) | 5
+                w.a = a
                 _e14(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 16
             elif f == 1006:
-                w.bits(6, 4)
+                a = (a << 4) | 6
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 17
             elif f == -2:
                 raise _err('KeyInfoType', "wildcard content cannot be encoded")
             elif f == -3:
-                w.bits(9, 4)
+                a = (a << 4) | 9
+                w.a = a
                 w.string(_cs(v, 'KeyInfoType'))
-                p += 1
+                a = w.a
+                q += 1
                 s = 18
             elif f == -1:
-                w.bits(8, 4)
+                a = (a << 4) | 8
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
-    if p != len(it) - 1:
-        raise _unexpected('KeyInfoType', _FN9, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('KeyInfoType', _FN9, it[q][0])
 
 
 _FN9 = ('id', 'content')
 _K9: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d10(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', _d19(r)))
+            r.pos = p
+            e = _d19(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', _d20(r)))
+            r.pos = p
+            e = _d20(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 4:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', _d19(r)))
+            r.pos = p
+            e = _d19(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', _d20(r)))
+            r.pos = p
+            e = _d20(r)
+            p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 4:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             f0.append(("#text", r.string()))
+            p = r.pos
             s = 1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return KeyValueType(content=f0)
+    r.pos = p
+    o = _new(KeyValueType)
+    o.content = f0
+    return o
 
 
 def _e10(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K10.get(nm, -2), v))
+        it.append((_K10.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _e19(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _e20(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -2:
             raise _err('KeyValueType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(4, 3)
-            w.bits(0, 3)
+            a = (a << 6) | (4 << 3)
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN10, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _e19(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _e20(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -2:
             raise _err('KeyValueType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(4, 3)
-            w.bits(0, 2)
+            a = (a << 5) | (4 << 2)
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN10, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(0, 2)
+            a <<= 2
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN10, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(0, 2)
+            a <<= 2
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN10, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'KeyValueType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == -1:
-            w.bits(0, 2)
+            a <<= 2
             s = -1
         else:
             raise _unexpected('KeyValueType', _FN10, f)
-    if p != len(it) - 1:
-        raise _unexpected('KeyValueType', _FN10, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('KeyValueType', _FN10, it[q][0])
 
 
 _FN10 = ('content',)
 _K10: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d11(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = _d6(r)
+            p = r.pos
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = _d6(r)
+            p = r.pos
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = _d6(r)
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2 = _d6(r)
+            p = r.pos
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return RetrievalMethodType(type=f0, uri=f1, transforms=f2)
+    r.pos = p
+    o = _new(RetrievalMethodType)
+    o.type_ = f0
+    o.uri = f1
+    o.transforms = f2
+    return o
 
 
 def _e11(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.type
-    if v is not None:
-        it.append((0, v))
-    v = o.uri
-    if v is not None:
-        it.append((1, v))
-    v = o.transforms
-    if v is not None:
-        it.append((2, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.type_
+    f1 = o.uri
+    f2 = o.transforms
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 3)
-            _s2(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 3
+            w.a = a
+            _s2(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 3)
-            _s2(w, v)
-            p += 1
+        elif f1 is not None:
+            a = (a << 3) | 1
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(2, 3)
+        elif f2 is not None:
+            v = f2
+            a = (a << 3) | 2
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 3)
+        elif left == 0:
+            a = (a << 3) | 3
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN11, f)
+            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
-            _s2(w, v)
-            p += 1
+        if f1 is not None:
+            a <<= 2
+            w.a = a
+            _s2(w, f1)
+            a = w.a
+            left -= 1
+            f1 = None
             s = 2
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN11, f)
+            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
     while s == 2:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN11, f)
+            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
     while s == 4:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _e6(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN11, f)
+            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('RetrievalMethodType', _FN11, f)
-    if p != len(it) - 1:
-        raise _unexpected('RetrievalMethodType', _FN11, it[p][0])
+            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
+    w.a = a
 
 
-_FN11 = ('type', 'uri', 'transforms')
+_FN11 = ('type_', 'uri', 'transforms')
 
 def _d12(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 6
             elif c == 6:
+                r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 7:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 6
             elif c == 6:
+                r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 6:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 5:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 8:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 9:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 10:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 11:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 12:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 13:
-            c = r.bits(3)
+            p += 3
+            c = (v >> (n - p)) & 7
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', _d21(r)))
+                r.pos = p
+                e = _d21(r)
+                p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', _dw4(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw4(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.string()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw4(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return X509DataType(content=f0)
+    r.pos = p
+    o = _new(X509DataType)
+    o.content = f0
+    return o
 
 
 def _e12(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K12.get(nm, -2), v))
+        it.append((_K12.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
-                w.bits(0, 3)
+                a = (a << 6) | (6 << 3)
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 7:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 2
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 3
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 5
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
-                w.bits(0, 2)
+                a = (a << 5) | (6 << 2)
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 6:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 5:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 8:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 9:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 10:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 11:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 12:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
         while s == 13:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 3)
+                a <<= 3
+                w.a = a
                 _e21(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 8
             elif f == 1001:
-                w.bits(1, 3)
+                a = (a << 3) | 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 9
             elif f == 1002:
-                w.bits(2, 3)
+                a = (a << 3) | 2
+                w.a = a
                 _ew4(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 10
             elif f == 1003:
-                w.bits(3, 3)
+                a = (a << 3) | 3
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 11
             elif f == 1004:
-                w.bits(4, 3)
+                a = (a << 3) | 4
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 12
             elif f == -2:
                 raise _err('X509DataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(6, 3)
+                a = (a << 3) | 6
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-    if p != len(it) - 1:
-        raise _unexpected('X509DataType', _FN12, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('X509DataType', _FN12, it[q][0])
 
 
 _FN12 = ('content',)
 _K12: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d13(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', _dw1(r)))
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                e = _dw1(r)
+                p = r.pos
+            else:
+                r.pos = p
+                e = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r, 1, e)
+                    p = r.pos
+            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return PGPDataType(content=f0)
+    r.pos = p
+    o = _new(PGPDataType)
+    o.content = f0
+    return o
 
 
 def _e13(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K13.get(nm, -2), v))
+        it.append((_K13.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1000:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1001:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
     while s == 6:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1001:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _ew1(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(2, 2)
+            a = (a << 2) | 2
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
     while s == 5:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
-    if p != len(it) - 1:
-        raise _unexpected('PGPDataType', _FN13, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('PGPDataType', _FN13, it[q][0])
 
 
 _FN13 = ('content',)
 _K13: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d14(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
         while s == 0:
-            c = r.bits(1)
+            p += 1
+            c = (v >> (n - p)) & 1
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
+                r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
+                p = r.pos
                 if s == -3:
                     return r.obj
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 2:
-            c = r.bits(1)
+            p += 1
+            c = (v >> (n - p)) & 1
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
+                r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 1:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 3:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 s = -1
             elif c == 2:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 4:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
+                r.pos = p
                 f0.append(_any(r))
+                p = r.pos
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
         while s == 5:
-            c = r.bits(2)
+            p += 2
+            c = (v >> (n - p)) & 3
             if c == 0:
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', _dw1(r)))
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    e = _dw1(r)
+                    p = r.pos
+                else:
+                    r.pos = p
+                    e = r.binary()
+                    p = r.pos
+                    p += 1
+                    if (v >> (n - p)) & 1:
+                        r.pos = p - 1
+                        e = _dw1(r, 1, e)
+                        p = r.pos
+                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 s = -1
             elif c == 2:
+                r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
+                p = r.pos
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
             else:
+                r.pos = p
                 raise r.bad(c)
-    return SPKIDataType(content=f0)
+    r.pos = p
+    o = _new(SPKIDataType)
+    o.content = f0
+    return o
 
 
 def _e14(w: Writer, o: Any) -> None:
     it: list[Any] = []
     for nm, v in o.content:
-        it.append((_K14.get(nm, -2), v))
+        it.append((_K14.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s >= 0:
         while s == 0:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == -1:
-                w.bits(1, 1)
-                w.bits(0, 3)
+                a = (a << 4) | (1 << 3)
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
         while s == 2:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 1)
+                a <<= 1
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 1
             elif f == -1:
-                w.bits(1, 1)
-                w.bits(0, 2)
+                a = (a << 3) | (1 << 2)
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
         while s == 1:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('SPKIDataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(2, 2)
+                a = (a << 2) | 2
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
         while s == 3:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(1, 2)
+                a = (a << 2) | 1
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
         while s == 4:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -2:
                 raise _err('SPKIDataType', "wildcard content cannot be encoded")
             elif f == -1:
-                w.bits(2, 2)
+                a = (a << 2) | 2
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
         while s == 5:
-            f, v = it[p]
+            f, v = it[q]
             if f == 1000:
-                w.bits(0, 2)
+                a <<= 2
+                w.a = a
                 _ew1(w, v)
-                p += 1
+                a = w.a
+                q += 1
                 s = 4
             elif f == -1:
-                w.bits(1, 2)
+                a = (a << 2) | 1
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
-    if p != len(it) - 1:
-        raise _unexpected('SPKIDataType', _FN14, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('SPKIDataType', _FN14, it[q][0])
 
 
 _FN14 = ('content',)
 _K14: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d15(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = []
     s = 0
     while s == 0:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 6:
+            r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 5:
+            r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(3)
+        p += 3
+        c = (v >> (n - p)) & 7
         if c == 0:
+            r.pos = p
             f2 = r.string()
+            p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 4:
+            r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f3.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f3.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return ObjectType(encoding=f0, id=f1, mime_type=f2, content=f3)
+    r.pos = p
+    o = _new(ObjectType)
+    o.encoding = f0
+    o.id = f1
+    o.mime_type = f2
+    o.content = f3
+    return o
 
 
 def _e15(w: Writer, o: Any) -> None:
@@ -5814,520 +9792,710 @@ def _e15(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((2, v))
     for nm, v in o.content:
-        it.append((_K15.get(nm, -2), v))
+        it.append((_K15.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _s0(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == 2:
-            w.bits(2, 3)
+            a = (a << 3) | 2
+            w.a = a
             _s4(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(5, 3)
+            a = (a << 3) | 5
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(4, 3)
+            a = (a << 3) | 4
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _s0(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == 2:
-            w.bits(1, 3)
+            a = (a << 3) | 1
+            w.a = a
             _s4(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(4, 3)
+            a = (a << 3) | 4
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(3, 3)
+            a = (a << 3) | 3
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == 2:
-            w.bits(0, 3)
+            a <<= 3
+            w.a = a
             _s4(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(3, 3)
+            a = (a << 3) | 3
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(2, 3)
+            a = (a << 3) | 2
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
     while s == 5:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'ObjectType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
-    if p != len(it) - 1:
-        raise _unexpected('ObjectType', _FN15, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('ObjectType', _FN15, it[q][0])
 
 
 _FN15 = ('encoding', 'id', 'mime_type', 'content')
 _K15: dict[str, int] = {}
 
 def _d16(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
-            f1.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d5(r))
+            r.pos = p
+            e = _d5(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return ManifestType(id=f0, reference=f1)
+    r.pos = p
+    o = _new(ManifestType)
+    o.id = f0
+    o.reference = f1
+    return o
 
 
 def _e16(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    for v in o.reference:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.reference
+    i1 = 0
+    left: int = (f0 is not None) + len(f1)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif i1 < len(f1):
+            v = f1[i1]
+            a = (a << 2) | 1
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN16, f)
+            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN16, f)
+            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN16, f)
+            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
     while s == 2:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN16, f)
+            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
     while s == 4:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('ManifestType', _FN16, f)
-    if p != len(it) - 1:
-        raise _unexpected('ManifestType', _FN16, it[p][0])
+            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
+    w.a = a
 
 
 _FN16 = ('id', 'reference')
 
 def _d17(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
-            f1.append(_d18(r))
+            r.pos = p
+            e = _d18(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d18(r))
+            r.pos = p
+            e = _d18(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1.append(_d18(r))
+            r.pos = p
+            e = _d18(r)
+            p = r.pos
+            f1.append(e)
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d18(r))
+            r.pos = p
+            e = _d18(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f1.append(_d18(r))
+            r.pos = p
+            e = _d18(r)
+            p = r.pos
+            f1.append(e)
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignaturePropertiesType(id=f0, signature_property=f1)
+    r.pos = p
+    o = _new(SignaturePropertiesType)
+    o.id = f0
+    o.signature_property = f1
+    return o
 
 
 def _e17(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    for v in o.signature_property:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.id
+    f1 = o.signature_property
+    i1 = 0
+    left: int = (f0 is not None) + len(f1)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
-            _s0(w, v)
-            p += 1
+        if f0 is not None:
+            a <<= 2
+            w.a = a
+            _s0(w, f0)
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 1:
-            w.bits(1, 2)
+        elif i1 < len(f1):
+            v = f1[i1]
+            a = (a << 2) | 1
+            w.a = a
             _e18(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN17, f)
+            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e18(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN17, f)
+            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
     while s == 3:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 1
+            w.a = a
             _e18(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 2
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN17, f)
+            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
     while s == 2:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e18(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN17, f)
+            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
     while s == 4:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 2)
+        if i1 < len(f1):
+            v = f1[i1]
+            a <<= 2
+            w.a = a
             _e18(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            i1 += 1
             s = 4
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('SignaturePropertiesType', _FN17, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignaturePropertiesType', _FN17, it[p][0])
+            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
+    w.a = a
 
 
 _FN17 = ('id', 'signature_property')
 
 def _d18(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f0 = r.string()
+            p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 2:
+            r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
+            p = r.pos
             if s == -3:
                 return r.obj
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
+            r.pos = p
             f1 = r.string()
+            p = r.pos
             s = 2
         elif c == 1:
+            r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 4
         elif c == 1:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 4
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
+            r.pos = p
             f2.append(_any(r))
+            p = r.pos
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             f2.append(("#text", r.string()))
+            p = r.pos
             s = 5
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
+            p = r.pos
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
         else:
+            r.pos = p
             raise r.bad(c)
-    return SignaturePropertyType(id=f0, target=f1, content=f2)
+    r.pos = p
+    o = _new(SignaturePropertyType)
+    o.id = f0
+    o.target = f1
+    o.content = f2
+    return o
 
 
 def _e18(w: Writer, o: Any) -> None:
@@ -6339,107 +10507,122 @@ def _e18(w: Writer, o: Any) -> None:
     if v is not None:
         it.append((1, v))
     for nm, v in o.content:
-        it.append((_K18.get(nm, -2), v))
+        it.append((_K18.get(nm, -3 if nm == "#text" else -2), v))
     it.append((-1, None))
-    p = 0
+    a = w.a
+    q = 0
     s = 0
     while s == 0:
-        f, v = it[p]
+        f, v = it[q]
         if f == 0:
-            w.bits(0, 2)
+            a <<= 2
+            w.a = a
             _s0(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 1
         elif f == 1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
     while s == 1:
-        f, v = it[p]
+        f, v = it[q]
         if f == 1:
-            w.bits(0, 1)
+            a <<= 1
+            w.a = a
             _s2(w, v)
-            p += 1
+            a = w.a
+            q += 1
             s = 2
         elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
     while s == 2:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 3)
+            a = (a << 5) | (2 << 3)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
     while s == 3:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(1, 2)
+            a = (a << 2) | 1
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 3
         elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
     while s == 4:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 4
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
     while s == 5:
-        f, v = it[p]
+        f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
         elif f == -3:
-            w.bits(2, 2)
+            a = (a << 2) | 2
+            w.a = a
             w.string(_cs(v, 'SignaturePropertyType'))
-            p += 1
+            a = w.a
+            q += 1
             s = 5
         elif f == -1:
-            w.bits(1, 2)
+            a = (a << 2) | 1
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
-    if p != len(it) - 1:
-        raise _unexpected('SignaturePropertyType', _FN18, it[p][0])
+    w.a = a
+    if q != len(it) - 1:
+        raise _unexpected('SignaturePropertyType', _FN18, it[q][0])
 
 
 _FN18 = ('id', 'target', 'content')
 _K18: dict[str, int] = {}
 
 def _d19(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6449,493 +10632,893 @@ def _d19(r: Reader) -> Any:
     f6: Any = None
     s = 0
     while s == 0:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
-            f2 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f2 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw5(r, 1, f2)
+                    p = r.pos
             s = 2
         elif c == 2:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 4:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
-            f2 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f2 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw5(r, 1, f2)
+                    p = r.pos
             s = 2
         elif c == 2:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f1 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw5(r, 1, f1)
+                    p = r.pos
             s = 5
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 5:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f2 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f2 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f2 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f2 = _dw5(r, 1, f2)
+                    p = r.pos
             s = 2
         elif c == 1:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f3 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f3 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f3 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f3 = _dw5(r, 1, f3)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f4 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f4 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f4 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f4 = _dw5(r, 1, f4)
+                    p = r.pos
             s = 6
         elif c == 1:
-            f5 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw5(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 6:
-        c = r.bits(2)
+        p += 2
+        c = (v >> (n - p)) & 3
         if c == 0:
-            f5 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f5 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f5 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f5 = _dw5(r, 1, f5)
+                    p = r.pos
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 7:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f6 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f6 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f6 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f6 = _dw5(r, 1, f6)
+                    p = r.pos
             s = 8
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 8:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return DSAKeyValueType(p=f0, q=f1, g=f2, y=f3, j=f4, seed=f5, pgen_counter=f6)
+    r.pos = p
+    o = _new(DSAKeyValueType)
+    o.p = f0
+    o.q = f1
+    o.g = f2
+    o.y = f3
+    o.j = f4
+    o.seed = f5
+    o.pgen_counter = f6
+    return o
 
 
 def _e19(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.p
-    if v is not None:
-        it.append((0, v))
-    v = o.q
-    if v is not None:
-        it.append((1, v))
-    v = o.g
-    if v is not None:
-        it.append((2, v))
-    v = o.y
-    if v is not None:
-        it.append((3, v))
-    v = o.j
-    if v is not None:
-        it.append((4, v))
-    v = o.seed
-    if v is not None:
-        it.append((5, v))
-    v = o.pgen_counter
-    if v is not None:
-        it.append((6, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.p
+    f1 = o.q
+    f2 = o.g
+    f3 = o.y
+    f4 = o.j
+    f5 = o.seed
+    f6 = o.pgen_counter
+    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if f0 is not None:
+            v = f0
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 2
-        elif f == 3:
-            w.bits(2, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 2)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 5) | (3 << 3)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 4:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 2)
+        if f0 is not None:
+            v = f0
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == 2:
-            w.bits(1, 2)
+        elif f2 is not None:
+            v = f2
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 2
-        elif f == 3:
-            w.bits(2, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(3, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (3 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 5
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 5:
-        f, v = it[p]
-        if f == 2:
-            w.bits(0, 2)
+        if f2 is not None:
+            v = f2
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f2 = None
             s = 2
-        elif f == 3:
-            w.bits(1, 2)
+        elif f3 is not None:
+            v = f3
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(2, 2)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 4) | (2 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 2:
-        f, v = it[p]
-        if f == 3:
-            w.bits(0, 1)
+        if f3 is not None:
+            v = f3
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f3 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 3:
-        f, v = it[p]
-        if f == 4:
-            w.bits(0, 2)
+        if f4 is not None:
+            v = f4
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f4 = None
             s = 6
-        elif f == 5:
-            w.bits(1, 2)
+        elif f5 is not None:
+            v = f5
+            a = (a << 2) | 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(2, 2)
+        elif left == 0:
+            a = (a << 2) | 2
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 6:
-        f, v = it[p]
-        if f == 5:
-            w.bits(0, 2)
+        if f5 is not None:
+            v = f5
+            a <<= 2
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f5 = None
             s = 7
-        elif f == -1:
-            w.bits(1, 2)
+        elif left == 0:
+            a = (a << 2) | 1
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 7:
-        f, v = it[p]
-        if f == 6:
-            w.bits(0, 1)
+        if f6 is not None:
+            v = f6
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f6 = None
             s = 8
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
     while s == 8:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('DSAKeyValueType', _FN19, f)
-    if p != len(it) - 1:
-        raise _unexpected('DSAKeyValueType', _FN19, it[p][0])
+            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+    w.a = a
 
 
 _FN19 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d20(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw5(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw5(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw5(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f1 = r.binary()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw5(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return RSAKeyValueType(modulus=f0, exponent=f1)
+    r.pos = p
+    o = _new(RSAKeyValueType)
+    o.modulus = f0
+    o.exponent = f1
+    return o
 
 
 def _e20(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.modulus
-    if v is not None:
-        it.append((0, v))
-    v = o.exponent
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.modulus
+    f1 = o.exponent
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN20, f)
+            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN20, f)
+            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            w.a = a
             _ew5(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN20, f)
+            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('RSAKeyValueType', _FN20, f)
-    if p != len(it) - 1:
-        raise _unexpected('RSAKeyValueType', _FN20, it[p][0])
+            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
+    w.a = a
 
 
 _FN20 = ('modulus', 'exponent')
 
 def _d21(r: Reader) -> Any:
+    v = r.v
+    n = r.nbits
+    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
     while s == 0:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw4(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw4(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw4(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
+            p = r.pos
             if s == -3:
                 return r.obj
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 2:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f0 = _dw4(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f0 = _dw4(r)
+                p = r.pos
+            else:
+                r.pos = p
+                f0 = r.string()
+                p = r.pos
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f0 = _dw4(r, 1, f0)
+                    p = r.pos
             s = 1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 1:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
-            f1 = _dw7(r)
+            p += 1
+            if (v >> (n - p)) & 1:
+                r.pos = p - 1
+                f1 = _dw7(r)
+                p = r.pos
+            else:
+                p += 9
+                y = (v >> (n - p)) & 511
+                g = y & 255
+                if g > 127:
+                    p += 8
+                    y2 = (v >> (n - p)) & 255
+                    if y2 > 127:
+                        r.pos = p - 8
+                        g = _more(r, g)
+                        p = r.pos
+                    else:
+                        g = (g & 127) | (y2 << 7)
+                f1 = -g - 1 if y > 255 else g
+                p += 1
+                if (v >> (n - p)) & 1:
+                    r.pos = p - 1
+                    f1 = _dw7(r, 1, f1)
+                    p = r.pos
             s = 3
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
     while s == 3:
-        c = r.bits(1)
+        p += 1
+        c = (v >> (n - p)) & 1
         if c == 0:
             s = -1
         elif c == 1:
+            r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
+            p = r.pos
         else:
+            r.pos = p
             raise r.bad(c)
-    return X509IssuerSerialType(x509_issuer_name=f0, x509_serial_number=f1)
+    r.pos = p
+    o = _new(X509IssuerSerialType)
+    o.x509_issuer_name = f0
+    o.x509_serial_number = f1
+    return o
 
 
 def _e21(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.x509_issuer_name
-    if v is not None:
-        it.append((0, v))
-    v = o.x509_serial_number
-    if v is not None:
-        it.append((1, v))
-    it.append((-1, None))
-    p = 0
+    f0 = o.x509_issuer_name
+    f1 = o.x509_serial_number
+    left: int = (f0 is not None) + (f1 is not None)
+    a = w.a
     s = 0
     while s == 0:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew4(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 3)
+        elif left == 0:
+            a = (a << 4) | (1 << 3)
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN21, f)
+            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
     while s == 2:
-        f, v = it[p]
-        if f == 0:
-            w.bits(0, 1)
+        if f0 is not None:
+            v = f0
+            a <<= 1
+            w.a = a
             _ew4(w, v)
-            p += 1
+            a = w.a
+            left -= 1
+            f0 = None
             s = 1
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN21, f)
+            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
     while s == 1:
-        f, v = it[p]
-        if f == 1:
-            w.bits(0, 1)
-            _ew7(w, v)
-            p += 1
+        if f1 is not None:
+            v = f1
+            a <<= 1
+            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+                if v < 0:
+                    g = -v - 1
+                    sg = 1
+                else:
+                    g = v
+                    sg = 0
+                if g < 128:
+                    a = (a << 11) | (sg << 9) | (g << 1)
+                elif g < 16384:
+                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+                else:
+                    w.a = a
+                    _ew7(w, v)
+                    a = w.a
+            else:
+                w.a = a
+                _ew7(w, v)
+                a = w.a
+            left -= 1
+            f1 = None
             s = 3
-        elif f == -1:
-            w.bits(1, 1)
-            w.bits(0, 2)
+        elif left == 0:
+            a = (a << 3) | (1 << 2)
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN21, f)
+            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
     while s == 3:
-        f, v = it[p]
-        if f == -1:
-            w.bits(0, 1)
+        if left == 0:
+            a <<= 1
             s = -1
         else:
-            raise _unexpected('X509IssuerSerialType', _FN21, f)
-    if p != len(it) - 1:
-        raise _unexpected('X509IssuerSerialType', _FN21, it[p][0])
+            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
+    w.a = a
 
 
 _FN21 = ('x509_issuer_name', 'x509_serial_number')
@@ -7026,6 +11609,8 @@ FRAG_ATTRS: tuple[Any, ...] = (
     (('', 'URI'), lambda r: r.string(), _s2),
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
+DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
+FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
     ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d3,
     ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw5,
@@ -7133,18 +11718,18 @@ LOCAL_NAMES: tuple[tuple[str, ...], ...] = (
     ('CanonicalizationMethod', 'CanonicalizationMethodType', 'CryptoBinary', 'DSAKeyValue', 'DSAKeyValueType', 'DigestMethod', 'DigestMethodType', 'DigestValue', 'DigestValueType', 'Exponent', 'G', 'HMACOutputLength', 'HMACOutputLengthType', 'J', 'KeyInfo', 'KeyInfoType', 'KeyName', 'KeyValue', 'KeyValueType', 'Manifest', 'ManifestType', 'MgmtData', 'Modulus', 'Object', 'ObjectType', 'P', 'PGPData', 'PGPDataType', 'PGPKeyID', 'PGPKeyPacket', 'PgenCounter', 'Q', 'RSAKeyValue', 'RSAKeyValueType', 'Reference', 'ReferenceType', 'RetrievalMethod', 'RetrievalMethodType', 'SPKIData', 'SPKIDataType', 'SPKISexp', 'Seed', 'Signature', 'SignatureMethod', 'SignatureMethodType', 'SignatureProperties', 'SignaturePropertiesType', 'SignatureProperty', 'SignaturePropertyType', 'SignatureType', 'SignatureValue', 'SignatureValueType', 'SignedInfo', 'SignedInfoType', 'Transform', 'TransformType', 'Transforms', 'TransformsType', 'X509CRL', 'X509Certificate', 'X509Data', 'X509DataType', 'X509IssuerName', 'X509IssuerSerial', 'X509IssuerSerialType', 'X509SKI', 'X509SerialNumber', 'X509SubjectName', 'XPath', 'Y'),
 )
 META: dict[str, tuple[Any, ...]] = {
-    'SignatureType': (('id', 'attr', ('', 'Id'), False, 'str'), ('signed_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'): 'class:SignedInfoType'}), ('signature_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'): 'class:SignatureValueType'}), ('key_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'): 'class:KeyInfoType'}), ('object', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Object'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Object'): 'class:ObjectType'}), ),
+    'SignatureType': (('id', 'attr', ('', 'Id'), False, 'str'), ('signed_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'): 'class:SignedInfoType'}), ('signature_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'): 'class:SignatureValueType'}), ('key_info', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), False, {('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'): 'class:KeyInfoType'}), ('object_', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Object'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Object'): 'class:ObjectType'}), ),
     'SignatureValueType': (('id', 'attr', ('', 'Id'), False, 'str'), ('value', 'value', None, False, 'b64'), ),
     'SignedInfoType': (('id', 'attr', ('', 'Id'), False, 'str'), ('canonicalization_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'): 'class:CanonicalizationMethodType'}), ('signature_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'): 'class:SignatureMethodType'}), ('reference', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Reference'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Reference'): 'class:ReferenceType'}), ),
     'CanonicalizationMethodType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {}), ),
     'SignatureMethodType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'): 'int'}), ),
-    'ReferenceType': (('id', 'attr', ('', 'Id'), False, 'str'), ('type', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ('digest_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'): 'class:DigestMethodType'}), ('digest_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'): 'b64'}), ),
+    'ReferenceType': (('id', 'attr', ('', 'Id'), False, 'str'), ('type_', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ('digest_method', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'): 'class:DigestMethodType'}), ('digest_value', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), False, {('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'): 'b64'}), ),
     'TransformsType': (('transform', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transform'), True, {('http://www.w3.org/2000/09/xmldsig#', 'Transform'): 'class:TransformType'}), ),
     'TransformType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'XPath'): 'str'}), ),
     'DigestMethodType': (('algorithm', 'attr', ('', 'Algorithm'), False, 'str'), ('content', 'content', None, True, {}), ),
     'KeyInfoType': (('id', 'attr', ('', 'Id'), False, 'str'), ('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'KeyName'): 'str', ('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'): 'class:KeyValueType', ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'): 'class:RetrievalMethodType', ('http://www.w3.org/2000/09/xmldsig#', 'X509Data'): 'class:X509DataType', ('http://www.w3.org/2000/09/xmldsig#', 'PGPData'): 'class:PGPDataType', ('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'): 'class:SPKIDataType', ('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'): 'str'}), ),
     'KeyValueType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'): 'class:DSAKeyValueType', ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'): 'class:RSAKeyValueType'}), ),
-    'RetrievalMethodType': (('type', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ),
+    'RetrievalMethodType': (('type_', 'attr', ('', 'Type'), False, 'str'), ('uri', 'attr', ('', 'URI'), False, 'str'), ('transforms', 'elem', ('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), False, {('http://www.w3.org/2000/09/xmldsig#', 'Transforms'): 'class:TransformsType'}), ),
     'X509DataType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'): 'class:X509IssuerSerialType', ('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'): 'b64', ('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'): 'str', ('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'): 'b64', ('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'): 'b64'}), ),
     'PGPDataType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'): 'b64', ('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'): 'b64'}), ),
     'SPKIDataType': (('content', 'content', None, True, {('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'): 'b64'}), ),

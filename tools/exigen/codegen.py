@@ -1,0 +1,666 @@
+"""Straight-line Python for one type grammar: a decoder and an encoder per complex type.
+
+Decoders keep the stream as a local big integer ``v`` of ``n`` bits and a local bit position
+``p``; a read of k bits is ``p += k; (v >> (n - p)) & mask`` (a read past the end makes the
+shift count negative, which the API turns into ExiDecodeError). The position is stored back
+in ``r.pos`` around calls. Encoders append to a local integer ``a`` that carries a sentinel
+1 bit on top. Simple-typed child elements on the expected path (CH, value, EE) are read and
+written in one step; anything else falls back to the general per-state code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.exigen.grammar import AT, ATW, CH, EE, SE, SEW, TypeGrammar
+from tools.exigen.xsd import ComplexType, ElementDecl, SimpleType
+
+
+def width(n: int) -> int:
+    return (n - 1).bit_length() if n > 1 else 0
+
+
+def clark(qn: tuple[str, str]) -> str:
+    return f"{{{qn[0]}}}{qn[1]}" if qn[0] else qn[1]
+
+
+SYNC_OUT = "r.pos = p"
+SYNC_IN = "p = r.pos"
+
+
+class CodecEmitter:
+    """Mixin for :class:`tools.exigen.emit.Emitter` (needs its type tables)."""
+
+    cindex: dict[int, int]
+    sindex: dict[int, int]
+    cname: dict[int, str]
+    wrappers: dict[int, TypeGrammar]
+    _subst_tables: dict[Any, str]
+    _late: list[str]
+
+    def simple_kind(self, st: SimpleType) -> str:
+        raise NotImplementedError
+
+    def empty_value(self, st: SimpleType) -> str:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ value reads
+    def fixed_width(self, st: SimpleType) -> int | None:
+        """Bits of a fixed-width value, or None for variable-length encodings."""
+        k = self.simple_kind(st)
+        if k == "enum":
+            assert st.enum is not None
+            return width(len(st.enum))
+        if k == "nbit":
+            assert st.min is not None and st.max is not None
+            return width(st.max - st.min + 1)
+        if k == "boolean":
+            return 1
+        return None
+
+    def fixed_value(self, st: SimpleType, y: str) -> str:
+        """Expression of the value from its raw bits ``y``."""
+        k = self.simple_kind(st)
+        if k == "enum":
+            return f"_V{self.sindex[id(st)]}[{y}]"
+        if k == "nbit":
+            assert st.min is not None
+            if self.fixed_width(st) == 0:
+                return str(st.min)
+            return f"{y} + {st.min}" if st.min else y
+        return f"{y} == 1"
+
+    def read_value(self, st: SimpleType, target: str) -> list[str]:
+        """Lines reading a value into ``target`` with local v/n/p."""
+        fw = self.fixed_width(st)
+        if fw is not None:
+            if fw == 0:
+                return [f"{target} = {self.fixed_value(st, '0')}"]
+            return [f"p += {fw}",
+                    f"{target} = {self.fixed_value(st, f'((v >> (n - p)) & {(1 << fw) - 1})')}"]
+        k = self.simple_kind(st)
+        if k == "uint":
+            return ["p += 8", "y = (v >> (n - p)) & 255", "if y > 127:",
+                    "    p += 8", "    y2 = (v >> (n - p)) & 255", "    if y2 > 127:",
+                    "        r.pos = p - 8", "        y = _more(r, y)", f"        {SYNC_IN}",
+                    "    else:", "        y = (y & 127) | (y2 << 7)", f"{target} = y"]
+        if k == "int":
+            return ["p += 9", "y = (v >> (n - p)) & 511", "g = y & 255", "if g > 127:",
+                    "    p += 8", "    y2 = (v >> (n - p)) & 255", "    if y2 > 127:",
+                    "        r.pos = p - 8", "        g = _more(r, g)", f"        {SYNC_IN}",
+                    "    else:", "        g = (g & 127) | (y2 << 7)",
+                    f"{target} = -g - 1 if y > 255 else g"]
+        call = "r.binary()" if k in ("hexBinary", "base64Binary") else "r.string()"
+        return [SYNC_OUT, f"{target} = {call}", SYNC_IN]
+
+    def wrapper_after_ch(self, st: SimpleType) -> int:
+        tg = self.wrappers[id(st)]
+        return next(p.target for p in tg.states[0].prods if p.kind == CH)
+
+    def read_simple_element(self, st: SimpleType, target: str) -> list[str]:
+        """A simple-typed child element: fast path CH value EE, else the wrapper grammar."""
+        si = self.sindex[id(st)]
+        fw = self.fixed_width(st)
+        if fw is not None:
+            k = fw + 2
+            chk = (1 << (fw + 1)) | 1
+            val = self.fixed_value(st, f"((x >> 1) & {(1 << fw) - 1})") if fw else \
+                self.fixed_value(st, "0")
+            return [f"p += {k}", f"x = (v >> (n - p)) & {(1 << k) - 1}",
+                    f"if x & {chk} == 0:", f"    {target} = {val}", "else:",
+                    f"    r.pos = p - {k}", f"    {target} = _dw{si}(r)", f"    {SYNC_IN}"]
+        after = self.wrapper_after_ch(st)
+        lines = ["p += 1", "if (v >> (n - p)) & 1:", "    r.pos = p - 1",
+                 f"    {target} = _dw{si}(r)", f"    {SYNC_IN}", "else:"]
+        lines += ["    " + ln for ln in self.read_value(st, target)]
+        lines += ["    p += 1", "    if (v >> (n - p)) & 1:", "        r.pos = p - 1",
+                  f"        {target} = _dw{si}(r, {after}, {target})", f"        {SYNC_IN}"]
+        return lines
+
+    # ------------------------------------------------------------ decoders
+    def emit_decoder(self, out: list[str], tg: TypeGrammar, fname: str, result: str) -> None:
+        fields = tg.fields
+        value_st = tg.ct.simple
+        wrapper = result == "value"
+        if wrapper:
+            assert value_st is not None
+            out.append(f"def {fname}(r: Reader, s: int = 0, f0: Any = "
+                       f"{self.empty_value(value_st)}) -> Any:")
+        else:
+            out.append(f"def {fname}(r: Reader) -> Any:")
+        out.append("    v = r.v")
+        out.append("    n = r.nbits")
+        out.append("    p = r.pos")
+        for i, f in enumerate(fields):
+            if wrapper:
+                continue
+            if f.kind == "value":
+                assert value_st is not None
+                init = self.empty_value(value_st)
+            elif f.is_list or f.kind == "content":
+                init = "[]"
+            else:
+                init = "None"
+            out.append(f"    f{i}: Any = {init}")
+        if not wrapper:
+            out.append("    s = 0")
+            self._dec_chain(out, tg)
+        ind = "    "
+        if not tg.acyclic:
+            out.append("    while s >= 0:")
+            ind = "        "
+        has_text = value_st is not None or tg.irregular
+        for k in tg.order:
+            st = tg.states[k]
+            nprod = len(st.prods)
+            w = width(nprod + 1)
+            out.append(f"{ind}while s == {k}:")
+            out.append(f"{ind}    p += {w}")
+            out.append(f"{ind}    c = (v >> (n - p)) & {(1 << w) - 1}")
+            for ci, p in enumerate(st.prods):
+                kw = "if" if ci == 0 else "elif"
+                out.append(f"{ind}    {kw} c == {ci}:")
+                for line in self._dec_action(tg, p):
+                    out.append(f"{ind}        {line}")
+                if p.limit:
+                    out.append(f"{ind}        s = {p.target} if len(f{p.field}) < {p.limit} "
+                               f"else {p.alt}")
+                else:
+                    out.append(f"{ind}        s = {p.target if p.kind != EE else -1}")
+            ee_first = 1 if any(p.kind == EE for p in st.prods) else 0
+            n_at3 = sum(1 for p in st.prods if p.kind == AT)
+            c2 = st.content2 if st.kind <= 1 else k
+            out.append(f"{ind}    elif c == {nprod}:")
+            out.append(f"{ind}        {SYNC_OUT}")
+            out.append(f"{ind}        s = _dv(r, {st.kind}, {ee_first}, {n_at3}, {k}, {c2})")
+            out.append(f"{ind}        {SYNC_IN}")
+            if st.kind == 0:
+                out.append(f"{ind}        if s == -3:")
+                out.append(f"{ind}            return r.obj")
+            if has_text:
+                out.append(f"{ind}        if r.text is not None:")
+                if value_st is not None and not tg.irregular:
+                    out.append(f"{ind}            f{len(fields) - 1} = r.text")
+                else:
+                    out.append(f"{ind}            f{len(fields) - 1}.append((\"#text\", r.text))")
+                out.append(f"{ind}            r.text = None")
+            out.append(f"{ind}    else:")
+            out.append(f"{ind}        r.pos = p")
+            out.append(f"{ind}        raise r.bad(c)")
+        out.append("    r.pos = p")
+        if wrapper:
+            out.append("    return f0")
+        else:
+            out.append(f"    o = _new({result})")
+            for i, f in enumerate(fields):
+                out.append(f"    o.{f.name} = f{i}")
+            out.append("    return o")
+        out.append("")
+        out.append("")
+
+    def _dec_chain(self, out: list[str], tg: TypeGrammar) -> None:
+        """One read for the leading run of fixed-width simple elements (codes 0)."""
+        segs: list[tuple[int, int, int, SimpleType, int]] = []  # (offset, w, fw, st, field)
+        k = 0
+        total = 0
+        seen = {0}
+        while True:
+            st = tg.states[k]
+            if not st.prods:
+                break
+            p0 = st.prods[0]
+            if p0.kind != SE or p0.decl is None or p0.limit or tg.irregular:
+                break
+            f = tg.fields[p0.field]
+            t = p0.decl.type
+            if f.is_list or len(f.decls) > 1 or not isinstance(t, SimpleType):
+                break
+            fw = self.fixed_width(t)
+            if fw is None:
+                break
+            w = width(len(st.prods) + 1)
+            segs.append((total, w, fw, t, p0.field))
+            total += w + fw + 2
+            k = p0.target
+            if k in seen:
+                break
+            seen.add(k)
+        if not segs:
+            return
+        chk = 0
+        lines = []
+        for off, w, fw, t, fi in segs:
+            zero = ((1 << (w + 1)) - 1) << (total - off - w - 1)  # code and CH bits
+            zero |= 1 << (total - off - w - fw - 2)  # EE bit
+            chk |= zero
+            shift = total - off - w - 1 - fw
+            raw = f"((x >> {shift}) & {(1 << fw) - 1})" if fw else "0"
+            lines.append(f"        f{fi} = {self.fixed_value(t, raw)}")
+        out.append(f"    if n - p >= {total}:")
+        out.append(f"        x = (v >> (n - p - {total})) & {(1 << total) - 1}")
+        out.append(f"        if x & {chk} == 0:")
+        out.append(f"            p += {total}")
+        for ln in lines:
+            out.append("    " + ln)
+        out.append(f"            s = {k}")
+
+    def _child(self, d: ElementDecl, target: str) -> list[str]:
+        t = d.type
+        if isinstance(t, ComplexType):
+            return [SYNC_OUT, f"{target} = _d{self.cindex[id(t)]}(r)", SYNC_IN]
+        assert isinstance(t, SimpleType)
+        return self.read_simple_element(t, target)
+
+    def _dec_action(self, tg: TypeGrammar, p: Any) -> list[str]:
+        fields = tg.fields
+        if p.kind == AT:
+            assert p.attr is not None
+            return self.read_value(p.attr.type, f"f{p.field}")
+        if p.kind == ATW:
+            return [SYNC_OUT, "_rq(r)", "r.string()", SYNC_IN]
+        if p.kind == SE:
+            d = p.decl
+            assert d is not None
+            f = fields[p.field]
+            if f.kind == "content":
+                return [*self._child(d, "e"), f"f{p.field}.append(({clark(d.qname)!r}, e))"]
+            if f.is_list:
+                return [*self._child(d, "e"), f"f{p.field}.append(e)"]
+            if len(f.decls) > 1 and self._member_ambiguous(f, d):
+                return [*self._child(d, "e"), f"f{p.field} = _Named({d.qname!r}, e)"]
+            return self._child(d, f"f{p.field}")
+        if p.kind == SEW:
+            return [SYNC_OUT, f"f{p.field}.append(_any(r))", SYNC_IN]
+        if p.kind == CH:
+            if p.key == (CH, "mixed"):
+                return [SYNC_OUT, f"f{p.field}.append((\"#text\", r.string()))", SYNC_IN]
+            assert tg.ct.simple is not None
+            return self.read_value(tg.ct.simple, f"f{p.field}")
+        return []
+
+    def _member_ambiguous(self, f: Any, d: ElementDecl) -> bool:
+        """True when the member's value class does not identify the member."""
+        same = [m for m in f.decls if m.type is d.type]
+        return len(same) > 1 or not isinstance(d.type, ComplexType)
+
+    # ------------------------------------------------------------ encoders
+    def write_simple_element(self, st: SimpleType, val: str) -> list[str]:
+        """Fast path CH value EE for ints, enums and booleans; else the wrapper encoder."""
+        si = self.sindex[id(st)]
+        k = self.simple_kind(st)
+        slow = ["    w.a = a", f"    _ew{si}(w, {val})", "    a = w.a"]
+        fw = self.fixed_width(st)
+        if k == "enum":
+            assert fw is not None
+            return [f"k = _I{si}.get({val})", "if k is not None:",
+                    f"    a = (a << {fw + 2}) | (k << 1)", "else:", *slow]
+        if k == "nbit":
+            assert fw is not None and st.min is not None
+            off = f" - {st.min}" if st.min else ""
+            return [f"if type({val}) is int and {st.min} <= {val} <= {st.max}:",
+                    f"    a = (a << {fw + 2}) | (({val}{off}) << 1)", "else:", *slow]
+        if k == "boolean":
+            return [f"if {val} is True:", "    a = (a << 3) | 2", f"elif {val} is False:",
+                    "    a <<= 3", "else:", *slow]
+        if k in ("uint", "int"):
+            sign = 1 if k == "int" else 0
+            lo = st.min if st.min is not None else -(2 ** 70)
+            hi = st.max if st.max is not None else 2 ** 70
+            lines = [f"if type({val}) is int and {lo} <= {val} <= {hi}:"]
+            if sign:
+                lines += [f"    if {val} < 0:", f"        g = -{val} - 1", "        sg = 1",
+                          "    else:", f"        g = {val}", "        sg = 0"]
+                head_bits, pre = 1, "(sg << {b}) | "
+            else:
+                lines += [f"    g = {val}"]
+                head_bits, pre = 0, ""
+            one = 1 + head_bits + 8 + 1
+            two = one + 8
+            lines += ["    if g < 128:",
+                      f"        a = (a << {one}) | {pre.format(b=9)}(g << 1)",
+                      "    elif g < 16384:",
+                      f"        a = (a << {two}) | {pre.format(b=17)}((((g & 127) | 128) << 9)"
+                      f" | ((g >> 7) << 1))",
+                      "    else:", "        w.a = a", f"        _ew{si}(w, {val})",
+                      "        a = w.a", "else:"]
+            return lines + slow
+        return ["w.a = a", f"_ew{si}(w, {val})", "a = w.a"]
+
+    def emit_encoder(self, out: list[str], tg: TypeGrammar, fname: str, tname: str) -> None:
+        if not tg.irregular:
+            self.emit_regular_encoder(out, tg, fname, tname)
+            return
+        fields = tg.fields
+        ti = fname[2:]
+        out.append(f"def {fname}(w: Writer, o: Any) -> None:")
+        out.append("    it: list[Any] = []")
+        key_of: dict[str, int] = {}
+        if tg.irregular:
+            for i, f in enumerate(fields):
+                if f.kind == "attr":
+                    out.append(f"    v = o.{f.name}")
+                    out.append("    if v is not None:")
+                    out.append(f"        it.append(({i}, v))")
+            ci = len(fields) - 1
+            kk = 1000
+            for st in tg.states:
+                for p in st.prods:
+                    if p.kind == SE and p.decl is not None and clark(p.decl.qname) not in key_of:
+                        key_of[clark(p.decl.qname)] = kk
+                        kk += 1
+            out.append(f"    for nm, v in o.{fields[ci].name}:")
+            out.append(f"        it.append((_K{ti}.get(nm, -3 if nm == \"#text\" else -2), v))")
+        else:
+            for i, f in enumerate(fields):
+                if f.is_list:
+                    out.append(f"    for v in o.{f.name}:")
+                    out.append(f"        it.append(({i}, v))")
+                else:
+                    out.append(f"    v = o.{f.name}")
+                    out.append("    if v is not None:")
+                    out.append(f"        it.append(({i}, v))")
+        out.append("    it.append((-1, None))")
+        for fi in sorted({p.field for st in tg.states for p in st.prods if p.limit}):
+            out.append(f"    n{fi} = 0")
+        out.append("    a = w.a")
+        out.append("    q = 0")
+        out.append("    s = 0")
+        ind = "    "
+        if not tg.acyclic:
+            out.append("    while s >= 0:")
+            ind = "        "
+        for k in tg.order:
+            self._enc_state(out, tg, k, ind, key_of, tname)
+        out.append("    w.a = a")
+        out.append("    if q != len(it) - 1:")
+        out.append(f"        raise _unexpected({tname!r}, _FN{ti}, it[q][0])")
+        out.append("")
+        out.append("")
+        out.append(f"_FN{ti} = {tuple(f.name for f in fields)!r}")
+        if tg.irregular:
+            keys = dict(sorted(key_of.items(), key=lambda x: x[1]))
+            out.append(f"_K{ti}: dict[str, int] = {keys!r}")
+        out.append("")
+
+    def emit_regular_encoder(self, out: list[str], tg: TypeGrammar, fname: str,
+                             tname: str) -> None:
+        """Encoder that walks the fields in schema order (no item list)."""
+        fields = tg.fields
+        ti = fname[2:]
+        out.append(f"def {fname}(w: Writer, o: Any) -> None:")
+        left = []
+        for i, f in enumerate(fields):
+            out.append(f"    f{i} = o.{f.name}")
+            if f.is_list:
+                out.append(f"    i{i} = 0")
+                left.append(f"len(f{i})")
+            else:
+                left.append(f"(f{i} is not None)")
+        out.append(f"    left: int = {' + '.join(left) if left else '0'}")
+        out.append("    a = w.a")
+        out.append("    s = 0")
+        ind = "    "
+        if not tg.acyclic:
+            out.append("    while s >= 0:")
+            ind = "        "
+        for k in tg.order:
+            self._enc_state_regular(out, tg, k, ind, tname, ti)
+        out.append("    w.a = a")
+        out.append("")
+        out.append("")
+        out.append(f"_FN{ti} = {tuple(f.name for f in fields)!r}")
+        out.append("")
+
+    def _enc_state_regular(  # noqa: PLR0917
+        self, out: list[str], tg: TypeGrammar, k: int, ind: str, tname: str, ti: str
+    ) -> None:
+        fields = tg.fields
+        st = tg.states[k]
+        nprod = len(st.prods)
+        w = width(nprod + 1)
+        n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
+            6 if st.kind == 0 else 4 if st.kind == 1 else 2)
+        w2 = width(n2)
+        out.append(f"{ind}while s == {k}:")
+        first = True
+        handled: set[int] = set()
+        b = ind + "        "
+
+        def head(cond: str) -> None:
+            nonlocal first
+            out.append(f"{ind}    {'if' if first else 'elif'} {cond}:")
+            first = False
+
+        def consume(p: Any) -> None:
+            f = fields[p.field]
+            out.append(f"{b}left -= 1")
+            if f.is_list:
+                out.append(f"{b}i{p.field} += 1")
+                if p.limit:
+                    out.append(f"{b}s = {p.target} if i{p.field} < {p.limit} else {p.alt}")
+                    return
+            else:
+                out.append(f"{b}f{p.field} = None")
+            out.append(f"{b}s = {p.target}")
+
+        def present(fi: int) -> tuple[str, str]:
+            if fields[fi].is_list:
+                return f"i{fi} < len(f{fi})", f"v = f{fi}[i{fi}]"
+            return f"f{fi} is not None", f"v = f{fi}"
+
+        for ci, p in enumerate(st.prods):
+            if p.kind == SE:
+                assert p.decl is not None
+                if p.field in handled:
+                    continue
+                handled.add(p.field)
+                cond, load = present(p.field)
+                head(cond)
+                out.append(f"{b}{load}")
+                members = [(cj, m) for cj, m in enumerate(st.prods)
+                           if m.kind == SE and m.field == p.field]
+                if len(members) == 1:
+                    out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
+                    t = p.decl.type
+                    if isinstance(t, ComplexType):
+                        out.append(f"{b}w.a = a")
+                        out.append(f"{b}_e{self.cindex[id(t)]}(w, v)")
+                        out.append(f"{b}a = w.a")
+                    else:
+                        assert isinstance(t, SimpleType)
+                        for line in self.write_simple_element(t, "v"):
+                            out.append(f"{b}{line}")
+                else:
+                    tab = self._subst_table(members)
+                    out.append(f"{b}m = {tab}.get(v.qname if type(v) is _Named "
+                               f"else type(v).__name__)")
+                    out.append(f"{b}if m is None:")
+                    out.append(f"{b}    raise _err({tname!r}, f\"{fields[p.field].name}: "
+                               f"{{type(v).__name__}} is not allowed here\")")
+                    out.append(f"{b}a = (a << {w}) | m[0]")
+                    out.append(f"{b}w.a = a")
+                    out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
+                    out.append(f"{b}a = w.a")
+                consume(p)
+            elif p.kind == AT:
+                assert p.attr is not None
+                cond, load = present(p.field)
+                head(cond)
+                out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
+                out.append(f"{b}w.a = a")
+                out.append(f"{b}_s{self.sindex[id(p.attr.type)]}(w, f{p.field})")
+                out.append(f"{b}a = w.a")
+                consume(p)
+            elif p.kind == CH:
+                assert tg.ct.simple is not None
+                vi = len(fields) - 1
+                head(f"f{vi} is not None")
+                out.append(f"{b}v = f{vi}")
+                out.append(f"{b}left -= 1")
+                out.append(f"{b}f{vi} = None")
+                out.append(f"{b}if v == \"\" or v == b\"\":")
+                out.append(f"{b}    a = (a << {w + w2}) | ({nprod} << {w2})")
+                out.append(f"{b}    s = -1")
+                out.append(f"{b}else:")
+                out.append(f"{b}    a = (a << {w}) | {ci}" if ci else f"{b}    a <<= {w}")
+                out.append(f"{b}    w.a = a")
+                out.append(f"{b}    _s{self.sindex[id(tg.ct.simple)]}(w, v)")
+                out.append(f"{b}    a = w.a")
+                out.append(f"{b}    s = {p.target}")
+        head("left == 0")
+        ee = [ci for ci, p in enumerate(st.prods) if p.kind == EE]
+        if ee:
+            out.append(f"{b}a = (a << {w}) | {ee[0]}" if ee[0] else f"{b}a <<= {w}")
+        else:
+            out.append(f"{b}a = (a << {w + w2}) | ({nprod} << {w2})")
+        out.append(f"{b}s = -1")
+        out.append(f"{ind}    else:")
+        names = ", ".join(f"f{i}" if not f.is_list else f"f{i}[i{i}:]"
+                          for i, f in enumerate(fields))
+        tup = f"({names}{',' if names else ''})"
+        out.append(f"{ind}        raise _stuck({tname!r}, _FN{ti}, {tup})")
+
+    def _enc_state(  # noqa: PLR0917
+        self, out: list[str], tg: TypeGrammar, k: int, ind: str, key_of: dict[str, int],
+        tname: str,
+    ) -> None:
+        fields = tg.fields
+        ti_names = f"_FN{self.cindex.get(id(tg.ct), 'x')}"
+        st = tg.states[k]
+        nprod = len(st.prods)
+        w = width(nprod + 1)
+        n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
+            6 if st.kind == 0 else 4 if st.kind == 1 else 2)
+        w2 = width(n2)
+        out.append(f"{ind}while s == {k}:")
+        out.append(f"{ind}    f, v = it[q]")
+        first = True
+        handled: set[object] = set()
+        b = ind + "        "
+
+        def head(cond: str) -> None:
+            nonlocal first
+            out.append(f"{ind}    {'if' if first else 'elif'} {cond}:")
+            first = False
+
+        def goto(p: Any) -> None:
+            out.append(f"{b}q += 1")
+            if p.limit:
+                out.append(f"{b}n{p.field} += 1")
+                out.append(f"{b}s = {p.target} if n{p.field} < {p.limit} else {p.alt}")
+            else:
+                out.append(f"{b}s = {p.target}")
+
+        for ci, p in enumerate(st.prods):
+            if p.kind == SE:
+                assert p.decl is not None
+                fk = key_of[clark(p.decl.qname)] if tg.irregular else p.field
+                if fk in handled:
+                    continue
+                handled.add(fk)
+                head(f"f == {fk}")
+                members = [(cj, m) for cj, m in enumerate(st.prods)
+                           if m.kind == SE and m.field == p.field and (
+                               not tg.irregular or m.decl is p.decl)]
+                if len(members) == 1:
+                    out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
+                    t = p.decl.type
+                    if isinstance(t, ComplexType):
+                        out.append(f"{b}w.a = a")
+                        out.append(f"{b}_e{self.cindex[id(t)]}(w, v)")
+                        out.append(f"{b}a = w.a")
+                    else:
+                        assert isinstance(t, SimpleType)
+                        for line in self.write_simple_element(t, "v"):
+                            out.append(f"{b}{line}")
+                else:
+                    tab = self._subst_table(members)
+                    out.append(f"{b}m = {tab}.get(v.qname if type(v) is _Named "
+                               f"else type(v).__name__)")
+                    out.append(f"{b}if m is None:")
+                    out.append(f"{b}    raise _err({tname!r}, f\"{fields[p.field].name}: "
+                               f"{{type(v).__name__}} is not allowed here\")")
+                    out.append(f"{b}a = (a << {w}) | m[0]")
+                    out.append(f"{b}w.a = a")
+                    out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
+                    out.append(f"{b}a = w.a")
+                goto(p)
+            elif p.kind == AT:
+                assert p.attr is not None
+                head(f"f == {p.field}")
+                out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
+                out.append(f"{b}w.a = a")
+                out.append(f"{b}_s{self.sindex[id(p.attr.type)]}(w, v)")
+                out.append(f"{b}a = w.a")
+                goto(p)
+            elif p.kind == CH and p.key == (CH, "mixed"):
+                head("f == -3")
+                out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
+                out.append(f"{b}w.a = a")
+                out.append(f"{b}w.string(_cs(v, {tname!r}))")
+                out.append(f"{b}a = w.a")
+                goto(p)
+            elif p.kind == CH:
+                assert tg.ct.simple is not None
+                head(f"f == {len(fields) - 1}")
+                out.append(f"{b}q += 1")
+                out.append(f"{b}if v == \"\" or v == b\"\":")
+                out.append(f"{b}    a = (a << {w + w2}) | ({nprod} << {w2})")
+                out.append(f"{b}    s = -1")
+                out.append(f"{b}else:")
+                out.append(f"{b}    a = (a << {w}) | {ci}" if ci else f"{b}    a <<= {w}")
+                out.append(f"{b}    w.a = a")
+                out.append(f"{b}    _s{self.sindex[id(tg.ct.simple)]}(w, v)")
+                out.append(f"{b}    a = w.a")
+                out.append(f"{b}    s = {p.target}")
+            elif p.kind == SEW:
+                head("f == -2")
+                out.append(f"{b}raise _err({tname!r}, \"wildcard content cannot be encoded\")")
+        head("f == -1")
+        ee = [ci for ci, p in enumerate(st.prods) if p.kind == EE]
+        if ee:
+            out.append(f"{b}a = (a << {w}) | {ee[0]}" if ee[0] else f"{b}a <<= {w}")
+        else:
+            out.append(f"{b}a = (a << {w + w2}) | ({nprod} << {w2})")
+        out.append(f"{b}s = -1")
+        out.append(f"{ind}    else:")
+        out.append(f"{ind}        raise _unexpected({tname!r}, {ti_names}, f)")
+
+    def _subst_table(self, members: list[tuple[int, Any]]) -> str:
+        key = tuple((cj, q.decl.qname) for cj, q in members)
+        if key in self._subst_tables:
+            return self._subst_tables[key]
+        name = f"_SUB{len(self._subst_tables)}"
+        self._subst_tables[key] = name
+        entries: list[str] = []
+        seen_cls: set[str] = set()
+        for cj, q in members:
+            d = q.decl
+            entries.append(f"{d.qname!r}: ({cj}, {self.enc_fn(d)})")
+            if isinstance(d.type, ComplexType):
+                cls = self.cname[id(d.type)]
+                same = [m for _, m in members if m.decl.type is d.type]
+                if cls not in seen_cls and len(same) == 1:
+                    seen_cls.add(cls)
+                    entries.append(f"{cls!r}: ({cj}, {self.enc_fn(d)})")
+        self._late.append(f"{name}: dict[Any, Any] = {{" + ", ".join(entries) + "}")
+        return name
+
+    def enc_fn(self, d: ElementDecl) -> str:
+        t = d.type
+        if isinstance(t, ComplexType):
+            return f"_e{self.cindex[id(t)]}"
+        assert isinstance(t, SimpleType)
+        return f"_ew{self.sindex[id(t)]}"
+
+    def emit_wrapper_encoder(self, out: list[str], st: SimpleType) -> None:
+        i = self.sindex[id(st)]
+        out.append(f"def _ew{i}(w: Writer, v: Any) -> None:")
+        out.append("    if v == \"\" or v == b\"\":")
+        out.append("        w.bits(8, 4)")
+        out.append("        return")
+        out.append("    w.bits(0, 1)")
+        out.append(f"    _s{i}(w, v)")
+        out.append("    w.bits(0, 1)")
+        out.append("")
+        out.append("")
