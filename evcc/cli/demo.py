@@ -1,4 +1,9 @@
-"""``evcc demo``: generate the test PKI of every profile, check and verify it, show a summary."""
+"""``evcc demo``: the bench walk-through of the product on simulated hardware and a software TPM.
+
+The steps live in :mod:`evcc.bench.demo` and the ``evcc.bench.demo_*`` modules; this module
+parses options, runs them in a temporary work directory and prints the report (rich, or JSON
+with ``--json``). Exit code 0 when no step failed, 1 otherwise.
+"""
 
 # Heavy modules are imported inside the handlers to keep `evcc --help` fast.
 # ruff: noqa: PLC0415
@@ -8,170 +13,154 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from evcc.errors import EvccError
+
 if TYPE_CHECKING:
-    from cryptography import x509
+    from rich.console import Console
 
-    from evcc.bench.pki_verify import ChainResult
-    from evcc.pnc.cert_profile import Violation
-
-#: (directory name, profile, Ed448)
-VARIANTS: tuple[tuple[str, str, bool], ...] = (
-    ("iso2", "iso2", False),
-    ("iso20", "iso20", False),
-    ("iso20-ed448", "iso20", True),
-)
+    from evcc.bench.demo import StepReport
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``evcc demo``."""
     parser = subparsers.add_parser(
-        "demo", help="generate and verify the test PKI of every profile (bench self-check)"
-    )
+        "demo", help="bench walk-through: PKI, TPM keystore on swtpm, SLAC on the emulator",
+        description="Run every part of the product that exists so far on simulated hardware "
+                    "and a software TPM, check each result, and report what happened.")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="keep the PKIs in DIR (default: a temporary directory)")
+                        help="keep the work files (PKIs, keystore, TPM state) in DIR "
+                             "(default: a temporary directory, removed at the end)")
     parser.add_argument("--no-openssl", action="store_true",
-                        help="skip the cross-check with `openssl verify`")
+                        help="skip the cross-check of the PKI chains with `openssl verify`")
+    parser.add_argument("--soft-keystore", action="store_true",
+                        help="use a software keystore instead of swtpm (NOT FOR VEHICLES)")
+    parser.add_argument("--evse", type=float, action="append", metavar="DB",
+                        help="add a simulated EVSE at this attenuation (repeatable; "
+                             "default: 45 and 12)")
+    parser.add_argument("--skip", action="append", default=[], metavar="STEP",
+                        help="leave out a step (pki, keystore, slac, ...; repeatable)")
     parser.add_argument("--json", action="store_true", help="machine-readable result")
     parser.set_defaults(func=_demo)
 
 
-@dataclass(frozen=True)
-class VariantResult:
-    """Everything the demo found for one profile variant."""
-
-    name: str
-    directory: Path
-    pcid: str
-    emaid: str
-    algorithm: str
-    seconds: float
-    cert_violations: tuple[Violation, ...]
-    chains: tuple[ChainResult, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True if every certificate and chain passed."""
-        return not self.cert_violations and all(c.ok for c in self.chains)
-
-
-def run_demo(out: Path, *, now: datetime, use_openssl: bool = True) -> list[VariantResult]:
-    """Generate, check and verify the PKI of each variant under ``out``."""
-    from evcc.bench.pki import init_pki
-    from evcc.bench.pki_verify import verify_pki
-    from evcc.pnc.cert_profile import check_certificate
-    from evcc.pnc.cert_roles import Role
-
-    results = []
-    for name, profile, ed448 in VARIANTS:
-        start = time.perf_counter()
-        manifest = init_pki(out / name, profile, ed448=ed448, now=now, overwrite=True)
-        violations: list[Violation] = []
-        for role in manifest.files:
-            violations += check_certificate(manifest.cert(role), role, profile, now=now)
-        chains = verify_pki(manifest, now=now, use_openssl=use_openssl)
-        results.append(VariantResult(
-            name=name, directory=out / name, pcid=manifest.pcid, emaid=manifest.emaid,
-            algorithm=describe_algorithm(manifest.cert(Role.SECC_LEAF)),
-            seconds=time.perf_counter() - start, cert_violations=tuple(violations),
-            chains=tuple(chains),
-        ))
-    return results
-
-
-def describe_algorithm(cert: x509.Certificate) -> str:
-    """Key and signature algorithm of ``cert``, e.g. ``P-256 / ecdsa-sha256``."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = cert.public_key()
-    key_name = {"secp256r1": "P-256", "secp521r1": "P-521"}.get(
-        key.curve.name, key.curve.name) if isinstance(key, ec.EllipticCurvePublicKey) else (
-        type(key).__name__.removesuffix("PublicKey"))
-    hash_alg = cert.signature_hash_algorithm
-    signature = f"ECDSA-{hash_alg.name.upper()}" if hash_alg is not None else key_name
-    return key_name if signature == key_name else f"{key_name} / {signature}"
-
-
-def _cn(subject: str) -> str:
-    for part in subject.split(","):
-        if part.startswith("CN="):
-            return part[3:]
-    return subject
-
-
-def _to_json(results: list[VariantResult]) -> dict[str, Any]:
-    return {
-        "ok": all(r.ok for r in results),
-        "variants": [
-            {
-                "name": r.name,
-                "directory": str(r.directory),
-                "pcid": r.pcid,
-                "emaid": r.emaid,
-                "algorithm": r.algorithm,
-                "certificate_violations": [str(v) for v in r.cert_violations],
-                "chains": [
-                    {"chain": c.chain, "subjects": list(c.subjects), "ok": c.ok,
-                     "violations": [str(v) for v in c.violations], "openssl": c.openssl_ok}
-                    for c in r.chains
-                ],
-            }
-            for r in results
-        ],
-    }
-
-
-def _print(results: list[VariantResult], kept: Path | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title="Test V2G PKI: leaf → Sub-CA 2 → Sub-CA 1 → root")
-    for column in ("profile", "chain", "leaf CN", "root", "rules", "openssl"):
-        table.add_column(column, no_wrap=True)
-    mark = {True: "[green]OK[/]", False: "[red]FAIL[/]", None: "[yellow]n/a[/]"}
-    for r in results:
-        for i, c in enumerate(r.chains):
-            checker = "[green]OK[/]" if not c.violations else f"[red]{len(c.violations)} rule(s)[/]"
-            root = _cn(c.subjects[-1]).removesuffix(" CA").replace("Root", "root")
-            table.add_row(r.name if i == 0 else "", c.chain, _cn(c.subjects[0]), root,
-                          checker, mark[c.openssl_ok], end_section=i == len(r.chains) - 1)
-    console.print(table)
-    if results:
-        console.print(f"PCID {results[0].pcid}   eMAID {results[0].emaid}")
-    for r in results:
-        certs = "all 15 certificates pass the profile" if not r.cert_violations else (
-            f"[red]{len(r.cert_violations)} profile violation(s)[/]")
-        console.print(f"{r.name:<12} {r.algorithm:<20} {certs} ({r.seconds:.2f} s)")
-        for v in r.cert_violations:
-            console.print(f"  [red]{v}[/]")
-        for c in r.chains:
-            for v in c.violations:
-                console.print(f"  [red]{c.chain}: {v}[/]")
-            if c.openssl_ok is False:
-                console.print(f"  [red]{c.chain}: openssl: {c.openssl_output}[/]")
-    ok = all(r.ok for r in results)
-    where = f"PKIs kept in {kept}" if kept else "temporary PKIs removed (use --out DIR to keep)"
-    verdict = "[bold green]all chains verified[/]" if ok else "[bold red]verification failed[/]"
-    console.print(f"{verdict}; {where}")
-
-
 def _demo(args: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
-    out: Path = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="evcc-demo-"))
+    from evcc.bench.demo import DemoContext, default_steps, demo_ok, run_steps
+
+    evses = args.evse if args.evse is not None else [45.0, 12.0]
+    if any(not 0 <= db <= 255 for db in evses):
+        raise EvccError("--evse attenuation must be 0..255 dB")
+    steps = default_steps(use_openssl=not args.no_openssl, soft_keystore=args.soft_keystore,
+                          evse_attenuations=evses)
+    unknown = sorted(set(args.skip) - {s.name for s in steps})
+    if unknown:
+        raise EvccError(f"unknown step {', '.join(unknown)}; steps: "
+                        + ", ".join(s.name for s in steps))
+    steps = [s for s in steps if s.name not in args.skip]
+    workdir = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="evcc-demo-"))
+    console = None if args.json else _console()
+    if console is not None:
+        console.rule("[bold]evcc demo[/]: bench walk-through on simulated hardware")
+    started = time.perf_counter()
     try:
-        results = run_demo(out, now=now, use_openssl=not args.no_openssl)
+        with _sigterm_as_exit():
+            ctx = DemoContext(workdir=workdir, now=datetime.now(UTC))
+            numbers = iter(range(1, len(steps) + 1))
+            reports = run_steps(steps, ctx, None if console is None else (
+                lambda r: _print_step(console, r, f"{next(numbers)}/{len(steps)}")))
     finally:
         if args.out is None:
-            shutil.rmtree(out, ignore_errors=True)
-    if args.json:
-        print(json.dumps(_to_json(results), indent=2))
+            shutil.rmtree(workdir, ignore_errors=True)
+    total = time.perf_counter() - started
+    ok = demo_ok(reports)
+    if console is None:
+        print(json.dumps({
+            "ok": ok, "seconds": round(total, 3),
+            "workdir": str(args.out) if args.out is not None else None,
+            "steps": [r.to_json() for r in reports],
+        }, indent=2))
     else:
-        _print(results, args.out)
-    return 0 if all(r.ok for r in results) else 1
+        _print_summary(console, reports, total, args.out)
+    return 0 if ok else 1
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit so that swtpm and the work files are cleaned up."""
+
+    def handler(_sig: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signal.SIGTERM)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+_STATUS = {"ok": "[bold green]OK[/]", "failed": "[bold red]FAILED[/]",
+           "skipped": "[bold yellow]SKIPPED[/]"}
+
+
+def _print_step(console: Console, report: StepReport, number: str) -> None:
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.table import Table
+
+    console.print()
+    console.print(f"[bold]{number} {escape(report.title)}[/]  "
+                  f"{_STATUS[report.status]} [dim]({report.seconds:.2f} s)[/]")
+    for warning in report.warnings:
+        console.print(f"  [bold red on yellow] ! {escape(warning)} [/]")
+    if report.lines:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, value in report.lines:
+            grid.add_row(escape(label), escape(value))
+        console.print(Padding(grid, (0, 0, 0, 2)))
+    for data in report.tables:
+        table = Table(title=escape(data.title), title_justify="left", padding=(0, 1))
+        for column in data.columns:
+            table.add_column(escape(column), overflow="fold")
+        for row in data.rows:
+            table.add_row(*(escape(cell) for cell in row))
+        console.print(table)
+    style = "yellow" if report.status == "skipped" else "red"
+    for problem in report.problems:
+        console.print(f"  [{style}]✗ {escape(problem)}[/]")
+
+
+def _print_summary(console: Console, reports: list[StepReport], total: float,
+                   kept: Path | None) -> None:
+    from rich.markup import escape
+
+    counts = {s: sum(r.status == s for r in reports) for s in ("ok", "failed", "skipped")}
+    console.print()
+    verdict = ("[bold green]demo passed[/]" if not counts["failed"]
+               else "[bold red]demo FAILED[/]")
+    where = (f"work files kept in {escape(str(kept))}" if kept is not None
+             else "work files removed (use --out DIR to keep them)")
+    console.print(f"{verdict}: {counts['ok']} step(s) ok, {counts['failed']} failed, "
+                  f"{counts['skipped']} skipped in {total:.1f} s; {where}")
+    summary: dict[str, Any] = {r.name: f"{r.seconds:.2f} s" for r in reports}
+    console.print("[dim]" + ", ".join(f"{k} {v}" for k, v in summary.items()) + "[/]")
