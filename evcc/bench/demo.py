@@ -146,9 +146,11 @@ def demo_ok(reports: Sequence[StepReport]) -> bool:
 
 
 def default_steps(*, use_openssl: bool = True, soft_keystore: bool = False,
-                  evse_attenuations: Sequence[float] = (45.0, 12.0)) -> list[DemoStep]:
+                  evse_attenuations: Sequence[float] = (45.0, 12.0),
+                  fixture_dir: Path | None = None) -> list[DemoStep]:
     """The walk-through in order. New product parts add their step here."""
     # steps load their dependencies lazily
+    from evcc.bench.demo_exi import ExiStep  # noqa: PLC0415
     from evcc.bench.demo_keystore import KeystoreStep  # noqa: PLC0415
     from evcc.bench.demo_pki import PkiStep  # noqa: PLC0415
     from evcc.bench.demo_slac import SlacStep  # noqa: PLC0415
@@ -157,6 +159,7 @@ def default_steps(*, use_openssl: bool = True, soft_keystore: bool = False,
         PkiStep(use_openssl=use_openssl),
         KeystoreStep(prefer_tpm=not soft_keystore),
         SlacStep(evse_attenuations=tuple(evse_attenuations)),
+        ExiStep(fixture_dir=fixture_dir),
     ]
 
 

@@ -48,7 +48,7 @@ def test_demo_json_has_the_facts_of_every_step(tmp_path: Path,
     doc = run_json(capsys, "--out", str(tmp_path))
     assert doc["ok"] is True and doc["workdir"] == str(tmp_path)
     by_name = steps(doc)
-    assert list(by_name) == ["pki", "keystore", "slac"]
+    assert list(by_name) == ["pki", "keystore", "slac", "exi"]
     for step in doc["steps"]:
         assert step["status"] == "ok" and step["problems"] == [] and step["seconds"] > 0
     assert doc["seconds"] >= sum(s["seconds"] for s in doc["steps"]) * 0.99
@@ -100,6 +100,10 @@ def test_demo_json_has_the_facts_of_every_step(tmp_path: Path,
     assert slac["duration_ms"] >= 1000 and 0 < slac["match_ms"] < slac["duration_ms"]
     assert [p["phase"] for p in slac["progress"]][:1] == ["leaving"]
 
+    codec = by_name["exi"]["facts"]
+    assert codec["supported_app_protocol_req"]["decoded_equal"] is True
+    assert codec["session_setup_req"]["evccid"] == "020000000e01"
+
 
 def manifest_role(manifest: PkiManifest, name: str) -> Any:
     return next(role for role in manifest.files if role.value == name)
@@ -114,8 +118,9 @@ def test_demo_prints_a_readable_report_and_removes_its_files(
     monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": str(target))
     assert main(["demo", "--no-openssl", "--evse", "30", "--evse", "8", "--evse", "20"]) == 0
     out = capsys.readouterr().out
-    assert "demo passed: 3 step(s) ok, 0 failed" in out and "work files removed" in out
-    assert "1/3 Bench V2G PKI" in out and "2/3 Keystore in a software TPM" in out
+    assert "demo passed: 4 step(s) ok, 0 failed" in out and "work files removed" in out
+    assert "1/4 Bench V2G PKI" in out and "2/4 Keystore in a software TPM" in out
+    assert "4/4 EXI codec" in out and "decoded back equal" in out
     assert "P-256 / ECDSA-SHA256" in out and "P-521 / ECDSA-SHA512" in out and "Ed448" in out
     assert "n/a" in out  # openssl left out
     assert "ListOfRootCertificateIDs" in out and "V2G Root CA" in out
@@ -134,7 +139,7 @@ def test_console_script_demo() -> None:
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["ok"] is True and [s["status"] for s in doc["steps"]] == ["ok"] * 3
+    assert doc["ok"] is True and [s["status"] for s in doc["steps"]] == ["ok"] * 4
 
 
 def tamper_v2g_root(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,7 +162,8 @@ def test_tampered_root_fails_the_demo_and_stops_swtpm(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     tamper_v2g_root(monkeypatch)
-    doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--no-openssl", code=1)
+    doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--skip", "exi",
+                   "--no-openssl", code=1)
     assert doc["ok"] is False
     pki, ks = steps(doc)["pki"], steps(doc)["keystore"]
     assert pki["status"] == "ok"  # the other steps still run and report
@@ -165,7 +171,7 @@ def test_tampered_root_fails_the_demo_and_stops_swtpm(
     assert any("CertificateError" in p and "V2G Root CA" in p for p in ks["problems"]), ks
     assert "list_of_root_certificate_ids" not in ks["facts"]
     assert not alive(ks["facts"]["swtpm"]["pid"])
-    assert main(["demo", "--skip", "slac", "--skip", "pki"]) == 1
+    assert main(["demo", "--skip", "slac", "--skip", "exi", "--skip", "pki"]) == 1
     out = capsys.readouterr().out
     assert "demo FAILED: 0 step(s) ok, 1 failed" in out and "FAILED" in out
 
@@ -190,7 +196,7 @@ def test_ctrl_c_stops_swtpm_and_removes_the_work_files(
 
     monkeypatch.setattr(demo_keystore, "Swtpm", RecordingSwtpm)
     monkeypatch.setattr(demo_keystore, "_walk", interrupted)
-    assert main(["demo", "--skip", "pki", "--skip", "slac"]) == 130
+    assert main(["demo", "--skip", "pki", "--skip", "slac", "--skip", "exi"]) == 130
     assert len(started) == 1 and not alive(started[0])
     assert not target.exists()
 
@@ -201,7 +207,8 @@ def test_without_swtpm_the_step_falls_back_to_a_soft_store_and_says_so(
     real = shutil.which
     monkeypatch.setattr(shutil, "which",
                         lambda name, *a, **k: None if name == "swtpm" else real(name, *a, **k))
-    doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--no-openssl")
+    doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--skip", "exi",
+                   "--no-openssl")
     ks = steps(doc)["keystore"]
     assert doc["ok"] is True and ks["status"] == "ok"
     assert ks["facts"]["backend"] == "soft" and "swtpm is not installed" in (
@@ -210,12 +217,13 @@ def test_without_swtpm_the_step_falls_back_to_a_soft_store_and_says_so(
         ks["warnings"][0])
     assert ks["facts"]["status"]["for_vehicles"] is False
     assert ks["facts"]["ecdh_provisioning"]["equal"] is True
-    assert main(["demo", "--skip", "slac", "--skip", "pki"]) == 0
+    assert main(["demo", "--skip", "slac", "--skip", "exi", "--skip", "pki"]) == 0
     assert "FALLBACK" in capsys.readouterr().out
 
 
 def test_soft_keystore_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--skip", "pki",
+    doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--skip", "exi",
+                   "--skip", "pki",
                    "--soft-keystore")
     ks = steps(doc)["keystore"]["facts"]
     assert ks["backend"] == "soft" and "--soft-keystore" in ks["fallback_reason"]
