@@ -80,6 +80,8 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
         raise ExiDecodeError("value too large", r.pos) from None
     except (IndexError, ValueError, KeyError, TypeError, OverflowError) as exc:
         raise ExiDecodeError(f"invalid stream ({exc.__class__.__name__})", r.pos) from None
+    except Exception as exc:  # the API promises typed errors only
+        raise ExiDecodeError(f"decoder failure ({exc.__class__.__name__})", r.pos) from None
 
 
 def _decode_fragment(r: Reader, g: ModuleType) -> Any:
@@ -154,6 +156,8 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
         raise ExiEncodeError("message nested too deep") from None
     except (AttributeError, TypeError, ValueError, IndexError, KeyError, OverflowError) as exc:
         raise ExiEncodeError(f"message does not fit grammar {grammar}: {exc}") from None
+    except Exception as exc:  # the API promises typed errors only
+        raise ExiEncodeError(f"encoder failure ({exc.__class__.__name__})") from None
     return w.getvalue()
 
 

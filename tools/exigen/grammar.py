@@ -95,10 +95,20 @@ class _NFA:
 _SHADOWED = {"object", "int", "str", "bytes", "bool", "list", "type", "float", "dict", "any"}
 
 
+_SPLIT = r"(?<=[a-z])(?=[A-Z])|(?<=[0-9])(?=[A-Z][a-z])|(?<=[A-Z]{2})(?=[A-Z][a-z])"
+
+
 def snake(name: str) -> str:
-    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    """snake_case of an XML name: EVSEMaxCurrent -> evse_max_current, eMAID -> emaid."""
+    s = re.sub(_SPLIT, "_", name)
     s = re.sub(r"[^0-9a-zA-Z_]", "_", s).lower()
     s = re.sub(r"_+", "_", s).strip("_")
+    parts = s.split("_")
+    if len(parts) > 1 and len(parts[0]) == 1:  # eMAID, eMAIDType
+        parts[:2] = [parts[0] + parts[1]]
+    if len(parts) > 1 and len(parts[-1]) == 1:  # ...SoC
+        parts[-2:] = [parts[-2] + parts[-1]]
+    s = "_".join(parts)
     if keyword.iskeyword(s) or s in _SHADOWED:
         s += "_"
     if s[:1].isdigit():

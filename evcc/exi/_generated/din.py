@@ -375,46 +375,46 @@ class EntryType:
 class SalesTariffEntryType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}SalesTariffEntryType."""
 
-    __slots__ = ('time_interval', 'e_price_level', 'consumption_cost')
+    __slots__ = ('time_interval', 'eprice_level', 'consumption_cost')
 
     time_interval: Any
-    e_price_level: int
+    eprice_level: int
     consumption_cost: list[ConsumptionCostType]
 
-    def __init__(self, *, time_interval: Any, e_price_level: int, consumption_cost: list[ConsumptionCostType] | None = None) -> None:
+    def __init__(self, *, time_interval: Any, eprice_level: int, consumption_cost: list[ConsumptionCostType] | None = None) -> None:
         self.time_interval = time_interval
-        self.e_price_level = e_price_level
+        self.eprice_level = eprice_level
         self.consumption_cost = [] if consumption_cost is None else consumption_cost
 
     def __repr__(self) -> str:
-        return f"SalesTariffEntryType(time_interval={self.time_interval!r}, e_price_level={self.e_price_level!r}, consumption_cost={self.consumption_cost!r})"
+        return f"SalesTariffEntryType(time_interval={self.time_interval!r}, eprice_level={self.eprice_level!r}, consumption_cost={self.consumption_cost!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SalesTariffEntryType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.time_interval, self.e_price_level, self.consumption_cost) == (other.time_interval, other.e_price_level, other.consumption_cost)
+        return (self.time_interval, self.eprice_level, self.consumption_cost) == (other.time_interval, other.eprice_level, other.consumption_cost)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class PMaxScheduleEntryType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}PMaxScheduleEntryType."""
 
-    __slots__ = ('time_interval', 'p_max')
+    __slots__ = ('time_interval', 'pmax')
 
     time_interval: Any
-    p_max: int
+    pmax: int
 
-    def __init__(self, *, time_interval: Any, p_max: int) -> None:
+    def __init__(self, *, time_interval: Any, pmax: int) -> None:
         self.time_interval = time_interval
-        self.p_max = p_max
+        self.pmax = pmax
 
     def __repr__(self) -> str:
-        return f"PMaxScheduleEntryType(time_interval={self.time_interval!r}, p_max={self.p_max!r})"
+        return f"PMaxScheduleEntryType(time_interval={self.time_interval!r}, pmax={self.pmax!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PMaxScheduleEntryType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.time_interval, self.p_max) == (other.time_interval, other.p_max)
+        return (self.time_interval, self.pmax) == (other.time_interval, other.pmax)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -595,28 +595,28 @@ class EVChargeParameterType:
 class AC_EVChargeParameterType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}AC_EVChargeParameterType."""
 
-    __slots__ = ('departure_time', 'e_amount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
+    __slots__ = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
 
     departure_time: int
-    e_amount: PhysicalValueType
+    eamount: PhysicalValueType
     ev_max_voltage: PhysicalValueType
     ev_max_current: PhysicalValueType
     ev_min_current: PhysicalValueType
 
-    def __init__(self, *, departure_time: int, e_amount: PhysicalValueType, ev_max_voltage: PhysicalValueType, ev_max_current: PhysicalValueType, ev_min_current: PhysicalValueType) -> None:
+    def __init__(self, *, departure_time: int, eamount: PhysicalValueType, ev_max_voltage: PhysicalValueType, ev_max_current: PhysicalValueType, ev_min_current: PhysicalValueType) -> None:
         self.departure_time = departure_time
-        self.e_amount = e_amount
+        self.eamount = eamount
         self.ev_max_voltage = ev_max_voltage
         self.ev_max_current = ev_max_current
         self.ev_min_current = ev_min_current
 
     def __repr__(self) -> str:
-        return f"AC_EVChargeParameterType(departure_time={self.departure_time!r}, e_amount={self.e_amount!r}, ev_max_voltage={self.ev_max_voltage!r}, ev_max_current={self.ev_max_current!r}, ev_min_current={self.ev_min_current!r})"
+        return f"AC_EVChargeParameterType(departure_time={self.departure_time!r}, eamount={self.eamount!r}, ev_max_voltage={self.ev_max_voltage!r}, ev_max_current={self.ev_max_current!r}, ev_min_current={self.ev_min_current!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AC_EVChargeParameterType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.departure_time, self.e_amount, self.ev_max_voltage, self.ev_max_current, self.ev_min_current) == (other.departure_time, other.e_amount, other.ev_max_voltage, other.ev_max_current, other.ev_min_current)
+        return (self.departure_time, self.eamount, self.ev_max_voltage, self.ev_max_current, self.ev_min_current) == (other.departure_time, other.eamount, other.ev_max_voltage, other.ev_max_current, other.ev_min_current)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1277,28 +1277,28 @@ class SessionStopResType:
 class CertificateUpdateReqType:
     """Complex type {urn:din:70121:2012:MsgBody}CertificateUpdateReqType."""
 
-    __slots__ = ('id', 'contract_signature_cert_chain', 'contract_id', 'list_of_root_certificate_i_ds', 'dh_params')
+    __slots__ = ('id', 'contract_signature_cert_chain', 'contract_id', 'list_of_root_certificate_ids', 'dh_params')
 
     id: str | None
     contract_signature_cert_chain: CertificateChainType
     contract_id: str
-    list_of_root_certificate_i_ds: ListOfRootCertificateIDsType
+    list_of_root_certificate_ids: ListOfRootCertificateIDsType
     dh_params: bytes
 
-    def __init__(self, *, id: str | None = None, contract_signature_cert_chain: CertificateChainType, contract_id: str, list_of_root_certificate_i_ds: ListOfRootCertificateIDsType, dh_params: bytes) -> None:
+    def __init__(self, *, id: str | None = None, contract_signature_cert_chain: CertificateChainType, contract_id: str, list_of_root_certificate_ids: ListOfRootCertificateIDsType, dh_params: bytes) -> None:
         self.id = id
         self.contract_signature_cert_chain = contract_signature_cert_chain
         self.contract_id = contract_id
-        self.list_of_root_certificate_i_ds = list_of_root_certificate_i_ds
+        self.list_of_root_certificate_ids = list_of_root_certificate_ids
         self.dh_params = dh_params
 
     def __repr__(self) -> str:
-        return f"CertificateUpdateReqType(id={self.id!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, contract_id={self.contract_id!r}, list_of_root_certificate_i_ds={self.list_of_root_certificate_i_ds!r}, dh_params={self.dh_params!r})"
+        return f"CertificateUpdateReqType(id={self.id!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, contract_id={self.contract_id!r}, list_of_root_certificate_ids={self.list_of_root_certificate_ids!r}, dh_params={self.dh_params!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateUpdateReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.id, self.contract_signature_cert_chain, self.contract_id, self.list_of_root_certificate_i_ds, self.dh_params) == (other.id, other.contract_signature_cert_chain, other.contract_id, other.list_of_root_certificate_i_ds, other.dh_params)
+        return (self.id, self.contract_signature_cert_chain, self.contract_id, self.list_of_root_certificate_ids, self.dh_params) == (other.id, other.contract_signature_cert_chain, other.contract_id, other.list_of_root_certificate_ids, other.dh_params)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1337,26 +1337,26 @@ class CertificateUpdateResType:
 class CertificateInstallationReqType:
     """Complex type {urn:din:70121:2012:MsgBody}CertificateInstallationReqType."""
 
-    __slots__ = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_i_ds', 'dh_params')
+    __slots__ = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids', 'dh_params')
 
     id: str | None
     oem_provisioning_cert: bytes
-    list_of_root_certificate_i_ds: ListOfRootCertificateIDsType
+    list_of_root_certificate_ids: ListOfRootCertificateIDsType
     dh_params: bytes
 
-    def __init__(self, *, id: str | None = None, oem_provisioning_cert: bytes, list_of_root_certificate_i_ds: ListOfRootCertificateIDsType, dh_params: bytes) -> None:
+    def __init__(self, *, id: str | None = None, oem_provisioning_cert: bytes, list_of_root_certificate_ids: ListOfRootCertificateIDsType, dh_params: bytes) -> None:
         self.id = id
         self.oem_provisioning_cert = oem_provisioning_cert
-        self.list_of_root_certificate_i_ds = list_of_root_certificate_i_ds
+        self.list_of_root_certificate_ids = list_of_root_certificate_ids
         self.dh_params = dh_params
 
     def __repr__(self) -> str:
-        return f"CertificateInstallationReqType(id={self.id!r}, oem_provisioning_cert={self.oem_provisioning_cert!r}, list_of_root_certificate_i_ds={self.list_of_root_certificate_i_ds!r}, dh_params={self.dh_params!r})"
+        return f"CertificateInstallationReqType(id={self.id!r}, oem_provisioning_cert={self.oem_provisioning_cert!r}, list_of_root_certificate_ids={self.list_of_root_certificate_ids!r}, dh_params={self.dh_params!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateInstallationReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.id, self.oem_provisioning_cert, self.list_of_root_certificate_i_ds, self.dh_params) == (other.id, other.oem_provisioning_cert, other.list_of_root_certificate_i_ds, other.dh_params)
+        return (self.id, self.oem_provisioning_cert, self.list_of_root_certificate_ids, self.dh_params) == (other.id, other.oem_provisioning_cert, other.list_of_root_certificate_ids, other.dh_params)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1485,7 +1485,7 @@ class PreChargeResType:
 class CurrentDemandReqType:
     """Complex type {urn:din:70121:2012:MsgBody}CurrentDemandReqType."""
 
-    __slots__ = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_so_c', 'remaining_time_to_bulk_so_c', 'ev_target_voltage')
+    __slots__ = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
 
     dc_ev_status: DC_EVStatusType
     ev_target_current: PhysicalValueType
@@ -1494,11 +1494,11 @@ class CurrentDemandReqType:
     ev_maximum_power_limit: PhysicalValueType | None
     bulk_charging_complete: bool | None
     charging_complete: bool
-    remaining_time_to_full_so_c: PhysicalValueType | None
-    remaining_time_to_bulk_so_c: PhysicalValueType | None
+    remaining_time_to_full_soc: PhysicalValueType | None
+    remaining_time_to_bulk_soc: PhysicalValueType | None
     ev_target_voltage: PhysicalValueType
 
-    def __init__(self, *, dc_ev_status: DC_EVStatusType, ev_target_current: PhysicalValueType, ev_maximum_voltage_limit: PhysicalValueType | None = None, ev_maximum_current_limit: PhysicalValueType | None = None, ev_maximum_power_limit: PhysicalValueType | None = None, bulk_charging_complete: bool | None = None, charging_complete: bool, remaining_time_to_full_so_c: PhysicalValueType | None = None, remaining_time_to_bulk_so_c: PhysicalValueType | None = None, ev_target_voltage: PhysicalValueType) -> None:
+    def __init__(self, *, dc_ev_status: DC_EVStatusType, ev_target_current: PhysicalValueType, ev_maximum_voltage_limit: PhysicalValueType | None = None, ev_maximum_current_limit: PhysicalValueType | None = None, ev_maximum_power_limit: PhysicalValueType | None = None, bulk_charging_complete: bool | None = None, charging_complete: bool, remaining_time_to_full_soc: PhysicalValueType | None = None, remaining_time_to_bulk_soc: PhysicalValueType | None = None, ev_target_voltage: PhysicalValueType) -> None:
         self.dc_ev_status = dc_ev_status
         self.ev_target_current = ev_target_current
         self.ev_maximum_voltage_limit = ev_maximum_voltage_limit
@@ -1506,17 +1506,17 @@ class CurrentDemandReqType:
         self.ev_maximum_power_limit = ev_maximum_power_limit
         self.bulk_charging_complete = bulk_charging_complete
         self.charging_complete = charging_complete
-        self.remaining_time_to_full_so_c = remaining_time_to_full_so_c
-        self.remaining_time_to_bulk_so_c = remaining_time_to_bulk_so_c
+        self.remaining_time_to_full_soc = remaining_time_to_full_soc
+        self.remaining_time_to_bulk_soc = remaining_time_to_bulk_soc
         self.ev_target_voltage = ev_target_voltage
 
     def __repr__(self) -> str:
-        return f"CurrentDemandReqType(dc_ev_status={self.dc_ev_status!r}, ev_target_current={self.ev_target_current!r}, ev_maximum_voltage_limit={self.ev_maximum_voltage_limit!r}, ev_maximum_current_limit={self.ev_maximum_current_limit!r}, ev_maximum_power_limit={self.ev_maximum_power_limit!r}, bulk_charging_complete={self.bulk_charging_complete!r}, charging_complete={self.charging_complete!r}, remaining_time_to_full_so_c={self.remaining_time_to_full_so_c!r}, remaining_time_to_bulk_so_c={self.remaining_time_to_bulk_so_c!r}, ev_target_voltage={self.ev_target_voltage!r})"
+        return f"CurrentDemandReqType(dc_ev_status={self.dc_ev_status!r}, ev_target_current={self.ev_target_current!r}, ev_maximum_voltage_limit={self.ev_maximum_voltage_limit!r}, ev_maximum_current_limit={self.ev_maximum_current_limit!r}, ev_maximum_power_limit={self.ev_maximum_power_limit!r}, bulk_charging_complete={self.bulk_charging_complete!r}, charging_complete={self.charging_complete!r}, remaining_time_to_full_soc={self.remaining_time_to_full_soc!r}, remaining_time_to_bulk_soc={self.remaining_time_to_bulk_soc!r}, ev_target_voltage={self.ev_target_voltage!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CurrentDemandReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.dc_ev_status, self.ev_target_current, self.ev_maximum_voltage_limit, self.ev_maximum_current_limit, self.ev_maximum_power_limit, self.bulk_charging_complete, self.charging_complete, self.remaining_time_to_full_so_c, self.remaining_time_to_bulk_so_c, self.ev_target_voltage) == (other.dc_ev_status, other.ev_target_current, other.ev_maximum_voltage_limit, other.ev_maximum_current_limit, other.ev_maximum_power_limit, other.bulk_charging_complete, other.charging_complete, other.remaining_time_to_full_so_c, other.remaining_time_to_bulk_so_c, other.ev_target_voltage)
+        return (self.dc_ev_status, self.ev_target_current, self.ev_maximum_voltage_limit, self.ev_maximum_current_limit, self.ev_maximum_power_limit, self.bulk_charging_complete, self.charging_complete, self.remaining_time_to_full_soc, self.remaining_time_to_bulk_soc, self.ev_target_voltage) == (other.dc_ev_status, other.ev_target_current, other.ev_maximum_voltage_limit, other.ev_maximum_current_limit, other.ev_maximum_power_limit, other.bulk_charging_complete, other.charging_complete, other.remaining_time_to_full_soc, other.remaining_time_to_bulk_soc, other.ev_target_voltage)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2181,28 +2181,28 @@ class PhysicalValueType:
 class MeterInfoType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}MeterInfoType."""
 
-    __slots__ = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 't_meter')
+    __slots__ = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
 
     meter_id: str
     meter_reading: PhysicalValueType | None
     sig_meter_reading: bytes | None
     meter_status: int | None
-    t_meter: int | None
+    tmeter: int | None
 
-    def __init__(self, *, meter_id: str, meter_reading: PhysicalValueType | None = None, sig_meter_reading: bytes | None = None, meter_status: int | None = None, t_meter: int | None = None) -> None:
+    def __init__(self, *, meter_id: str, meter_reading: PhysicalValueType | None = None, sig_meter_reading: bytes | None = None, meter_status: int | None = None, tmeter: int | None = None) -> None:
         self.meter_id = meter_id
         self.meter_reading = meter_reading
         self.sig_meter_reading = sig_meter_reading
         self.meter_status = meter_status
-        self.t_meter = t_meter
+        self.tmeter = tmeter
 
     def __repr__(self) -> str:
-        return f"MeterInfoType(meter_id={self.meter_id!r}, meter_reading={self.meter_reading!r}, sig_meter_reading={self.sig_meter_reading!r}, meter_status={self.meter_status!r}, t_meter={self.t_meter!r})"
+        return f"MeterInfoType(meter_id={self.meter_id!r}, meter_reading={self.meter_reading!r}, sig_meter_reading={self.sig_meter_reading!r}, meter_status={self.meter_status!r}, tmeter={self.tmeter!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MeterInfoType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.meter_id, self.meter_reading, self.sig_meter_reading, self.meter_status, self.t_meter) == (other.meter_id, other.meter_reading, other.sig_meter_reading, other.meter_status, other.t_meter)
+        return (self.meter_id, self.meter_reading, self.sig_meter_reading, self.meter_status, self.tmeter) == (other.meter_id, other.meter_reading, other.sig_meter_reading, other.meter_status, other.tmeter)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2411,74 +2411,74 @@ class ParameterType:
 class SAScheduleTupleType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}SAScheduleTupleType."""
 
-    __slots__ = ('sa_schedule_tuple_id', 'p_max_schedule', 'sales_tariff')
+    __slots__ = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
 
     sa_schedule_tuple_id: int
-    p_max_schedule: PMaxScheduleType
+    pmax_schedule: PMaxScheduleType
     sales_tariff: SalesTariffType | None
 
-    def __init__(self, *, sa_schedule_tuple_id: int, p_max_schedule: PMaxScheduleType, sales_tariff: SalesTariffType | None = None) -> None:
+    def __init__(self, *, sa_schedule_tuple_id: int, pmax_schedule: PMaxScheduleType, sales_tariff: SalesTariffType | None = None) -> None:
         self.sa_schedule_tuple_id = sa_schedule_tuple_id
-        self.p_max_schedule = p_max_schedule
+        self.pmax_schedule = pmax_schedule
         self.sales_tariff = sales_tariff
 
     def __repr__(self) -> str:
-        return f"SAScheduleTupleType(sa_schedule_tuple_id={self.sa_schedule_tuple_id!r}, p_max_schedule={self.p_max_schedule!r}, sales_tariff={self.sales_tariff!r})"
+        return f"SAScheduleTupleType(sa_schedule_tuple_id={self.sa_schedule_tuple_id!r}, pmax_schedule={self.pmax_schedule!r}, sales_tariff={self.sales_tariff!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SAScheduleTupleType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.sa_schedule_tuple_id, self.p_max_schedule, self.sales_tariff) == (other.sa_schedule_tuple_id, other.p_max_schedule, other.sales_tariff)
+        return (self.sa_schedule_tuple_id, self.pmax_schedule, self.sales_tariff) == (other.sa_schedule_tuple_id, other.pmax_schedule, other.sales_tariff)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class PMaxScheduleType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}PMaxScheduleType."""
 
-    __slots__ = ('p_max_schedule_id', 'p_max_schedule_entry')
+    __slots__ = ('pmax_schedule_id', 'pmax_schedule_entry')
 
-    p_max_schedule_id: int
-    p_max_schedule_entry: list[PMaxScheduleEntryType]
+    pmax_schedule_id: int
+    pmax_schedule_entry: list[PMaxScheduleEntryType]
 
-    def __init__(self, *, p_max_schedule_id: int, p_max_schedule_entry: list[PMaxScheduleEntryType] | None = None) -> None:
-        self.p_max_schedule_id = p_max_schedule_id
-        self.p_max_schedule_entry = [] if p_max_schedule_entry is None else p_max_schedule_entry
+    def __init__(self, *, pmax_schedule_id: int, pmax_schedule_entry: list[PMaxScheduleEntryType] | None = None) -> None:
+        self.pmax_schedule_id = pmax_schedule_id
+        self.pmax_schedule_entry = [] if pmax_schedule_entry is None else pmax_schedule_entry
 
     def __repr__(self) -> str:
-        return f"PMaxScheduleType(p_max_schedule_id={self.p_max_schedule_id!r}, p_max_schedule_entry={self.p_max_schedule_entry!r})"
+        return f"PMaxScheduleType(pmax_schedule_id={self.pmax_schedule_id!r}, pmax_schedule_entry={self.pmax_schedule_entry!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PMaxScheduleType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.p_max_schedule_id, self.p_max_schedule_entry) == (other.p_max_schedule_id, other.p_max_schedule_entry)
+        return (self.pmax_schedule_id, self.pmax_schedule_entry) == (other.pmax_schedule_id, other.pmax_schedule_entry)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class SalesTariffType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}SalesTariffType."""
 
-    __slots__ = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_e_price_levels', 'sales_tariff_entry')
+    __slots__ = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
 
     id: str
     sales_tariff_id: int
     sales_tariff_description: str | None
-    num_e_price_levels: int
+    num_eprice_levels: int
     sales_tariff_entry: list[SalesTariffEntryType]
 
-    def __init__(self, *, id: str, sales_tariff_id: int, sales_tariff_description: str | None = None, num_e_price_levels: int, sales_tariff_entry: list[SalesTariffEntryType] | None = None) -> None:
+    def __init__(self, *, id: str, sales_tariff_id: int, sales_tariff_description: str | None = None, num_eprice_levels: int, sales_tariff_entry: list[SalesTariffEntryType] | None = None) -> None:
         self.id = id
         self.sales_tariff_id = sales_tariff_id
         self.sales_tariff_description = sales_tariff_description
-        self.num_e_price_levels = num_e_price_levels
+        self.num_eprice_levels = num_eprice_levels
         self.sales_tariff_entry = [] if sales_tariff_entry is None else sales_tariff_entry
 
     def __repr__(self) -> str:
-        return f"SalesTariffType(id={self.id!r}, sales_tariff_id={self.sales_tariff_id!r}, sales_tariff_description={self.sales_tariff_description!r}, num_e_price_levels={self.num_e_price_levels!r}, sales_tariff_entry={self.sales_tariff_entry!r})"
+        return f"SalesTariffType(id={self.id!r}, sales_tariff_id={self.sales_tariff_id!r}, sales_tariff_description={self.sales_tariff_description!r}, num_eprice_levels={self.num_eprice_levels!r}, sales_tariff_entry={self.sales_tariff_entry!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SalesTariffType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.id, self.sales_tariff_id, self.sales_tariff_description, self.num_e_price_levels, self.sales_tariff_entry) == (other.id, other.sales_tariff_id, other.sales_tariff_description, other.num_e_price_levels, other.sales_tariff_entry)
+        return (self.id, self.sales_tariff_id, self.sales_tariff_description, self.num_eprice_levels, self.sales_tariff_entry) == (other.id, other.sales_tariff_id, other.sales_tariff_description, other.num_eprice_levels, other.sales_tariff_entry)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -7683,14 +7683,14 @@ def _d6(r: Reader) -> Any:
     r.pos = p
     o = _new(SalesTariffEntryType)
     o.time_interval = f0
-    o.e_price_level = f1
+    o.eprice_level = f1
     o.consumption_cost = f2
     return o
 
 
 def _e6(w: Writer, o: Any) -> None:
     f0 = o.time_interval
-    f1 = o.e_price_level
+    f1 = o.eprice_level
     f2 = o.consumption_cost
     i2 = 0
     left: int = (f0 is not None) + (f1 is not None) + len(f2)
@@ -7783,7 +7783,7 @@ def _e6(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN6 = ('time_interval', 'e_price_level', 'consumption_cost')
+_FN6 = ('time_interval', 'eprice_level', 'consumption_cost')
 
 def _d7(r: Reader) -> Any:
     v = r.v
@@ -7885,13 +7885,13 @@ def _d7(r: Reader) -> Any:
     r.pos = p
     o = _new(PMaxScheduleEntryType)
     o.time_interval = f0
-    o.p_max = f1
+    o.pmax = f1
     return o
 
 
 def _e7(w: Writer, o: Any) -> None:
     f0 = o.time_interval
-    f1 = o.p_max
+    f1 = o.pmax
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
@@ -7971,7 +7971,7 @@ def _e7(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN7 = ('time_interval', 'p_max')
+_FN7 = ('time_interval', 'pmax')
 
 def _d8(r: Reader) -> Any:
     v = r.v
@@ -9558,7 +9558,7 @@ def _d16(r: Reader) -> Any:
     r.pos = p
     o = _new(AC_EVChargeParameterType)
     o.departure_time = f0
-    o.e_amount = f1
+    o.eamount = f1
     o.ev_max_voltage = f2
     o.ev_max_current = f3
     o.ev_min_current = f4
@@ -9567,7 +9567,7 @@ def _d16(r: Reader) -> Any:
 
 def _e16(w: Writer, o: Any) -> None:
     f0 = o.departure_time
-    f1 = o.e_amount
+    f1 = o.eamount
     f2 = o.ev_max_voltage
     f3 = o.ev_max_current
     f4 = o.ev_min_current
@@ -9695,7 +9695,7 @@ def _e16(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN16 = ('departure_time', 'e_amount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
+_FN16 = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
 
 def _d17(r: Reader) -> Any:
     v = r.v
@@ -15468,7 +15468,7 @@ def _d45(r: Reader) -> Any:
     o.id = f0
     o.contract_signature_cert_chain = f1
     o.contract_id = f2
-    o.list_of_root_certificate_i_ds = f3
+    o.list_of_root_certificate_ids = f3
     o.dh_params = f4
     return o
 
@@ -15477,7 +15477,7 @@ def _e45(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.contract_signature_cert_chain
     f2 = o.contract_id
-    f3 = o.list_of_root_certificate_i_ds
+    f3 = o.list_of_root_certificate_ids
     f4 = o.dh_params
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
     a = w.a
@@ -15589,7 +15589,7 @@ def _e45(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN45 = ('id', 'contract_signature_cert_chain', 'contract_id', 'list_of_root_certificate_i_ds', 'dh_params')
+_FN45 = ('id', 'contract_signature_cert_chain', 'contract_id', 'list_of_root_certificate_ids', 'dh_params')
 
 def _d46(r: Reader) -> Any:
     v = r.v
@@ -16129,7 +16129,7 @@ def _d47(r: Reader) -> Any:
     o = _new(CertificateInstallationReqType)
     o.id = f0
     o.oem_provisioning_cert = f1
-    o.list_of_root_certificate_i_ds = f2
+    o.list_of_root_certificate_ids = f2
     o.dh_params = f3
     return o
 
@@ -16137,7 +16137,7 @@ def _d47(r: Reader) -> Any:
 def _e47(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.oem_provisioning_cert
-    f2 = o.list_of_root_certificate_i_ds
+    f2 = o.list_of_root_certificate_ids
     f3 = o.dh_params
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
@@ -16234,7 +16234,7 @@ def _e47(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN47 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_i_ds', 'dh_params')
+_FN47 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids', 'dh_params')
 
 def _d48(r: Reader) -> Any:
     v = r.v
@@ -17529,8 +17529,8 @@ def _d53(r: Reader) -> Any:
     o.ev_maximum_power_limit = f4
     o.bulk_charging_complete = f5
     o.charging_complete = f6
-    o.remaining_time_to_full_so_c = f7
-    o.remaining_time_to_bulk_so_c = f8
+    o.remaining_time_to_full_soc = f7
+    o.remaining_time_to_bulk_soc = f8
     o.ev_target_voltage = f9
     return o
 
@@ -17543,8 +17543,8 @@ def _e53(w: Writer, o: Any) -> None:
     f4 = o.ev_maximum_power_limit
     f5 = o.bulk_charging_complete
     f6 = o.charging_complete
-    f7 = o.remaining_time_to_full_so_c
-    f8 = o.remaining_time_to_bulk_so_c
+    f7 = o.remaining_time_to_full_soc
+    f8 = o.remaining_time_to_bulk_soc
     f9 = o.ev_target_voltage
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
     a = w.a
@@ -17885,7 +17885,7 @@ def _e53(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN53 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_so_c', 'remaining_time_to_bulk_so_c', 'ev_target_voltage')
+_FN53 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
 
 def _d54(r: Reader) -> Any:
     v = r.v
@@ -30015,7 +30015,7 @@ def _d82(r: Reader) -> Any:
     o.meter_reading = f1
     o.sig_meter_reading = f2
     o.meter_status = f3
-    o.t_meter = f4
+    o.tmeter = f4
     return o
 
 
@@ -30024,7 +30024,7 @@ def _e82(w: Writer, o: Any) -> None:
     f1 = o.meter_reading
     f2 = o.sig_meter_reading
     f3 = o.meter_status
-    f4 = o.t_meter
+    f4 = o.tmeter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
     a = w.a
     s = 0
@@ -30293,7 +30293,7 @@ def _e82(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN82 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 't_meter')
+_FN82 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
 
 def _d83(r: Reader) -> Any:
     v = r.v
@@ -32611,14 +32611,14 @@ def _d92(r: Reader) -> Any:
     r.pos = p
     o = _new(SAScheduleTupleType)
     o.sa_schedule_tuple_id = f0
-    o.p_max_schedule = f1
+    o.pmax_schedule = f1
     o.sales_tariff = f2
     return o
 
 
 def _e92(w: Writer, o: Any) -> None:
     f0 = o.sa_schedule_tuple_id
-    f1 = o.p_max_schedule
+    f1 = o.pmax_schedule
     f2 = o.sales_tariff
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
@@ -32724,7 +32724,7 @@ def _e92(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN92 = ('sa_schedule_tuple_id', 'p_max_schedule', 'sales_tariff')
+_FN92 = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
 
 def _d93(r: Reader) -> Any:
     v = r.v
@@ -32861,14 +32861,14 @@ def _d93(r: Reader) -> Any:
             raise r.bad(c)
     r.pos = p
     o = _new(PMaxScheduleType)
-    o.p_max_schedule_id = f0
-    o.p_max_schedule_entry = f1
+    o.pmax_schedule_id = f0
+    o.pmax_schedule_entry = f1
     return o
 
 
 def _e93(w: Writer, o: Any) -> None:
-    f0 = o.p_max_schedule_id
-    f1 = o.p_max_schedule_entry
+    f0 = o.pmax_schedule_id
+    f1 = o.pmax_schedule_entry
     i1 = 0
     left: int = (f0 is not None) + len(f1)
     a = w.a
@@ -32983,7 +32983,7 @@ def _e93(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN93 = ('p_max_schedule_id', 'p_max_schedule_entry')
+_FN93 = ('pmax_schedule_id', 'pmax_schedule_entry')
 
 def _d94(r: Reader) -> Any:
     v = r.v
@@ -33197,7 +33197,7 @@ def _d94(r: Reader) -> Any:
     o.id = f0
     o.sales_tariff_id = f1
     o.sales_tariff_description = f2
-    o.num_e_price_levels = f3
+    o.num_eprice_levels = f3
     o.sales_tariff_entry = f4
     return o
 
@@ -33206,7 +33206,7 @@ def _e94(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.sales_tariff_id
     f2 = o.sales_tariff_description
-    f3 = o.num_e_price_levels
+    f3 = o.num_eprice_levels
     f4 = o.sales_tariff_entry
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
@@ -33381,7 +33381,7 @@ def _e94(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN94 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_e_price_levels', 'sales_tariff_entry')
+_FN94 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
 
 def _d95(r: Reader) -> Any:
     v = r.v
@@ -36253,8 +36253,8 @@ META: dict[str, tuple[Any, ...]] = {
     'SASchedulesType': (),
     'SAScheduleListType': (('sa_schedule_tuple', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTuple'), True, {('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTuple'): 'class:SAScheduleTupleType'}), ),
     'EntryType': (('time_interval', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), False, {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ),
-    'SalesTariffEntryType': (('time_interval', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), False, {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('e_price_level', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EPriceLevel'), False, {('urn:din:70121:2012:MsgDataTypes', 'EPriceLevel'): 'int'}), ('consumption_cost', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCost'), True, {('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCost'): 'class:ConsumptionCostType'}), ),
-    'PMaxScheduleEntryType': (('time_interval', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), False, {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('p_max', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMax'), False, {('urn:din:70121:2012:MsgDataTypes', 'PMax'): 'int'}), ),
+    'SalesTariffEntryType': (('time_interval', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), False, {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('eprice_level', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EPriceLevel'), False, {('urn:din:70121:2012:MsgDataTypes', 'EPriceLevel'): 'int'}), ('consumption_cost', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCost'), True, {('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCost'): 'class:ConsumptionCostType'}), ),
+    'PMaxScheduleEntryType': (('time_interval', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), False, {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('pmax', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMax'), False, {('urn:din:70121:2012:MsgDataTypes', 'PMax'): 'int'}), ),
     'IntervalType': (),
     'RelativeTimeIntervalType': (('start', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'start'), False, {('urn:din:70121:2012:MsgDataTypes', 'start'): 'int'}), ('duration', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'duration'), False, {('urn:din:70121:2012:MsgDataTypes', 'duration'): 'int'}), ),
     'EVSEStatusType': (),
@@ -36263,7 +36263,7 @@ META: dict[str, tuple[Any, ...]] = {
     'DC_EVSEStatusType': (('evse_isolation_status', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVSEIsolationStatus'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVSEIsolationStatus'): 'enum:IsolationLevelType'}), ('evse_status_code', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatusCode'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVSEStatusCode'): 'enum:DC_EVSEStatusCodeType'}), ('notification_max_delay', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'NotificationMaxDelay'), False, {('urn:din:70121:2012:MsgDataTypes', 'NotificationMaxDelay'): 'int'}), ('evse_notification', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVSENotification'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVSENotification'): 'enum:EVSENotificationType'}), ),
     'DC_EVStatusType': (('ev_ready', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVReady'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVReady'): 'bool'}), ('ev_cabin_conditioning', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVCabinConditioning'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVCabinConditioning'): 'bool'}), ('evress_conditioning', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVRESSConditioning'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVRESSConditioning'): 'bool'}), ('ev_error_code', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVErrorCode'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVErrorCode'): 'enum:DC_EVErrorCodeType'}), ('evresssoc', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVRESSSOC'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVRESSSOC'): 'int'}), ),
     'EVChargeParameterType': (),
-    'AC_EVChargeParameterType': (('departure_time', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'DepartureTime'), False, {('urn:din:70121:2012:MsgDataTypes', 'DepartureTime'): 'int'}), ('e_amount', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EAmount'), False, {('urn:din:70121:2012:MsgDataTypes', 'EAmount'): 'class:PhysicalValueType'}), ('ev_max_voltage', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaxVoltage'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaxVoltage'): 'class:PhysicalValueType'}), ('ev_max_current', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaxCurrent'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaxCurrent'): 'class:PhysicalValueType'}), ('ev_min_current', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMinCurrent'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMinCurrent'): 'class:PhysicalValueType'}), ),
+    'AC_EVChargeParameterType': (('departure_time', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'DepartureTime'), False, {('urn:din:70121:2012:MsgDataTypes', 'DepartureTime'): 'int'}), ('eamount', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EAmount'), False, {('urn:din:70121:2012:MsgDataTypes', 'EAmount'): 'class:PhysicalValueType'}), ('ev_max_voltage', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaxVoltage'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaxVoltage'): 'class:PhysicalValueType'}), ('ev_max_current', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaxCurrent'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaxCurrent'): 'class:PhysicalValueType'}), ('ev_min_current', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMinCurrent'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMinCurrent'): 'class:PhysicalValueType'}), ),
     'DC_EVChargeParameterType': (('dc_ev_status', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatus'), False, {('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_maximum_current_limit', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaximumCurrentLimit'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('ev_maximum_power_limit', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaximumPowerLimit'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaximumPowerLimit'): 'class:PhysicalValueType'}), ('ev_maximum_voltage_limit', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVMaximumVoltageLimit'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('ev_energy_capacity', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVEnergyCapacity'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVEnergyCapacity'): 'class:PhysicalValueType'}), ('ev_energy_request', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVEnergyRequest'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVEnergyRequest'): 'class:PhysicalValueType'}), ('full_soc', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'FullSOC'), False, {('urn:din:70121:2012:MsgDataTypes', 'FullSOC'): 'int'}), ('bulk_soc', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'BulkSOC'), False, {('urn:din:70121:2012:MsgDataTypes', 'BulkSOC'): 'int'}), ),
     'EVSEChargeParameterType': (),
     'AC_EVSEChargeParameterType': (('ac_evse_status', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'), False, {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'): 'class:AC_EVSEStatusType'}), ('evse_max_voltage', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxVoltage'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxVoltage'): 'class:PhysicalValueType'}), ('evse_max_current', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxCurrent'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxCurrent'): 'class:PhysicalValueType'}), ('evse_min_current', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'EVSEMinCurrent'), False, {('urn:din:70121:2012:MsgDataTypes', 'EVSEMinCurrent'): 'class:PhysicalValueType'}), ),
@@ -36292,15 +36292,15 @@ META: dict[str, tuple[Any, ...]] = {
     'MeteringReceiptResType': (('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('ac_evse_status', 'elem', ('urn:din:70121:2012:MsgBody', 'AC_EVSEStatus'), False, {('urn:din:70121:2012:MsgBody', 'AC_EVSEStatus'): 'class:AC_EVSEStatusType'}), ),
     'SessionStopType': (),
     'SessionStopResType': (('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ),
-    'CertificateUpdateReqType': (('id', 'attr', ('', 'Id'), False, 'str'), ('contract_signature_cert_chain', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'), False, {('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_id', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractID'), False, {('urn:din:70121:2012:MsgBody', 'ContractID'): 'str'}), ('list_of_root_certificate_i_ds', 'elem', ('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ('dh_params', 'elem', ('urn:din:70121:2012:MsgBody', 'DHParams'), False, {('urn:din:70121:2012:MsgBody', 'DHParams'): 'b64'}), ),
+    'CertificateUpdateReqType': (('id', 'attr', ('', 'Id'), False, 'str'), ('contract_signature_cert_chain', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'), False, {('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_id', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractID'), False, {('urn:din:70121:2012:MsgBody', 'ContractID'): 'str'}), ('list_of_root_certificate_ids', 'elem', ('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ('dh_params', 'elem', ('urn:din:70121:2012:MsgBody', 'DHParams'), False, {('urn:din:70121:2012:MsgBody', 'DHParams'): 'b64'}), ),
     'CertificateUpdateResType': (('id', 'attr', ('', 'Id'), False, 'str'), ('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('contract_signature_cert_chain', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'), False, {('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_signature_encrypted_private_key', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractSignatureEncryptedPrivateKey'), False, {('urn:din:70121:2012:MsgBody', 'ContractSignatureEncryptedPrivateKey'): 'b64'}), ('dh_params', 'elem', ('urn:din:70121:2012:MsgBody', 'DHParams'), False, {('urn:din:70121:2012:MsgBody', 'DHParams'): 'b64'}), ('contract_id', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractID'), False, {('urn:din:70121:2012:MsgBody', 'ContractID'): 'str'}), ('retry_counter', 'elem', ('urn:din:70121:2012:MsgBody', 'RetryCounter'), False, {('urn:din:70121:2012:MsgBody', 'RetryCounter'): 'int'}), ),
-    'CertificateInstallationReqType': (('id', 'attr', ('', 'Id'), False, 'str'), ('oem_provisioning_cert', 'elem', ('urn:din:70121:2012:MsgBody', 'OEMProvisioningCert'), False, {('urn:din:70121:2012:MsgBody', 'OEMProvisioningCert'): 'b64'}), ('list_of_root_certificate_i_ds', 'elem', ('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ('dh_params', 'elem', ('urn:din:70121:2012:MsgBody', 'DHParams'), False, {('urn:din:70121:2012:MsgBody', 'DHParams'): 'b64'}), ),
+    'CertificateInstallationReqType': (('id', 'attr', ('', 'Id'), False, 'str'), ('oem_provisioning_cert', 'elem', ('urn:din:70121:2012:MsgBody', 'OEMProvisioningCert'), False, {('urn:din:70121:2012:MsgBody', 'OEMProvisioningCert'): 'b64'}), ('list_of_root_certificate_ids', 'elem', ('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ('dh_params', 'elem', ('urn:din:70121:2012:MsgBody', 'DHParams'), False, {('urn:din:70121:2012:MsgBody', 'DHParams'): 'b64'}), ),
     'CertificateInstallationResType': (('id', 'attr', ('', 'Id'), False, 'str'), ('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('contract_signature_cert_chain', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'), False, {('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_signature_encrypted_private_key', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractSignatureEncryptedPrivateKey'), False, {('urn:din:70121:2012:MsgBody', 'ContractSignatureEncryptedPrivateKey'): 'b64'}), ('dh_params', 'elem', ('urn:din:70121:2012:MsgBody', 'DHParams'), False, {('urn:din:70121:2012:MsgBody', 'DHParams'): 'b64'}), ('contract_id', 'elem', ('urn:din:70121:2012:MsgBody', 'ContractID'), False, {('urn:din:70121:2012:MsgBody', 'ContractID'): 'str'}), ),
     'CableCheckReqType': (('dc_ev_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ),
     'CableCheckResType': (('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_processing', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEProcessing'), False, {('urn:din:70121:2012:MsgBody', 'EVSEProcessing'): 'enum:EVSEProcessingType'}), ),
     'PreChargeReqType': (('dc_ev_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_target_voltage', 'elem', ('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'), False, {('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'): 'class:PhysicalValueType'}), ('ev_target_current', 'elem', ('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'), False, {('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'): 'class:PhysicalValueType'}), ),
     'PreChargeResType': (('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_present_voltage', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'), False, {('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'): 'class:PhysicalValueType'}), ),
-    'CurrentDemandReqType': (('dc_ev_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_target_current', 'elem', ('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'), False, {('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'): 'class:PhysicalValueType'}), ('ev_maximum_voltage_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVMaximumVoltageLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('ev_maximum_current_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVMaximumCurrentLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('ev_maximum_power_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVMaximumPowerLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVMaximumPowerLimit'): 'class:PhysicalValueType'}), ('bulk_charging_complete', 'elem', ('urn:din:70121:2012:MsgBody', 'BulkChargingComplete'), False, {('urn:din:70121:2012:MsgBody', 'BulkChargingComplete'): 'bool'}), ('charging_complete', 'elem', ('urn:din:70121:2012:MsgBody', 'ChargingComplete'), False, {('urn:din:70121:2012:MsgBody', 'ChargingComplete'): 'bool'}), ('remaining_time_to_full_so_c', 'elem', ('urn:din:70121:2012:MsgBody', 'RemainingTimeToFullSoC'), False, {('urn:din:70121:2012:MsgBody', 'RemainingTimeToFullSoC'): 'class:PhysicalValueType'}), ('remaining_time_to_bulk_so_c', 'elem', ('urn:din:70121:2012:MsgBody', 'RemainingTimeToBulkSoC'), False, {('urn:din:70121:2012:MsgBody', 'RemainingTimeToBulkSoC'): 'class:PhysicalValueType'}), ('ev_target_voltage', 'elem', ('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'), False, {('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'): 'class:PhysicalValueType'}), ),
+    'CurrentDemandReqType': (('dc_ev_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_target_current', 'elem', ('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'), False, {('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'): 'class:PhysicalValueType'}), ('ev_maximum_voltage_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVMaximumVoltageLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('ev_maximum_current_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVMaximumCurrentLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('ev_maximum_power_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVMaximumPowerLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVMaximumPowerLimit'): 'class:PhysicalValueType'}), ('bulk_charging_complete', 'elem', ('urn:din:70121:2012:MsgBody', 'BulkChargingComplete'), False, {('urn:din:70121:2012:MsgBody', 'BulkChargingComplete'): 'bool'}), ('charging_complete', 'elem', ('urn:din:70121:2012:MsgBody', 'ChargingComplete'), False, {('urn:din:70121:2012:MsgBody', 'ChargingComplete'): 'bool'}), ('remaining_time_to_full_soc', 'elem', ('urn:din:70121:2012:MsgBody', 'RemainingTimeToFullSoC'), False, {('urn:din:70121:2012:MsgBody', 'RemainingTimeToFullSoC'): 'class:PhysicalValueType'}), ('remaining_time_to_bulk_soc', 'elem', ('urn:din:70121:2012:MsgBody', 'RemainingTimeToBulkSoC'), False, {('urn:din:70121:2012:MsgBody', 'RemainingTimeToBulkSoC'): 'class:PhysicalValueType'}), ('ev_target_voltage', 'elem', ('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'), False, {('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'): 'class:PhysicalValueType'}), ),
     'CurrentDemandResType': (('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_present_voltage', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'), False, {('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'): 'class:PhysicalValueType'}), ('evse_present_current', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEPresentCurrent'), False, {('urn:din:70121:2012:MsgBody', 'EVSEPresentCurrent'): 'class:PhysicalValueType'}), ('evse_current_limit_achieved', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSECurrentLimitAchieved'), False, {('urn:din:70121:2012:MsgBody', 'EVSECurrentLimitAchieved'): 'bool'}), ('evse_voltage_limit_achieved', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEVoltageLimitAchieved'), False, {('urn:din:70121:2012:MsgBody', 'EVSEVoltageLimitAchieved'): 'bool'}), ('evse_power_limit_achieved', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEPowerLimitAchieved'), False, {('urn:din:70121:2012:MsgBody', 'EVSEPowerLimitAchieved'): 'bool'}), ('evse_maximum_voltage_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEMaximumVoltageLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVSEMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('evse_maximum_current_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEMaximumCurrentLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVSEMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('evse_maximum_power_limit', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEMaximumPowerLimit'), False, {('urn:din:70121:2012:MsgBody', 'EVSEMaximumPowerLimit'): 'class:PhysicalValueType'}), ),
     'WeldingDetectionReqType': (('dc_ev_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ),
     'WeldingDetectionResType': (('response_code', 'elem', ('urn:din:70121:2012:MsgBody', 'ResponseCode'), False, {('urn:din:70121:2012:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'), False, {('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_present_voltage', 'elem', ('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'), False, {('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'): 'class:PhysicalValueType'}), ),
@@ -36329,7 +36329,7 @@ META: dict[str, tuple[Any, ...]] = {
     'ListOfRootCertificateIDsType': (('root_certificate_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'RootCertificateID'), True, {('urn:din:70121:2012:MsgDataTypes', 'RootCertificateID'): 'str'}), ),
     'CertificateChainType': (('certificate', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'Certificate'), False, {('urn:din:70121:2012:MsgDataTypes', 'Certificate'): 'b64'}), ('sub_certificates', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SubCertificates'), False, {('urn:din:70121:2012:MsgDataTypes', 'SubCertificates'): 'class:SubCertificatesType'}), ),
     'PhysicalValueType': (('multiplier', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'Multiplier'), False, {('urn:din:70121:2012:MsgDataTypes', 'Multiplier'): 'int'}), ('unit', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'Unit'), False, {('urn:din:70121:2012:MsgDataTypes', 'Unit'): 'enum:UnitSymbolType'}), ('value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'Value'), False, {('urn:din:70121:2012:MsgDataTypes', 'Value'): 'int'}), ),
-    'MeterInfoType': (('meter_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'MeterID'), False, {('urn:din:70121:2012:MsgDataTypes', 'MeterID'): 'str'}), ('meter_reading', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'MeterReading'), False, {('urn:din:70121:2012:MsgDataTypes', 'MeterReading'): 'class:PhysicalValueType'}), ('sig_meter_reading', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SigMeterReading'), False, {('urn:din:70121:2012:MsgDataTypes', 'SigMeterReading'): 'b64'}), ('meter_status', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'MeterStatus'), False, {('urn:din:70121:2012:MsgDataTypes', 'MeterStatus'): 'int'}), ('t_meter', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TMeter'), False, {('urn:din:70121:2012:MsgDataTypes', 'TMeter'): 'int'}), ),
+    'MeterInfoType': (('meter_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'MeterID'), False, {('urn:din:70121:2012:MsgDataTypes', 'MeterID'): 'str'}), ('meter_reading', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'MeterReading'), False, {('urn:din:70121:2012:MsgDataTypes', 'MeterReading'): 'class:PhysicalValueType'}), ('sig_meter_reading', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SigMeterReading'), False, {('urn:din:70121:2012:MsgDataTypes', 'SigMeterReading'): 'b64'}), ('meter_status', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'MeterStatus'), False, {('urn:din:70121:2012:MsgDataTypes', 'MeterStatus'): 'int'}), ('tmeter', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'TMeter'), False, {('urn:din:70121:2012:MsgDataTypes', 'TMeter'): 'int'}), ),
     'ChargingProfileType': (('sa_schedule_tuple_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'), False, {('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'): 'int'}), ('profile_entry', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ProfileEntry'), True, {('urn:din:70121:2012:MsgDataTypes', 'ProfileEntry'): 'class:ProfileEntryType'}), ),
     'ServiceParameterListType': (('parameter_set', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ParameterSet'), True, {('urn:din:70121:2012:MsgDataTypes', 'ParameterSet'): 'class:ParameterSetType'}), ),
     'PaymentOptionsType': (('payment_option', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PaymentOption'), True, {('urn:din:70121:2012:MsgDataTypes', 'PaymentOption'): 'enum:PaymentOptionType'}), ),
@@ -36339,9 +36339,9 @@ META: dict[str, tuple[Any, ...]] = {
     'ProfileEntryType': (('charging_profile_entry_start', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryStart'), False, {('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryStart'): 'int'}), ('charging_profile_entry_max_power', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryMaxPower'), False, {('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryMaxPower'): 'int'}), ),
     'CostType': (('cost_kind', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'costKind'), False, {('urn:din:70121:2012:MsgDataTypes', 'costKind'): 'enum:CostKindType'}), ('amount', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'amount'), False, {('urn:din:70121:2012:MsgDataTypes', 'amount'): 'int'}), ('amount_multiplier', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'amountMultiplier'), False, {('urn:din:70121:2012:MsgDataTypes', 'amountMultiplier'): 'int'}), ),
     'ParameterType': (('name', 'attr', ('', 'Name'), False, 'str'), ('value_type', 'attr', ('', 'ValueType'), False, 'enum:ValueType'), ('bool_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'boolValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'boolValue'): 'bool'}), ('byte_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'byteValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'byteValue'): 'int'}), ('short_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'shortValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'shortValue'): 'int'}), ('int_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'intValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'intValue'): 'int'}), ('physical_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'physicalValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'physicalValue'): 'class:PhysicalValueType'}), ('string_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'stringValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'stringValue'): 'str'}), ),
-    'SAScheduleTupleType': (('sa_schedule_tuple_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'), False, {('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'): 'int'}), ('p_max_schedule', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMaxSchedule'), False, {('urn:din:70121:2012:MsgDataTypes', 'PMaxSchedule'): 'class:PMaxScheduleType'}), ('sales_tariff', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariff'), False, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariff'): 'class:SalesTariffType'}), ),
-    'PMaxScheduleType': (('p_max_schedule_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleID'), False, {('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleID'): 'int'}), ('p_max_schedule_entry', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'), True, {('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'): 'class:PMaxScheduleEntryType'}), ),
-    'SalesTariffType': (('id', 'attr', ('', 'Id'), False, 'str'), ('sales_tariff_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffID'), False, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariffID'): 'int'}), ('sales_tariff_description', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffDescription'), False, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariffDescription'): 'str'}), ('num_e_price_levels', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'NumEPriceLevels'), False, {('urn:din:70121:2012:MsgDataTypes', 'NumEPriceLevels'): 'int'}), ('sales_tariff_entry', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'), True, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'): 'class:SalesTariffEntryType'}), ),
+    'SAScheduleTupleType': (('sa_schedule_tuple_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'), False, {('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'): 'int'}), ('pmax_schedule', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMaxSchedule'), False, {('urn:din:70121:2012:MsgDataTypes', 'PMaxSchedule'): 'class:PMaxScheduleType'}), ('sales_tariff', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariff'), False, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariff'): 'class:SalesTariffType'}), ),
+    'PMaxScheduleType': (('pmax_schedule_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleID'), False, {('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleID'): 'int'}), ('pmax_schedule_entry', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'), True, {('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'): 'class:PMaxScheduleEntryType'}), ),
+    'SalesTariffType': (('id', 'attr', ('', 'Id'), False, 'str'), ('sales_tariff_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffID'), False, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariffID'): 'int'}), ('sales_tariff_description', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffDescription'), False, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariffDescription'): 'str'}), ('num_eprice_levels', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'NumEPriceLevels'), False, {('urn:din:70121:2012:MsgDataTypes', 'NumEPriceLevels'): 'int'}), ('sales_tariff_entry', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'), True, {('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'): 'class:SalesTariffEntryType'}), ),
     'ConsumptionCostType': (('start_value', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'startValue'), False, {('urn:din:70121:2012:MsgDataTypes', 'startValue'): 'int'}), ('cost', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'Cost'), True, {('urn:din:70121:2012:MsgDataTypes', 'Cost'): 'class:CostType'}), ),
     'SelectedServiceType': (('service_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ServiceID'), False, {('urn:din:70121:2012:MsgDataTypes', 'ServiceID'): 'int'}), ('parameter_set_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ParameterSetID'), False, {('urn:din:70121:2012:MsgDataTypes', 'ParameterSetID'): 'int'}), ),
     'ServiceTagType': (('service_id', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ServiceID'), False, {('urn:din:70121:2012:MsgDataTypes', 'ServiceID'): 'int'}), ('service_name', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ServiceName'), False, {('urn:din:70121:2012:MsgDataTypes', 'ServiceName'): 'str'}), ('service_category', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ServiceCategory'), False, {('urn:din:70121:2012:MsgDataTypes', 'ServiceCategory'): 'enum:ServiceCategoryType'}), ('service_scope', 'elem', ('urn:din:70121:2012:MsgDataTypes', 'ServiceScope'), False, {('urn:din:70121:2012:MsgDataTypes', 'ServiceScope'): 'str'}), ),

@@ -338,46 +338,46 @@ class EntryType:
 class SalesTariffEntryType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}SalesTariffEntryType."""
 
-    __slots__ = ('time_interval', 'e_price_level', 'consumption_cost')
+    __slots__ = ('time_interval', 'eprice_level', 'consumption_cost')
 
     time_interval: Any
-    e_price_level: int | None
+    eprice_level: int | None
     consumption_cost: list[ConsumptionCostType]
 
-    def __init__(self, *, time_interval: Any, e_price_level: int | None = None, consumption_cost: list[ConsumptionCostType] | None = None) -> None:
+    def __init__(self, *, time_interval: Any, eprice_level: int | None = None, consumption_cost: list[ConsumptionCostType] | None = None) -> None:
         self.time_interval = time_interval
-        self.e_price_level = e_price_level
+        self.eprice_level = eprice_level
         self.consumption_cost = [] if consumption_cost is None else consumption_cost
 
     def __repr__(self) -> str:
-        return f"SalesTariffEntryType(time_interval={self.time_interval!r}, e_price_level={self.e_price_level!r}, consumption_cost={self.consumption_cost!r})"
+        return f"SalesTariffEntryType(time_interval={self.time_interval!r}, eprice_level={self.eprice_level!r}, consumption_cost={self.consumption_cost!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SalesTariffEntryType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.time_interval, self.e_price_level, self.consumption_cost) == (other.time_interval, other.e_price_level, other.consumption_cost)
+        return (self.time_interval, self.eprice_level, self.consumption_cost) == (other.time_interval, other.eprice_level, other.consumption_cost)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class PMaxScheduleEntryType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}PMaxScheduleEntryType."""
 
-    __slots__ = ('time_interval', 'p_max')
+    __slots__ = ('time_interval', 'pmax')
 
     time_interval: Any
-    p_max: PhysicalValueType
+    pmax: PhysicalValueType
 
-    def __init__(self, *, time_interval: Any, p_max: PhysicalValueType) -> None:
+    def __init__(self, *, time_interval: Any, pmax: PhysicalValueType) -> None:
         self.time_interval = time_interval
-        self.p_max = p_max
+        self.pmax = pmax
 
     def __repr__(self) -> str:
-        return f"PMaxScheduleEntryType(time_interval={self.time_interval!r}, p_max={self.p_max!r})"
+        return f"PMaxScheduleEntryType(time_interval={self.time_interval!r}, pmax={self.pmax!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PMaxScheduleEntryType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.time_interval, self.p_max) == (other.time_interval, other.p_max)
+        return (self.time_interval, self.pmax) == (other.time_interval, other.pmax)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -558,28 +558,28 @@ class EVChargeParameterType:
 class AC_EVChargeParameterType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}AC_EVChargeParameterType."""
 
-    __slots__ = ('departure_time', 'e_amount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
+    __slots__ = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
 
     departure_time: int | None
-    e_amount: PhysicalValueType
+    eamount: PhysicalValueType
     ev_max_voltage: PhysicalValueType
     ev_max_current: PhysicalValueType
     ev_min_current: PhysicalValueType
 
-    def __init__(self, *, departure_time: int | None = None, e_amount: PhysicalValueType, ev_max_voltage: PhysicalValueType, ev_max_current: PhysicalValueType, ev_min_current: PhysicalValueType) -> None:
+    def __init__(self, *, departure_time: int | None = None, eamount: PhysicalValueType, ev_max_voltage: PhysicalValueType, ev_max_current: PhysicalValueType, ev_min_current: PhysicalValueType) -> None:
         self.departure_time = departure_time
-        self.e_amount = e_amount
+        self.eamount = eamount
         self.ev_max_voltage = ev_max_voltage
         self.ev_max_current = ev_max_current
         self.ev_min_current = ev_min_current
 
     def __repr__(self) -> str:
-        return f"AC_EVChargeParameterType(departure_time={self.departure_time!r}, e_amount={self.e_amount!r}, ev_max_voltage={self.ev_max_voltage!r}, ev_max_current={self.ev_max_current!r}, ev_min_current={self.ev_min_current!r})"
+        return f"AC_EVChargeParameterType(departure_time={self.departure_time!r}, eamount={self.eamount!r}, ev_max_voltage={self.ev_max_voltage!r}, ev_max_current={self.ev_max_current!r}, ev_min_current={self.ev_min_current!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AC_EVChargeParameterType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.departure_time, self.e_amount, self.ev_max_voltage, self.ev_max_current, self.ev_min_current) == (other.departure_time, other.e_amount, other.ev_max_voltage, other.ev_max_current, other.ev_min_current)
+        return (self.departure_time, self.eamount, self.ev_max_voltage, self.ev_max_current, self.ev_min_current) == (other.departure_time, other.eamount, other.ev_max_voltage, other.ev_max_current, other.ev_min_current)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1426,22 +1426,22 @@ class PaymentServiceSelectionResType:
 class PaymentDetailsReqType:
     """Complex type {urn:iso:15118:2:2013:MsgBody}PaymentDetailsReqType."""
 
-    __slots__ = ('e_maid', 'contract_signature_cert_chain')
+    __slots__ = ('emaid', 'contract_signature_cert_chain')
 
-    e_maid: str
+    emaid: str
     contract_signature_cert_chain: CertificateChainType
 
-    def __init__(self, *, e_maid: str, contract_signature_cert_chain: CertificateChainType) -> None:
-        self.e_maid = e_maid
+    def __init__(self, *, emaid: str, contract_signature_cert_chain: CertificateChainType) -> None:
+        self.emaid = emaid
         self.contract_signature_cert_chain = contract_signature_cert_chain
 
     def __repr__(self) -> str:
-        return f"PaymentDetailsReqType(e_maid={self.e_maid!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r})"
+        return f"PaymentDetailsReqType(emaid={self.emaid!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PaymentDetailsReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.e_maid, self.contract_signature_cert_chain) == (other.e_maid, other.contract_signature_cert_chain)
+        return (self.emaid, self.contract_signature_cert_chain) == (other.emaid, other.contract_signature_cert_chain)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1702,112 +1702,112 @@ class SessionStopResType:
 class CertificateUpdateReqType:
     """Complex type {urn:iso:15118:2:2013:MsgBody}CertificateUpdateReqType."""
 
-    __slots__ = ('id', 'contract_signature_cert_chain', 'e_maid', 'list_of_root_certificate_i_ds')
+    __slots__ = ('id', 'contract_signature_cert_chain', 'emaid', 'list_of_root_certificate_ids')
 
     id: str
     contract_signature_cert_chain: CertificateChainType
-    e_maid: str
-    list_of_root_certificate_i_ds: ListOfRootCertificateIDsType
+    emaid: str
+    list_of_root_certificate_ids: ListOfRootCertificateIDsType
 
-    def __init__(self, *, id: str, contract_signature_cert_chain: CertificateChainType, e_maid: str, list_of_root_certificate_i_ds: ListOfRootCertificateIDsType) -> None:
+    def __init__(self, *, id: str, contract_signature_cert_chain: CertificateChainType, emaid: str, list_of_root_certificate_ids: ListOfRootCertificateIDsType) -> None:
         self.id = id
         self.contract_signature_cert_chain = contract_signature_cert_chain
-        self.e_maid = e_maid
-        self.list_of_root_certificate_i_ds = list_of_root_certificate_i_ds
+        self.emaid = emaid
+        self.list_of_root_certificate_ids = list_of_root_certificate_ids
 
     def __repr__(self) -> str:
-        return f"CertificateUpdateReqType(id={self.id!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, e_maid={self.e_maid!r}, list_of_root_certificate_i_ds={self.list_of_root_certificate_i_ds!r})"
+        return f"CertificateUpdateReqType(id={self.id!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, emaid={self.emaid!r}, list_of_root_certificate_ids={self.list_of_root_certificate_ids!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateUpdateReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.id, self.contract_signature_cert_chain, self.e_maid, self.list_of_root_certificate_i_ds) == (other.id, other.contract_signature_cert_chain, other.e_maid, other.list_of_root_certificate_i_ds)
+        return (self.id, self.contract_signature_cert_chain, self.emaid, self.list_of_root_certificate_ids) == (other.id, other.contract_signature_cert_chain, other.emaid, other.list_of_root_certificate_ids)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class CertificateUpdateResType:
     """Complex type {urn:iso:15118:2:2013:MsgBody}CertificateUpdateResType."""
 
-    __slots__ = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'd_hpublickey', 'e_maid', 'retry_counter')
+    __slots__ = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid', 'retry_counter')
 
     response_code: ResponseCodeType
     sa_provisioning_certificate_chain: CertificateChainType
     contract_signature_cert_chain: CertificateChainType
     contract_signature_encrypted_private_key: ContractSignatureEncryptedPrivateKeyType
-    d_hpublickey: DiffieHellmanPublickeyType
-    e_maid: EMAIDType
+    dhpublickey: DiffieHellmanPublickeyType
+    emaid: EMAIDType
     retry_counter: int | None
 
-    def __init__(self, *, response_code: ResponseCodeType, sa_provisioning_certificate_chain: CertificateChainType, contract_signature_cert_chain: CertificateChainType, contract_signature_encrypted_private_key: ContractSignatureEncryptedPrivateKeyType, d_hpublickey: DiffieHellmanPublickeyType, e_maid: EMAIDType, retry_counter: int | None = None) -> None:
+    def __init__(self, *, response_code: ResponseCodeType, sa_provisioning_certificate_chain: CertificateChainType, contract_signature_cert_chain: CertificateChainType, contract_signature_encrypted_private_key: ContractSignatureEncryptedPrivateKeyType, dhpublickey: DiffieHellmanPublickeyType, emaid: EMAIDType, retry_counter: int | None = None) -> None:
         self.response_code = response_code
         self.sa_provisioning_certificate_chain = sa_provisioning_certificate_chain
         self.contract_signature_cert_chain = contract_signature_cert_chain
         self.contract_signature_encrypted_private_key = contract_signature_encrypted_private_key
-        self.d_hpublickey = d_hpublickey
-        self.e_maid = e_maid
+        self.dhpublickey = dhpublickey
+        self.emaid = emaid
         self.retry_counter = retry_counter
 
     def __repr__(self) -> str:
-        return f"CertificateUpdateResType(response_code={self.response_code!r}, sa_provisioning_certificate_chain={self.sa_provisioning_certificate_chain!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, contract_signature_encrypted_private_key={self.contract_signature_encrypted_private_key!r}, d_hpublickey={self.d_hpublickey!r}, e_maid={self.e_maid!r}, retry_counter={self.retry_counter!r})"
+        return f"CertificateUpdateResType(response_code={self.response_code!r}, sa_provisioning_certificate_chain={self.sa_provisioning_certificate_chain!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, contract_signature_encrypted_private_key={self.contract_signature_encrypted_private_key!r}, dhpublickey={self.dhpublickey!r}, emaid={self.emaid!r}, retry_counter={self.retry_counter!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateUpdateResType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.response_code, self.sa_provisioning_certificate_chain, self.contract_signature_cert_chain, self.contract_signature_encrypted_private_key, self.d_hpublickey, self.e_maid, self.retry_counter) == (other.response_code, other.sa_provisioning_certificate_chain, other.contract_signature_cert_chain, other.contract_signature_encrypted_private_key, other.d_hpublickey, other.e_maid, other.retry_counter)
+        return (self.response_code, self.sa_provisioning_certificate_chain, self.contract_signature_cert_chain, self.contract_signature_encrypted_private_key, self.dhpublickey, self.emaid, self.retry_counter) == (other.response_code, other.sa_provisioning_certificate_chain, other.contract_signature_cert_chain, other.contract_signature_encrypted_private_key, other.dhpublickey, other.emaid, other.retry_counter)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class CertificateInstallationReqType:
     """Complex type {urn:iso:15118:2:2013:MsgBody}CertificateInstallationReqType."""
 
-    __slots__ = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_i_ds')
+    __slots__ = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids')
 
     id: str
     oem_provisioning_cert: bytes
-    list_of_root_certificate_i_ds: ListOfRootCertificateIDsType
+    list_of_root_certificate_ids: ListOfRootCertificateIDsType
 
-    def __init__(self, *, id: str, oem_provisioning_cert: bytes, list_of_root_certificate_i_ds: ListOfRootCertificateIDsType) -> None:
+    def __init__(self, *, id: str, oem_provisioning_cert: bytes, list_of_root_certificate_ids: ListOfRootCertificateIDsType) -> None:
         self.id = id
         self.oem_provisioning_cert = oem_provisioning_cert
-        self.list_of_root_certificate_i_ds = list_of_root_certificate_i_ds
+        self.list_of_root_certificate_ids = list_of_root_certificate_ids
 
     def __repr__(self) -> str:
-        return f"CertificateInstallationReqType(id={self.id!r}, oem_provisioning_cert={self.oem_provisioning_cert!r}, list_of_root_certificate_i_ds={self.list_of_root_certificate_i_ds!r})"
+        return f"CertificateInstallationReqType(id={self.id!r}, oem_provisioning_cert={self.oem_provisioning_cert!r}, list_of_root_certificate_ids={self.list_of_root_certificate_ids!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateInstallationReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.id, self.oem_provisioning_cert, self.list_of_root_certificate_i_ds) == (other.id, other.oem_provisioning_cert, other.list_of_root_certificate_i_ds)
+        return (self.id, self.oem_provisioning_cert, self.list_of_root_certificate_ids) == (other.id, other.oem_provisioning_cert, other.list_of_root_certificate_ids)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class CertificateInstallationResType:
     """Complex type {urn:iso:15118:2:2013:MsgBody}CertificateInstallationResType."""
 
-    __slots__ = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'd_hpublickey', 'e_maid')
+    __slots__ = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid')
 
     response_code: ResponseCodeType
     sa_provisioning_certificate_chain: CertificateChainType
     contract_signature_cert_chain: CertificateChainType
     contract_signature_encrypted_private_key: ContractSignatureEncryptedPrivateKeyType
-    d_hpublickey: DiffieHellmanPublickeyType
-    e_maid: EMAIDType
+    dhpublickey: DiffieHellmanPublickeyType
+    emaid: EMAIDType
 
-    def __init__(self, *, response_code: ResponseCodeType, sa_provisioning_certificate_chain: CertificateChainType, contract_signature_cert_chain: CertificateChainType, contract_signature_encrypted_private_key: ContractSignatureEncryptedPrivateKeyType, d_hpublickey: DiffieHellmanPublickeyType, e_maid: EMAIDType) -> None:
+    def __init__(self, *, response_code: ResponseCodeType, sa_provisioning_certificate_chain: CertificateChainType, contract_signature_cert_chain: CertificateChainType, contract_signature_encrypted_private_key: ContractSignatureEncryptedPrivateKeyType, dhpublickey: DiffieHellmanPublickeyType, emaid: EMAIDType) -> None:
         self.response_code = response_code
         self.sa_provisioning_certificate_chain = sa_provisioning_certificate_chain
         self.contract_signature_cert_chain = contract_signature_cert_chain
         self.contract_signature_encrypted_private_key = contract_signature_encrypted_private_key
-        self.d_hpublickey = d_hpublickey
-        self.e_maid = e_maid
+        self.dhpublickey = dhpublickey
+        self.emaid = emaid
 
     def __repr__(self) -> str:
-        return f"CertificateInstallationResType(response_code={self.response_code!r}, sa_provisioning_certificate_chain={self.sa_provisioning_certificate_chain!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, contract_signature_encrypted_private_key={self.contract_signature_encrypted_private_key!r}, d_hpublickey={self.d_hpublickey!r}, e_maid={self.e_maid!r})"
+        return f"CertificateInstallationResType(response_code={self.response_code!r}, sa_provisioning_certificate_chain={self.sa_provisioning_certificate_chain!r}, contract_signature_cert_chain={self.contract_signature_cert_chain!r}, contract_signature_encrypted_private_key={self.contract_signature_encrypted_private_key!r}, dhpublickey={self.dhpublickey!r}, emaid={self.emaid!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateInstallationResType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.response_code, self.sa_provisioning_certificate_chain, self.contract_signature_cert_chain, self.contract_signature_encrypted_private_key, self.d_hpublickey, self.e_maid) == (other.response_code, other.sa_provisioning_certificate_chain, other.contract_signature_cert_chain, other.contract_signature_encrypted_private_key, other.d_hpublickey, other.e_maid)
+        return (self.response_code, self.sa_provisioning_certificate_chain, self.contract_signature_cert_chain, self.contract_signature_encrypted_private_key, self.dhpublickey, self.emaid) == (other.response_code, other.sa_provisioning_certificate_chain, other.contract_signature_cert_chain, other.contract_signature_encrypted_private_key, other.dhpublickey, other.emaid)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1956,7 +1956,7 @@ class PreChargeResType:
 class CurrentDemandReqType:
     """Complex type {urn:iso:15118:2:2013:MsgBody}CurrentDemandReqType."""
 
-    __slots__ = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_so_c', 'remaining_time_to_bulk_so_c', 'ev_target_voltage')
+    __slots__ = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
 
     dc_ev_status: DC_EVStatusType
     ev_target_current: PhysicalValueType
@@ -1965,11 +1965,11 @@ class CurrentDemandReqType:
     ev_maximum_power_limit: PhysicalValueType | None
     bulk_charging_complete: bool | None
     charging_complete: bool
-    remaining_time_to_full_so_c: PhysicalValueType | None
-    remaining_time_to_bulk_so_c: PhysicalValueType | None
+    remaining_time_to_full_soc: PhysicalValueType | None
+    remaining_time_to_bulk_soc: PhysicalValueType | None
     ev_target_voltage: PhysicalValueType
 
-    def __init__(self, *, dc_ev_status: DC_EVStatusType, ev_target_current: PhysicalValueType, ev_maximum_voltage_limit: PhysicalValueType | None = None, ev_maximum_current_limit: PhysicalValueType | None = None, ev_maximum_power_limit: PhysicalValueType | None = None, bulk_charging_complete: bool | None = None, charging_complete: bool, remaining_time_to_full_so_c: PhysicalValueType | None = None, remaining_time_to_bulk_so_c: PhysicalValueType | None = None, ev_target_voltage: PhysicalValueType) -> None:
+    def __init__(self, *, dc_ev_status: DC_EVStatusType, ev_target_current: PhysicalValueType, ev_maximum_voltage_limit: PhysicalValueType | None = None, ev_maximum_current_limit: PhysicalValueType | None = None, ev_maximum_power_limit: PhysicalValueType | None = None, bulk_charging_complete: bool | None = None, charging_complete: bool, remaining_time_to_full_soc: PhysicalValueType | None = None, remaining_time_to_bulk_soc: PhysicalValueType | None = None, ev_target_voltage: PhysicalValueType) -> None:
         self.dc_ev_status = dc_ev_status
         self.ev_target_current = ev_target_current
         self.ev_maximum_voltage_limit = ev_maximum_voltage_limit
@@ -1977,17 +1977,17 @@ class CurrentDemandReqType:
         self.ev_maximum_power_limit = ev_maximum_power_limit
         self.bulk_charging_complete = bulk_charging_complete
         self.charging_complete = charging_complete
-        self.remaining_time_to_full_so_c = remaining_time_to_full_so_c
-        self.remaining_time_to_bulk_so_c = remaining_time_to_bulk_so_c
+        self.remaining_time_to_full_soc = remaining_time_to_full_soc
+        self.remaining_time_to_bulk_soc = remaining_time_to_bulk_soc
         self.ev_target_voltage = ev_target_voltage
 
     def __repr__(self) -> str:
-        return f"CurrentDemandReqType(dc_ev_status={self.dc_ev_status!r}, ev_target_current={self.ev_target_current!r}, ev_maximum_voltage_limit={self.ev_maximum_voltage_limit!r}, ev_maximum_current_limit={self.ev_maximum_current_limit!r}, ev_maximum_power_limit={self.ev_maximum_power_limit!r}, bulk_charging_complete={self.bulk_charging_complete!r}, charging_complete={self.charging_complete!r}, remaining_time_to_full_so_c={self.remaining_time_to_full_so_c!r}, remaining_time_to_bulk_so_c={self.remaining_time_to_bulk_so_c!r}, ev_target_voltage={self.ev_target_voltage!r})"
+        return f"CurrentDemandReqType(dc_ev_status={self.dc_ev_status!r}, ev_target_current={self.ev_target_current!r}, ev_maximum_voltage_limit={self.ev_maximum_voltage_limit!r}, ev_maximum_current_limit={self.ev_maximum_current_limit!r}, ev_maximum_power_limit={self.ev_maximum_power_limit!r}, bulk_charging_complete={self.bulk_charging_complete!r}, charging_complete={self.charging_complete!r}, remaining_time_to_full_soc={self.remaining_time_to_full_soc!r}, remaining_time_to_bulk_soc={self.remaining_time_to_bulk_soc!r}, ev_target_voltage={self.ev_target_voltage!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CurrentDemandReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.dc_ev_status, self.ev_target_current, self.ev_maximum_voltage_limit, self.ev_maximum_current_limit, self.ev_maximum_power_limit, self.bulk_charging_complete, self.charging_complete, self.remaining_time_to_full_so_c, self.remaining_time_to_bulk_so_c, self.ev_target_voltage) == (other.dc_ev_status, other.ev_target_current, other.ev_maximum_voltage_limit, other.ev_maximum_current_limit, other.ev_maximum_power_limit, other.bulk_charging_complete, other.charging_complete, other.remaining_time_to_full_so_c, other.remaining_time_to_bulk_so_c, other.ev_target_voltage)
+        return (self.dc_ev_status, self.ev_target_current, self.ev_maximum_voltage_limit, self.ev_maximum_current_limit, self.ev_maximum_power_limit, self.bulk_charging_complete, self.charging_complete, self.remaining_time_to_full_soc, self.remaining_time_to_bulk_soc, self.ev_target_voltage) == (other.dc_ev_status, other.ev_target_current, other.ev_maximum_voltage_limit, other.ev_maximum_current_limit, other.ev_maximum_power_limit, other.bulk_charging_complete, other.charging_complete, other.remaining_time_to_full_soc, other.remaining_time_to_bulk_soc, other.ev_target_voltage)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2240,28 +2240,28 @@ class PhysicalValueType:
 class MeterInfoType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}MeterInfoType."""
 
-    __slots__ = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 't_meter')
+    __slots__ = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
 
     meter_id: str
     meter_reading: int | None
     sig_meter_reading: bytes | None
     meter_status: int | None
-    t_meter: int | None
+    tmeter: int | None
 
-    def __init__(self, *, meter_id: str, meter_reading: int | None = None, sig_meter_reading: bytes | None = None, meter_status: int | None = None, t_meter: int | None = None) -> None:
+    def __init__(self, *, meter_id: str, meter_reading: int | None = None, sig_meter_reading: bytes | None = None, meter_status: int | None = None, tmeter: int | None = None) -> None:
         self.meter_id = meter_id
         self.meter_reading = meter_reading
         self.sig_meter_reading = sig_meter_reading
         self.meter_status = meter_status
-        self.t_meter = t_meter
+        self.tmeter = tmeter
 
     def __repr__(self) -> str:
-        return f"MeterInfoType(meter_id={self.meter_id!r}, meter_reading={self.meter_reading!r}, sig_meter_reading={self.sig_meter_reading!r}, meter_status={self.meter_status!r}, t_meter={self.t_meter!r})"
+        return f"MeterInfoType(meter_id={self.meter_id!r}, meter_reading={self.meter_reading!r}, sig_meter_reading={self.sig_meter_reading!r}, meter_status={self.meter_status!r}, tmeter={self.tmeter!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MeterInfoType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.meter_id, self.meter_reading, self.sig_meter_reading, self.meter_status, self.t_meter) == (other.meter_id, other.meter_reading, other.sig_meter_reading, other.meter_status, other.t_meter)
+        return (self.meter_id, self.meter_reading, self.sig_meter_reading, self.meter_status, self.tmeter) == (other.meter_id, other.meter_reading, other.sig_meter_reading, other.meter_status, other.tmeter)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2518,72 +2518,72 @@ class ParameterType:
 class SAScheduleTupleType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}SAScheduleTupleType."""
 
-    __slots__ = ('sa_schedule_tuple_id', 'p_max_schedule', 'sales_tariff')
+    __slots__ = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
 
     sa_schedule_tuple_id: int
-    p_max_schedule: PMaxScheduleType
+    pmax_schedule: PMaxScheduleType
     sales_tariff: SalesTariffType | None
 
-    def __init__(self, *, sa_schedule_tuple_id: int, p_max_schedule: PMaxScheduleType, sales_tariff: SalesTariffType | None = None) -> None:
+    def __init__(self, *, sa_schedule_tuple_id: int, pmax_schedule: PMaxScheduleType, sales_tariff: SalesTariffType | None = None) -> None:
         self.sa_schedule_tuple_id = sa_schedule_tuple_id
-        self.p_max_schedule = p_max_schedule
+        self.pmax_schedule = pmax_schedule
         self.sales_tariff = sales_tariff
 
     def __repr__(self) -> str:
-        return f"SAScheduleTupleType(sa_schedule_tuple_id={self.sa_schedule_tuple_id!r}, p_max_schedule={self.p_max_schedule!r}, sales_tariff={self.sales_tariff!r})"
+        return f"SAScheduleTupleType(sa_schedule_tuple_id={self.sa_schedule_tuple_id!r}, pmax_schedule={self.pmax_schedule!r}, sales_tariff={self.sales_tariff!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SAScheduleTupleType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.sa_schedule_tuple_id, self.p_max_schedule, self.sales_tariff) == (other.sa_schedule_tuple_id, other.p_max_schedule, other.sales_tariff)
+        return (self.sa_schedule_tuple_id, self.pmax_schedule, self.sales_tariff) == (other.sa_schedule_tuple_id, other.pmax_schedule, other.sales_tariff)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class PMaxScheduleType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}PMaxScheduleType."""
 
-    __slots__ = ('p_max_schedule_entry',)
+    __slots__ = ('pmax_schedule_entry',)
 
-    p_max_schedule_entry: list[PMaxScheduleEntryType]
+    pmax_schedule_entry: list[PMaxScheduleEntryType]
 
-    def __init__(self, *, p_max_schedule_entry: list[PMaxScheduleEntryType] | None = None) -> None:
-        self.p_max_schedule_entry = [] if p_max_schedule_entry is None else p_max_schedule_entry
+    def __init__(self, *, pmax_schedule_entry: list[PMaxScheduleEntryType] | None = None) -> None:
+        self.pmax_schedule_entry = [] if pmax_schedule_entry is None else pmax_schedule_entry
 
     def __repr__(self) -> str:
-        return f"PMaxScheduleType(p_max_schedule_entry={self.p_max_schedule_entry!r})"
+        return f"PMaxScheduleType(pmax_schedule_entry={self.pmax_schedule_entry!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PMaxScheduleType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.p_max_schedule_entry,) == (other.p_max_schedule_entry,)
+        return (self.pmax_schedule_entry,) == (other.pmax_schedule_entry,)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class SalesTariffType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}SalesTariffType."""
 
-    __slots__ = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_e_price_levels', 'sales_tariff_entry')
+    __slots__ = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
 
     id: str | None
     sales_tariff_id: int
     sales_tariff_description: str | None
-    num_e_price_levels: int | None
+    num_eprice_levels: int | None
     sales_tariff_entry: list[SalesTariffEntryType]
 
-    def __init__(self, *, id: str | None = None, sales_tariff_id: int, sales_tariff_description: str | None = None, num_e_price_levels: int | None = None, sales_tariff_entry: list[SalesTariffEntryType] | None = None) -> None:
+    def __init__(self, *, id: str | None = None, sales_tariff_id: int, sales_tariff_description: str | None = None, num_eprice_levels: int | None = None, sales_tariff_entry: list[SalesTariffEntryType] | None = None) -> None:
         self.id = id
         self.sales_tariff_id = sales_tariff_id
         self.sales_tariff_description = sales_tariff_description
-        self.num_e_price_levels = num_e_price_levels
+        self.num_eprice_levels = num_eprice_levels
         self.sales_tariff_entry = [] if sales_tariff_entry is None else sales_tariff_entry
 
     def __repr__(self) -> str:
-        return f"SalesTariffType(id={self.id!r}, sales_tariff_id={self.sales_tariff_id!r}, sales_tariff_description={self.sales_tariff_description!r}, num_e_price_levels={self.num_e_price_levels!r}, sales_tariff_entry={self.sales_tariff_entry!r})"
+        return f"SalesTariffType(id={self.id!r}, sales_tariff_id={self.sales_tariff_id!r}, sales_tariff_description={self.sales_tariff_description!r}, num_eprice_levels={self.num_eprice_levels!r}, sales_tariff_entry={self.sales_tariff_entry!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SalesTariffType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.id, self.sales_tariff_id, self.sales_tariff_description, self.num_e_price_levels, self.sales_tariff_entry) == (other.id, other.sales_tariff_id, other.sales_tariff_description, other.num_e_price_levels, other.sales_tariff_entry)
+        return (self.id, self.sales_tariff_id, self.sales_tariff_description, self.num_eprice_levels, self.sales_tariff_entry) == (other.id, other.sales_tariff_id, other.sales_tariff_description, other.num_eprice_levels, other.sales_tariff_entry)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -7722,14 +7722,14 @@ def _d4(r: Reader) -> Any:
     r.pos = p
     o = _new(SalesTariffEntryType)
     o.time_interval = f0
-    o.e_price_level = f1
+    o.eprice_level = f1
     o.consumption_cost = f2
     return o
 
 
 def _e4(w: Writer, o: Any) -> None:
     f0 = o.time_interval
-    f1 = o.e_price_level
+    f1 = o.eprice_level
     f2 = o.consumption_cost
     i2 = 0
     left: int = (f0 is not None) + (f1 is not None) + len(f2)
@@ -7837,7 +7837,7 @@ def _e4(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN4 = ('time_interval', 'e_price_level', 'consumption_cost')
+_FN4 = ('time_interval', 'eprice_level', 'consumption_cost')
 
 def _d5(r: Reader) -> Any:
     v = r.v
@@ -7918,13 +7918,13 @@ def _d5(r: Reader) -> Any:
     r.pos = p
     o = _new(PMaxScheduleEntryType)
     o.time_interval = f0
-    o.p_max = f1
+    o.pmax = f1
     return o
 
 
 def _e5(w: Writer, o: Any) -> None:
     f0 = o.time_interval
-    f1 = o.p_max
+    f1 = o.pmax
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
@@ -7988,7 +7988,7 @@ def _e5(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN5 = ('time_interval', 'p_max')
+_FN5 = ('time_interval', 'pmax')
 
 def _d6(r: Reader) -> Any:
     v = r.v
@@ -9650,7 +9650,7 @@ def _d14(r: Reader) -> Any:
     r.pos = p
     o = _new(AC_EVChargeParameterType)
     o.departure_time = f0
-    o.e_amount = f1
+    o.eamount = f1
     o.ev_max_voltage = f2
     o.ev_max_current = f3
     o.ev_min_current = f4
@@ -9659,7 +9659,7 @@ def _d14(r: Reader) -> Any:
 
 def _e14(w: Writer, o: Any) -> None:
     f0 = o.departure_time
-    f1 = o.e_amount
+    f1 = o.eamount
     f2 = o.ev_max_voltage
     f3 = o.ev_max_current
     f4 = o.ev_min_current
@@ -9805,7 +9805,7 @@ def _e14(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN14 = ('departure_time', 'e_amount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
+_FN14 = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
 
 def _d15(r: Reader) -> Any:
     v = r.v
@@ -23079,13 +23079,13 @@ def _d51(r: Reader) -> Any:
             raise r.bad(c)
     r.pos = p
     o = _new(PaymentDetailsReqType)
-    o.e_maid = f0
+    o.emaid = f0
     o.contract_signature_cert_chain = f1
     return o
 
 
 def _e51(w: Writer, o: Any) -> None:
-    f0 = o.e_maid
+    f0 = o.emaid
     f1 = o.contract_signature_cert_chain
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
@@ -23144,7 +23144,7 @@ def _e51(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN51 = ('e_maid', 'contract_signature_cert_chain')
+_FN51 = ('emaid', 'contract_signature_cert_chain')
 
 def _d52(r: Reader) -> Any:
     v = r.v
@@ -25569,16 +25569,16 @@ def _d63(r: Reader) -> Any:
     o = _new(CertificateUpdateReqType)
     o.id = f0
     o.contract_signature_cert_chain = f1
-    o.e_maid = f2
-    o.list_of_root_certificate_i_ds = f3
+    o.emaid = f2
+    o.list_of_root_certificate_ids = f3
     return o
 
 
 def _e63(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.contract_signature_cert_chain
-    f2 = o.e_maid
-    f3 = o.list_of_root_certificate_i_ds
+    f2 = o.emaid
+    f3 = o.list_of_root_certificate_ids
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
@@ -25665,7 +25665,7 @@ def _e63(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN63 = ('id', 'contract_signature_cert_chain', 'e_maid', 'list_of_root_certificate_i_ds')
+_FN63 = ('id', 'contract_signature_cert_chain', 'emaid', 'list_of_root_certificate_ids')
 
 def _d64(r: Reader) -> Any:
     v = r.v
@@ -25858,8 +25858,8 @@ def _d64(r: Reader) -> Any:
     o.sa_provisioning_certificate_chain = f1
     o.contract_signature_cert_chain = f2
     o.contract_signature_encrypted_private_key = f3
-    o.d_hpublickey = f4
-    o.e_maid = f5
+    o.dhpublickey = f4
+    o.emaid = f5
     o.retry_counter = f6
     return o
 
@@ -25869,8 +25869,8 @@ def _e64(w: Writer, o: Any) -> None:
     f1 = o.sa_provisioning_certificate_chain
     f2 = o.contract_signature_cert_chain
     f3 = o.contract_signature_encrypted_private_key
-    f4 = o.d_hpublickey
-    f5 = o.e_maid
+    f4 = o.dhpublickey
+    f5 = o.emaid
     f6 = o.retry_counter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
     a = w.a
@@ -26028,7 +26028,7 @@ def _e64(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN64 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'd_hpublickey', 'e_maid', 'retry_counter')
+_FN64 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid', 'retry_counter')
 
 def _d65(r: Reader) -> Any:
     v = r.v
@@ -26138,14 +26138,14 @@ def _d65(r: Reader) -> Any:
     o = _new(CertificateInstallationReqType)
     o.id = f0
     o.oem_provisioning_cert = f1
-    o.list_of_root_certificate_i_ds = f2
+    o.list_of_root_certificate_ids = f2
     return o
 
 
 def _e65(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.oem_provisioning_cert
-    f2 = o.list_of_root_certificate_i_ds
+    f2 = o.list_of_root_certificate_ids
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
@@ -26217,7 +26217,7 @@ def _e65(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN65 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_i_ds')
+_FN65 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids')
 
 def _d66(r: Reader) -> Any:
     v = r.v
@@ -26371,8 +26371,8 @@ def _d66(r: Reader) -> Any:
     o.sa_provisioning_certificate_chain = f1
     o.contract_signature_cert_chain = f2
     o.contract_signature_encrypted_private_key = f3
-    o.d_hpublickey = f4
-    o.e_maid = f5
+    o.dhpublickey = f4
+    o.emaid = f5
     return o
 
 
@@ -26381,8 +26381,8 @@ def _e66(w: Writer, o: Any) -> None:
     f1 = o.sa_provisioning_certificate_chain
     f2 = o.contract_signature_cert_chain
     f3 = o.contract_signature_encrypted_private_key
-    f4 = o.d_hpublickey
-    f5 = o.e_maid
+    f4 = o.dhpublickey
+    f5 = o.emaid
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
     a = w.a
     s = 0
@@ -26508,7 +26508,7 @@ def _e66(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN66 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'd_hpublickey', 'e_maid')
+_FN66 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid')
 
 def _d67(r: Reader) -> Any:
     v = r.v
@@ -28000,8 +28000,8 @@ def _d73(r: Reader) -> Any:
     o.ev_maximum_power_limit = f4
     o.bulk_charging_complete = f5
     o.charging_complete = f6
-    o.remaining_time_to_full_so_c = f7
-    o.remaining_time_to_bulk_so_c = f8
+    o.remaining_time_to_full_soc = f7
+    o.remaining_time_to_bulk_soc = f8
     o.ev_target_voltage = f9
     return o
 
@@ -28014,8 +28014,8 @@ def _e73(w: Writer, o: Any) -> None:
     f4 = o.ev_maximum_power_limit
     f5 = o.bulk_charging_complete
     f6 = o.charging_complete
-    f7 = o.remaining_time_to_full_so_c
-    f8 = o.remaining_time_to_bulk_so_c
+    f7 = o.remaining_time_to_full_soc
+    f8 = o.remaining_time_to_bulk_soc
     f9 = o.ev_target_voltage
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
     a = w.a
@@ -28356,7 +28356,7 @@ def _e73(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN73 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_so_c', 'remaining_time_to_bulk_so_c', 'ev_target_voltage')
+_FN73 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
 
 def _d74(r: Reader) -> Any:
     v = r.v
@@ -31060,7 +31060,7 @@ def _d84(r: Reader) -> Any:
     o.meter_reading = f1
     o.sig_meter_reading = f2
     o.meter_status = f3
-    o.t_meter = f4
+    o.tmeter = f4
     return o
 
 
@@ -31069,7 +31069,7 @@ def _e84(w: Writer, o: Any) -> None:
     f1 = o.meter_reading
     f2 = o.sig_meter_reading
     f3 = o.meter_status
-    f4 = o.t_meter
+    f4 = o.tmeter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
     a = w.a
     s = 0
@@ -31349,7 +31349,7 @@ def _e84(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN84 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 't_meter')
+_FN84 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
 
 def _d85(r: Reader) -> Any:
     v = r.v
@@ -34200,14 +34200,14 @@ def _d96(r: Reader) -> Any:
     r.pos = p
     o = _new(SAScheduleTupleType)
     o.sa_schedule_tuple_id = f0
-    o.p_max_schedule = f1
+    o.pmax_schedule = f1
     o.sales_tariff = f2
     return o
 
 
 def _e96(w: Writer, o: Any) -> None:
     f0 = o.sa_schedule_tuple_id
-    f1 = o.p_max_schedule
+    f1 = o.pmax_schedule
     f2 = o.sales_tariff
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
@@ -34287,7 +34287,7 @@ def _e96(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN96 = ('sa_schedule_tuple_id', 'p_max_schedule', 'sales_tariff')
+_FN96 = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
 
 def _d97(r: Reader) -> Any:
     v = r.v
@@ -34379,12 +34379,12 @@ def _d97(r: Reader) -> Any:
             raise r.bad(c)
     r.pos = p
     o = _new(PMaxScheduleType)
-    o.p_max_schedule_entry = f0
+    o.pmax_schedule_entry = f0
     return o
 
 
 def _e97(w: Writer, o: Any) -> None:
-    f0 = o.p_max_schedule_entry
+    f0 = o.pmax_schedule_entry
     i0 = 0
     left: int = len(f0)
     a = w.a
@@ -34458,7 +34458,7 @@ def _e97(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN97 = ('p_max_schedule_entry',)
+_FN97 = ('pmax_schedule_entry',)
 
 def _d98(r: Reader) -> Any:
     v = r.v
@@ -34674,7 +34674,7 @@ def _d98(r: Reader) -> Any:
     o.id = f0
     o.sales_tariff_id = f1
     o.sales_tariff_description = f2
-    o.num_e_price_levels = f3
+    o.num_eprice_levels = f3
     o.sales_tariff_entry = f4
     return o
 
@@ -34683,7 +34683,7 @@ def _e98(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.sales_tariff_id
     f2 = o.sales_tariff_description
-    f3 = o.num_e_price_levels
+    f3 = o.num_eprice_levels
     f4 = o.sales_tariff_entry
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
@@ -34868,7 +34868,7 @@ def _e98(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN98 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_e_price_levels', 'sales_tariff_entry')
+_FN98 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
 
 def _d99(r: Reader) -> Any:
     v = r.v
@@ -37665,8 +37665,8 @@ META: dict[str, tuple[Any, ...]] = {
     'SASchedulesType': (),
     'SAScheduleListType': (('sa_schedule_tuple', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTuple'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTuple'): 'class:SAScheduleTupleType'}), ),
     'EntryType': (('time_interval', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ),
-    'SalesTariffEntryType': (('time_interval', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('e_price_level', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EPriceLevel'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EPriceLevel'): 'int'}), ('consumption_cost', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCost'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCost'): 'class:ConsumptionCostType'}), ),
-    'PMaxScheduleEntryType': (('time_interval', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('p_max', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'PMax'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'PMax'): 'class:PhysicalValueType'}), ),
+    'SalesTariffEntryType': (('time_interval', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('eprice_level', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EPriceLevel'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EPriceLevel'): 'int'}), ('consumption_cost', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCost'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCost'): 'class:ConsumptionCostType'}), ),
+    'PMaxScheduleEntryType': (('time_interval', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): 'class:RelativeTimeIntervalType', ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): 'class:IntervalType'}), ('pmax', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'PMax'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'PMax'): 'class:PhysicalValueType'}), ),
     'IntervalType': (),
     'RelativeTimeIntervalType': (('start', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'start'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'start'): 'int'}), ('duration', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'duration'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'duration'): 'int'}), ),
     'EVSEStatusType': (('notification_max_delay', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationMaxDelay'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationMaxDelay'): 'int'}), ('evse_notification', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotification'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotification'): 'enum:EVSENotificationType'}), ),
@@ -37675,7 +37675,7 @@ META: dict[str, tuple[Any, ...]] = {
     'DC_EVSEStatusType': (('notification_max_delay', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationMaxDelay'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationMaxDelay'): 'int'}), ('evse_notification', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotification'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotification'): 'enum:EVSENotificationType'}), ('evse_isolation_status', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEIsolationStatus'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEIsolationStatus'): 'enum:IsolationLevelType'}), ('evse_status_code', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatusCode'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatusCode'): 'enum:DC_EVSEStatusCodeType'}), ),
     'DC_EVStatusType': (('ev_ready', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVReady'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVReady'): 'bool'}), ('ev_error_code', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVErrorCode'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVErrorCode'): 'enum:DC_EVErrorCodeType'}), ('evresssoc', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVRESSSOC'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVRESSSOC'): 'int'}), ),
     'EVChargeParameterType': (('departure_time', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'): 'int'}), ),
-    'AC_EVChargeParameterType': (('departure_time', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'): 'int'}), ('e_amount', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EAmount'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EAmount'): 'class:PhysicalValueType'}), ('ev_max_voltage', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxVoltage'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxVoltage'): 'class:PhysicalValueType'}), ('ev_max_current', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxCurrent'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxCurrent'): 'class:PhysicalValueType'}), ('ev_min_current', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMinCurrent'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMinCurrent'): 'class:PhysicalValueType'}), ),
+    'AC_EVChargeParameterType': (('departure_time', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'): 'int'}), ('eamount', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EAmount'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EAmount'): 'class:PhysicalValueType'}), ('ev_max_voltage', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxVoltage'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxVoltage'): 'class:PhysicalValueType'}), ('ev_max_current', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxCurrent'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxCurrent'): 'class:PhysicalValueType'}), ('ev_min_current', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMinCurrent'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMinCurrent'): 'class:PhysicalValueType'}), ),
     'DC_EVChargeParameterType': (('departure_time', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'): 'int'}), ('dc_ev_status', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatus'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_maximum_current_limit', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumCurrentLimit'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('ev_maximum_power_limit', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumPowerLimit'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumPowerLimit'): 'class:PhysicalValueType'}), ('ev_maximum_voltage_limit', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumVoltageLimit'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('ev_energy_capacity', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyCapacity'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyCapacity'): 'class:PhysicalValueType'}), ('ev_energy_request', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyRequest'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyRequest'): 'class:PhysicalValueType'}), ('full_soc', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'FullSOC'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'FullSOC'): 'int'}), ('bulk_soc', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'BulkSOC'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'BulkSOC'): 'int'}), ),
     'EVSEChargeParameterType': (),
     'AC_EVSEChargeParameterType': (('ac_evse_status', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'): 'class:AC_EVSEStatusType'}), ('evse_nominal_voltage', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENominalVoltage'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENominalVoltage'): 'class:PhysicalValueType'}), ('evse_max_current', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaxCurrent'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaxCurrent'): 'class:PhysicalValueType'}), ),
@@ -37712,7 +37712,7 @@ META: dict[str, tuple[Any, ...]] = {
     'ServiceDetailResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('service_id', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ServiceID'), False, {('urn:iso:15118:2:2013:MsgBody', 'ServiceID'): 'int'}), ('service_parameter_list', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ServiceParameterList'), False, {('urn:iso:15118:2:2013:MsgBody', 'ServiceParameterList'): 'class:ServiceParameterListType'}), ),
     'PaymentServiceSelectionReqType': (('selected_payment_option', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SelectedPaymentOption'), False, {('urn:iso:15118:2:2013:MsgBody', 'SelectedPaymentOption'): 'enum:PaymentOptionType'}), ('selected_service_list', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SelectedServiceList'), False, {('urn:iso:15118:2:2013:MsgBody', 'SelectedServiceList'): 'class:SelectedServiceListType'}), ),
     'PaymentServiceSelectionResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ),
-    'PaymentDetailsReqType': (('e_maid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'str'}), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ),
+    'PaymentDetailsReqType': (('emaid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'str'}), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ),
     'PaymentDetailsResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('gen_challenge', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'GenChallenge'), False, {('urn:iso:15118:2:2013:MsgBody', 'GenChallenge'): 'b64'}), ('evse_time_stamp', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSETimeStamp'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSETimeStamp'): 'int'}), ),
     'AuthorizationReqType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgBody', 'Id'), False, 'str'), ('gen_challenge', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'GenChallenge'), False, {('urn:iso:15118:2:2013:MsgBody', 'GenChallenge'): 'b64'}), ),
     'AuthorizationResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_processing', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEProcessing'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEProcessing'): 'enum:EVSEProcessingType'}), ),
@@ -37724,17 +37724,17 @@ META: dict[str, tuple[Any, ...]] = {
     'MeteringReceiptResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_status', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'): 'class:AC_EVSEStatusType', ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType', ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'): 'class:EVSEStatusType'}), ),
     'SessionStopReqType': (('charging_session', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ChargingSession'), False, {('urn:iso:15118:2:2013:MsgBody', 'ChargingSession'): 'enum:ChargingSessionType'}), ),
     'SessionStopResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ),
-    'CertificateUpdateReqType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgBody', 'Id'), False, 'str'), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('e_maid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'str'}), ('list_of_root_certificate_i_ds', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ),
-    'CertificateUpdateResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('sa_provisioning_certificate_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'): 'class:CertificateChainType'}), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_signature_encrypted_private_key', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'): 'class:ContractSignatureEncryptedPrivateKeyType'}), ('d_hpublickey', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'), False, {('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'): 'class:DiffieHellmanPublickeyType'}), ('e_maid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'class:EMAIDType'}), ('retry_counter', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'RetryCounter'), False, {('urn:iso:15118:2:2013:MsgBody', 'RetryCounter'): 'int'}), ),
-    'CertificateInstallationReqType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgBody', 'Id'), False, 'str'), ('oem_provisioning_cert', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'OEMProvisioningCert'), False, {('urn:iso:15118:2:2013:MsgBody', 'OEMProvisioningCert'): 'b64'}), ('list_of_root_certificate_i_ds', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ),
-    'CertificateInstallationResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('sa_provisioning_certificate_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'): 'class:CertificateChainType'}), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_signature_encrypted_private_key', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'): 'class:ContractSignatureEncryptedPrivateKeyType'}), ('d_hpublickey', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'), False, {('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'): 'class:DiffieHellmanPublickeyType'}), ('e_maid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'class:EMAIDType'}), ),
+    'CertificateUpdateReqType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgBody', 'Id'), False, 'str'), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('emaid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'str'}), ('list_of_root_certificate_ids', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ),
+    'CertificateUpdateResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('sa_provisioning_certificate_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'): 'class:CertificateChainType'}), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_signature_encrypted_private_key', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'): 'class:ContractSignatureEncryptedPrivateKeyType'}), ('dhpublickey', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'), False, {('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'): 'class:DiffieHellmanPublickeyType'}), ('emaid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'class:EMAIDType'}), ('retry_counter', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'RetryCounter'), False, {('urn:iso:15118:2:2013:MsgBody', 'RetryCounter'): 'int'}), ),
+    'CertificateInstallationReqType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgBody', 'Id'), False, 'str'), ('oem_provisioning_cert', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'OEMProvisioningCert'), False, {('urn:iso:15118:2:2013:MsgBody', 'OEMProvisioningCert'): 'b64'}), ('list_of_root_certificate_ids', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'), False, {('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ),
+    'CertificateInstallationResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('sa_provisioning_certificate_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'): 'class:CertificateChainType'}), ('contract_signature_cert_chain', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'): 'class:CertificateChainType'}), ('contract_signature_encrypted_private_key', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'), False, {('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'): 'class:ContractSignatureEncryptedPrivateKeyType'}), ('dhpublickey', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'), False, {('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'): 'class:DiffieHellmanPublickeyType'}), ('emaid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'eMAID'), False, {('urn:iso:15118:2:2013:MsgBody', 'eMAID'): 'class:EMAIDType'}), ),
     'ChargingStatusReqType': (),
     'ChargingStatusResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evseid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEID'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEID'): 'str'}), ('sa_schedule_tuple_id', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SAScheduleTupleID'), False, {('urn:iso:15118:2:2013:MsgBody', 'SAScheduleTupleID'): 'int'}), ('evse_max_current', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEMaxCurrent'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEMaxCurrent'): 'class:PhysicalValueType'}), ('meter_info', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'MeterInfo'), False, {('urn:iso:15118:2:2013:MsgBody', 'MeterInfo'): 'class:MeterInfoType'}), ('receipt_required', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ReceiptRequired'), False, {('urn:iso:15118:2:2013:MsgBody', 'ReceiptRequired'): 'bool'}), ('ac_evse_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'AC_EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'AC_EVSEStatus'): 'class:AC_EVSEStatusType'}), ),
     'CableCheckReqType': (('dc_ev_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ),
     'CableCheckResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_processing', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEProcessing'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEProcessing'): 'enum:EVSEProcessingType'}), ),
     'PreChargeReqType': (('dc_ev_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_target_voltage', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'): 'class:PhysicalValueType'}), ('ev_target_current', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'): 'class:PhysicalValueType'}), ),
     'PreChargeResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_present_voltage', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'): 'class:PhysicalValueType'}), ),
-    'CurrentDemandReqType': (('dc_ev_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_target_current', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'): 'class:PhysicalValueType'}), ('ev_maximum_voltage_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVMaximumVoltageLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('ev_maximum_current_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVMaximumCurrentLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('ev_maximum_power_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVMaximumPowerLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVMaximumPowerLimit'): 'class:PhysicalValueType'}), ('bulk_charging_complete', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'BulkChargingComplete'), False, {('urn:iso:15118:2:2013:MsgBody', 'BulkChargingComplete'): 'bool'}), ('charging_complete', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ChargingComplete'), False, {('urn:iso:15118:2:2013:MsgBody', 'ChargingComplete'): 'bool'}), ('remaining_time_to_full_so_c', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToFullSoC'), False, {('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToFullSoC'): 'class:PhysicalValueType'}), ('remaining_time_to_bulk_so_c', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToBulkSoC'), False, {('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToBulkSoC'): 'class:PhysicalValueType'}), ('ev_target_voltage', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'): 'class:PhysicalValueType'}), ),
+    'CurrentDemandReqType': (('dc_ev_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ('ev_target_current', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'): 'class:PhysicalValueType'}), ('ev_maximum_voltage_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVMaximumVoltageLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('ev_maximum_current_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVMaximumCurrentLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('ev_maximum_power_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVMaximumPowerLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVMaximumPowerLimit'): 'class:PhysicalValueType'}), ('bulk_charging_complete', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'BulkChargingComplete'), False, {('urn:iso:15118:2:2013:MsgBody', 'BulkChargingComplete'): 'bool'}), ('charging_complete', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ChargingComplete'), False, {('urn:iso:15118:2:2013:MsgBody', 'ChargingComplete'): 'bool'}), ('remaining_time_to_full_soc', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToFullSoC'), False, {('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToFullSoC'): 'class:PhysicalValueType'}), ('remaining_time_to_bulk_soc', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToBulkSoC'), False, {('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToBulkSoC'): 'class:PhysicalValueType'}), ('ev_target_voltage', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'): 'class:PhysicalValueType'}), ),
     'CurrentDemandResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_present_voltage', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'): 'class:PhysicalValueType'}), ('evse_present_current', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentCurrent'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentCurrent'): 'class:PhysicalValueType'}), ('evse_current_limit_achieved', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSECurrentLimitAchieved'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSECurrentLimitAchieved'): 'bool'}), ('evse_voltage_limit_achieved', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEVoltageLimitAchieved'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEVoltageLimitAchieved'): 'bool'}), ('evse_power_limit_achieved', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEPowerLimitAchieved'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEPowerLimitAchieved'): 'bool'}), ('evse_maximum_voltage_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumVoltageLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumVoltageLimit'): 'class:PhysicalValueType'}), ('evse_maximum_current_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumCurrentLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumCurrentLimit'): 'class:PhysicalValueType'}), ('evse_maximum_power_limit', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumPowerLimit'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumPowerLimit'): 'class:PhysicalValueType'}), ('evseid', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEID'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEID'): 'str'}), ('sa_schedule_tuple_id', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'SAScheduleTupleID'), False, {('urn:iso:15118:2:2013:MsgBody', 'SAScheduleTupleID'): 'int'}), ('meter_info', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'MeterInfo'), False, {('urn:iso:15118:2:2013:MsgBody', 'MeterInfo'): 'class:MeterInfoType'}), ('receipt_required', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ReceiptRequired'), False, {('urn:iso:15118:2:2013:MsgBody', 'ReceiptRequired'): 'bool'}), ),
     'WeldingDetectionReqType': (('dc_ev_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'): 'class:DC_EVStatusType'}), ),
     'WeldingDetectionResType': (('response_code', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), False, {('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'): 'enum:ResponseCodeType'}), ('dc_evse_status', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'), False, {('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'): 'class:DC_EVSEStatusType'}), ('evse_present_voltage', 'elem', ('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'), False, {('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'): 'class:PhysicalValueType'}), ),
@@ -37745,7 +37745,7 @@ META: dict[str, tuple[Any, ...]] = {
     'DiffieHellmanPublickeyType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgDataTypes', 'Id'), False, 'str'), ('value', 'value', None, False, 'b64'), ),
     'EMAIDType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgDataTypes', 'Id'), False, 'str'), ('value', 'value', None, False, 'str'), ),
     'PhysicalValueType': (('multiplier', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'Multiplier'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'Multiplier'): 'int'}), ('unit', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'Unit'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'Unit'): 'enum:UnitSymbolType'}), ('value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'Value'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'Value'): 'int'}), ),
-    'MeterInfoType': (('meter_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'MeterID'): 'str'}), ('meter_reading', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterReading'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'MeterReading'): 'int'}), ('sig_meter_reading', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SigMeterReading'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SigMeterReading'): 'b64'}), ('meter_status', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterStatus'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'MeterStatus'): 'int'}), ('t_meter', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TMeter'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'TMeter'): 'int'}), ),
+    'MeterInfoType': (('meter_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'MeterID'): 'str'}), ('meter_reading', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterReading'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'MeterReading'): 'int'}), ('sig_meter_reading', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SigMeterReading'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SigMeterReading'): 'b64'}), ('meter_status', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterStatus'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'MeterStatus'): 'int'}), ('tmeter', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'TMeter'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'TMeter'): 'int'}), ),
     'SelectedServiceListType': (('selected_service', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedService'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedService'): 'class:SelectedServiceType'}), ),
     'ChargingProfileType': (('profile_entry', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ProfileEntry'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'ProfileEntry'): 'class:ProfileEntryType'}), ),
     'ServiceParameterListType': (('parameter_set', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSet'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSet'): 'class:ParameterSetType'}), ),
@@ -37757,9 +37757,9 @@ META: dict[str, tuple[Any, ...]] = {
     'ProfileEntryType': (('charging_profile_entry_start', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryStart'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryStart'): 'int'}), ('charging_profile_entry_max_power', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxPower'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxPower'): 'class:PhysicalValueType'}), ('charging_profile_entry_max_number_of_phases_in_use', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxNumberOfPhasesInUse'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxNumberOfPhasesInUse'): 'int'}), ),
     'CostType': (('cost_kind', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'costKind'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'costKind'): 'enum:CostKindType'}), ('amount', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'amount'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'amount'): 'int'}), ('amount_multiplier', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'amountMultiplier'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'amountMultiplier'): 'int'}), ),
     'ParameterType': (('name', 'attr', ('urn:iso:15118:2:2013:MsgDataTypes', 'Name'), False, 'str'), ('bool_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'boolValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'boolValue'): 'bool'}), ('byte_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'byteValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'byteValue'): 'int'}), ('short_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'shortValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'shortValue'): 'int'}), ('int_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'intValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'intValue'): 'int'}), ('physical_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'physicalValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'physicalValue'): 'class:PhysicalValueType'}), ('string_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'stringValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'stringValue'): 'str'}), ),
-    'SAScheduleTupleType': (('sa_schedule_tuple_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleID'): 'int'}), ('p_max_schedule', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxSchedule'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxSchedule'): 'class:PMaxScheduleType'}), ('sales_tariff', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariff'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariff'): 'class:SalesTariffType'}), ),
-    'PMaxScheduleType': (('p_max_schedule_entry', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'): 'class:PMaxScheduleEntryType'}), ),
-    'SalesTariffType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgDataTypes', 'Id'), False, 'str'), ('sales_tariff_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffID'): 'int'}), ('sales_tariff_description', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffDescription'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffDescription'): 'str'}), ('num_e_price_levels', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'NumEPriceLevels'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'NumEPriceLevels'): 'int'}), ('sales_tariff_entry', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'): 'class:SalesTariffEntryType'}), ),
+    'SAScheduleTupleType': (('sa_schedule_tuple_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleID'): 'int'}), ('pmax_schedule', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxSchedule'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxSchedule'): 'class:PMaxScheduleType'}), ('sales_tariff', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariff'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariff'): 'class:SalesTariffType'}), ),
+    'PMaxScheduleType': (('pmax_schedule_entry', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'): 'class:PMaxScheduleEntryType'}), ),
+    'SalesTariffType': (('id', 'attr', ('urn:iso:15118:2:2013:MsgDataTypes', 'Id'), False, 'str'), ('sales_tariff_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffID'): 'int'}), ('sales_tariff_description', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffDescription'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffDescription'): 'str'}), ('num_eprice_levels', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'NumEPriceLevels'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'NumEPriceLevels'): 'int'}), ('sales_tariff_entry', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'): 'class:SalesTariffEntryType'}), ),
     'ConsumptionCostType': (('start_value', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'startValue'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'startValue'): 'class:PhysicalValueType'}), ('cost', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'Cost'), True, {('urn:iso:15118:2:2013:MsgDataTypes', 'Cost'): 'class:CostType'}), ),
     'SelectedServiceType': (('service_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceID'): 'int'}), ('parameter_set_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSetID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSetID'): 'int'}), ),
     'ServiceType': (('service_id', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceID'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceID'): 'int'}), ('service_name', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceName'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceName'): 'str'}), ('service_category', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceCategory'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceCategory'): 'enum:ServiceCategoryType'}), ('service_scope', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceScope'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceScope'): 'str'}), ('free_service', 'elem', ('urn:iso:15118:2:2013:MsgDataTypes', 'FreeService'), False, {('urn:iso:15118:2:2013:MsgDataTypes', 'FreeService'): 'bool'}), ),

@@ -202,36 +202,36 @@ class ACDP_VehiclePositioningReqType:
 class ACDP_VehiclePositioningResType:
     """Complex type {urn:iso:std:iso:15118:-20:ACDP}ACDP_VehiclePositioningResType."""
 
-    __slots__ = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_x_deviation', 'ev_relative_y_deviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
+    __slots__ = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_xdeviation', 'ev_relative_ydeviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
 
     header: MessageHeaderType
     response_code: ResponseCodeType
     evse_processing: ProcessingType
     evse_positioning_support: bool
-    ev_relative_x_deviation: int
-    ev_relative_y_deviation: int
+    ev_relative_xdeviation: int
+    ev_relative_ydeviation: int
     contact_window_xc: int
     contact_window_yc: int
     ev_in_charge_position: bool
 
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_processing: ProcessingType, evse_positioning_support: bool, ev_relative_x_deviation: int, ev_relative_y_deviation: int, contact_window_xc: int, contact_window_yc: int, ev_in_charge_position: bool) -> None:
+    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_processing: ProcessingType, evse_positioning_support: bool, ev_relative_xdeviation: int, ev_relative_ydeviation: int, contact_window_xc: int, contact_window_yc: int, ev_in_charge_position: bool) -> None:
         self.header = header
         self.response_code = response_code
         self.evse_processing = evse_processing
         self.evse_positioning_support = evse_positioning_support
-        self.ev_relative_x_deviation = ev_relative_x_deviation
-        self.ev_relative_y_deviation = ev_relative_y_deviation
+        self.ev_relative_xdeviation = ev_relative_xdeviation
+        self.ev_relative_ydeviation = ev_relative_ydeviation
         self.contact_window_xc = contact_window_xc
         self.contact_window_yc = contact_window_yc
         self.ev_in_charge_position = ev_in_charge_position
 
     def __repr__(self) -> str:
-        return f"ACDP_VehiclePositioningResType(header={self.header!r}, response_code={self.response_code!r}, evse_processing={self.evse_processing!r}, evse_positioning_support={self.evse_positioning_support!r}, ev_relative_x_deviation={self.ev_relative_x_deviation!r}, ev_relative_y_deviation={self.ev_relative_y_deviation!r}, contact_window_xc={self.contact_window_xc!r}, contact_window_yc={self.contact_window_yc!r}, ev_in_charge_position={self.ev_in_charge_position!r})"
+        return f"ACDP_VehiclePositioningResType(header={self.header!r}, response_code={self.response_code!r}, evse_processing={self.evse_processing!r}, evse_positioning_support={self.evse_positioning_support!r}, ev_relative_xdeviation={self.ev_relative_xdeviation!r}, ev_relative_ydeviation={self.ev_relative_ydeviation!r}, contact_window_xc={self.contact_window_xc!r}, contact_window_yc={self.contact_window_yc!r}, ev_in_charge_position={self.ev_in_charge_position!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ACDP_VehiclePositioningResType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.header, self.response_code, self.evse_processing, self.evse_positioning_support, self.ev_relative_x_deviation, self.ev_relative_y_deviation, self.contact_window_xc, self.contact_window_yc, self.ev_in_charge_position) == (other.header, other.response_code, other.evse_processing, other.evse_positioning_support, other.ev_relative_x_deviation, other.ev_relative_y_deviation, other.contact_window_xc, other.contact_window_yc, other.ev_in_charge_position)
+        return (self.header, self.response_code, self.evse_processing, self.evse_positioning_support, self.ev_relative_xdeviation, self.ev_relative_ydeviation, self.contact_window_xc, self.contact_window_yc, self.ev_in_charge_position) == (other.header, other.response_code, other.evse_processing, other.evse_positioning_support, other.ev_relative_xdeviation, other.ev_relative_ydeviation, other.contact_window_xc, other.contact_window_yc, other.ev_in_charge_position)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -4348,8 +4348,8 @@ def _d1(r: Reader) -> Any:
     o.response_code = f1
     o.evse_processing = f2
     o.evse_positioning_support = f3
-    o.ev_relative_x_deviation = f4
-    o.ev_relative_y_deviation = f5
+    o.ev_relative_xdeviation = f4
+    o.ev_relative_ydeviation = f5
     o.contact_window_xc = f6
     o.contact_window_yc = f7
     o.ev_in_charge_position = f8
@@ -4361,8 +4361,8 @@ def _e1(w: Writer, o: Any) -> None:
     f1 = o.response_code
     f2 = o.evse_processing
     f3 = o.evse_positioning_support
-    f4 = o.ev_relative_x_deviation
-    f5 = o.ev_relative_y_deviation
+    f4 = o.ev_relative_xdeviation
+    f5 = o.ev_relative_ydeviation
     f6 = o.contact_window_xc
     f7 = o.contact_window_yc
     f8 = o.ev_in_charge_position
@@ -4610,7 +4610,7 @@ def _e1(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN1 = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_x_deviation', 'ev_relative_y_deviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
+_FN1 = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_xdeviation', 'ev_relative_ydeviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
 
 def _d2(r: Reader) -> Any:
     v = r.v
@@ -24637,7 +24637,7 @@ LOCAL_NAMES: tuple[tuple[str, ...], ...] = (
 )
 META: dict[str, tuple[Any, ...]] = {
     'ACDP_VehiclePositioningReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('ev_mobility_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVMobilityStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVMobilityStatus'): 'bool'}), ('ev_positioning_support', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVPositioningSupport'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVPositioningSupport'): 'bool'}), ),
-    'ACDP_VehiclePositioningResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_processing', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEProcessing'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEProcessing'): 'enum:ProcessingType'}), ('evse_positioning_support', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEPositioningSupport'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEPositioningSupport'): 'bool'}), ('ev_relative_x_deviation', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeXDeviation'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeXDeviation'): 'int'}), ('ev_relative_y_deviation', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeYDeviation'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeYDeviation'): 'int'}), ('contact_window_xc', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowXc'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowXc'): 'int'}), ('contact_window_yc', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowYc'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowYc'): 'int'}), ('ev_in_charge_position', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVInChargePosition'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVInChargePosition'): 'bool'}), ),
+    'ACDP_VehiclePositioningResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_processing', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEProcessing'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEProcessing'): 'enum:ProcessingType'}), ('evse_positioning_support', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEPositioningSupport'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEPositioningSupport'): 'bool'}), ('ev_relative_xdeviation', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeXDeviation'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeXDeviation'): 'int'}), ('ev_relative_ydeviation', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeYDeviation'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVRelativeYDeviation'): 'int'}), ('contact_window_xc', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowXc'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowXc'): 'int'}), ('contact_window_yc', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowYc'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'ContactWindowYc'): 'int'}), ('ev_in_charge_position', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVInChargePosition'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVInChargePosition'): 'bool'}), ),
     'ACDP_ConnectReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('ev_electrical_charging_device_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVElectricalChargingDeviceStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVElectricalChargingDeviceStatus'): 'enum:ElectricalChargingDeviceStatusType'}), ),
     'ACDP_ConnectResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_processing', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEProcessing'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEProcessing'): 'enum:ProcessingType'}), ('evse_electrical_charging_device_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEElectricalChargingDeviceStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEElectricalChargingDeviceStatus'): 'enum:ElectricalChargingDeviceStatusType'}), ('evse_mechanical_charging_device_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVSEMechanicalChargingDeviceStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVSEMechanicalChargingDeviceStatus'): 'enum:MechanicalChargingDeviceStatusType'}), ),
     'ACDP_SystemStatusReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('ev_technical_status', 'elem', ('urn:iso:std:iso:15118:-20:ACDP', 'EVTechnicalStatus'), False, {('urn:iso:std:iso:15118:-20:ACDP', 'EVTechnicalStatus'): 'class:EVTechnicalStatusType'}), ),

@@ -314,26 +314,26 @@ class AuthorizationSetupResType:
 class AuthorizationReqType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonMessages}AuthorizationReqType."""
 
-    __slots__ = ('header', 'selected_authorization_service', 'eim_a_req_authorization_mode', 'pn_c_a_req_authorization_mode')
+    __slots__ = ('header', 'selected_authorization_service', 'eim_areq_authorization_mode', 'pn_c_areq_authorization_mode')
 
     header: MessageHeaderType
     selected_authorization_service: AuthorizationType
-    eim_a_req_authorization_mode: EIM_AReqAuthorizationModeType | None
-    pn_c_a_req_authorization_mode: PnC_AReqAuthorizationModeType | None
+    eim_areq_authorization_mode: EIM_AReqAuthorizationModeType | None
+    pn_c_areq_authorization_mode: PnC_AReqAuthorizationModeType | None
 
-    def __init__(self, *, header: MessageHeaderType, selected_authorization_service: AuthorizationType, eim_a_req_authorization_mode: EIM_AReqAuthorizationModeType | None = None, pn_c_a_req_authorization_mode: PnC_AReqAuthorizationModeType | None = None) -> None:
+    def __init__(self, *, header: MessageHeaderType, selected_authorization_service: AuthorizationType, eim_areq_authorization_mode: EIM_AReqAuthorizationModeType | None = None, pn_c_areq_authorization_mode: PnC_AReqAuthorizationModeType | None = None) -> None:
         self.header = header
         self.selected_authorization_service = selected_authorization_service
-        self.eim_a_req_authorization_mode = eim_a_req_authorization_mode
-        self.pn_c_a_req_authorization_mode = pn_c_a_req_authorization_mode
+        self.eim_areq_authorization_mode = eim_areq_authorization_mode
+        self.pn_c_areq_authorization_mode = pn_c_areq_authorization_mode
 
     def __repr__(self) -> str:
-        return f"AuthorizationReqType(header={self.header!r}, selected_authorization_service={self.selected_authorization_service!r}, eim_a_req_authorization_mode={self.eim_a_req_authorization_mode!r}, pn_c_a_req_authorization_mode={self.pn_c_a_req_authorization_mode!r})"
+        return f"AuthorizationReqType(header={self.header!r}, selected_authorization_service={self.selected_authorization_service!r}, eim_areq_authorization_mode={self.eim_areq_authorization_mode!r}, pn_c_areq_authorization_mode={self.pn_c_areq_authorization_mode!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AuthorizationReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.header, self.selected_authorization_service, self.eim_a_req_authorization_mode, self.pn_c_a_req_authorization_mode) == (other.header, other.selected_authorization_service, other.eim_a_req_authorization_mode, other.pn_c_a_req_authorization_mode)
+        return (self.header, self.selected_authorization_service, self.eim_areq_authorization_mode, self.pn_c_areq_authorization_mode) == (other.header, other.selected_authorization_service, other.eim_areq_authorization_mode, other.pn_c_areq_authorization_mode)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -364,22 +364,22 @@ class AuthorizationResType:
 class ServiceDiscoveryReqType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonMessages}ServiceDiscoveryReqType."""
 
-    __slots__ = ('header', 'supported_service_i_ds')
+    __slots__ = ('header', 'supported_service_ids')
 
     header: MessageHeaderType
-    supported_service_i_ds: ServiceIDListType | None
+    supported_service_ids: ServiceIDListType | None
 
-    def __init__(self, *, header: MessageHeaderType, supported_service_i_ds: ServiceIDListType | None = None) -> None:
+    def __init__(self, *, header: MessageHeaderType, supported_service_ids: ServiceIDListType | None = None) -> None:
         self.header = header
-        self.supported_service_i_ds = supported_service_i_ds
+        self.supported_service_ids = supported_service_ids
 
     def __repr__(self) -> str:
-        return f"ServiceDiscoveryReqType(header={self.header!r}, supported_service_i_ds={self.supported_service_i_ds!r})"
+        return f"ServiceDiscoveryReqType(header={self.header!r}, supported_service_ids={self.supported_service_ids!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServiceDiscoveryReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.header, self.supported_service_i_ds) == (other.header, other.supported_service_i_ds)
+        return (self.header, self.supported_service_ids) == (other.header, other.supported_service_ids)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -708,28 +708,28 @@ class SessionStopResType:
 class CertificateInstallationReqType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonMessages}CertificateInstallationReqType."""
 
-    __slots__ = ('header', 'oem_provisioning_certificate_chain', 'list_of_root_certificate_i_ds', 'maximum_contract_certificate_chains', 'prioritized_emai_ds')
+    __slots__ = ('header', 'oem_provisioning_certificate_chain', 'list_of_root_certificate_ids', 'maximum_contract_certificate_chains', 'prioritized_emai_ds')
 
     header: MessageHeaderType
     oem_provisioning_certificate_chain: SignedCertificateChainType
-    list_of_root_certificate_i_ds: ListOfRootCertificateIDsType
+    list_of_root_certificate_ids: ListOfRootCertificateIDsType
     maximum_contract_certificate_chains: int
     prioritized_emai_ds: EMAIDListType | None
 
-    def __init__(self, *, header: MessageHeaderType, oem_provisioning_certificate_chain: SignedCertificateChainType, list_of_root_certificate_i_ds: ListOfRootCertificateIDsType, maximum_contract_certificate_chains: int, prioritized_emai_ds: EMAIDListType | None = None) -> None:
+    def __init__(self, *, header: MessageHeaderType, oem_provisioning_certificate_chain: SignedCertificateChainType, list_of_root_certificate_ids: ListOfRootCertificateIDsType, maximum_contract_certificate_chains: int, prioritized_emai_ds: EMAIDListType | None = None) -> None:
         self.header = header
         self.oem_provisioning_certificate_chain = oem_provisioning_certificate_chain
-        self.list_of_root_certificate_i_ds = list_of_root_certificate_i_ds
+        self.list_of_root_certificate_ids = list_of_root_certificate_ids
         self.maximum_contract_certificate_chains = maximum_contract_certificate_chains
         self.prioritized_emai_ds = prioritized_emai_ds
 
     def __repr__(self) -> str:
-        return f"CertificateInstallationReqType(header={self.header!r}, oem_provisioning_certificate_chain={self.oem_provisioning_certificate_chain!r}, list_of_root_certificate_i_ds={self.list_of_root_certificate_i_ds!r}, maximum_contract_certificate_chains={self.maximum_contract_certificate_chains!r}, prioritized_emai_ds={self.prioritized_emai_ds!r})"
+        return f"CertificateInstallationReqType(header={self.header!r}, oem_provisioning_certificate_chain={self.oem_provisioning_certificate_chain!r}, list_of_root_certificate_ids={self.list_of_root_certificate_ids!r}, maximum_contract_certificate_chains={self.maximum_contract_certificate_chains!r}, prioritized_emai_ds={self.prioritized_emai_ds!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CertificateInstallationReqType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.header, self.oem_provisioning_certificate_chain, self.list_of_root_certificate_i_ds, self.maximum_contract_certificate_chains, self.prioritized_emai_ds) == (other.header, other.oem_provisioning_certificate_chain, other.list_of_root_certificate_i_ds, other.maximum_contract_certificate_chains, other.prioritized_emai_ds)
+        return (self.header, self.oem_provisioning_certificate_chain, self.list_of_root_certificate_ids, self.maximum_contract_certificate_chains, self.prioritized_emai_ds) == (other.header, other.oem_provisioning_certificate_chain, other.list_of_root_certificate_ids, other.maximum_contract_certificate_chains, other.prioritized_emai_ds)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2422,7 +2422,7 @@ class PriceRuleType:
 class Dynamic_SEReqControlModeType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonMessages}Dynamic_SEReqControlModeType."""
 
-    __slots__ = ('departure_time', 'minimum_soc', 'target_soc', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_v2_x_energy_request', 'ev_minimum_v2_x_energy_request')
+    __slots__ = ('departure_time', 'minimum_soc', 'target_soc', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_v2xenergy_request', 'ev_minimum_v2xenergy_request')
 
     departure_time: int
     minimum_soc: int | None
@@ -2430,26 +2430,26 @@ class Dynamic_SEReqControlModeType:
     ev_target_energy_request: RationalNumberType
     ev_maximum_energy_request: RationalNumberType
     ev_minimum_energy_request: RationalNumberType
-    ev_maximum_v2_x_energy_request: RationalNumberType | None
-    ev_minimum_v2_x_energy_request: RationalNumberType | None
+    ev_maximum_v2xenergy_request: RationalNumberType | None
+    ev_minimum_v2xenergy_request: RationalNumberType | None
 
-    def __init__(self, *, departure_time: int, minimum_soc: int | None = None, target_soc: int | None = None, ev_target_energy_request: RationalNumberType, ev_maximum_energy_request: RationalNumberType, ev_minimum_energy_request: RationalNumberType, ev_maximum_v2_x_energy_request: RationalNumberType | None = None, ev_minimum_v2_x_energy_request: RationalNumberType | None = None) -> None:
+    def __init__(self, *, departure_time: int, minimum_soc: int | None = None, target_soc: int | None = None, ev_target_energy_request: RationalNumberType, ev_maximum_energy_request: RationalNumberType, ev_minimum_energy_request: RationalNumberType, ev_maximum_v2xenergy_request: RationalNumberType | None = None, ev_minimum_v2xenergy_request: RationalNumberType | None = None) -> None:
         self.departure_time = departure_time
         self.minimum_soc = minimum_soc
         self.target_soc = target_soc
         self.ev_target_energy_request = ev_target_energy_request
         self.ev_maximum_energy_request = ev_maximum_energy_request
         self.ev_minimum_energy_request = ev_minimum_energy_request
-        self.ev_maximum_v2_x_energy_request = ev_maximum_v2_x_energy_request
-        self.ev_minimum_v2_x_energy_request = ev_minimum_v2_x_energy_request
+        self.ev_maximum_v2xenergy_request = ev_maximum_v2xenergy_request
+        self.ev_minimum_v2xenergy_request = ev_minimum_v2xenergy_request
 
     def __repr__(self) -> str:
-        return f"Dynamic_SEReqControlModeType(departure_time={self.departure_time!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r}, ev_maximum_v2_x_energy_request={self.ev_maximum_v2_x_energy_request!r}, ev_minimum_v2_x_energy_request={self.ev_minimum_v2_x_energy_request!r})"
+        return f"Dynamic_SEReqControlModeType(departure_time={self.departure_time!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r}, ev_maximum_v2xenergy_request={self.ev_maximum_v2xenergy_request!r}, ev_minimum_v2xenergy_request={self.ev_minimum_v2xenergy_request!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Dynamic_SEReqControlModeType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.departure_time, self.minimum_soc, self.target_soc, self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request, self.ev_maximum_v2_x_energy_request, self.ev_minimum_v2_x_energy_request) == (other.departure_time, other.minimum_soc, other.target_soc, other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request, other.ev_maximum_v2_x_energy_request, other.ev_minimum_v2_x_energy_request)
+        return (self.departure_time, self.minimum_soc, self.target_soc, self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request, self.ev_maximum_v2xenergy_request, self.ev_minimum_v2xenergy_request) == (other.departure_time, other.minimum_soc, other.target_soc, other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request, other.ev_maximum_v2xenergy_request, other.ev_minimum_v2xenergy_request)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2990,22 +2990,22 @@ class PriceScheduleType:
 class TargetPositionType:
     """Complex type {urn:iso:std:iso:15118:-20:CommonMessages}TargetPositionType."""
 
-    __slots__ = ('target_offset_x', 'target_offset_y')
+    __slots__ = ('target_offsetx', 'target_offsety')
 
-    target_offset_x: int
-    target_offset_y: int
+    target_offsetx: int
+    target_offsety: int
 
-    def __init__(self, *, target_offset_x: int, target_offset_y: int) -> None:
-        self.target_offset_x = target_offset_x
-        self.target_offset_y = target_offset_y
+    def __init__(self, *, target_offsetx: int, target_offsety: int) -> None:
+        self.target_offsetx = target_offsetx
+        self.target_offsety = target_offsety
 
     def __repr__(self) -> str:
-        return f"TargetPositionType(target_offset_x={self.target_offset_x!r}, target_offset_y={self.target_offset_y!r})"
+        return f"TargetPositionType(target_offsetx={self.target_offsetx!r}, target_offsety={self.target_offsety!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TargetPositionType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.target_offset_x, self.target_offset_y) == (other.target_offset_x, other.target_offset_y)
+        return (self.target_offsetx, self.target_offsety) == (other.target_offsetx, other.target_offsety)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -7953,16 +7953,16 @@ def _d4(r: Reader) -> Any:
     o = _new(AuthorizationReqType)
     o.header = f0
     o.selected_authorization_service = f1
-    o.eim_a_req_authorization_mode = f2
-    o.pn_c_a_req_authorization_mode = f3
+    o.eim_areq_authorization_mode = f2
+    o.pn_c_areq_authorization_mode = f3
     return o
 
 
 def _e4(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.selected_authorization_service
-    f2 = o.eim_a_req_authorization_mode
-    f3 = o.pn_c_a_req_authorization_mode
+    f2 = o.eim_areq_authorization_mode
+    f3 = o.pn_c_areq_authorization_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
@@ -8054,7 +8054,7 @@ def _e4(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN4 = ('header', 'selected_authorization_service', 'eim_a_req_authorization_mode', 'pn_c_a_req_authorization_mode')
+_FN4 = ('header', 'selected_authorization_service', 'eim_areq_authorization_mode', 'pn_c_areq_authorization_mode')
 
 def _d5(r: Reader) -> Any:
     v = r.v
@@ -8313,13 +8313,13 @@ def _d6(r: Reader) -> Any:
     r.pos = p
     o = _new(ServiceDiscoveryReqType)
     o.header = f0
-    o.supported_service_i_ds = f1
+    o.supported_service_ids = f1
     return o
 
 
 def _e6(w: Writer, o: Any) -> None:
     f0 = o.header
-    f1 = o.supported_service_i_ds
+    f1 = o.supported_service_ids
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
@@ -8377,7 +8377,7 @@ def _e6(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN6 = ('header', 'supported_service_i_ds')
+_FN6 = ('header', 'supported_service_ids')
 
 def _d7(r: Reader) -> Any:
     v = r.v
@@ -11167,7 +11167,7 @@ def _d20(r: Reader) -> Any:
     o = _new(CertificateInstallationReqType)
     o.header = f0
     o.oem_provisioning_certificate_chain = f1
-    o.list_of_root_certificate_i_ds = f2
+    o.list_of_root_certificate_ids = f2
     o.maximum_contract_certificate_chains = f3
     o.prioritized_emai_ds = f4
     return o
@@ -11176,7 +11176,7 @@ def _d20(r: Reader) -> Any:
 def _e20(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.oem_provisioning_certificate_chain
-    f2 = o.list_of_root_certificate_i_ds
+    f2 = o.list_of_root_certificate_ids
     f3 = o.maximum_contract_certificate_chains
     f4 = o.prioritized_emai_ds
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
@@ -11284,7 +11284,7 @@ def _e20(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN20 = ('header', 'oem_provisioning_certificate_chain', 'list_of_root_certificate_i_ds', 'maximum_contract_certificate_chains', 'prioritized_emai_ds')
+_FN20 = ('header', 'oem_provisioning_certificate_chain', 'list_of_root_certificate_ids', 'maximum_contract_certificate_chains', 'prioritized_emai_ds')
 
 def _d21(r: Reader) -> Any:
     v = r.v
@@ -34204,8 +34204,8 @@ def _d93(r: Reader) -> Any:
     o.ev_target_energy_request = f3
     o.ev_maximum_energy_request = f4
     o.ev_minimum_energy_request = f5
-    o.ev_maximum_v2_x_energy_request = f6
-    o.ev_minimum_v2_x_energy_request = f7
+    o.ev_maximum_v2xenergy_request = f6
+    o.ev_minimum_v2xenergy_request = f7
     return o
 
 
@@ -34216,8 +34216,8 @@ def _e93(w: Writer, o: Any) -> None:
     f3 = o.ev_target_energy_request
     f4 = o.ev_maximum_energy_request
     f5 = o.ev_minimum_energy_request
-    f6 = o.ev_maximum_v2_x_energy_request
-    f7 = o.ev_minimum_v2_x_energy_request
+    f6 = o.ev_maximum_v2xenergy_request
+    f7 = o.ev_minimum_v2xenergy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
     a = w.a
     s = 0
@@ -34432,7 +34432,7 @@ def _e93(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN93 = ('departure_time', 'minimum_soc', 'target_soc', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_v2_x_energy_request', 'ev_minimum_v2_x_energy_request')
+_FN93 = ('departure_time', 'minimum_soc', 'target_soc', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_v2xenergy_request', 'ev_minimum_v2xenergy_request')
 
 def _d94(r: Reader) -> Any:
     v = r.v
@@ -43027,14 +43027,14 @@ def _d116(r: Reader) -> Any:
             raise r.bad(c)
     r.pos = p
     o = _new(TargetPositionType)
-    o.target_offset_x = f0
-    o.target_offset_y = f1
+    o.target_offsetx = f0
+    o.target_offsety = f1
     return o
 
 
 def _e116(w: Writer, o: Any) -> None:
-    f0 = o.target_offset_x
-    f1 = o.target_offset_y
+    f0 = o.target_offsetx
+    f1 = o.target_offsety
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
@@ -43125,7 +43125,7 @@ def _e116(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN116 = ('target_offset_x', 'target_offset_y')
+_FN116 = ('target_offsetx', 'target_offsety')
 
 def _d117(r: Reader) -> Any:
     v = r.v
@@ -46343,9 +46343,9 @@ META: dict[str, tuple[Any, ...]] = {
     'SessionSetupResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evseid', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVSEID'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVSEID'): 'str'}), ),
     'AuthorizationSetupReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ),
     'AuthorizationSetupResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('authorization_services', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'AuthorizationServices'), True, {('urn:iso:std:iso:15118:-20:CommonMessages', 'AuthorizationServices'): 'enum:AuthorizationType'}), ('certificate_installation_service', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'CertificateInstallationService'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'CertificateInstallationService'): 'bool'}), ('eim_as_res_authorization_mode', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EIM_ASResAuthorizationMode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EIM_ASResAuthorizationMode'): 'class:EIM_ASResAuthorizationModeType'}), ('pn_c_as_res_authorization_mode', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PnC_ASResAuthorizationMode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PnC_ASResAuthorizationMode'): 'class:PnC_ASResAuthorizationModeType'}), ),
-    'AuthorizationReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('selected_authorization_service', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'SelectedAuthorizationService'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'SelectedAuthorizationService'): 'enum:AuthorizationType'}), ('eim_a_req_authorization_mode', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EIM_AReqAuthorizationMode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EIM_AReqAuthorizationMode'): 'class:EIM_AReqAuthorizationModeType'}), ('pn_c_a_req_authorization_mode', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PnC_AReqAuthorizationMode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PnC_AReqAuthorizationMode'): 'class:PnC_AReqAuthorizationModeType'}), ),
+    'AuthorizationReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('selected_authorization_service', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'SelectedAuthorizationService'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'SelectedAuthorizationService'): 'enum:AuthorizationType'}), ('eim_areq_authorization_mode', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EIM_AReqAuthorizationMode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EIM_AReqAuthorizationMode'): 'class:EIM_AReqAuthorizationModeType'}), ('pn_c_areq_authorization_mode', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PnC_AReqAuthorizationMode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PnC_AReqAuthorizationMode'): 'class:PnC_AReqAuthorizationModeType'}), ),
     'AuthorizationResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_processing', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVSEProcessing'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVSEProcessing'): 'enum:ProcessingType'}), ),
-    'ServiceDiscoveryReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('supported_service_i_ds', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'SupportedServiceIDs'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'SupportedServiceIDs'): 'class:ServiceIDListType'}), ),
+    'ServiceDiscoveryReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('supported_service_ids', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'SupportedServiceIDs'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'SupportedServiceIDs'): 'class:ServiceIDListType'}), ),
     'ServiceDiscoveryResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('service_renegotiation_supported', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceRenegotiationSupported'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceRenegotiationSupported'): 'bool'}), ('energy_transfer_service_list', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EnergyTransferServiceList'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EnergyTransferServiceList'): 'class:ServiceListType'}), ('vas_list', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'VASList'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'VASList'): 'class:ServiceListType'}), ),
     'ServiceDetailReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('service_id', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceID'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceID'): 'int'}), ),
     'ServiceDetailResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('service_id', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceID'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceID'): 'int'}), ('service_parameter_list', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceParameterList'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ServiceParameterList'): 'class:ServiceParameterListType'}), ),
@@ -46359,7 +46359,7 @@ META: dict[str, tuple[Any, ...]] = {
     'MeteringConfirmationResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ),
     'SessionStopReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('charging_session', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ChargingSession'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ChargingSession'): 'enum:ChargingSessionType'}), ('ev_termination_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTerminationCode'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTerminationCode'): 'str'}), ('ev_termination_explanation', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTerminationExplanation'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTerminationExplanation'): 'str'}), ),
     'SessionStopResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ),
-    'CertificateInstallationReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('oem_provisioning_certificate_chain', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'OEMProvisioningCertificateChain'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'OEMProvisioningCertificateChain'): 'class:SignedCertificateChainType'}), ('list_of_root_certificate_i_ds', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ListOfRootCertificateIDs'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ('maximum_contract_certificate_chains', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'MaximumContractCertificateChains'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'MaximumContractCertificateChains'): 'int'}), ('prioritized_emai_ds', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PrioritizedEMAIDs'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PrioritizedEMAIDs'): 'class:EMAIDListType'}), ),
+    'CertificateInstallationReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('oem_provisioning_certificate_chain', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'OEMProvisioningCertificateChain'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'OEMProvisioningCertificateChain'): 'class:SignedCertificateChainType'}), ('list_of_root_certificate_ids', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ListOfRootCertificateIDs'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ListOfRootCertificateIDs'): 'class:ListOfRootCertificateIDsType'}), ('maximum_contract_certificate_chains', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'MaximumContractCertificateChains'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'MaximumContractCertificateChains'): 'int'}), ('prioritized_emai_ds', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PrioritizedEMAIDs'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PrioritizedEMAIDs'): 'class:EMAIDListType'}), ),
     'CertificateInstallationResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_processing', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVSEProcessing'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVSEProcessing'): 'enum:ProcessingType'}), ('cps_certificate_chain', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'CPSCertificateChain'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'CPSCertificateChain'): 'class:CertificateChainType'}), ('signed_installation_data', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'SignedInstallationData'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'SignedInstallationData'): 'class:SignedInstallationDataType'}), ('remaining_contract_certificate_chains', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'RemainingContractCertificateChains'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'RemainingContractCertificateChains'): 'int'}), ),
     'VehicleCheckInReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('ev_check_in_status', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVCheckInStatus'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVCheckInStatus'): 'enum:EvCheckInStatusType'}), ('parking_method', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingMethod'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingMethod'): 'enum:ParkingMethodType'}), ('vehicle_frame', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'VehicleFrame'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'VehicleFrame'): 'int'}), ('device_offset', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'DeviceOffset'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'DeviceOffset'): 'int'}), ('vehicle_travel', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'VehicleTravel'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'VehicleTravel'): 'int'}), ),
     'VehicleCheckInResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('parking_space', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingSpace'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingSpace'): 'int'}), ('device_location', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'DeviceLocation'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'DeviceLocation'): 'int'}), ('target_distance', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetDistance'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetDistance'): 'int'}), ),
@@ -46432,7 +46432,7 @@ META: dict[str, tuple[Any, ...]] = {
     'PriceLevelScheduleEntryListType': (('price_level_schedule_entry', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceLevelScheduleEntry'), True, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceLevelScheduleEntry'): 'class:PriceLevelScheduleEntryType'}), ),
     'PriceRuleStackType': (('duration', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'Duration'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'Duration'): 'int'}), ('price_rule', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceRule'), True, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceRule'): 'class:PriceRuleType'}), ),
     'PriceRuleType': (('energy_fee', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EnergyFee'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EnergyFee'): 'class:RationalNumberType'}), ('parking_fee', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingFee'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingFee'): 'class:RationalNumberType'}), ('parking_fee_period', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingFeePeriod'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ParkingFeePeriod'): 'int'}), ('carbon_dioxide_emission', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'CarbonDioxideEmission'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'CarbonDioxideEmission'): 'int'}), ('renewable_generation_percentage', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'RenewableGenerationPercentage'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'RenewableGenerationPercentage'): 'int'}), ('power_range_start', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PowerRangeStart'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PowerRangeStart'): 'class:RationalNumberType'}), ),
-    'Dynamic_SEReqControlModeType': (('departure_time', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'): 'int'}), ('minimum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'MinimumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'MinimumSOC'): 'int'}), ('target_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetSOC'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetSOC'): 'int'}), ('ev_target_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTargetEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTargetEnergyRequest'): 'class:RationalNumberType'}), ('ev_maximum_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumEnergyRequest'): 'class:RationalNumberType'}), ('ev_minimum_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumEnergyRequest'): 'class:RationalNumberType'}), ('ev_maximum_v2_x_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumV2XEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumV2XEnergyRequest'): 'class:RationalNumberType'}), ('ev_minimum_v2_x_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumV2XEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumV2XEnergyRequest'): 'class:RationalNumberType'}), ),
+    'Dynamic_SEReqControlModeType': (('departure_time', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'): 'int'}), ('minimum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'MinimumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'MinimumSOC'): 'int'}), ('target_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetSOC'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetSOC'): 'int'}), ('ev_target_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTargetEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTargetEnergyRequest'): 'class:RationalNumberType'}), ('ev_maximum_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumEnergyRequest'): 'class:RationalNumberType'}), ('ev_minimum_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumEnergyRequest'): 'class:RationalNumberType'}), ('ev_maximum_v2xenergy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumV2XEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumV2XEnergyRequest'): 'class:RationalNumberType'}), ('ev_minimum_v2xenergy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumV2XEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumV2XEnergyRequest'): 'class:RationalNumberType'}), ),
     'Scheduled_SEReqControlModeType': (('departure_time', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'): 'int'}), ('ev_target_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTargetEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVTargetEnergyRequest'): 'class:RationalNumberType'}), ('ev_maximum_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMaximumEnergyRequest'): 'class:RationalNumberType'}), ('ev_minimum_energy_request', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumEnergyRequest'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVMinimumEnergyRequest'): 'class:RationalNumberType'}), ('ev_energy_offer', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'EVEnergyOffer'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'EVEnergyOffer'): 'class:EVEnergyOfferType'}), ),
     'Dynamic_SEResControlModeType': (('departure_time', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'DepartureTime'): 'int'}), ('minimum_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'MinimumSOC'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'MinimumSOC'): 'int'}), ('target_soc', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetSOC'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetSOC'): 'int'}), ('absolute_price_schedule', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'AbsolutePriceSchedule'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'AbsolutePriceSchedule'): 'class:AbsolutePriceScheduleType'}), ('price_level_schedule', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceLevelSchedule'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceLevelSchedule'): 'class:PriceLevelScheduleType'}), ),
     'Scheduled_SEResControlModeType': (('schedule_tuple', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'ScheduleTuple'), True, {('urn:iso:std:iso:15118:-20:CommonMessages', 'ScheduleTuple'): 'class:ScheduleTupleType'}), ),
@@ -46455,7 +46455,7 @@ META: dict[str, tuple[Any, ...]] = {
     'DetailedCostType': (('amount', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'): 'class:RationalNumberType'}), ('cost_per_unit', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'CostPerUnit'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'CostPerUnit'): 'class:RationalNumberType'}), ),
     'DetailedTaxType': (('tax_rule_id', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxRuleID'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxRuleID'): 'int'}), ('amount', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'): 'class:RationalNumberType'}), ),
     'PriceScheduleType': (('time_anchor', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TimeAnchor'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TimeAnchor'): 'int'}), ('price_schedule_id', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceScheduleID'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceScheduleID'): 'int'}), ('price_schedule_description', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceScheduleDescription'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'PriceScheduleDescription'): 'str'}), ),
-    'TargetPositionType': (('target_offset_x', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetX'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetX'): 'int'}), ('target_offset_y', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetY'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetY'): 'int'}), ),
+    'TargetPositionType': (('target_offsetx', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetX'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetX'): 'int'}), ('target_offsety', 'elem', ('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetY'), False, {('urn:iso:std:iso:15118:-20:CommonMessages', 'TargetOffsetY'): 'int'}), ),
     'ChargeLoopReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('display_parameters', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'): 'class:DisplayParametersType'}), ('meter_info_requested', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'): 'bool'}), ),
     'ChargeLoopResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_status', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'): 'class:EVSEStatusType'}), ('meter_info', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'): 'class:MeterInfoType'}), ('receipt', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'): 'class:ReceiptType'}), ),
     'ChargeParameterDiscoveryReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ),

@@ -1815,24 +1815,24 @@ class WPT_TxRxPulseOrderType:
 class WPT_CoordinateXYZType:
     """Complex type {urn:iso:std:iso:15118:-20:WPT}WPT_CoordinateXYZType."""
 
-    __slots__ = ('coord_x', 'coord_y', 'coord_z')
+    __slots__ = ('coordx', 'coordy', 'coordz')
 
-    coord_x: int
-    coord_y: int
-    coord_z: int
+    coordx: int
+    coordy: int
+    coordz: int
 
-    def __init__(self, *, coord_x: int, coord_y: int, coord_z: int) -> None:
-        self.coord_x = coord_x
-        self.coord_y = coord_y
-        self.coord_z = coord_z
+    def __init__(self, *, coordx: int, coordy: int, coordz: int) -> None:
+        self.coordx = coordx
+        self.coordy = coordy
+        self.coordz = coordz
 
     def __repr__(self) -> str:
-        return f"WPT_CoordinateXYZType(coord_x={self.coord_x!r}, coord_y={self.coord_y!r}, coord_z={self.coord_z!r})"
+        return f"WPT_CoordinateXYZType(coordx={self.coordx!r}, coordy={self.coordy!r}, coordz={self.coordz!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, WPT_CoordinateXYZType) or other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.coord_x, self.coord_y, self.coord_z) == (other.coord_x, other.coord_y, other.coord_z)
+        return (self.coordx, self.coordy, self.coordz) == (other.coordx, other.coordy, other.coordz)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -30517,16 +30517,16 @@ def _d65(r: Reader) -> Any:
             raise r.bad(c)
     r.pos = p
     o = _new(WPT_CoordinateXYZType)
-    o.coord_x = f0
-    o.coord_y = f1
-    o.coord_z = f2
+    o.coordx = f0
+    o.coordy = f1
+    o.coordz = f2
     return o
 
 
 def _e65(w: Writer, o: Any) -> None:
-    f0 = o.coord_x
-    f1 = o.coord_y
-    f2 = o.coord_z
+    f0 = o.coordx
+    f1 = o.coordy
+    f2 = o.coordz
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
@@ -30663,7 +30663,7 @@ def _e65(w: Writer, o: Any) -> None:
     w.a = a
 
 
-_FN65 = ('coord_x', 'coord_y', 'coord_z')
+_FN65 = ('coordx', 'coordy', 'coordz')
 
 def _d66(r: Reader) -> Any:
     v = r.v
@@ -33812,7 +33812,7 @@ META: dict[str, tuple[Any, ...]] = {
     'WPT_LF_TxDataType': (('tx_identifier', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'TxIdentifier'), False, {('urn:iso:std:iso:15118:-20:WPT', 'TxIdentifier'): 'int'}), ('eirp', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'EIRP'), False, {('urn:iso:std:iso:15118:-20:WPT', 'EIRP'): 'class:RationalNumberType'}), ),
     'AlternativeSECCListType': (('alternative_secc', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECC'), True, {('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECC'): 'class:AlternativeSECCType'}), ),
     'WPT_TxRxPulseOrderType': (('index_number', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'IndexNumber'), False, {('urn:iso:std:iso:15118:-20:WPT', 'IndexNumber'): 'int'}), ('tx_rx_identifier', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'TxRxIdentifier'), False, {('urn:iso:std:iso:15118:-20:WPT', 'TxRxIdentifier'): 'int'}), ),
-    'WPT_CoordinateXYZType': (('coord_x', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'Coord_X'), False, {('urn:iso:std:iso:15118:-20:WPT', 'Coord_X'): 'int'}), ('coord_y', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'Coord_Y'), False, {('urn:iso:std:iso:15118:-20:WPT', 'Coord_Y'): 'int'}), ('coord_z', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'Coord_Z'), False, {('urn:iso:std:iso:15118:-20:WPT', 'Coord_Z'): 'int'}), ),
+    'WPT_CoordinateXYZType': (('coordx', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'Coord_X'), False, {('urn:iso:std:iso:15118:-20:WPT', 'Coord_X'): 'int'}), ('coordy', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'Coord_Y'), False, {('urn:iso:std:iso:15118:-20:WPT', 'Coord_Y'): 'int'}), ('coordz', 'elem', ('urn:iso:std:iso:15118:-20:WPT', 'Coord_Z'), False, {('urn:iso:std:iso:15118:-20:WPT', 'Coord_Z'): 'int'}), ),
     'ChargeLoopReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('display_parameters', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'): 'class:DisplayParametersType'}), ('meter_info_requested', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'): 'bool'}), ),
     'ChargeLoopResType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ('response_code', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'): 'enum:ResponseCodeType'}), ('evse_status', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'): 'class:EVSEStatusType'}), ('meter_info', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'): 'class:MeterInfoType'}), ('receipt', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'): 'class:ReceiptType'}), ),
     'ChargeParameterDiscoveryReqType': (('header', 'elem', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), False, {('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'): 'class:MessageHeaderType'}), ),

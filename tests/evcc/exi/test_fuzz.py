@@ -1,0 +1,63 @@
+"""Short fuzz campaign per grammar: only ExiDecodeError escapes, nothing hangs."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evcc import exi
+from evcc.errors import ExiDecodeError
+from tests.evcc.exi._vectors import SCHEMA_GRAMMAR, exi_vectors, vectors_dir
+from tests.evcc.exi.fuzz_campaign import check_one, mutate
+
+ITERATIONS = 1500
+
+
+def _seeds(grammar: str) -> list[bytes]:
+    if vectors_dir() is None:
+        return []
+    return [bytes.fromhex(v["hex"]) for v in exi_vectors()
+            if SCHEMA_GRAMMAR[v["schema"]] == grammar]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("grammar", exi.GRAMMAR_NAMES)
+def test_mutated_and_random_streams(grammar: str) -> None:
+    rng = random.Random(f"exi-fuzz-{grammar}")
+    seeds = _seeds(grammar) or [b"\x80"]
+    seen = {"ok": 0, "rejected": 0}
+    for i in range(ITERATIONS):
+        data = mutate(rng, rng.choice(seeds))
+        seen[check_one(data, grammar, fragment=i % 5 == 0)] += 1
+    assert seen["rejected"] > 0
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=300), grammar=st.sampled_from(exi.GRAMMAR_NAMES),
+       fragment=st.booleans())
+def test_arbitrary_bytes(data: bytes, grammar: str, fragment: bool) -> None:
+    try:
+        exi.decode(b"\x80" + data, grammar, fragment)
+    except ExiDecodeError as exc:
+        assert exc.bit_position >= -1
+
+
+def test_absurd_lengths_are_bounded_by_the_stream() -> None:
+    # SessionSetupReq with an EVCCID claiming 2**60 bytes
+    with pytest.raises(ExiDecodeError):
+        exi.decode(bytes.fromhex("809a0011d0") + b"\xff" * 9 + b"\x0f", "din")
+    # a huge string length in the SAP ProtocolNamespace
+    with pytest.raises(ExiDecodeError):
+        exi.decode(b"\x80\x00" + b"\xff" * 20, "app")
+
+
+def test_wrong_header_and_type() -> None:
+    with pytest.raises(ExiDecodeError):
+        exi.decode(b"\x81\x00", "app")
+    with pytest.raises(ExiDecodeError):
+        exi.decode(b"", "app")
+    with pytest.raises(ExiDecodeError):
+        exi.decode("80", "app")  # type: ignore[arg-type]
