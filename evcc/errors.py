@@ -41,3 +41,7 @@ class FrameError(EvccError):
 
 class SlacError(EvccError):
     """SLAC matching failed; the message says why."""
+
+
+class ExiSignatureError(ExiError):
+    """An XMLDSig-over-EXI signature that is malformed, mismatched or does not verify."""
