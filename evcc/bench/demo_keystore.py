@@ -63,6 +63,7 @@ class KeystoreStep:
                 return self._open_tpm(stack, base, store_dir, ctx, report)
             except (TpmUnavailableError, ImportError) as exc:
                 reason = f"no software TPM: {exc}"
+        report.title = "Keystore: SOFTWARE fallback, no TPM"
         report.warnings.append(
             f"FALLBACK: {reason}. Using a SOFTWARE keystore (soft:{store_dir}) instead of a "
             "TPM; NOT FOR VEHICLES. Install the Debian package swtpm for the TPM walk-through.")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import keystore.swtpm
 from evcc.bench import demo_keystore
 from evcc.bench.pki import PkiManifest, init_pki, load_manifest
 from evcc.cli import main
+from evcc.cli.demo import _sigterm_as_exit
 
 needs_swtpm = pytest.mark.skipif(shutil.which("swtpm") is None,
                                  reason="swtpm is not installed (Debian package swtpm)")
@@ -218,7 +221,16 @@ def test_without_swtpm_the_step_falls_back_to_a_soft_store_and_says_so(
     assert ks["facts"]["status"]["for_vehicles"] is False
     assert ks["facts"]["ecdh_provisioning"]["equal"] is True
     assert main(["demo", "--skip", "slac", "--skip", "exi", "--skip", "pki"]) == 0
-    assert "FALLBACK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FALLBACK" in out and "SOFTWARE fallback" in out
+
+
+def test_sigterm_becomes_an_orderly_exit() -> None:
+    with pytest.raises(SystemExit) as exc, _sigterm_as_exit():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+    assert exc.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_soft_keystore_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
