@@ -15,7 +15,7 @@ from evcc import __version__
 from evcc.errors import EvccError
 
 #: Subcommand modules, in the order ``evcc --help`` lists them.
-COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "keystore", "contracts")
+COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "keystore", "contracts", "exi")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -78,7 +78,11 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
         raise ExiDecodeError("nesting too deep", r.pos) from None
     except MemoryError:
         raise ExiDecodeError("value too large", r.pos) from None
-    except (IndexError, ValueError, KeyError, TypeError, OverflowError) as exc:
+    except ValueError as exc:
+        if "negative shift" in str(exc):
+            raise ExiDecodeError("premature end of stream", r.pos) from None
+        raise ExiDecodeError(f"invalid value in stream ({exc})", r.pos) from None
+    except (IndexError, KeyError, TypeError, OverflowError) as exc:
         raise ExiDecodeError(f"invalid stream ({exc.__class__.__name__})", r.pos) from None
     except Exception as exc:  # the API promises typed errors only
         raise ExiDecodeError(f"decoder failure ({exc.__class__.__name__})", r.pos) from None
