@@ -3,20 +3,30 @@
 Builds the EV's ``supportedAppProtocolReq`` (ISO 15118-20 DC, ISO 15118-2, DIN SPEC 70121) and
 an ISO 15118-2 ``SessionSetupReq``, encodes both, decodes them back and compares. Then it
 decodes the public Hubject-QA ``CertificateInstallationRes`` (from the shared fixtures, when
-present) and re-encodes it byte for byte.
+present), re-encodes it byte for byte and verifies its XMLDSig signature with
+:mod:`evcc.exi.signing` and the CPS certificate the message carries.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
 from evcc import exi
 from evcc.bench.demo import DemoContext, StepReport
 from evcc.bench.demo_slac import EV_MAC
+from evcc.exi import signing
 
 #: The shared reference fixtures next to a source checkout (absent in an installed wheel).
 DEFAULT_FIXTURE_DIR = (Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -35,6 +45,7 @@ _NS = {
     "d": "urn:iso:15118:2:2013:MsgDef",
     "h": "urn:iso:15118:2:2013:MsgHeader",
     "b": "urn:iso:15118:2:2013:MsgBody",
+    "t": "urn:iso:15118:2:2013:MsgDataTypes",
     "ds": "http://www.w3.org/2000/09/xmldsig#",
 }
 
@@ -43,7 +54,7 @@ class ExiStep:
     """Encode/decode round trips with the generated codec, and a real third-party message."""
 
     name = "exi"
-    title = "EXI codec: supportedAppProtocolReq, SessionSetupReq, Hubject-QA response"
+    title = "EXI codec and XMLDSig: SAP and SessionSetup requests, Hubject-QA response"
 
     def __init__(self, *, fixture_dir: Path | None = None) -> None:
         self.fixture_dir = fixture_dir if fixture_dir is not None else DEFAULT_FIXTURE_DIR
@@ -56,14 +67,17 @@ class ExiStep:
         report.facts["session_setup_req"] = _round_trip(
             report, "SessionSetupReq", session_setup_req(b"\x00", EV_MAC), "iso2",
             evccid=EV_MAC.hex())
-        report.facts["fixture"] = self._fixture(report)
+        facts: dict[str, Any] = {}
+        report.facts["fixture"] = facts
+        self._fixture(report, facts, ctx.now)
 
-    def _fixture(self, report: StepReport) -> dict[str, Any]:
+    def _fixture(self, report: StepReport, facts: dict[str, Any], now: datetime) -> None:
         path = self.fixture_dir / "res.exi.bin"
         if not path.is_file():
             reason = f"fixture {path} is not there (it ships with the reference material)"
             report.warnings.append(f"Hubject-QA CertificateInstallationRes skipped: {reason}")
-            return {"skipped": reason}
+            facts["skipped"] = reason
+            return
         data = path.read_bytes()
         message = exi.decode(data, "iso2")
         again = exi.encode(message, "iso2", validate=False)
@@ -71,7 +85,7 @@ class ExiStep:
         root = ElementTree.fromstring(exi.to_xml(message))  # noqa: S314 - our own output
         body = root.find("d:Body/*", _NS)
         method = root.find("d:Header/ds:Signature/ds:SignedInfo/ds:SignatureMethod", _NS)
-        facts: dict[str, Any] = {
+        facts.update({
             "file": str(path),
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
@@ -82,19 +96,52 @@ class ExiStep:
                 "d:Header/ds:Signature/ds:SignedInfo/ds:Reference", _NS)],
             "signature_method": "?" if method is None else method.get("Algorithm", "?"),
             "re_encoded_identical": again == data,
-        }
+        })
         report.check(again == data, "the Hubject-QA response does not re-encode byte for byte")
         report.line("Hubject-QA res", f"{facts['message']} {facts['response_code']}, eMAID "
                     f"{facts['emaid']}, {len(data)} B decoded and re-encoded "
                     + ("byte-identical" if again == data else "DIFFERENTLY"))
-        report.line("signed parts", ", ".join(facts["signed_references"])
-                    + f" ({facts['signature_method'].rsplit('#', 1)[-1]})")
-        # Checking the CPS signature needs XMLDSig over EXI (reference digests of fragments,
-        # SignedInfo in the xmldsig grammar), which the product does not offer yet.
-        facts["signature_verified"] = None
-        report.line("signature", "not checked: XMLDSig verification over EXI is not part of "
-                                 "the product yet")
-        return facts
+        signer = x509.load_der_x509_certificate(base64.b64decode(root.findtext(
+            "d:Body/*/b:SAProvisioningCertificateChain/t:Certificate", "", _NS)))
+        facts["signer"] = signer.subject.rfc4514_string()
+        facts["signature_verified"] = False
+        verified = signing.verify_signature(message, "iso2", _raw_ecdsa_verifier(signer))
+        facts["signature_verified"] = True
+        facts["verified_references"] = list(verified.references)
+        report.line("signature", f"XMLDSig over EXI verifies: {len(verified.references)} "
+                    f"reference digests ({', '.join(facts['signed_references'])}) and "
+                    f"{verified.signature_method.rsplit('#', 1)[-1]} over SignedInfo by "
+                    f"{_cn(signer)}")
+        expiry = signer.not_valid_after_utc
+        report.line("not checked", "the signer's chain: its V2G root is not in the message"
+                    + (f", and the signer expired on {expiry.date()}" if expiry < now else ""))
+
+
+def _raw_ecdsa_verifier(cert: x509.Certificate) -> signing.Verifier:
+    """Check a raw r||s ECDSA SignatureValue with the certificate's key."""
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ValueError(f"{_cn(cert)} has no EC key")
+    size = (key.curve.key_size + 7) // 8
+    digest = hashes.SHA512() if size > 32 else hashes.SHA256()
+
+    def verify(data: bytes, signature: bytes) -> bool:
+        if len(signature) != 2 * size:
+            return False
+        der = encode_dss_signature(int.from_bytes(signature[:size], "big"),
+                                   int.from_bytes(signature[size:], "big"))
+        try:
+            key.verify(der, data, ec.ECDSA(digest))
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify
+
+
+def _cn(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
 def app_protocol_req(protocols: tuple[tuple[str, int, int, int], ...]) -> Any:

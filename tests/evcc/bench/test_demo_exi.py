@@ -48,7 +48,11 @@ def test_exi_step_round_trips_and_reads_the_hubject_response(tmp_path: Path) -> 
     assert fixture["re_encoded_identical"] is True and fixture["bytes"] == 4416
     assert fixture["emaid"] == "EMP99CQAPAB004" and fixture["response_code"] == "OK"
     assert fixture["signed_references"] == ["#ID2", "#ID1", "#ID4", "#ID3"]
-    assert fixture["signature_verified"] is None and not report.warnings
+    assert fixture["signature_verified"] is True and not report.warnings
+    assert fixture["verified_references"] == ["ID2", "ID1", "ID4", "ID3"]
+    assert "CN=CPS 2021.8 QA" in fixture["signer"]
+    assert ("not checked", "the signer's chain: its V2G root is not in the message, and the "
+            "signer expired on 2023-04-26") in report.lines
 
 
 def test_exi_step_without_the_fixture_says_so(tmp_path: Path) -> None:
@@ -56,6 +60,17 @@ def test_exi_step_without_the_fixture_says_so(tmp_path: Path) -> None:
     assert report.status == "ok"
     assert "skipped" in report.facts["fixture"]
     assert report.warnings and "is not there" in report.warnings[0]
+
+
+@needs_fixture
+def test_exi_step_fails_when_a_signed_part_was_changed(tmp_path: Path) -> None:
+    data = bytearray((DEFAULT_FIXTURE_DIR / "res.exi.bin").read_bytes())
+    data[3000] ^= 0x10  # inside the contract certificate chain (#ID1)
+    (tmp_path / "res.exi.bin").write_bytes(bytes(data))
+    report = run_step(ExiStep(fixture_dir=tmp_path), DemoContext(tmp_path, NOW))
+    assert report.status == "failed"
+    assert report.problems == ["ExiSignatureError: digest of #ID1 does not match"]
+    assert report.facts["fixture"]["signature_verified"] is False
 
 
 @needs_fixture

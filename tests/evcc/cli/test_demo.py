@@ -106,6 +106,8 @@ def test_demo_json_has_the_facts_of_every_step(tmp_path: Path,
     codec = by_name["exi"]["facts"]
     assert codec["supported_app_protocol_req"]["decoded_equal"] is True
     assert codec["session_setup_req"]["evccid"] == "020000000e01"
+    if "skipped" not in codec["fixture"]:
+        assert codec["fixture"]["signature_verified"] is True
 
 
 def manifest_role(manifest: PkiManifest, name: str) -> Any:
