@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -27,11 +28,20 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from evcc.bench.demo import DemoContext, StepReport, Table
 from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
 from evcc.pnc.cert_roles import Role
-from keystore import PROVISIONING, Keystore, Profile, SoftKeystore, TpmUnavailableError
+from keystore import (
+    PROVISIONING,
+    Keystore,
+    Profile,
+    SoftKeystore,
+    StoreExistsError,
+    TpmUnavailableError,
+)
 from keystore.soft import SOFT_WARNING
 from keystore.swtpm import Swtpm
 
 _T = TypeVar("_T")
+#: What the step writes below its work directory.
+_WORK_DIRS = frozenset({"tpmstate", "store", "pki"})
 PROFILE: Profile = "iso2"
 
 
@@ -47,6 +57,7 @@ class KeystoreStep:
     def run(self, ctx: DemoContext, report: StepReport) -> None:
         """Walk the store from empty to a usable provisioning identity and contract."""
         base = ctx.workdir / "keystore"
+        _clear_previous_run(base)
         timings: dict[str, float] = {}
         report.facts["timings_ms"] = timings
         with ExitStack() as stack:
@@ -91,6 +102,17 @@ class KeystoreStep:
         report.line("TPM", f"swtpm pid {tpm.pid}, {tpm.tcti}, up in {swtpm_ms:.0f} ms")
         report.line("store", f"tpm:{store_dir}")
         return store
+
+
+def _clear_previous_run(base: Path) -> None:
+    """Remove what an earlier demo left in ``base`` (with ``--out``); refuse anything else."""
+    if not base.exists():
+        return
+    left = {p.name for p in base.iterdir()}
+    if not left <= _WORK_DIRS:
+        raise StoreExistsError(f"{base} holds files the demo did not write: "
+                               + ", ".join(sorted(left - _WORK_DIRS)))
+    shutil.rmtree(base)
 
 
 class _Timer:

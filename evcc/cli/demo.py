@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="add a simulated EVSE at this attenuation (repeatable; "
                              "default: 45 and 12)")
     parser.add_argument("--skip", action="append", default=[], metavar="STEP",
-                        help="leave out a step (pki, keystore, slac, ...; repeatable)")
+                        help="leave out a step (pki, keystore, slac, exi; repeatable)")
     parser.add_argument("--json", action="store_true", help="machine-readable result")
     parser.set_defaults(func=_demo)
 

@@ -235,6 +235,19 @@ def test_sigterm_becomes_an_orderly_exit() -> None:
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+def test_a_second_run_into_the_same_out_dir_starts_afresh(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ("--out", str(tmp_path), "--skip", "pki", "--skip", "slac", "--skip", "exi",
+            "--soft-keystore")
+    first = steps(run_json(capsys, *argv))["keystore"]["facts"]["contracts"]
+    second = steps(run_json(capsys, *argv))["keystore"]["facts"]["contracts"]
+    assert len(first) == len(second) == 1 and first[0]["id"] != second[0]["id"]
+    (tmp_path / "keystore" / "notes.txt").write_text("mine")
+    doc = run_json(capsys, *argv, code=1)
+    assert "notes.txt" in steps(doc)["keystore"]["problems"][0]
+    assert (tmp_path / "keystore" / "notes.txt").read_text() == "mine"
+
+
 def test_soft_keystore_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = run_json(capsys, "--out", str(tmp_path), "--skip", "slac", "--skip", "exi",
                    "--skip", "pki",
