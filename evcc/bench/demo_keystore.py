@@ -89,9 +89,9 @@ class KeystoreStep:
         from keystore.tpm import TpmKeystore  # noqa: PLC0415 - tpm2-pytss only when used
 
         tpm = Swtpm(base / "tpmstate")
+        stack.callback(tpm.kill)  # first, so that an interrupted start is cleaned up too
         started = time.perf_counter()
         tpm.start()
-        stack.callback(tpm.kill)
         swtpm_ms = (time.perf_counter() - started) * 1000
         store = TpmKeystore(store_dir, tcti=tpm.tcti, create=True, clock=lambda: ctx.now)
         report.facts.update(backend="tpm", fallback_reason=None, tcti=tpm.tcti,
