@@ -9,7 +9,7 @@ from typing import Any
 
 from tools.exigen.codegen import CodecEmitter
 from tools.exigen.grammar import SE, GrammarBuilder, TypeGrammar
-from tools.exigen.xsd import XS, ComplexType, ElementDecl, SchemaSet, SimpleType
+from tools.exigen.xsd import XS, ComplexType, ElementDecl, Group, SchemaSet, SimpleType
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -464,6 +464,7 @@ class Emitter(CodecEmitter):
             out.append(f"    {tuple(sorted(local[u]))!r},")
         out.append(")")
         self._emit_meta(out)
+        self._emit_model(out)
 
     def _fragment_decl(self, decls: list[ElementDecl]) -> ElementDecl:
         types = {id(d.type) for d in decls}
@@ -501,6 +502,53 @@ class Emitter(CodecEmitter):
                                 spec[p.decl.qname] = self._decl_spec(p.decl)
                     rows.append(f"({f.name!r}, 'content', None, True, {spec!r})")
             out.append(f"    {name!r}: (" + "".join(r + ", " for r in rows) + "),")
+        out.append("}")
+
+    def _simple_facets(self, st: SimpleType) -> tuple[Any, ...]:
+        return (self.simple_kind(st), st.min, st.max, st.length, st.min_length, st.max_length,
+                self.enum_name.get(id(st)))
+
+    def _emit_model(self, out: list[str]) -> None:
+        """Content models for generating valid instances (property tests, tooling).
+
+        Per class: (attributes, content, value). Attributes: (field, required, facets).
+        Content: ("seq"|"choice", min, max, children) / ("el", field, min, max, members) /
+        ("any", min, max); members are ("c", class) or ("s", facets) with their qname.
+        Facets: (kind, min, max, length, minLength, maxLength, enum class).
+        """
+        out.append("MODEL: dict[str, tuple[Any, ...]] = {")
+        for ct in self.ctypes:
+            tg = self.grammars[id(ct)]
+            attrs = tuple((f.name, f.required, self._simple_facets(f.attr.type))
+                          for f in tg.fields if f.kind == "attr" and f.attr is not None)
+            elem_fields = [f.name for f in tg.fields if f.kind == "elem"]
+            counter = [0]
+
+            def walk(p: Any, elem_fields: list[str] = elem_fields,
+                     counter: list[int] = counter, irregular: bool = tg.irregular) -> Any:
+                t = p.term
+                if isinstance(t, ElementDecl):
+                    name = "content" if irregular else elem_fields[counter[0]]
+                    counter[0] += 1
+                    members: list[tuple[Any, ...]] = []
+                    cands = self.schema.substitutes(t) if t.is_global else [t]
+                    for d in cands:
+                        if d.abstract or (isinstance(d.type, ComplexType) and d.type.abstract):
+                            continue
+                        if isinstance(d.type, ComplexType):
+                            members.append(("c", self.cname[id(d.type)], d.qname))
+                        else:
+                            assert isinstance(d.type, SimpleType)
+                            members.append(("s", self._simple_facets(d.type), d.qname))
+                    return ("el", name, p.min, p.max, tuple(members))
+                if isinstance(t, Group):
+                    return (t.kind[:3] if t.kind == "sequence" else t.kind, p.min, p.max,
+                            tuple(walk(c) for c in t.particles))
+                return ("any", p.min, p.max)
+
+            content = walk(ct.content) if ct.content is not None else None
+            value = self._simple_facets(ct.simple) if ct.simple is not None else None
+            out.append(f"    {self.cname[id(ct)]!r}: ({attrs!r}, {content!r}, {value!r}),")
         out.append("}")
 
     def _decl_spec(self, d: ElementDecl) -> str:
