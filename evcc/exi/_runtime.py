@@ -75,14 +75,27 @@ class Reader:
         if n == 0:
             return b""
         pos = self.pos
-        self.pos = pos + 8 * n
+        end = self.pos = pos + 8 * n
         if pos & 7 == 0:
-            return self.data[pos >> 3:(pos >> 3) + n]
-        return ((self.v >> (self.nbits - self.pos)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
+            out = self.data[pos >> 3:(pos >> 3) + n]
+        else:
+            out = ((self.v >> (self.nbits - end)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
+        if n > 32:
+            # drop what has been read: later shifts then produce small integers
+            self.v &= (1 << (self.nbits - end)) - 1
+        return out
 
     def chars(self, n: int) -> str:
         if n * 8 > self.nbits - self.pos:
             raise ExiDecodeError(f"string length {n} beyond the stream", self.pos)
+        if n == 0:
+            return ""
+        # fast path: all characters below 0x80 are one 8-bit group each
+        end = self.pos + 8 * n
+        raw = ((self.v >> (self.nbits - end)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
+        if raw.isascii():
+            self.pos = end
+            return raw.decode("ascii")
         out = []
         for _ in range(n):
             c = self.uint()
@@ -166,6 +179,11 @@ class Writer:
                 self.flush()
 
     def chars(self, s: str) -> None:
+        if s.isascii():
+            n = len(s)
+            if n:
+                self.a = (self.a << (8 * n)) | int.from_bytes(s.encode("ascii"), "big")
+            return
         for ch in s:
             c = ord(ch)
             if c < 0x80:
