@@ -15,7 +15,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keystore import certs, files
+from evcc.errors import IdentifierError
+from evcc.pnc.identifiers import Pcid
+from keystore import admission, certs, files
 from keystore.csr import build_csr
 from keystore.engine import KeyEngine, KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import (
@@ -54,7 +56,6 @@ from keystore.trust import TrustAnchors, root_id, root_info
 
 log = logging.getLogger("keystore")
 Clock = Callable[[], datetime]
-_PCID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 _T = TypeVar("_T")
 
 
@@ -180,8 +181,10 @@ class RecordKeystore:
         """Generate the OEM provisioning key inside the backend (P-256 iso2, P-521 iso20)."""
         if profile not in PROFILES:
             raise CertificateError(f"profile must be one of {', '.join(PROFILES)}")
-        if not _PCID.match(pcid):
-            raise CertificateError(f"PCID {pcid!r} must be 1-64 letters or digits")
+        try:
+            pcid = Pcid.parse(pcid).normalized
+        except IdentifierError as exc:
+            raise CertificateError(str(exc)) from None
         with files.store_lock(self.path):
             old = self._prov_record() if self._prov_path.exists() else None
             if old is not None and not replace_existing:
@@ -231,6 +234,8 @@ class RecordKeystore:
         """Install the issued OEM provisioning chain (leaf first); the leaf must carry our key."""
         parsed = _parse_chain(chain)
         certs.check_chain_links(parsed)
+        admission.check_provisioning_leaf(parsed[0])
+        admission.check_anchored(parsed, self.root_certificates("oem"), "OEM")
         with files.store_lock(self.path):
             record = self._prov_record()
             pub = self._engine.public_key(record.key, PROVISIONING)
@@ -299,7 +304,8 @@ class RecordKeystore:
         parsed = _parse_chain(chain)
         certs.check_chain_links(parsed)
         leaf_pub = certs.ec_public_key(parsed[0])
-        cn = certs.common_name(parsed[0])
+        cn = admission.check_contract_leaf(parsed[0])
+        admission.check_anchored(parsed, self._contract_anchors(), "MO")
         emaid = emaid if emaid is not None else cn
         if not emaid or certs.normalize_emaid(emaid) != certs.normalize_emaid(cn):
             raise CertificateError(f"eMAID {emaid!r} does not match the contract CN {cn!r}")
@@ -335,6 +341,13 @@ class RecordKeystore:
             )
             files.atomic_write(self._contract_path(cid), files.dump_json(record.to_json()))
         return record.info()
+
+    def _contract_anchors(self) -> list[x509.Certificate]:
+        """With MO roots in the store, a contract chain must end at an MO or V2G root."""
+        entries = self._trust.entries()
+        if not any(e.kind == "mo" for e in entries):
+            return []
+        return [e.cert() for e in entries if e.kind in ("mo", "v2g")]
 
     def contracts(self) -> list[ContractInfo]:
         """Installed contracts, preferred first (priority, then install time)."""

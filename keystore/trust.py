@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from keystore import certs, files
+from keystore import admission, certs, files
 from keystore.engine import KeyEngine
 from keystore.errors import (
     AmbiguousReferenceError,
@@ -81,12 +81,7 @@ class TrustAnchors:
         """The set with one more self-signed EC root (unchanged if it is there already)."""
         if kind not in ROOT_KINDS:
             raise CertificateError(f"root kind must be one of {', '.join(ROOT_KINDS)}")
-        certs.ec_public_key(certificate)
-        if certificate.issuer != certificate.subject:
-            raise CertificateError(
-                f"{certificate.subject.rfc4514_string()} is not a self-signed root"
-            )
-        certs.check_chain_links([certificate, certificate])
+        admission.check_root(certificate)
         entry = RootEntry(kind=kind, der=certs.to_der(certificate))
         entries = self.entries()
         return (entries if entry in entries else [*entries, entry]), entry

@@ -76,8 +76,11 @@ class Pki:
         )
         return ContractMaterial([leaf, self.mo_sub.cert, self.mo_sub1], key, emaid)
 
-    def sign_csr(self, csr: x509.CertificateSigningRequest) -> list[x509.Certificate]:
-        """OEM provisioning chain (leaf, Sub2, Sub1) issued by a bench PKI for ``csr``."""
+    def sign_csr(
+        self, csr: x509.CertificateSigningRequest, *, with_root: bool = False
+    ) -> list[x509.Certificate]:
+        """OEM provisioning chain (leaf, Sub2, Sub1 [, root]) issued by a bench PKI for ``csr``."""
         with tempfile.TemporaryDirectory(prefix="evcc-pki-csr-") as tmp:
             manifest = init_pki(Path(tmp) / "pki", self.profile, provisioning_csr=csr, now=NOW)
-            return manifest.chain("oem")[:-1]
+            chain = manifest.chain("oem")
+            return chain if with_root else chain[:-1]
