@@ -322,6 +322,8 @@ def deviation(  # noqa: PLR0917 - called from generated code, positional for spe
         return -3
     if ev == "XN":
         nil = r.bits(1) == 1
+        if nil and n_at3:
+            raise r.fail("xsi:nil on an element with attributes is not supported")
         if nil:
             # TypeEmpty: only EE remains (attributes after xsi:nil are not supported)
             c = r.bits(1)

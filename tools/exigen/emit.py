@@ -299,6 +299,12 @@ class Emitter(CodecEmitter):
         out.extend(self._late)
         out.append("")
         self._emit_tables(out)
+        public = sorted(self.enum_name.values()) + sorted(self.cname.values())
+        out.append("")
+        out.append("__all__ = [")
+        for name in public:
+            out.append(f"    {name!r},")
+        out.append("]")
         return "\n".join(out) + "\n"
 
     def _emit_class(self, out: list[str], ct: ComplexType, tg: TypeGrammar, name: str) -> None:

@@ -1545,3 +1545,10 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'SupportedAppProtocolRes': ((), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('', 'ResponseCode')),)), ('el', 'schema_id', 0, 1, (('s', ('nbit', 0, 255, None, None, None, None), ('', 'SchemaID')),)))), None),
     'AppProtocolType': ((), ('seq', 1, 1, (('el', 'protocol_namespace', 1, 1, (('s', ('string', None, None, None, None, 100, None), ('', 'ProtocolNamespace')),)), ('el', 'version_number_major', 1, 1, (('s', ('uint', 0, 4294967295, None, None, None, None), ('', 'VersionNumberMajor')),)), ('el', 'version_number_minor', 1, 1, (('s', ('uint', 0, 4294967295, None, None, None, None), ('', 'VersionNumberMinor')),)), ('el', 'schema_id', 1, 1, (('s', ('nbit', 0, 255, None, None, None, None), ('', 'SchemaID')),)), ('el', 'priority', 1, 1, (('s', ('nbit', 1, 20, None, None, None, None), ('', 'Priority')),)))), None),
 }
+
+__all__ = [
+    'ResponseCodeType',
+    'AppProtocolType',
+    'SupportedAppProtocolReq',
+    'SupportedAppProtocolRes',
+]

@@ -11765,3 +11765,28 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'RSAKeyValueType': ((), ('seq', 1, 1, (('el', 'modulus', 1, 1, (('s', ('base64Binary', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'Modulus')),)), ('el', 'exponent', 1, 1, (('s', ('base64Binary', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'Exponent')),)))), None),
     'X509IssuerSerialType': ((), ('seq', 1, 1, (('el', 'x509_issuer_name', 1, 1, (('s', ('string', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName')),)), ('el', 'x509_serial_number', 1, 1, (('s', ('int', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber')),)))), None),
 }
+
+__all__ = [
+    'CanonicalizationMethodType',
+    'DSAKeyValueType',
+    'DigestMethodType',
+    'KeyInfoType',
+    'KeyValueType',
+    'ManifestType',
+    'ObjectType',
+    'PGPDataType',
+    'RSAKeyValueType',
+    'ReferenceType',
+    'RetrievalMethodType',
+    'SPKIDataType',
+    'SignatureMethodType',
+    'SignaturePropertiesType',
+    'SignaturePropertyType',
+    'SignatureType',
+    'SignatureValueType',
+    'SignedInfoType',
+    'TransformType',
+    'TransformsType',
+    'X509DataType',
+    'X509IssuerSerialType',
+]

@@ -131,3 +131,17 @@ def test_signed_info_grammars_differ() -> None:
     assert type(si).__name__ == "SignedInfoType"
     with pytest.raises(ExiDecodeError):
         exi.decode(bytes.fromhex(v[1485]["hex"]), "xmldsig", fragment=True)
+
+
+@pytest.mark.parametrize(
+    ("hex_", "value"),
+    [
+        ("805520", ""),  # <ResponseCode xsi:nil="true"/>
+        ("805080", ""),  # <ResponseCode/> (undeclared EE)
+        ("805c0a8cdedf10", "Foo"),  # <ResponseCode>Foo</ResponseCode> (untyped CH)
+    ],
+)
+def test_second_level_deviations(hex_: str, value: str) -> None:
+    msg = exi.decode(bytes.fromhex(hex_), "app")
+    assert msg.response_code == value
+    assert msg.schema_id is None

@@ -1,0 +1,4 @@
+"""ISO 15118-20 ACDP message classes and enumerations (generated; see evcc.exi)."""
+
+from evcc.exi._generated.iso20_acdp import *  # noqa: F403
+from evcc.exi._generated.iso20_acdp import __all__  # noqa: F401

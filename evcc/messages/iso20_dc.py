@@ -1,0 +1,4 @@
+"""ISO 15118-20 DC message classes and enumerations (generated; see evcc.exi)."""
+
+from evcc.exi._generated.iso20_dc import *  # noqa: F403
+from evcc.exi._generated.iso20_dc import __all__  # noqa: F401

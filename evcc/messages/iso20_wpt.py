@@ -1,0 +1,4 @@
+"""ISO 15118-20 WPT message classes and enumerations (generated; see evcc.exi)."""
+
+from evcc.exi._generated.iso20_wpt import *  # noqa: F403
+from evcc.exi._generated.iso20_wpt import __all__  # noqa: F401
