@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -89,6 +90,27 @@ class RecordKeystore:
     def _create(self) -> None:
         if self._meta_path.exists():
             raise StoreExistsError(f"{self.path} already holds a keystore")
+        fresh = not self.path.exists()
+        before = set() if fresh or not self.path.is_dir() else set(self.path.iterdir())
+        try:
+            self._create_files()
+        except BaseException as exc:
+            # Nothing half-made stays behind: remove what this attempt created.
+            if fresh:
+                shutil.rmtree(self.path, ignore_errors=True)
+            elif self.path.is_dir():
+                for entry in set(self.path.iterdir()) - before:
+                    if entry.is_dir():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:
+                        entry.unlink()
+            if isinstance(exc, OSError):
+                raise KeystoreError(
+                    f"cannot create a keystore in {self.path}: {exc.strerror or exc}"
+                ) from None
+            raise
+
+    def _create_files(self) -> None:
         files.ensure_dir(self.path)
         self.path.chmod(files.DIR_MODE)
         with files.store_lock(self.path):

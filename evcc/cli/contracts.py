@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evcc.cli.keystore import action, common_options, emit, opened, read_file
+from evcc.cli.keystore import action, common_options, emit, opened, read_certificates, read_file
 from evcc.errors import EvccError
 
 
@@ -108,9 +108,7 @@ def _import(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from keystore.certs import load_certificates
-
-    chain = load_certificates(read_file(args.cert))
+    chain = read_certificates(args.cert)
     password = args.key_password.encode() if args.key_password else None
     try:
         key = serialization.load_pem_private_key(read_file(args.key), password)

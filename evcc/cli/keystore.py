@@ -80,6 +80,17 @@ def read_file(path: Path) -> bytes:
         raise EvccError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def read_certificates(path: Path) -> list[Any]:
+    """Certificates (PEM, one or more, or DER) from a file, with a one-line error naming it."""
+    from keystore.certs import load_certificates
+    from keystore.errors import CertificateError
+
+    try:
+        return load_certificates(read_file(path))
+    except CertificateError:
+        raise CertificateError(f"{path}: no readable PEM or DER certificate") from None
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("keystore", help="TPM/software keystore: roots, OEM key")
     common_options(parser, top=True)
@@ -137,13 +148,13 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _roots_add(args: argparse.Namespace) -> int:
-    from keystore.certs import load_certificates
+    from keystore.admission import check_root
 
-    added = []
+    certificates = [c for path in args.certs for c in read_certificates(path)]
+    for cert in certificates:  # all or nothing: check every root before adding any
+        check_root(cert)
     with opened(args) as store:
-        for path in args.certs:
-            for cert in load_certificates(read_file(path)):
-                added.append(store.add_root(cert, args.kind).to_json())
+        added = [store.add_root(cert, args.kind).to_json() for cert in certificates]
     return emit(args, added, "\n".join(f"added {r['kind']} {r['fingerprint'][:16]} "
                                        f"{r['subject']}" for r in added))
 
@@ -207,9 +218,7 @@ def _prov_csr(args: argparse.Namespace) -> int:
 
 
 def _prov_install(args: argparse.Namespace) -> int:
-    from keystore.certs import load_certificates
-
-    chain = load_certificates(read_file(args.chain))
+    chain = read_certificates(args.chain)
     with opened(args) as store:
         info = store.install_provisioning_chain(chain).to_json()
     return emit(args, info, _prov_text(info))

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evcc.bench.pki import Role
+from evcc.pnc.cert_roles import Role
 from keystore import CertificateError, Keystore
 from tests.keystore.pki import NOW, Pki
 
