@@ -53,6 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import math
     import os
     from dataclasses import replace
 
@@ -76,6 +77,10 @@ def _run(args: argparse.Namespace) -> int:
         max_att = board.slac.max_attenuation_db
     link_check = args.link_check or (board.slac.link_check if board else "link_status")
     leave = not args.no_leave and (board.slac.leave_network if board else True)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise SlacError("--timeout must be a positive number of seconds")
+    if max_att is not None and not 0.0 <= max_att <= 255.0:
+        raise SlacError("--max-attenuation must be within 0..255 dB")
     if not 20.0 <= args.batch_interval <= 50.0:
         raise SlacError("--batch-interval must be within TP_EV_batch_msg_interval (20..50 ms)")
     timings = replace(SlacTimings(), tp_ev_batch_msg_interval=args.batch_interval / 1000.0)

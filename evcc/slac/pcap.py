@@ -38,7 +38,7 @@ def read_pcap(path: str | Path) -> Iterator[tuple[float, bytes]]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise FrameError(f"cannot read {path}: {exc}") from exc
+        raise FrameError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) < 24:
         raise FrameError(f"{path}: too short for a pcap header")
     magic_le = struct.unpack("<I", data[:4])[0]

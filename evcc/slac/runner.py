@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -28,6 +29,8 @@ def run_slac(
     on_event: Callable[[SlacEvent], None] | None = None,
 ) -> Matched:
     """Run matching to the end; returns Matched or raises SlacError (failure or timeout)."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise SlacError(f"timeout must be a positive number of seconds, got {timeout}")
     start = clock()
     ev.start(start)
     end = None if timeout is None else start + timeout
