@@ -66,6 +66,11 @@ def _demo(args: argparse.Namespace) -> int:
         raise EvccError(f"unknown step {', '.join(unknown)}; steps: "
                         + ", ".join(s.name for s in steps))
     steps = [s for s in steps if s.name not in args.skip]
+    if args.out is not None:
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EvccError(f"cannot use --out {args.out}: {exc.strerror or exc}") from None
     workdir = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="evcc-demo-"))
     console = None if args.json else _console()
     if console is not None:
