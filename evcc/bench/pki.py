@@ -236,6 +236,7 @@ def _write(  # noqa: PLR0917
     try:
         for sub in ("certs", "keys", "chains"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
+        (directory / "keys").chmod(0o700)  # private keys: owner only, also the directory
         encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(password) if password
             else serialization.NoEncryption()

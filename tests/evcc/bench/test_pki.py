@@ -80,6 +80,7 @@ def test_manifest_exact_shape(pki: PkiManifest) -> None:
         assert (pki.directory / entry["key"]).stat().st_mode & 0o777 == 0o600
         key_text = (pki.directory / entry["key"]).read_text()
         assert key_text.startswith("-----BEGIN PRIVATE KEY-----"), role  # PKCS#8, clear
+    assert (pki.directory / "keys").stat().st_mode & 0o777 == 0o700
     loaded = load_manifest(pki.directory)
     assert loaded.to_json() == data == pki.to_json()
 
