@@ -75,13 +75,18 @@ def _parse_validity(items: list[str]) -> dict[str, int]:
     return result
 
 
+def _read(path: Path, what: str = "") -> bytes:
+    """File contents; PkiError naming the file (and ``what`` it should be) otherwise."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PkiError(f"cannot read {what}{path}: {exc.strerror}") from None
+
+
 def _load_csr(path: Path) -> x509.CertificateSigningRequest:
     from cryptography import x509
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PkiError(f"cannot read CSR {path}: {exc.strerror}") from None
+    data = _read(path, "CSR ")
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_csr(data)
@@ -133,10 +138,7 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
     """All certificates in a PEM file, or the one in a DER file; PkiError otherwise."""
     from cryptography import x509
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PkiError(f"cannot read {path}: {exc.strerror}") from None
+    data = _read(path)
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)

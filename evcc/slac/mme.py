@@ -109,46 +109,37 @@ _VALIDATE_CNF = c.Struct(
     "toggle_num" / c.Default(c.Int8ul, 0),
     "result" / c.Int8ul,
 )
-_SET_KEY_REQ = c.Struct(
-    "key_type" / c.Default(c.Int8ul, 1),
-    "my_nonce" / c.Default(Nonce, bytes(4)),
-    "your_nonce" / c.Default(Nonce, bytes(4)),
+_NONCES = ("my_nonce" / c.Default(Nonce, bytes(4)), "your_nonce" / c.Default(Nonce, bytes(4)))
+#: Protocol ID (4 = HLE), protocol run number and message number of a key exchange.
+_PROTOCOL_RUN = (
     "pid" / c.Default(c.Int8ul, 4),
     "prn" / c.Default(c.Int16ul, 0),
     "pmn" / c.Default(c.Int8ul, 0),
-    "cco_cap" / c.Default(c.Int8ul, 0),
+)
+#: Nonces, protocol run and CCo capability: common to CM_SET_KEY.REQ and .CNF.
+_SET_KEY_SESSION = (*_NONCES, *_PROTOCOL_RUN, "cco_cap" / c.Default(c.Int8ul, 0))
+_SET_KEY_REQ = c.Struct(
+    "key_type" / c.Default(c.Int8ul, 1),
+    *_SET_KEY_SESSION,
     "nid" / Nid,
     "new_eks" / c.Default(c.Int8ul, 1),
     "new_key" / Key,
 )
-_SET_KEY_CNF = c.Struct(
-    "result" / c.Int8ul,
-    "my_nonce" / c.Default(Nonce, bytes(4)),
-    "your_nonce" / c.Default(Nonce, bytes(4)),
-    "pid" / c.Default(c.Int8ul, 4),
-    "prn" / c.Default(c.Int16ul, 0),
-    "pmn" / c.Default(c.Int8ul, 0),
-    "cco_cap" / c.Default(c.Int8ul, 0),
-)
+_SET_KEY_CNF = c.Struct("result" / c.Int8ul, *_SET_KEY_SESSION)
 _GET_KEY_REQ = c.Struct(
     "req_type" / c.Default(c.Int8ul, 0),
     "key_type" / c.Default(c.Int8ul, 1),
     "nid" / c.Default(Nid, bytes(7)),
-    "my_nonce" / c.Default(Nonce, bytes(4)),
-    "pid" / c.Default(c.Int8ul, 4),
-    "prn" / c.Default(c.Int16ul, 0),
-    "pmn" / c.Default(c.Int8ul, 0),
+    _NONCES[0],
+    *_PROTOCOL_RUN,
 )
 _GET_KEY_CNF = c.Struct(
     "result" / c.Int8ul,
     "key_type" / c.Default(c.Int8ul, 1),
-    "my_nonce" / c.Default(Nonce, bytes(4)),
-    "your_nonce" / c.Default(Nonce, bytes(4)),
+    *_NONCES,
     "nid" / Nid,
     "eks" / c.Default(c.Int8ul, 1),
-    "pid" / c.Default(c.Int8ul, 4),
-    "prn" / c.Default(c.Int16ul, 0),
-    "pmn" / c.Default(c.Int8ul, 0),
+    *_PROTOCOL_RUN,
     "key" / c.Default(Key, bytes(16)),
 )
 _AMP_MAP_REQ = c.Struct(

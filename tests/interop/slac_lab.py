@@ -138,6 +138,13 @@ class Lab:
 
     def match_time_since(self, mark: int) -> float | None:
         """Seconds from the first CM_SLAC_PARM.REQ after ``mark`` to the next MATCH.CNF."""
+        return next(self._match_times(mark), None)
+
+    def match_times(self) -> list[float]:
+        """Seconds from the first CM_SLAC_PARM.REQ of a run to its CM_SLAC_MATCH.CNF."""
+        return list(self._match_times(0))
+
+    def _match_times(self, mark: int) -> Iterator[float]:
         start: float | None = None
         for line in self.events.read_text().splitlines()[mark:]:
             rec = json.loads(line)
@@ -146,23 +153,8 @@ class Lab:
             if rec["mme"] == "CM_SLAC_PARM.REQ" and start is None:
                 start = rec["t"]
             elif rec["mme"] == "CM_SLAC_MATCH.CNF" and start is not None:
-                return float(rec["t"] - start)
-        return None
-
-    def match_times(self) -> list[float]:
-        """Seconds from the first CM_SLAC_PARM.REQ of a run to its CM_SLAC_MATCH.CNF."""
-        times: list[float] = []
-        start: float | None = None
-        for line in self.events.read_text().splitlines():
-            rec = json.loads(line)
-            if rec["dir"] != "rx":
-                continue
-            if rec["mme"] == "CM_SLAC_PARM.REQ" and start is None:
-                start = rec["t"]
-            elif rec["mme"] == "CM_SLAC_MATCH.CNF" and start is not None:
-                times.append(rec["t"] - start)
+                yield float(rec["t"] - start)
                 start = None
-        return times
 
     def udp_echo(self, index: int, attempts: float = 4.0) -> bool:
         """True if a UDP datagram EV -> EVSE link-local address comes back."""

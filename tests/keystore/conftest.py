@@ -14,12 +14,8 @@ from tests.keystore.pki import Pki
 
 @pytest.fixture
 def swtpm(tmp_path: Path) -> Iterator[Swtpm]:
-    tpm = Swtpm(tmp_path / "tpmstate")
-    tpm.start()
-    try:
+    with Swtpm(tmp_path / "tpmstate") as tpm:
         yield tpm
-    finally:
-        tpm.kill()
 
 
 def make_store(kind: str, path: Path, swtpm: Swtpm | None, *, create: bool = True) -> Keystore:

@@ -22,12 +22,8 @@ PCID = "WMI1234567ABCDEFG7"
 
 @pytest.fixture
 def swtpm(tmp_path: Path) -> Iterator[Swtpm]:
-    tpm = Swtpm(tmp_path / "tpmstate")
-    tpm.start()
-    try:
+    with Swtpm(tmp_path / "tpmstate") as tpm:
         yield tpm
-    finally:
-        tpm.kill()
 
 
 @pytest.fixture(params=["soft", "tpm"])

@@ -39,6 +39,12 @@ def matched(events: list[SlacEvent]) -> Matched:
     return done[0]
 
 
+def match_req_after_first_start(world: World) -> float:
+    """Seconds from the first CM_START_ATTEN_CHAR.IND to the first CM_SLAC_MATCH.REQ."""
+    first_start = next(t for t, m in world.sent if m.name == "CM_START_ATTEN_CHAR.IND")
+    return next(t for t, m in world.sent if m.name == "CM_SLAC_MATCH.REQ") - first_start
+
+
 def test_two_evses_lower_attenuation_chosen_and_early_decision() -> None:
     far, near = FakeEvse(EVSE1, 45), FakeEvse(EVSE2, 12)
     ev, world = make(None, far, near)
@@ -76,9 +82,7 @@ def test_batch_pacing_and_sound_counter() -> None:
 def test_without_early_decision_waits_out_atten_results() -> None:
     _, world = make(SlacConfig(early_decision=False), FakeEvse(EVSE1, 10))
     world.run(20.0)
-    first_start = next(t for t, m in world.sent if m.name == "CM_START_ATTEN_CHAR.IND")
-    match_req = next(t for t, m in world.sent if m.name == "CM_SLAC_MATCH.REQ")
-    assert match_req == pytest.approx(first_start + 1.2)
+    assert match_req_after_first_start(world) == pytest.approx(1.2)
 
 
 def test_lost_parm_cnf_is_retried() -> None:
@@ -108,9 +112,7 @@ def test_lost_atten_char_ind_waits_for_atten_results_then_uses_the_rest() -> Non
     _, world = make(None, FakeEvse(EVSE1, 30), quiet)
     result = matched(world.run(20.0))
     assert result.evse_mac == EVSE1 and result.attenuation_db == {EVSE1: 30.0}
-    first_start = next(t for t, m in world.sent if m.name == "CM_START_ATTEN_CHAR.IND")
-    match_req = next(t for t, m in world.sent if m.name == "CM_SLAC_MATCH.REQ")
-    assert match_req == pytest.approx(first_start + 1.2)
+    assert match_req_after_first_start(world) == pytest.approx(1.2)
 
 
 def test_lost_match_cnf_is_retried_then_restart() -> None:

@@ -108,6 +108,12 @@ def test_frame_offsets_match_reference_layouts() -> None:
     key = build("CM_SET_KEY.REQ", k.MODEM_MGMT_MAC, EV, nid=b"N" * 7, new_key=b"K" * 16)
     assert key[15:17] == b"\x08\x60" and key[19] == 1 and key[28] == 4
     assert key[33:40] == b"N" * 7 and key[40] == 1 and key[41:57] == b"K" * 16
+    kcnf = build("CM_SET_KEY.CNF", EV, k.MODEM_MGMT_MAC, result=1, my_nonce=b"M" * 4, pmn=7)
+    assert kcnf[19] == 1 and kcnf[20:24] == b"M" * 4 and kcnf[28] == 4 and kcnf[31] == 7
+    gcnf = build("CM_GET_KEY.CNF", EV, k.MODEM_MGMT_MAC, result=0, your_nonce=b"Y" * 4,
+                 nid=b"N" * 7, key=b"K" * 16)
+    assert gcnf[25:29] == b"Y" * 4 and gcnf[29:36] == b"N" * 7 and gcnf[37] == 4
+    assert gcnf[41:57] == b"K" * 16
     vs = build("VS_PL_LINK_STATUS.CNF", EV, k.MODEM_MGMT_MAC, link_status=1)
     assert vs[14] == 0 and vs[15:17] == b"\xb9\xa0" and vs[17:20] == k.QCA_OUI
     assert vs[20] == 0 and vs[21] == 1
