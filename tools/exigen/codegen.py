@@ -198,18 +198,25 @@ class CodecEmitter:
         out.append("")
         out.append("")
 
-    def _dec_chain(self, out: list[str], tg: TypeGrammar) -> None:
-        """One read for the leading run of fixed-width simple elements (codes 0)."""
-        segs: list[tuple[int, int, int, SimpleType, int]] = []  # (offset, w, fw, st, field)
+    def _chain(self, tg: TypeGrammar) -> tuple[list[Any], int, int, int]:
+        """Leading run of fixed-width simple elements taken with code 0 from state 0.
+
+        Returns (segments, total bits, end state, EE bits) where each segment is
+        (offset, code width, value width, simple type, field); the end state is -1 when the
+        run ends with the element's EE (then "EE bits" is the width of that code).
+        """
+        segs: list[Any] = []
         k = 0
         total = 0
         seen = {0}
+        if tg.irregular:
+            return segs, 0, 0, 0
         while True:
             st = tg.states[k]
             if not st.prods:
                 break
             p0 = st.prods[0]
-            if p0.kind != SE or p0.decl is None or p0.limit or tg.irregular:
+            if p0.kind != SE or p0.decl is None or p0.limit:
                 break
             f = tg.fields[p0.field]
             t = p0.decl.type
@@ -225,24 +232,214 @@ class CodecEmitter:
             if k in seen:
                 break
             seen.add(k)
+        end = tg.states[k]
+        if segs and len(end.prods) == 1 and end.prods[0].kind == EE:
+            return segs, total, -1, width(2)
+        return segs, total, k, 0
+
+    def _var_tail(self, tg: TypeGrammar, k: int) -> Any:
+        """(code width, field, signed, type, end state) of an int element at state k whose
+        element is followed by the type's only EE, or None."""
+        if k < 0 or tg.irregular:
+            return None
+        st = tg.states[k]
+        if not st.prods:
+            return None
+        p0 = st.prods[0]
+        if p0.kind != SE or p0.decl is None or p0.limit:
+            return None
+        f = tg.fields[p0.field]
+        t = p0.decl.type
+        if f.is_list or len(f.decls) > 1 or not isinstance(t, SimpleType):
+            return None
+        kind = self.simple_kind(t)
+        if kind not in ("int", "uint"):
+            return None
+        end = tg.states[p0.target]
+        if not (len(end.prods) == 1 and end.prods[0].kind == EE):
+            return None
+        return width(len(st.prods) + 1), p0.field, kind == "int", t
+
+    def _dec_chain(self, out: list[str], tg: TypeGrammar) -> None:
+        """One read for the leading run of fixed-width simple elements (codes 0)."""
+        segs, total, k, ee = self._chain(tg)
         if not segs:
             return
+        tail = self._var_tail(tg, k)
+        if tail is not None:
+            self._dec_chain_tail(out, segs, total, tail, 1)
+            self._dec_chain_tail(out, segs, total, tail, 2)
         chk = 0
         lines = []
+        full = total + ee
         for off, w, fw, t, fi in segs:
-            zero = ((1 << (w + 1)) - 1) << (total - off - w - 1)  # code and CH bits
-            zero |= 1 << (total - off - w - fw - 2)  # EE bit
+            zero = ((1 << (w + 1)) - 1) << (full - off - w - 1)  # code and CH bits
+            zero |= 1 << (full - off - w - fw - 2)  # EE bit of the child
             chk |= zero
-            shift = total - off - w - 1 - fw
+            shift = full - off - w - 1 - fw
             raw = f"((x >> {shift}) & {(1 << fw) - 1})" if fw else "0"
             lines.append(f"        f{fi} = {self.fixed_value(t, raw)}")
-        out.append(f"    if n - p >= {total}:")
-        out.append(f"        x = (v >> (n - p - {total})) & {(1 << total) - 1}")
+        if ee:
+            chk |= (1 << ee) - 1
+        guard = "s == 0 and " if tail is not None else ""
+        out.append(f"    if {guard}n - p >= {full}:")
+        out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
         out.append(f"        if x & {chk} == 0:")
-        out.append(f"            p += {total}")
+        out.append(f"            p += {full}")
         for ln in lines:
             out.append("    " + ln)
         out.append(f"            s = {k}")
+
+    def _dec_chain_tail(self, out: list[str], segs: list[Any], total: int, tail: Any,
+                        groups: int) -> None:
+        """Fixed run + one int element whose value has 1 or 2 groups + the type's EE."""
+        w_t, f_t, signed, _t = tail
+        full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
+        chk = 0
+        exp = 0
+        lines = []
+        for off, w, fw, t, fi in segs:
+            chk |= ((1 << (w + 1)) - 1) << (full - off - w - 1)
+            chk |= 1 << (full - off - w - fw - 2)
+            shift = full - off - w - 1 - fw
+            raw = f"((x >> {shift}) & {(1 << fw) - 1})" if fw else "0"
+            lines.append(f"        f{fi} = {self.fixed_value(t, raw)}")
+        off = total
+        chk |= ((1 << (w_t + 1)) - 1) << (full - off - w_t - 1)  # SE code and CH
+        pos = off + w_t + 1
+        sign_shift = full - pos - 1
+        if signed:
+            pos += 1
+        g1 = full - pos - 8
+        chk |= 1 << (g1 + 7)
+        if groups == 2:
+            exp |= 1 << (g1 + 7)  # first group continues
+            g2 = g1 - 8
+            chk |= 1 << (g2 + 7)
+            last = g2
+            g = f"(((x >> {g1}) & 127) | (((x >> {g2}) & 127) << 7))"
+        else:
+            last = g1
+            g = f"((x >> {g1}) & 127)"
+        chk |= 1 << (last - 1)  # EE of the int element
+        chk |= (1 << width(2)) - 1  # EE of this element
+        if signed:
+            lines.append(f"        g = {g}")
+            lines.append(f"        f{f_t} = -g - 1 if (x >> {sign_shift}) & 1 else g")
+        else:
+            lines.append(f"        f{f_t} = {g}")
+        out.append(f"    if {'s == 0 and ' if groups == 2 else ''}n - p >= {full}:")
+        out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
+        out.append(f"        if x & {chk} == {exp}:")
+        out.append(f"            p += {full}")
+        for ln in lines:
+            out.append("    " + ln)
+        out.append("            s = -1")
+
+    def _fixed_parts(self, segs: list[Any], full: int) -> tuple[list[str], list[str]]:
+        conds = []
+        parts = []
+        for off, w, fw, t, fi in segs:
+            shift = full - off - w - 1 - fw
+            kind = self.simple_kind(t)
+            si = self.sindex[id(t)]
+            if kind == "enum":
+                conds.append(f"(k{fi} := _I{si}.get(f{fi})) is not None")
+                raw = f"k{fi}"
+            elif kind == "nbit":
+                conds.append(f"type(f{fi}) is int and {t.min} <= f{fi} <= {t.max}")
+                raw = f"(f{fi} - {t.min})" if t.min else f"f{fi}"
+            else:
+                conds.append(f"(f{fi} is True or f{fi} is False)")
+                raw = f"(1 if f{fi} else 0)"
+            if fw:
+                parts.append(f"({raw} << {shift})" if shift else raw)
+        return conds, parts
+
+    def _enc_chain_tail(self, out: list[str], segs: list[Any], total: int, tail: Any) -> None:
+        """Fixed run + a small int element + the type's EE in one write."""
+        w_t, f_t, signed, t = tail
+        lo = t.min if t.min is not None else -(2**70)
+        hi = t.max if t.max is not None else 2**70
+        conds, _ = self._fixed_parts(segs, 0)
+        conds.append(f"type(f{f_t}) is int and {lo} <= f{f_t} <= {hi}")
+        conds.append(f"left == {len(segs) + 1}")
+        out.append(f"    if {' and '.join(conds)}:")
+        fv = f"f{f_t}"
+        if signed:
+            out.append(f"        if {fv} < 0:")
+            out.append(f"            g = -{fv} - 1")
+            out.append("            sg = 1")
+            out.append("        else:")
+            out.append(f"            g = {fv}")
+            out.append("            sg = 0")
+        else:
+            out.append(f"        g = {fv}")
+        for groups in (1, 2):
+            full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
+            _, parts = self._fixed_parts(segs, full)
+            pos = total + w_t + 1
+            if signed:
+                parts.append(f"(sg << {full - pos - 1})")
+                pos += 1
+            g1 = full - pos - 8
+            if groups == 1:
+                parts.append(f"(g << {g1})")
+                out.append("        if g < 128:")
+            else:
+                parts.append(f"((((g & 127) | 128) << {g1}) | ((g >> 7) << {g1 - 8}))")
+                out.append("        elif g < 16384:")
+            out.append(f"            a = (a << {full}) | {' | '.join(parts)}")
+            out.append("            s = -1")
+        out.append("        if s == -1:")
+        for *_, fi in segs:
+            out.append(f"            f{fi} = None")
+        out.append(f"            f{f_t} = None")
+        out.append("            left = 0")
+
+    def _enc_chain(self, out: list[str], tg: TypeGrammar) -> None:
+        """One write for the leading run of fixed-width simple elements, when all fit."""
+        segs, total, k, ee = self._chain(tg)
+        if not segs:
+            return
+        tail = self._var_tail(tg, k)
+        if tail is not None:
+            self._enc_chain_tail(out, segs, total, tail)
+        full = total + ee
+        conds = []
+        parts = []
+        for off, w, fw, t, fi in segs:
+            shift = full - off - w - 1 - fw
+            kind = self.simple_kind(t)
+            si = self.sindex[id(t)]
+            if kind == "enum":
+                conds.append(f"(k{fi} := _I{si}.get(f{fi})) is not None")
+                raw = f"k{fi}"
+            elif kind == "nbit":
+                conds.append(f"type(f{fi}) is int and {t.min} <= f{fi} <= {t.max}")
+                raw = f"(f{fi} - {t.min})" if t.min else f"f{fi}"
+            else:
+                conds.append(f"(f{fi} is True or f{fi} is False)")
+                raw = f"(1 if f{fi} else 0)"
+            if fw:
+                parts.append(f"({raw} << {shift})" if shift else raw)
+        guard = "s == 0 and " if tail is not None else ""
+        out.append(f"    if {guard}{' and '.join(conds)}:")
+        out.append(f"        a = (a << {full}) | {' | '.join(parts) if parts else '0'}")
+        for *_, fi in segs:
+            out.append(f"        f{fi} = None")
+        out.append(f"        left -= {len(segs)}")
+        if k == -1:
+            out.append("        if left == 0:")
+            out.append("            s = -1")
+            out.append("        else:")
+            out.append(f"            a >>= {full}")
+            out.append("            s = 0")
+            for *_, fi in segs:
+                out.append(f"            f{fi} = o.{tg.fields[fi].name}")
+            out.append(f"            left += {len(segs)}")
+        else:
+            out.append(f"        s = {k}")
 
     def _child(self, d: ElementDecl, target: str) -> list[str]:
         t = d.type
@@ -399,6 +596,7 @@ class CodecEmitter:
         out.append(f"    left: int = {' + '.join(left) if left else '0'}")
         out.append("    a = w.a")
         out.append("    s = 0")
+        self._enc_chain(out, tg)
         ind = "    "
         if not tg.acyclic:
             out.append("    while s >= 0:")

@@ -983,13 +983,13 @@ def _d1(r: Reader) -> Any:
     f0: Any = None
     f1: Any = None
     s = 0
-    if n - p >= 17:
-        x = (v >> (n - p - 17)) & 131071
-        if x & 105985 == 0:
-            p += 17
-            f0 = _V4[((x >> 13) & 3)]
-            f1 = ((x >> 1) & 255)
-            s = 3
+    if n - p >= 18:
+        x = (v >> (n - p - 18)) & 262143
+        if x & 211971 == 0:
+            p += 18
+            f0 = _V4[((x >> 14) & 3)]
+            f1 = ((x >> 2) & 255)
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -1079,6 +1079,19 @@ def _e1(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I4.get(f0)) is not None and type(f1) is int and 0 <= f1 <= 255:
+        a = (a << 18) | (k0 << 14) | (f1 << 2)
+        f0 = None
+        f1 = None
+        left -= 2
+        if left == 0:
+            s = -1
+        else:
+            a >>= 18
+            s = 0
+            f0 = o.response_code
+            f1 = o.schema_id
+            left += 2
     while s == 0:
         if f0 is not None:
             v = f0

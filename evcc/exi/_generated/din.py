@@ -8479,6 +8479,12 @@ def _e11(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (f0 is True or f0 is False) and (f1 is True or f1 is False):
+        a = (a << 8) | ((1 if f0 else 0) << 5) | ((1 if f1 else 0) << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -8834,6 +8840,12 @@ def _e13(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (k0 := _I33.get(f0)) is not None and (k1 := _I34.get(f1)) is not None:
+        a = (a << 13) | (k0 << 8) | (k1 << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 2
     while s == 0:
         if f0 is not None:
             v = f0
@@ -8983,16 +8995,16 @@ def _d14(r: Reader) -> Any:
     f3: Any = None
     f4: Any = None
     s = 0
-    if n - p >= 31:
-        x = (v >> (n - p - 31)) & 2147483647
-        if x & 1870366465 == 0:
-            p += 31
-            f0 = ((x >> 28) & 1) == 1
-            f1 = ((x >> 23) & 1) == 1
-            f2 = ((x >> 18) & 1) == 1
-            f3 = _V35[((x >> 11) & 15)]
-            f4 = ((x >> 1) & 127)
-            s = 6
+    if n - p >= 32:
+        x = (v >> (n - p - 32)) & 4294967295
+        if x & 3740732931 == 0:
+            p += 32
+            f0 = ((x >> 29) & 1) == 1
+            f1 = ((x >> 24) & 1) == 1
+            f2 = ((x >> 19) & 1) == 1
+            f3 = _V35[((x >> 12) & 15)]
+            f4 = ((x >> 2) & 127)
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -9176,6 +9188,25 @@ def _e14(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
     a = w.a
     s = 0
+    if (f0 is True or f0 is False) and (f1 is True or f1 is False) and (f2 is True or f2 is False) and (k3 := _I35.get(f3)) is not None and type(f4) is int and 0 <= f4 <= 100:
+        a = (a << 32) | ((1 if f0 else 0) << 29) | ((1 if f1 else 0) << 24) | ((1 if f2 else 0) << 19) | (k3 << 12) | (f4 << 2)
+        f0 = None
+        f1 = None
+        f2 = None
+        f3 = None
+        f4 = None
+        left -= 5
+        if left == 0:
+            s = -1
+        else:
+            a >>= 32
+            s = 0
+            f0 = o.ev_ready
+            f1 = o.ev_cabin_conditioning
+            f2 = o.evress_conditioning
+            f3 = o.ev_error_code
+            f4 = o.evresssoc
+            left += 5
     while s == 0:
         if f0 is not None:
             v = f0
@@ -11386,6 +11417,11 @@ def _e24(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -11832,6 +11868,11 @@ def _e26(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -12225,6 +12266,11 @@ def _e28(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -12410,6 +12456,11 @@ def _e29(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I26.get(f0)) is not None:
+        a = (a << 4) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -12480,12 +12531,12 @@ def _d30(r: Reader) -> Any:
     p = r.pos
     f0: Any = None
     s = 0
-    if n - p >= 8:
-        x = (v >> (n - p - 8)) & 255
-        if x & 193 == 0:
-            p += 8
-            f0 = _V9[((x >> 1) & 31)]
-            s = 1
+    if n - p >= 9:
+        x = (v >> (n - p - 9)) & 511
+        if x & 387 == 0:
+            p += 9
+            f0 = _V9[((x >> 2) & 31)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -12551,6 +12602,17 @@ def _e30(w: Writer, o: Any) -> None:
     left: int = (f0 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 9) | (k0 << 2)
+        f0 = None
+        left -= 1
+        if left == 0:
+            s = -1
+        else:
+            a >>= 9
+            s = 0
+            f0 = o.response_code
+            left += 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -12902,6 +12964,11 @@ def _e32(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -13191,13 +13258,13 @@ def _d34(r: Reader) -> Any:
     f0: Any = None
     f1: Any = None
     s = 0
-    if n - p >= 12:
-        x = (v >> (n - p - 12)) & 4095
-        if x & 3101 == 0:
-            p += 12
-            f0 = _V9[((x >> 5) & 31)]
-            f1 = _V10[((x >> 1) & 1)]
-            s = 3
+    if n - p >= 13:
+        x = (v >> (n - p - 13)) & 8191
+        if x & 6203 == 0:
+            p += 13
+            f0 = _V9[((x >> 6) & 31)]
+            f1 = _V10[((x >> 2) & 1)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -13285,6 +13352,19 @@ def _e34(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+        a = (a << 13) | (k0 << 6) | (k1 << 2)
+        f0 = None
+        f1 = None
+        left -= 2
+        if left == 0:
+            s = -1
+        else:
+            a >>= 13
+            s = 0
+            f0 = o.response_code
+            f1 = o.evse_processing
+            left += 2
     while s == 0:
         if f0 is not None:
             v = f0
@@ -13458,6 +13538,11 @@ def _e35(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I16.get(f0)) is not None:
+        a = (a << 6) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -13677,6 +13762,12 @@ def _e36(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+        a = (a << 12) | (k0 << 5) | (k1 << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -13913,6 +14004,11 @@ def _e37(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (f0 is True or f0 is False):
+        a = (a << 4) | ((1 if f0 else 0) << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -14114,6 +14210,11 @@ def _e38(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -14485,6 +14586,11 @@ def _e40(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -15075,6 +15181,11 @@ def _e42(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -15202,12 +15313,12 @@ def _d44(r: Reader) -> Any:
     p = r.pos
     f0: Any = None
     s = 0
-    if n - p >= 8:
-        x = (v >> (n - p - 8)) & 255
-        if x & 193 == 0:
-            p += 8
-            f0 = _V9[((x >> 1) & 31)]
-            s = 1
+    if n - p >= 9:
+        x = (v >> (n - p - 9)) & 511
+        if x & 387 == 0:
+            p += 9
+            f0 = _V9[((x >> 2) & 31)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -15273,6 +15384,17 @@ def _e44(w: Writer, o: Any) -> None:
     left: int = (f0 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 9) | (k0 << 2)
+        f0 = None
+        left -= 1
+        if left == 0:
+            s = -1
+        else:
+            a >>= 9
+            s = 0
+            f0 = o.response_code
+            left += 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -16773,6 +16895,11 @@ def _e50(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -17137,6 +17264,11 @@ def _e52(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -18162,6 +18294,11 @@ def _e54(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -18603,6 +18740,11 @@ def _e56(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -29386,7 +29528,25 @@ def _d81(r: Reader) -> Any:
     f1: Any = None
     f2: Any = None
     s = 0
-    if n - p >= 14:
+    if n - p >= 27:
+        x = (v >> (n - p - 27)) & 134217727
+        if x & 104610307 == 0:
+            p += 27
+            f0 = ((x >> 22) & 7) + -3
+            f1 = _V46[((x >> 14) & 15)]
+            g = ((x >> 2) & 127)
+            f2 = -g - 1 if (x >> 10) & 1 else g
+            s = -1
+    if s == 0 and n - p >= 35:
+        x = (v >> (n - p - 35)) & 34359738367
+        if x & 26780238339 == 131072:
+            p += 35
+            f0 = ((x >> 30) & 7) + -3
+            f1 = _V46[((x >> 22) & 15)]
+            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+            f2 = -g - 1 if (x >> 18) & 1 else g
+            s = -1
+    if s == 0 and n - p >= 14:
         x = (v >> (n - p - 14)) & 16383
         if x & 12769 == 0:
             p += 14
@@ -29544,6 +29704,30 @@ def _e81(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I46.get(f1)) is not None and type(f2) is int and -32768 <= f2 <= 32767 and left == 3:
+        if f2 < 0:
+            g = -f2 - 1
+            sg = 1
+        else:
+            g = f2
+            sg = 0
+        if g < 128:
+            a = (a << 27) | ((f0 - -3) << 22) | (k1 << 14) | (sg << 10) | (g << 2)
+            s = -1
+        elif g < 16384:
+            a = (a << 35) | ((f0 - -3) << 30) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+            s = -1
+        if s == -1:
+            f0 = None
+            f1 = None
+            f2 = None
+            left = 0
+    if s == 0 and type(f0) is int and -3 <= f0 <= 3 and (k1 := _I46.get(f1)) is not None:
+        a = (a << 14) | ((f0 - -3) << 9) | (k1 << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -31773,6 +31957,11 @@ def _e90(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I30.get(f0)) is not None:
+        a = (a << 5) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -34666,6 +34855,11 @@ def _e100(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I40.get(f0)) is not None:
+        a = (a << 5) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0

@@ -9110,14 +9110,14 @@ def _d12(r: Reader) -> Any:
     f1: Any = None
     f2: Any = None
     s = 0
-    if n - p >= 21:
-        x = (v >> (n - p - 21)) & 2097151
-        if x & 1804033 == 0:
-            p += 21
-            f0 = ((x >> 18) & 1) == 1
-            f1 = _V38[((x >> 11) & 15)]
-            f2 = ((x >> 1) & 127)
-            s = 4
+    if n - p >= 22:
+        x = (v >> (n - p - 22)) & 4194303
+        if x & 3608067 == 0:
+            p += 22
+            f0 = ((x >> 19) & 1) == 1
+            f1 = _V38[((x >> 12) & 15)]
+            f2 = ((x >> 2) & 127)
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -9227,6 +9227,21 @@ def _e12(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (f0 is True or f0 is False) and (k1 := _I38.get(f1)) is not None and type(f2) is int and 0 <= f2 <= 100:
+        a = (a << 22) | ((1 if f0 else 0) << 19) | (k1 << 12) | (f2 << 2)
+        f0 = None
+        f1 = None
+        f2 = None
+        left -= 3
+        if left == 0:
+            s = -1
+        else:
+            a >>= 22
+            s = 0
+            f0 = o.ev_ready
+            f1 = o.ev_error_code
+            f2 = o.evresssoc
+            left += 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -21775,6 +21790,11 @@ def _e44(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -22221,6 +22241,11 @@ def _e46(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -22614,6 +22639,11 @@ def _e48(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -22799,6 +22829,11 @@ def _e49(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I23.get(f0)) is not None:
+        a = (a << 4) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -22869,12 +22904,12 @@ def _d50(r: Reader) -> Any:
     p = r.pos
     f0: Any = None
     s = 0
-    if n - p >= 8:
-        x = (v >> (n - p - 8)) & 255
-        if x & 193 == 0:
-            p += 8
-            f0 = _V9[((x >> 1) & 31)]
-            s = 1
+    if n - p >= 9:
+        x = (v >> (n - p - 9)) & 511
+        if x & 387 == 0:
+            p += 9
+            f0 = _V9[((x >> 2) & 31)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -22940,6 +22975,17 @@ def _e50(w: Writer, o: Any) -> None:
     left: int = (f0 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 9) | (k0 << 2)
+        f0 = None
+        left -= 1
+        if left == 0:
+            s = -1
+        else:
+            a >>= 9
+            s = 0
+            f0 = o.response_code
+            left += 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -23291,6 +23337,11 @@ def _e52(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -23580,13 +23631,13 @@ def _d54(r: Reader) -> Any:
     f0: Any = None
     f1: Any = None
     s = 0
-    if n - p >= 13:
-        x = (v >> (n - p - 13)) & 8191
-        if x & 6201 == 0:
-            p += 13
-            f0 = _V9[((x >> 6) & 31)]
-            f1 = _V10[((x >> 1) & 3)]
-            s = 3
+    if n - p >= 14:
+        x = (v >> (n - p - 14)) & 16383
+        if x & 12403 == 0:
+            p += 14
+            f0 = _V9[((x >> 7) & 31)]
+            f1 = _V10[((x >> 2) & 3)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -23674,6 +23725,19 @@ def _e54(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+        a = (a << 14) | (k0 << 7) | (k1 << 2)
+        f0 = None
+        f1 = None
+        left -= 2
+        if left == 0:
+            s = -1
+        else:
+            a >>= 14
+            s = 0
+            f0 = o.response_code
+            f1 = o.evse_processing
+            left += 2
     while s == 0:
         if f0 is not None:
             v = f0
@@ -24207,6 +24271,12 @@ def _e56(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+        a = (a << 13) | (k0 << 6) | (k1 << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -24479,6 +24549,12 @@ def _e57(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
     a = w.a
     s = 0
+    if (k0 := _I24.get(f0)) is not None and type(f1) is int and 1 <= f1 <= 255:
+        a = (a << 16) | (k0 << 12) | ((f1 - 1) << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -24696,6 +24772,11 @@ def _e58(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -25137,6 +25218,11 @@ def _e60(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -25210,12 +25296,12 @@ def _d61(r: Reader) -> Any:
     p = r.pos
     f0: Any = None
     s = 0
-    if n - p >= 4:
-        x = (v >> (n - p - 4)) & 15
-        if x & 13 == 0:
-            p += 4
-            f0 = _V29[((x >> 1) & 1)]
-            s = 1
+    if n - p >= 5:
+        x = (v >> (n - p - 5)) & 31
+        if x & 27 == 0:
+            p += 5
+            f0 = _V29[((x >> 2) & 1)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -25281,6 +25367,17 @@ def _e61(w: Writer, o: Any) -> None:
     left: int = (f0 is not None)
     a = w.a
     s = 0
+    if (k0 := _I29.get(f0)) is not None:
+        a = (a << 5) | (k0 << 2)
+        f0 = None
+        left -= 1
+        if left == 0:
+            s = -1
+        else:
+            a >>= 5
+            s = 0
+            f0 = o.charging_session
+            left += 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -25336,12 +25433,12 @@ def _d62(r: Reader) -> Any:
     p = r.pos
     f0: Any = None
     s = 0
-    if n - p >= 8:
-        x = (v >> (n - p - 8)) & 255
-        if x & 193 == 0:
-            p += 8
-            f0 = _V9[((x >> 1) & 31)]
-            s = 1
+    if n - p >= 9:
+        x = (v >> (n - p - 9)) & 511
+        if x & 387 == 0:
+            p += 9
+            f0 = _V9[((x >> 2) & 31)]
+            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -25407,6 +25504,17 @@ def _e62(w: Writer, o: Any) -> None:
     left: int = (f0 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 9) | (k0 << 2)
+        f0 = None
+        left -= 1
+        if left == 0:
+            s = -1
+        else:
+            a >>= 9
+            s = 0
+            f0 = o.response_code
+            left += 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -25875,6 +25983,11 @@ def _e64(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -26386,6 +26499,11 @@ def _e66(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -26813,6 +26931,11 @@ def _e68(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -27244,6 +27367,11 @@ def _e70(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -27608,6 +27736,11 @@ def _e72(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -28782,6 +28915,11 @@ def _e74(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None) + (f13 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -29332,6 +29470,11 @@ def _e76(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I9.get(f0)) is not None:
+        a = (a << 8) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -30462,7 +30605,25 @@ def _d83(r: Reader) -> Any:
     f1: Any = None
     f2: Any = None
     s = 0
-    if n - p >= 12:
+    if n - p >= 25:
+        x = (v >> (n - p - 25)) & 33554431
+        if x & 26098179 == 0:
+            p += 25
+            f0 = ((x >> 20) & 7) + -3
+            f1 = _V47[((x >> 14) & 7)]
+            g = ((x >> 2) & 127)
+            f2 = -g - 1 if (x >> 10) & 1 else g
+            s = -1
+    if s == 0 and n - p >= 33:
+        x = (v >> (n - p - 33)) & 8589934591
+        if x & 6681133571 == 131072:
+            p += 33
+            f0 = ((x >> 28) & 7) + -3
+            f1 = _V47[((x >> 22) & 7)]
+            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+            f2 = -g - 1 if (x >> 18) & 1 else g
+            s = -1
+    if s == 0 and n - p >= 12:
         x = (v >> (n - p - 12)) & 4095
         if x & 3185 == 0:
             p += 12
@@ -30594,6 +30755,30 @@ def _e83(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I47.get(f1)) is not None and type(f2) is int and -32768 <= f2 <= 32767 and left == 3:
+        if f2 < 0:
+            g = -f2 - 1
+            sg = 1
+        else:
+            g = f2
+            sg = 0
+        if g < 128:
+            a = (a << 25) | ((f0 - -3) << 20) | (k1 << 14) | (sg << 10) | (g << 2)
+            s = -1
+        elif g < 16384:
+            a = (a << 33) | ((f0 - -3) << 28) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+            s = -1
+        if s == -1:
+            f0 = None
+            f1 = None
+            f2 = None
+            left = 0
+    if s == 0 and type(f0) is int and -3 <= f0 <= 3 and (k1 := _I47.get(f1)) is not None:
+        a = (a << 12) | ((f0 - -3) << 7) | (k1 << 1)
+        f0 = None
+        f1 = None
+        left -= 2
+        s = 3
     while s == 0:
         if f0 is not None:
             v = f0
@@ -33419,6 +33604,11 @@ def _e94(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if (k0 := _I33.get(f0)) is not None:
+        a = (a << 5) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -34212,6 +34402,11 @@ def _e96(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
     a = w.a
     s = 0
+    if type(f0) is int and 1 <= f0 <= 255:
+        a = (a << 11) | ((f0 - 1) << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
@@ -36078,6 +36273,11 @@ def _e103(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if (k0 := _I43.get(f0)) is not None:
+        a = (a << 5) | (k0 << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0

@@ -25135,6 +25135,14 @@ def _e47(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
     a = w.a
     s = 0
+    if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
+        a = (a << 52) | (f0 << 40) | (f1 << 27) | (f2 << 14) | (f3 << 1)
+        f0 = None
+        f1 = None
+        f2 = None
+        f3 = None
+        left -= 4
+        s = 4
     while s == 0:
         if f0 is not None:
             v = f0
@@ -28110,7 +28118,23 @@ def _d51(r: Reader) -> Any:
     f0: Any = None
     f1: Any = None
     s = 0
-    if n - p >= 11:
+    if n - p >= 24:
+        x = (v >> (n - p - 24)) & 16777215
+        if x & 12597763 == 0:
+            p += 24
+            f0 = ((x >> 14) & 255) + -128
+            g = ((x >> 2) & 127)
+            f1 = -g - 1 if (x >> 10) & 1 else g
+            s = -1
+    if s == 0 and n - p >= 32:
+        x = (v >> (n - p - 32)) & 4294967295
+        if x & 3225027075 == 131072:
+            p += 32
+            f0 = ((x >> 22) & 255) + -128
+            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+            f1 = -g - 1 if (x >> 18) & 1 else g
+            s = -1
+    if s == 0 and n - p >= 11:
         x = (v >> (n - p - 11)) & 2047
         if x & 1537 == 0:
             p += 11
@@ -28219,6 +28243,28 @@ def _e51(w: Writer, o: Any) -> None:
     left: int = (f0 is not None) + (f1 is not None)
     a = w.a
     s = 0
+    if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
+        if f1 < 0:
+            g = -f1 - 1
+            sg = 1
+        else:
+            g = f1
+            sg = 0
+        if g < 128:
+            a = (a << 24) | ((f0 - -128) << 14) | (sg << 10) | (g << 2)
+            s = -1
+        elif g < 16384:
+            a = (a << 32) | ((f0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+            s = -1
+        if s == -1:
+            f0 = None
+            f1 = None
+            left = 0
+    if s == 0 and type(f0) is int and -128 <= f0 <= 127:
+        a = (a << 11) | ((f0 - -128) << 1)
+        f0 = None
+        left -= 1
+        s = 1
     while s == 0:
         if f0 is not None:
             v = f0
