@@ -101,6 +101,26 @@ def test_keys_match_certificates_and_algorithms(pki: PkiManifest) -> None:
         assert hash_alg.name == ("sha256" if pki.profile == "iso2" else "sha512")
 
 
+_USAGE_BITS = ("digital_signature", "content_commitment", "key_encipherment",
+               "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign")
+
+
+def _usages(usage: x509.KeyUsage) -> set[str]:
+    return {bit for bit in _USAGE_BITS if getattr(usage, bit)}
+
+
+def _expected_usages(role: str, ed448_keys: bool) -> set[str]:
+    """keyUsage per role as docs/pki.md states it (keyAgreement only on EC keys)."""
+    agree = set() if ed448_keys else {"key_agreement"}
+    leaves = {
+        "secc_leaf": {"digital_signature", *agree},
+        "cps_leaf": {"digital_signature"},
+        "oem_prov_leaf": {"digital_signature", *agree},
+        "contract_leaf": {"digital_signature", "content_commitment", *agree},
+    }
+    return leaves.get(role, {"key_cert_sign", "crl_sign"})
+
+
 def test_structure_of_each_role(pki: PkiManifest) -> None:
     serials = {pki.cert(r).serial_number for r in ROLES}
     assert len(serials) == len(ROLES)
@@ -115,6 +135,10 @@ def test_structure_of_each_role(pki: PkiManifest) -> None:
         dc = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.DOMAIN_COMPONENT)]
         if role.value in dcs:
             assert dc == [dcs[role.value]]
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage)
+        assert ku.critical
+        ed = isinstance(cert.public_key(), ed448.Ed448PublicKey)
+        assert _usages(ku.value) == _expected_usages(role.value, ed), role
         ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         if kind != "root":
             aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
