@@ -69,7 +69,7 @@ def to_xml(msg: Any) -> str:
     for item in items:
         out.parts = []
         if isinstance(item, Named):
-            _element(out, tuple(item.qname), item.value, None, "str")
+            _element(out, tuple(item.qname), item.value, None, _spec_for(tuple(item.qname)))
         elif isinstance(item, AnyElement):
             _any(out, item)
         else:
@@ -103,7 +103,7 @@ def _open(out: _Out, qn: Any, attrs: list[Any]) -> str:
 def _element(out: _Out, qn: Any, value: Any, g: ModuleType | None,
              spec: str | None) -> None:
     if isinstance(value, Named):
-        _element(out, tuple(value.qname), value.value, g, None)
+        _element(out, tuple(value.qname), value.value, g, _spec_for(tuple(value.qname)))
         return
     if isinstance(value, AnyElement):
         _any(out, value, qn)
@@ -123,6 +123,17 @@ def _element(out: _Out, qn: Any, value: Any, g: ModuleType | None,
         out.parts.append("/>")
     else:
         out.parts.append(f">{_esc(text)}</{tag}>")
+
+
+def _spec_for(qn: tuple[str, ...]) -> str | None:
+    """The XML spec of an element qname in any loaded grammar module (qnames identify
+    their standard, so every loaded module that knows the qname agrees)."""
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("evcc.exi._generated.") and hasattr(mod, "ELEMENT_SPECS"):
+            spec: str | None = mod.ELEMENT_SPECS.get(qn)
+            if spec is not None:
+                return spec
+    return None
 
 
 def _is_simple(v: Any) -> bool:
@@ -245,6 +256,11 @@ def from_xml(xml: str, g: ModuleType, fragment: bool) -> Any:
         raise
     except (ValueError, TypeError, KeyError, binascii.Error) as exc:
         raise ExiEncodeError(f"XML does not fit grammar {g.GRAMMAR}: {exc}") from None
+    except RecursionError:
+        raise ExiEncodeError("XML nested too deep") from None
+    except Exception as exc:  # the API promises typed errors only
+        raise ExiEncodeError(f"XML does not fit grammar {g.GRAMMAR} "
+                             f"({exc.__class__.__name__})") from None
 
 
 def _root(el: ET.Element, g: ModuleType, fragment: bool) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evcc import exi
-from evcc.errors import ExiDecodeError
+from evcc.errors import ExiDecodeError, ExiError
 from tests.evcc.exi._vectors import SCHEMA_GRAMMAR, exi_vectors, vectors_dir
 from tests.evcc.exi.fuzz_campaign import check_one, mutate
 
@@ -61,3 +62,37 @@ def test_wrong_header_and_type() -> None:
         exi.decode(b"", "app")
     with pytest.raises(ExiDecodeError):
         exi.decode("80", "app")  # type: ignore[arg-type]
+
+
+_XML_SEEDS = [
+    '<ns1:supportedAppProtocolRes xmlns:ns1="urn:iso:15118:2:2010:AppProtocol">'
+    "<ResponseCode>OK_SuccessfulNegotiation</ResponseCode><SchemaID>1</SchemaID>"
+    "</ns1:supportedAppProtocolRes>",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(min_value=0, max_value=400), junk=st.text(max_size=20),
+       grammar=st.sampled_from(["app", "iso2", "xmldsig"]), fragment=st.booleans())
+def test_from_xml_only_raises_typed_errors(cut: int, junk: str, grammar: str,
+                                           fragment: bool) -> None:
+    seed = _XML_SEEDS[0]
+    text = seed[:cut] + junk + seed[cut:]
+    with contextlib.suppress(ExiError):
+        exi.from_xml(text, grammar, fragment)
+
+
+def test_from_xml_deep_nesting_is_typed() -> None:
+    deep = "<a>" * 5000 + "</a>" * 5000
+    with pytest.raises(ExiError):
+        exi.from_xml(deep, "app")
+
+
+def test_named_simple_root_uses_its_lexical_form() -> None:
+    qn = ("http://www.w3.org/2000/09/xmldsig#", "DigestValue")
+    data = exi.encode(exi.Named(qn, b"\x01\x02\xff"), "xmldsig", fragment=True)
+    back = exi.decode(data, "xmldsig", fragment=True)
+    assert back == exi.Named(qn, b"\x01\x02\xff")
+    xml = exi.to_xml(back)
+    assert ">AQL/<" in xml
+    assert exi.from_xml(xml, "xmldsig", fragment=True) == back
