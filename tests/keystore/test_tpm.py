@@ -18,6 +18,7 @@ from keystore import (
     StoreSpecError,
     TpmEncryptedPrivateKey,
     TpmUnavailableError,
+    TrustAnchorTamperedError,
     open_keystore,
 )
 from keystore.swtpm import Swtpm
@@ -305,3 +306,28 @@ def test_link_reconnects_after_transport_errors(swtpm: Swtpm) -> None:
         assert info.value.rc == 0x18B
     finally:
         link.close()
+
+
+def test_roots_nv_index_is_written_only_with_owner_auth(tstore: TpmKeystore) -> None:
+    from tpm2_pytss import TSS2_Exception
+    from tpm2_pytss.constants import ESYS_TR, TPMA_NV
+
+    pki = Pki()
+    tstore.add_root(pki.v2g_root.cert)
+    index = int(str(tstore.status().detail["roots_nv_index"]), 16)
+    esapi = tstore.engine.link.esapi()
+    nv = esapi.tr_from_tpmpublic(index)
+    attrs = int(esapi.nv_read_public(nv)[0].nvPublic.attributes)
+    assert attrs & int(TPMA_NV.OWNERWRITE) and attrs & int(TPMA_NV.NO_DA)
+    for flag in ("AUTHWRITE", "PPWRITE", "POLICYWRITE", "WRITEALL"):
+        assert not attrs & int(getattr(TPMA_NV, flag)), flag
+    # Writing with the index's own (empty) authorization is refused by the TPM ...
+    with pytest.raises(TSS2_Exception) as refused:
+        esapi.nv_write(nv, bytes(32), 0, nv)
+    assert refused.value.rc & 0xFFF == 0x12F  # TPM_RC_AUTH_UNAVAILABLE
+    # ... so the digest still protects the set that was committed,
+    assert [r.subject for r in tstore.roots()] == [pki.v2g_root.cert.subject.rfc4514_string()]
+    # and it is what the set is checked against: another digest (owner) refuses the file.
+    esapi.nv_write(nv, bytes(32), 0, ESYS_TR.OWNER)
+    with pytest.raises(TrustAnchorTamperedError):
+        tstore.roots()
