@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import random
 import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
@@ -46,15 +48,21 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         nonlocal stopping
         stopping = True
 
+    if args.duration is not None and not 0.0 < args.duration < math.inf:
+        raise PlatformError("--duration must be a positive number of seconds")
     signal.signal(signal.SIGTERM, stop)
+    created = [Path(p) for p in (args.pcap, args.events) if p and not Path(p).exists()]
     with contextlib.ExitStack() as stack:
-        pcap = PcapWriter(args.pcap) if args.pcap else None
-        if pcap is not None:
-            stack.callback(pcap.close)
-        events = None
-        if args.events:
-            events = stack.enter_context(open(args.events, "a", encoding="utf-8"))
-        bridge = Bridge(line, {p.name: p.name for p in ports}, pcap=pcap, events=events)
+        try:
+            pcap, events = _open_outputs(args, stack)
+            bridge = Bridge(line, {p.name: p.name for p in ports}, pcap=pcap, events=events)
+        except (OSError, PlatformError) as exc:
+            stack.close()
+            for path in created:  # no empty traces from a start that failed
+                path.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise PlatformError(f"cannot write {exc.filename}: {exc.strerror}") from None
+            raise
         stack.callback(bridge.close)
         print("emulator ready: " + " ".join(
             f"{p.name}({p.role}{'' if p.role == 'ev' else f' {p.attenuation_db:g} dB'})"
@@ -66,6 +74,19 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _open_outputs(
+    args: argparse.Namespace, stack: contextlib.ExitStack[bool | None]
+) -> tuple[PcapWriter | None, TextIO | None]:
+    """The --pcap writer and the --events file, closed by ``stack``."""
+    pcap = PcapWriter(args.pcap) if args.pcap else None
+    if pcap is not None:
+        stack.callback(pcap.close)
+    events = None
+    if args.events:
+        events = stack.enter_context(open(args.events, "a", encoding="utf-8"))  # noqa: SIM115
+    return pcap, events
 
 
 def line_clock() -> float:

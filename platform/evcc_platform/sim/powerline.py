@@ -9,6 +9,7 @@ between ports whose modems hold the same NMK, ``join_delay`` seconds after the l
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class PortConfig:
             raise PlatformError(f"port {self.name}: role must be 'ev' or 'evse'")
         if not 0 <= self.attenuation_db <= 255:
             raise PlatformError(f"port {self.name}: attenuation must be 0..255 dB")
+        if not 0 <= self.jitter_db <= 255:
+            raise PlatformError(f"port {self.name}: jitter must be 0..255 dB")
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Powerline:
             raise PlatformError("port names must be unique and at least one port given")
         if not 0.0 <= sound_loss < 1.0:
             raise PlatformError("sound loss must be in [0, 1)")
+        if not 0.0 <= join_delay < math.inf:
+            raise PlatformError("join delay must be a number of seconds >= 0")
         self.ports = {
             p.name: _Modem(p, bytes.fromhex("00b052") + bytes([0xE0, 0x00, i + 1]))
             for i, p in enumerate(ports)

@@ -136,3 +136,18 @@ def test_demo_out_that_cannot_be_a_directory(
     afile = tmp_path / "afile"
     afile.write_text("x")
     assert "cannot use --out" in _error(capsys, "demo", "--out", str(afile / "sub"))
+
+
+def test_slac_emulate_bad_outputs_and_numbers_leave_no_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    sides = ["slac", "emulate", "--ev", "evcc-no-such0", "--evse", "evcc-no-such1"]
+    line = _error(capsys, *sides, "--pcap", str(tmp_path / "no" / "dir.pcap"))
+    assert line.endswith(f"cannot write {tmp_path / 'no' / 'dir.pcap'}: No such file or directory")
+    trace, events = tmp_path / "t.pcap", tmp_path / "e.jsonl"
+    line = _error(capsys, *sides, "--pcap", str(trace), "--events", str(events))
+    assert "AF_PACKET" in line  # the interfaces do not exist ...
+    assert not trace.exists() and not events.exists()  # ... and no empty traces stay behind
+    assert "--duration" in _error(capsys, *sides, "--duration", "nan")
+    assert "join delay" in _error(capsys, *sides, "--join-delay", "-1")
+    assert "jitter" in _error(capsys, "slac", "emulate", "--ev", "a0", "--evse", "b0:10:-2")
