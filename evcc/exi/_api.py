@@ -14,6 +14,7 @@ from evcc.exi._runtime import (
     Reader,
     Writer,
     any_element,
+    encode_any,
     relaxed_decode,
     relaxed_encode,
 )
@@ -141,6 +142,10 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
         if fragment:
             items = msg if isinstance(msg, list) else [msg]
             for item in items:
+                if isinstance(item, AnyElement) and tuple(item.qname) not in g.FRAG_INDEX:
+                    w.bits(len(g.FRAG), g.FRAG_WIDTH)  # SE(*)
+                    encode_any(w, g, item)
+                    continue
                 root = Named(item.qname, item) if isinstance(item, AnyElement) else item
                 i, value = _root_index(g, g.FRAG_INDEX, root)
                 w.bits(i, g.FRAG_WIDTH)
@@ -150,6 +155,9 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
                 else:
                     enc(w, value)
             w.bits(len(g.FRAG) + 1, g.FRAG_WIDTH)
+        elif isinstance(msg, AnyElement):
+            w.bits(len(g.DOC), g.DOC_WIDTH)  # SE(*)
+            encode_any(w, g, msg)
         else:
             i, value = _root_index(g, g.DOC_INDEX, msg)
             w.bits(i, g.DOC_WIDTH)

@@ -137,12 +137,13 @@ def more(r: Reader, first: int) -> int:
 class Writer:
     """MSB-first bit writer; ``a`` holds the pending bits below a sentinel 1 bit."""
 
-    __slots__ = ("a", "buf", "validate")
+    __slots__ = ("a", "buf", "strings", "validate")
 
     def __init__(self, validate: bool = True) -> None:
         self.buf = bytearray()
         self.a = 1
         self.validate = validate
+        self.strings: Any = None
 
     def bits(self, v: int, n: int) -> None:
         self.a = (self.a << n) | v
@@ -579,3 +580,94 @@ def stuck(type_name: str, names: tuple[str, ...], pending: tuple[Any, ...]) -> E
             return ExiEncodeError(f"{type_name}: {name} is not allowed at this point "
                                   "(order, choice or occurrence violates the schema)")
     return ExiEncodeError(f"{type_name}: content does not fit the schema")
+
+
+# --- encoding schema deviations (SE(*) and the built-in grammar) ---------------------------
+
+def write_qname(w: Writer, g: ModuleType, qn: tuple[str, ...]) -> None:
+    """A qname through the URI and local-name partitions (mirror of :func:`read_qname`)."""
+    if w.strings is None:
+        w.strings = _Strings(g)
+    st = w.strings
+    uri, local = qn
+    wd = _width(len(st.uris) + 1)
+    if uri in st.uris:
+        ui = st.uris.index(uri)
+        w.bits(ui + 1, wd)
+    else:
+        w.bits(0, wd)
+        w.uint(len(uri) + 1)
+        w.chars(uri)
+        st.uris.append(uri)
+        st.locals.append([])
+        ui = len(st.uris) - 1
+    names = st.locals[ui]
+    if local in names:
+        w.uint(0)
+        w.bits(names.index(local), _width(len(names)))
+    else:
+        w.uint(len(local) + 1)
+        w.chars(local)
+        names.append(local)
+
+
+def _split_clark(text: str) -> tuple[str, str]:
+    if text.startswith("{"):
+        ns, local = text[1:].split("}", 1)
+        return ns, local
+    return "", text
+
+
+def encode_any(w: Writer, g: ModuleType, el: Any, depth: int = 0) -> None:
+    """SE(*) content: a global declaration's grammar for Named, else the built-in grammar."""
+    if depth > _MAX_DEPTH:
+        raise ExiEncodeError("untyped content nested too deep")
+    if isinstance(el, Named):
+        i = g.DOC_INDEX.get(tuple(el.qname))
+        if i is None:
+            raise ExiEncodeError(f"{el.qname} is not a global element of {g.GRAMMAR}")
+        write_qname(w, g, tuple(el.qname))
+        g.DOC[i][2](w, el.value)
+        return
+    if not isinstance(el, AnyElement):
+        raise ExiEncodeError(f"cannot encode {type(el).__name__} as untyped content")
+    write_qname(w, g, tuple(el.qname))
+    any_type = False
+    for aq, av in el.attributes:
+        if any_type:
+            w.bits(0, 3)
+        else:
+            w.bits(1, 2)
+        write_qname(w, g, tuple(aq))
+        if tuple(aq) == (XSI, "type") and not any_type:
+            tq = _split_clark(av)
+            write_qname(w, g, tq)
+            if tq != (XSD, "anyType"):
+                raise ExiEncodeError(f"xsi:type {av} in untyped content is not supported")
+            any_type = True
+        else:
+            w.string(check_str(av, "attribute"))
+    first = True
+    for child in el.children:
+        text = isinstance(child, str)
+        if any_type:
+            if first:
+                w.bits(3 if text else 1, 3)
+            else:
+                w.bits(2 if text else 0, 2)
+        elif first:
+            w.bits(3 if text else 2, 2)
+        else:
+            w.bits(1, 1)
+            w.bits(1 if text else 0, 1)
+        if text:
+            w.string(child)
+        else:
+            encode_any(w, g, child, depth + 1)
+        first = False
+    if any_type:
+        w.bits(2, 3) if first else w.bits(1, 2)
+    elif first:
+        w.bits(0, 2)
+    else:
+        w.bits(0, 1)
