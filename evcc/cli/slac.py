@@ -117,6 +117,18 @@ def _emulate(args: argparse.Namespace) -> int:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    try:
+        return _decode_to_stdout(args)
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, and keep Python's exit-time
+        # flush from failing on the closed pipe.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _decode_to_stdout(args: argparse.Namespace) -> int:
     from evcc.errors import FrameError
     from evcc.slac.mme import UnknownMmeError, parse
     from evcc.slac.pcap import read_pcap

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,18 @@ def test_slac_emulate_bad_outputs_and_numbers_leave_no_files(
     assert "--duration" in _error(capsys, *sides, "--duration", "nan")
     assert "join delay" in _error(capsys, *sides, "--join-delay", "-1")
     assert "jitter" in _error(capsys, "slac", "emulate", "--ev", "a0", "--evse", "b0:10:-2")
+
+
+def test_slac_decode_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "big.pcap"
+    writer = PcapWriter(path)
+    for i in range(20000):
+        writer.write(i / 1000, bytes(12) + b"\x86\xdd" + bytes(60))
+    writer.close()
+    proc = subprocess.Popen([sys.executable, "-m", "evcc", "slac", "decode", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert b"0x86dd" in proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=30) == 0 and "Traceback" not in err and "Broken pipe" not in err
