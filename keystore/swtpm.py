@@ -58,7 +58,8 @@ class Swtpm:
         exe = shutil.which("swtpm")
         if exe is None:
             raise TpmUnavailableError("swtpm is not installed (Debian package swtpm)")
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.state_dir.chmod(0o700)  # the state holds the TPM's seeds: owner only
         flags = "not-need-init" + (",startup-clear" if startup_clear else "")
         self._proc = subprocess.Popen(
             [

@@ -331,3 +331,7 @@ def test_roots_nv_index_is_written_only_with_owner_auth(tstore: TpmKeystore) -> 
     esapi.nv_write(nv, bytes(32), 0, ESYS_TR.OWNER)
     with pytest.raises(TrustAnchorTamperedError):
         tstore.roots()
+
+
+def test_swtpm_state_is_owner_only(swtpm: Swtpm) -> None:
+    assert swtpm.state_dir.stat().st_mode & 0o777 == 0o700
