@@ -51,11 +51,42 @@ def build(g: ModuleType, cname: str, rng: random.Random, depth: int = 0) -> Any:
         v = random_simple(g, value, rng)
         kwargs["value"] = v
     if any(kind == "content" for _n, kind, *_ in meta):
-        if content is not None and _min_items(content) > 0:
-            raise Unsupported(cname)
+        if content is not None:
+            items: list[Any] = []
+            _fill_items(g, content, items, rng, depth)
+            kwargs["content"] = items
     elif content is not None:
         _fill(g, content, kwargs, rng, depth)
     return getattr(g, cname)(**kwargs)
+
+
+def _fill_items(g: ModuleType, node: tuple[Any, ...], items: list[Any], rng: random.Random,
+                depth: int) -> None:
+    """Ordered ``(clark name, value)`` items for mixed/wildcard (xmldsig) content."""
+    kind = node[0]
+    if kind == "any":
+        if node[1] > 0:
+            raise Unsupported("wildcard")
+        return
+    if kind == "el":
+        _, _field, lo, hi, members = node
+        for _ in range(_count(lo, hi, rng, depth)):
+            m = rng.choice(members)
+            qn = m[2]
+            value = random_simple(g, m[1], rng) if m[0] == "s" else build(g, m[1], rng,
+                                                                           depth + 1)
+            items.append((f"{{{qn[0]}}}{qn[1]}" if qn[0] else qn[1], value))
+        return
+    _, lo, hi, children = node
+    reps = _count(lo, hi, rng, depth) if (hi is None or hi > 1) else (
+        1 if lo == 1 or rng.random() < 0.7 else 0)
+    for _ in range(reps):
+        if kind == "seq":
+            for c in children:
+                _fill_items(g, c, items, rng, depth)
+        else:
+            declared = [c for c in children if c[0] != "any"] or list(children)
+            _fill_items(g, rng.choice(declared), items, rng, depth)
 
 
 def _min_items(node: tuple[Any, ...]) -> int:
