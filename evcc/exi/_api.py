@@ -131,9 +131,10 @@ def _root_index(g: ModuleType, index: dict[Any, int], msg: Any) -> tuple[int, An
 def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = True) -> bytes:
     """Encode a message object (or :class:`Named`, or a list of them for fragments).
 
-    ``validate=False`` skips the length facets, which EXI does not need to encode a value;
-    use it only to re-encode received data (real devices send out-of-facet lengths).
-    Ranges and enumerations are always enforced because the encoding depends on them.
+    ``validate=False`` skips the length facets and lets missing required content through
+    as an undeclared end element (what a non-strict encoder writes); use it only to
+    re-encode received data (real devices send out-of-facet lengths). Ranges and
+    enumerations are always enforced because the encoding depends on them.
     """
     g = grammar_module(grammar)
     w = Writer(validate)
@@ -141,6 +142,8 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
     try:
         if fragment:
             items = msg if isinstance(msg, list) else [msg]
+            if not items:
+                raise ExiEncodeError("a fragment needs at least one element")
             for item in items:
                 if isinstance(item, AnyElement) and tuple(item.qname) not in g.FRAG_INDEX:
                     w.bits(len(g.FRAG), g.FRAG_WIDTH)  # SE(*)

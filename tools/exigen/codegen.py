@@ -710,6 +710,10 @@ class CodecEmitter:
         if ee:
             out.append(f"{b}a = (a << {w}) | {ee[0]}" if ee[0] else f"{b}a <<= {w}")
         else:
+            wanted = sorted({fields[p.field].name for p in st.prods
+                             if p.kind in (SE, CH, AT) and p.field >= 0})
+            out.append(f"{b}if w.validate:")
+            out.append(f"{b}    raise _err({tname!r}, \"missing {' or '.join(wanted)}\")")
             out.append(f"{b}a = (a << {w + w2}) | ({nprod} << {w2})")
         out.append(f"{b}s = -1")
         out.append(f"{ind}    else:")

@@ -916,6 +916,8 @@ def _e0(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedAppProtocolReq', "missing app_protocol")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -931,6 +933,8 @@ def _e0(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedAppProtocolReq', "missing app_protocol")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1107,6 +1111,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedAppProtocolRes', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -1126,6 +1132,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedAppProtocolRes', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1375,6 +1383,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AppProtocolType', "missing protocol_namespace")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -1390,6 +1400,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AppProtocolType', "missing protocol_namespace")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1416,6 +1428,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AppProtocolType', "missing version_number_major")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1442,6 +1456,8 @@ def _e2(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AppProtocolType', "missing version_number_minor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1460,6 +1476,8 @@ def _e2(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AppProtocolType', "missing schema_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1478,6 +1496,8 @@ def _e2(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AppProtocolType', "missing priority")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

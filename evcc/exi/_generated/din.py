@@ -6957,6 +6957,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2G_Message', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6972,6 +6974,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2G_Message', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6987,6 +6991,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2G_Message', "missing body")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7177,6 +7183,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceChargeType', "missing service_tag")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7192,6 +7200,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceChargeType', "missing service_tag")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7212,6 +7222,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceChargeType', "missing free_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7231,6 +7243,8 @@ def _e2(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceChargeType', "missing energy_transfer_type")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7402,6 +7416,8 @@ def _e4(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleListType', "missing sa_schedule_tuple")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7417,6 +7433,8 @@ def _e4(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleListType', "missing sa_schedule_tuple")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7541,6 +7559,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EntryType', "missing time_interval")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7559,6 +7579,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EntryType', "missing time_interval")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7710,6 +7732,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffEntryType', "missing time_interval")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7728,6 +7752,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffEntryType', "missing time_interval")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7746,6 +7772,8 @@ def _e6(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffEntryType', "missing eprice_level")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7909,6 +7937,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleEntryType', "missing time_interval")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7927,6 +7957,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleEntryType', "missing time_interval")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7958,6 +7990,8 @@ def _e7(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleEntryType', "missing pmax")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8193,6 +8227,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RelativeTimeIntervalType', "missing start")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8219,6 +8255,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RelativeTimeIntervalType', "missing start")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8501,6 +8539,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing power_switch_closed")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8521,6 +8561,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing power_switch_closed")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8541,6 +8583,8 @@ def _e11(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing rcd")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8567,6 +8611,8 @@ def _e11(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8586,6 +8632,8 @@ def _e11(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8874,6 +8922,8 @@ def _e13(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_isolation_status or evse_status_code")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -8906,6 +8956,8 @@ def _e13(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_isolation_status or evse_status_code")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -8925,6 +8977,8 @@ def _e13(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_status_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8951,6 +9005,8 @@ def _e13(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8970,6 +9026,8 @@ def _e13(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9223,6 +9281,8 @@ def _e14(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_ready")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9243,6 +9303,8 @@ def _e14(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_ready")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9290,6 +9352,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_cabin_conditioning or ev_error_code or evress_conditioning")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -9323,6 +9387,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_error_code or evress_conditioning")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -9342,6 +9408,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_error_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9360,6 +9428,8 @@ def _e14(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing evresssoc")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9627,6 +9697,8 @@ def _e16(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing departure_time")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9653,6 +9725,8 @@ def _e16(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing departure_time")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9668,6 +9742,8 @@ def _e16(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing eamount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9683,6 +9759,8 @@ def _e16(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing ev_max_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9698,6 +9776,8 @@ def _e16(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing ev_max_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9713,6 +9793,8 @@ def _e16(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing ev_min_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10004,6 +10086,8 @@ def _e17(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10019,6 +10103,8 @@ def _e17(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10034,6 +10120,8 @@ def _e17(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing ev_maximum_current_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10058,6 +10146,8 @@ def _e17(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing ev_maximum_power_limit or ev_maximum_voltage_limit")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10073,6 +10163,8 @@ def _e17(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing ev_maximum_voltage_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10406,6 +10498,8 @@ def _e19(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing ac_evse_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10421,6 +10515,8 @@ def _e19(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing ac_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10436,6 +10532,8 @@ def _e19(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing evse_max_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10451,6 +10549,8 @@ def _e19(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing evse_max_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10466,6 +10566,8 @@ def _e19(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing evse_min_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10709,6 +10811,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing dc_evse_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10724,6 +10828,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10739,6 +10845,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_maximum_current_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10763,6 +10871,8 @@ def _e20(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_maximum_power_limit or evse_maximum_voltage_limit")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10778,6 +10888,8 @@ def _e20(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_maximum_voltage_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10793,6 +10905,8 @@ def _e20(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_minimum_current_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10808,6 +10922,8 @@ def _e20(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_minimum_voltage_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10832,6 +10948,8 @@ def _e20(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_current_regulation_tolerance or evse_peak_current_ripple")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10847,6 +10965,8 @@ def _e20(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_peak_current_ripple")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11062,6 +11182,8 @@ def _e22(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11077,6 +11199,8 @@ def _e22(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11111,6 +11235,8 @@ def _e22(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing bulk_charging_complete or charging_complete")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -11131,6 +11257,8 @@ def _e22(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing charging_complete")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11240,6 +11368,8 @@ def _e23(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing evccid")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11255,6 +11385,8 @@ def _e23(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing evccid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11437,6 +11569,8 @@ def _e24(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11456,6 +11590,8 @@ def _e24(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11471,6 +11607,8 @@ def _e24(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing evseid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11888,6 +12026,8 @@ def _e26(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11907,6 +12047,8 @@ def _e26(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11922,6 +12064,8 @@ def _e26(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing payment_options")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11937,6 +12081,8 @@ def _e26(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing charge_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12090,6 +12236,8 @@ def _e27(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12116,6 +12264,8 @@ def _e27(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12286,6 +12436,8 @@ def _e28(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12305,6 +12457,8 @@ def _e28(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12331,6 +12485,8 @@ def _e28(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12476,6 +12632,8 @@ def _e29(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServicePaymentSelectionReqType', "missing selected_payment_option")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12495,6 +12653,8 @@ def _e29(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServicePaymentSelectionReqType', "missing selected_payment_option")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12510,6 +12670,8 @@ def _e29(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServicePaymentSelectionReqType', "missing selected_service_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12628,6 +12790,8 @@ def _e30(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServicePaymentSelectionResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12647,6 +12811,8 @@ def _e30(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServicePaymentSelectionResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12774,6 +12940,8 @@ def _e31(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsReqType', "missing contract_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12789,6 +12957,8 @@ def _e31(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsReqType', "missing contract_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12804,6 +12974,8 @@ def _e31(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsReqType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12984,6 +13156,8 @@ def _e32(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13003,6 +13177,8 @@ def _e32(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13018,6 +13194,8 @@ def _e32(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing gen_challenge")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13049,6 +13227,8 @@ def _e32(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing date_time_now")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13380,6 +13560,8 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ContractAuthenticationResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13399,6 +13581,8 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ContractAuthenticationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13418,6 +13602,8 @@ def _e34(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ContractAuthenticationResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13558,6 +13744,8 @@ def _e35(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing ev_requested_energy_transfer_type")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13577,6 +13765,8 @@ def _e35(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing ev_requested_energy_transfer_type")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13595,6 +13785,8 @@ def _e35(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing ev_charge_parameter")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -13783,6 +13975,8 @@ def _e36(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13802,6 +13996,8 @@ def _e36(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13821,6 +14017,8 @@ def _e36(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13839,6 +14037,8 @@ def _e36(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing sa_schedules")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -13857,6 +14057,8 @@ def _e36(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing evse_charge_parameter")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -14025,6 +14227,8 @@ def _e37(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing ready_to_charge_state")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14045,6 +14249,8 @@ def _e37(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing ready_to_charge_state")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14230,6 +14436,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14249,6 +14457,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14267,6 +14477,8 @@ def _e38(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing evse_status")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -14606,6 +14818,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14625,6 +14839,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14640,6 +14856,8 @@ def _e40(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing evseid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14671,6 +14889,8 @@ def _e40(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14709,6 +14929,8 @@ def _e40(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing evse_max_current or meter_info or receipt_required")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -14738,6 +14960,8 @@ def _e40(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing meter_info or receipt_required")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -14758,6 +14982,8 @@ def _e40(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing receipt_required")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14773,6 +14999,8 @@ def _e40(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing ac_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14986,6 +15214,8 @@ def _e41(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing id or session_id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -15001,6 +15231,8 @@ def _e41(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15016,6 +15248,8 @@ def _e41(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15056,6 +15290,8 @@ def _e41(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing meter_info or sa_schedule_tuple_id")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -15071,6 +15307,8 @@ def _e41(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing meter_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15201,6 +15439,8 @@ def _e42(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15220,6 +15460,8 @@ def _e42(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15235,6 +15477,8 @@ def _e42(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptResType', "missing ac_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15410,6 +15654,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15429,6 +15675,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15623,6 +15871,8 @@ def _e45(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing contract_signature_cert_chain or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -15638,6 +15888,8 @@ def _e45(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing contract_signature_cert_chain")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15653,6 +15905,8 @@ def _e45(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15668,6 +15922,8 @@ def _e45(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing contract_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15683,6 +15939,8 @@ def _e45(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing list_of_root_certificate_ids")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15698,6 +15956,8 @@ def _e45(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing dh_params")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15956,6 +16216,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15975,6 +16237,8 @@ def _e46(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15994,6 +16258,8 @@ def _e46(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16009,6 +16275,8 @@ def _e46(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16024,6 +16292,8 @@ def _e46(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing contract_signature_encrypted_private_key")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16039,6 +16309,8 @@ def _e46(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing dh_params")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16054,6 +16326,8 @@ def _e46(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing contract_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16085,6 +16359,8 @@ def _e46(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing retry_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16283,6 +16559,8 @@ def _e47(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing id or oem_provisioning_cert")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -16298,6 +16576,8 @@ def _e47(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing oem_provisioning_cert")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16313,6 +16593,8 @@ def _e47(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing oem_provisioning_cert")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16328,6 +16610,8 @@ def _e47(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing list_of_root_certificate_ids")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16343,6 +16627,8 @@ def _e47(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing dh_params")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16562,6 +16848,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16581,6 +16869,8 @@ def _e48(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16600,6 +16890,8 @@ def _e48(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16615,6 +16907,8 @@ def _e48(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16630,6 +16924,8 @@ def _e48(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing contract_signature_encrypted_private_key")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16645,6 +16941,8 @@ def _e48(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing dh_params")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16660,6 +16958,8 @@ def _e48(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing contract_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16747,6 +17047,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16762,6 +17064,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16915,6 +17219,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16934,6 +17240,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16949,6 +17257,8 @@ def _e50(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16968,6 +17278,8 @@ def _e50(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17091,6 +17403,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -17106,6 +17420,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17121,6 +17437,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17136,6 +17454,8 @@ def _e51(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing ev_target_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17284,6 +17604,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -17303,6 +17625,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17318,6 +17642,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17333,6 +17659,8 @@ def _e52(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17692,6 +18020,8 @@ def _e53(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -17707,6 +18037,8 @@ def _e53(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17722,6 +18054,8 @@ def _e53(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17783,6 +18117,8 @@ def _e53(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete or ev_maximum_current_limit or ev_maximum_power_limit or ev_maximum_voltage_limit")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -17835,6 +18171,8 @@ def _e53(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete or ev_maximum_current_limit or ev_maximum_power_limit")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -17878,6 +18216,8 @@ def _e53(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete or ev_maximum_power_limit")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -17912,6 +18252,8 @@ def _e53(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -17932,6 +18274,8 @@ def _e53(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing charging_complete")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17965,6 +18309,8 @@ def _e53(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_voltage or remaining_time_to_bulk_soc or remaining_time_to_full_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -17989,6 +18335,8 @@ def _e53(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_voltage or remaining_time_to_bulk_soc")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -18004,6 +18352,8 @@ def _e53(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18314,6 +18664,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -18333,6 +18685,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18348,6 +18702,8 @@ def _e54(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18363,6 +18719,8 @@ def _e54(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18378,6 +18736,8 @@ def _e54(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_present_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18398,6 +18758,8 @@ def _e54(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_current_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18418,6 +18780,8 @@ def _e54(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_voltage_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18438,6 +18802,8 @@ def _e54(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_power_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18597,6 +18963,8 @@ def _e55(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -18612,6 +18980,8 @@ def _e55(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18760,6 +19130,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -18779,6 +19151,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18794,6 +19168,8 @@ def _e56(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18809,6 +19185,8 @@ def _e56(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18999,6 +19377,8 @@ def _e57(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -19014,6 +19394,8 @@ def _e57(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19029,6 +19411,8 @@ def _e57(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19044,6 +19428,8 @@ def _e57(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19226,6 +19612,8 @@ def _e58(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -19245,6 +19633,8 @@ def _e58(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19264,6 +19654,8 @@ def _e58(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19444,6 +19836,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -19459,6 +19853,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19474,6 +19870,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19489,6 +19887,8 @@ def _e59(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19504,6 +19904,8 @@ def _e59(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20325,6 +20727,8 @@ def _e62(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -20365,6 +20769,8 @@ def _e62(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -20397,6 +20803,8 @@ def _e62(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -20421,6 +20829,8 @@ def _e62(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -20445,6 +20855,8 @@ def _e62(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -20460,6 +20872,8 @@ def _e62(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20475,6 +20889,8 @@ def _e62(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20589,6 +21005,8 @@ def _e63(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20604,6 +21022,8 @@ def _e63(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27715,6 +28135,8 @@ def _e73(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -27730,6 +28152,8 @@ def _e73(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27745,6 +28169,8 @@ def _e73(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27915,6 +28341,8 @@ def _e74(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -27930,6 +28358,8 @@ def _e74(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27945,6 +28375,8 @@ def _e74(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28646,6 +29078,8 @@ def _e76(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -28679,6 +29113,8 @@ def _e76(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -28694,6 +29130,8 @@ def _e76(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28718,6 +29156,8 @@ def _e76(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28733,6 +29173,8 @@ def _e76(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28787,6 +29229,8 @@ def _e76(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28925,6 +29369,8 @@ def _e77(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28940,6 +29386,8 @@ def _e77(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28955,6 +29403,8 @@ def _e77(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29103,6 +29553,8 @@ def _e78(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29118,6 +29570,8 @@ def _e78(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29149,6 +29603,8 @@ def _e78(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29307,6 +29763,8 @@ def _e79(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29322,6 +29780,8 @@ def _e79(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29475,6 +29935,8 @@ def _e80(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29490,6 +29952,8 @@ def _e80(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29742,6 +30206,8 @@ def _e81(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing multiplier")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29760,6 +30226,8 @@ def _e81(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing multiplier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29804,6 +30272,8 @@ def _e81(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing unit or value")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -29835,6 +30305,8 @@ def _e81(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30223,6 +30695,8 @@ def _e82(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30238,6 +30712,8 @@ def _e82(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30653,6 +31129,8 @@ def _e83(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingProfileType', "missing sa_schedule_tuple_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30684,6 +31162,8 @@ def _e83(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingProfileType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30699,6 +31179,8 @@ def _e83(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingProfileType', "missing profile_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30837,6 +31319,8 @@ def _e84(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceParameterListType', "missing parameter_set")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30852,6 +31336,8 @@ def _e84(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceParameterListType', "missing parameter_set")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31014,6 +31500,8 @@ def _e85(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentOptionsType', "missing payment_option")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31033,6 +31521,8 @@ def _e85(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentOptionsType', "missing payment_option")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31179,6 +31669,8 @@ def _e86(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceTagListType', "missing service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31194,6 +31686,8 @@ def _e86(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceTagListType', "missing service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31332,6 +31826,8 @@ def _e87(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceListType', "missing selected_service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31347,6 +31843,8 @@ def _e87(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceListType', "missing selected_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31529,6 +32027,8 @@ def _e88(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SubCertificatesType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31544,6 +32044,8 @@ def _e88(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SubCertificatesType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31745,6 +32247,8 @@ def _e89(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ProfileEntryType', "missing charging_profile_entry_start")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31771,6 +32275,8 @@ def _e89(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ProfileEntryType', "missing charging_profile_entry_start")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31802,6 +32308,8 @@ def _e89(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ProfileEntryType', "missing charging_profile_entry_max_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31977,6 +32485,8 @@ def _e90(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CostType', "missing cost_kind")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31996,6 +32506,8 @@ def _e90(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CostType', "missing cost_kind")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32022,6 +32534,8 @@ def _e90(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32412,6 +32926,8 @@ def _e91(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32426,6 +32942,8 @@ def _e91(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing value_type")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32526,6 +33044,8 @@ def _e91(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing bool_value or byte_value or int_value or physical_value or short_value or string_value")
             a = (a << 6) | (6 << 3)
             s = -1
         else:
@@ -32626,6 +33146,8 @@ def _e91(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing bool_value or byte_value or int_value or physical_value or short_value or string_value")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -32839,6 +33361,8 @@ def _e92(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleTupleType', "missing sa_schedule_tuple_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32870,6 +33394,8 @@ def _e92(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleTupleType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32885,6 +33411,8 @@ def _e92(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleTupleType', "missing pmax_schedule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33089,6 +33617,8 @@ def _e93(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleType', "missing pmax_schedule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33120,6 +33650,8 @@ def _e93(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleType', "missing pmax_schedule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33135,6 +33667,8 @@ def _e93(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleType', "missing pmax_schedule_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33411,6 +33945,8 @@ def _e94(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33442,6 +33978,8 @@ def _e94(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing sales_tariff_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33473,6 +34011,8 @@ def _e94(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing sales_tariff_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33500,6 +34040,8 @@ def _e94(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing num_eprice_levels or sales_tariff_description")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -33518,6 +34060,8 @@ def _e94(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing num_eprice_levels")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33533,6 +34077,8 @@ def _e94(w: Writer, o: Any) -> None:
             i4 += 1
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing sales_tariff_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33723,6 +34269,8 @@ def _e95(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ConsumptionCostType', "missing start_value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33749,6 +34297,8 @@ def _e95(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ConsumptionCostType', "missing start_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33952,6 +34502,8 @@ def _e96(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33978,6 +34530,8 @@ def _e96(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34240,6 +34794,8 @@ def _e97(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceTagType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34266,6 +34822,8 @@ def _e97(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceTagType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34294,6 +34852,8 @@ def _e97(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceTagType', "missing service_category or service_name")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -34313,6 +34873,8 @@ def _e97(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceTagType', "missing service_category")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34517,6 +35079,8 @@ def _e98(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter_set_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34548,6 +35112,8 @@ def _e98(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter_set_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34563,6 +35129,8 @@ def _e98(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34697,6 +35265,8 @@ def _e99(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_tag")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34712,6 +35282,8 @@ def _e99(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_tag")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34732,6 +35304,8 @@ def _e99(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing free_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34875,6 +35449,8 @@ def _e100(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('NotificationType', "missing fault_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34894,6 +35470,8 @@ def _e100(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('NotificationType', "missing fault_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35063,6 +35641,8 @@ def _e101(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35078,6 +35658,8 @@ def _e101(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

@@ -7202,6 +7202,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2G_Message', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7217,6 +7219,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2G_Message', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7232,6 +7236,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2G_Message', "missing body")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7415,6 +7421,8 @@ def _e2(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleListType', "missing sa_schedule_tuple")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7430,6 +7438,8 @@ def _e2(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleListType', "missing sa_schedule_tuple")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7560,6 +7570,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EntryType', "missing time_interval")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7578,6 +7590,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EntryType', "missing time_interval")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7749,6 +7763,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffEntryType', "missing time_interval")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7767,6 +7783,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffEntryType', "missing time_interval")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7942,6 +7960,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleEntryType', "missing time_interval")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7960,6 +7980,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleEntryType', "missing time_interval")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7975,6 +7997,8 @@ def _e5(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleEntryType', "missing pmax")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8210,6 +8234,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RelativeTimeIntervalType', "missing start")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8236,6 +8262,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RelativeTimeIntervalType', "missing start")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8423,6 +8451,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8449,6 +8479,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8468,6 +8500,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8652,6 +8686,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8678,6 +8714,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8697,6 +8735,8 @@ def _e9(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8717,6 +8757,8 @@ def _e9(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEStatusType', "missing rcd")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8991,6 +9033,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9017,6 +9061,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9036,6 +9082,8 @@ def _e11(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9068,6 +9116,8 @@ def _e11(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_isolation_status or evse_status_code")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -9087,6 +9137,8 @@ def _e11(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEStatusType', "missing evse_status_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9258,6 +9310,8 @@ def _e12(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_ready")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9278,6 +9332,8 @@ def _e12(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_ready")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9297,6 +9353,8 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing ev_error_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9315,6 +9373,8 @@ def _e12(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVStatusType', "missing evresssoc")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9712,6 +9772,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing departure_time or eamount")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -9747,6 +9809,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing departure_time or eamount")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -9762,6 +9826,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing eamount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9777,6 +9843,8 @@ def _e14(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing ev_max_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9792,6 +9860,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing ev_max_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9807,6 +9877,8 @@ def _e14(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVChargeParameterType', "missing ev_min_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10186,6 +10258,8 @@ def _e15(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing dc_ev_status or departure_time")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -10221,6 +10295,8 @@ def _e15(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing dc_ev_status or departure_time")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10236,6 +10312,8 @@ def _e15(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10251,6 +10329,8 @@ def _e15(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing ev_maximum_current_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10275,6 +10355,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing ev_maximum_power_limit or ev_maximum_voltage_limit")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10290,6 +10372,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVChargeParameterType', "missing ev_maximum_voltage_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10605,6 +10689,8 @@ def _e17(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing ac_evse_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10620,6 +10706,8 @@ def _e17(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing ac_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10635,6 +10723,8 @@ def _e17(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing evse_nominal_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10650,6 +10740,8 @@ def _e17(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_EVSEChargeParameterType', "missing evse_max_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10888,6 +10980,8 @@ def _e18(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing dc_evse_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10903,6 +10997,8 @@ def _e18(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10918,6 +11014,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_maximum_current_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10933,6 +11031,8 @@ def _e18(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_maximum_power_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10948,6 +11048,8 @@ def _e18(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_maximum_voltage_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10963,6 +11065,8 @@ def _e18(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_minimum_current_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10978,6 +11082,8 @@ def _e18(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_minimum_voltage_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11002,6 +11108,8 @@ def _e18(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_current_regulation_tolerance or evse_peak_current_ripple")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -11017,6 +11125,8 @@ def _e18(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVSEChargeParameterType', "missing evse_peak_current_ripple")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11232,6 +11342,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11247,6 +11359,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11281,6 +11395,8 @@ def _e20(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing bulk_charging_complete or charging_complete")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -11301,6 +11417,8 @@ def _e20(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_EVPowerDeliveryParameterType', "missing charging_complete")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11491,6 +11609,8 @@ def _e21(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -11506,6 +11626,8 @@ def _e21(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11521,6 +11643,8 @@ def _e21(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11536,6 +11660,8 @@ def _e21(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11718,6 +11844,8 @@ def _e22(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -11737,6 +11865,8 @@ def _e22(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11756,6 +11886,8 @@ def _e22(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11936,6 +12068,8 @@ def _e23(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -11951,6 +12085,8 @@ def _e23(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11966,6 +12102,8 @@ def _e23(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11981,6 +12119,8 @@ def _e23(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11996,6 +12136,8 @@ def _e23(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12817,6 +12959,8 @@ def _e26(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -12857,6 +13001,8 @@ def _e26(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -12889,6 +13035,8 @@ def _e26(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -12913,6 +13061,8 @@ def _e26(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -12937,6 +13087,8 @@ def _e26(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -12952,6 +13104,8 @@ def _e26(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12967,6 +13121,8 @@ def _e26(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13081,6 +13237,8 @@ def _e27(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13096,6 +13254,8 @@ def _e27(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20207,6 +20367,8 @@ def _e37(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -20222,6 +20384,8 @@ def _e37(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20237,6 +20401,8 @@ def _e37(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20407,6 +20573,8 @@ def _e38(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -20422,6 +20590,8 @@ def _e38(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20437,6 +20607,8 @@ def _e38(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21138,6 +21310,8 @@ def _e40(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -21171,6 +21345,8 @@ def _e40(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -21186,6 +21362,8 @@ def _e40(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21210,6 +21388,8 @@ def _e40(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -21225,6 +21405,8 @@ def _e40(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21279,6 +21461,8 @@ def _e40(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21417,6 +21601,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21432,6 +21618,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21447,6 +21635,8 @@ def _e41(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21613,6 +21803,8 @@ def _e43(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing evccid")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21628,6 +21820,8 @@ def _e43(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing evccid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21810,6 +22004,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21829,6 +22025,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21844,6 +22042,8 @@ def _e44(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing evseid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22261,6 +22461,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22280,6 +22482,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22295,6 +22499,8 @@ def _e46(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing payment_option_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22310,6 +22516,8 @@ def _e46(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing charge_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22463,6 +22671,8 @@ def _e47(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22489,6 +22699,8 @@ def _e47(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22659,6 +22871,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22678,6 +22892,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22704,6 +22920,8 @@ def _e48(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22849,6 +23067,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentServiceSelectionReqType', "missing selected_payment_option")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22868,6 +23088,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentServiceSelectionReqType', "missing selected_payment_option")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22883,6 +23105,8 @@ def _e49(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentServiceSelectionReqType', "missing selected_service_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23001,6 +23225,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentServiceSelectionResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23020,6 +23246,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentServiceSelectionResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23147,6 +23375,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsReqType', "missing emaid")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23162,6 +23392,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsReqType', "missing emaid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23177,6 +23409,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsReqType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23357,6 +23591,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23376,6 +23612,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23391,6 +23629,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing gen_challenge")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23422,6 +23662,8 @@ def _e52(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentDetailsResType', "missing evse_time_stamp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23753,6 +23995,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23772,6 +24016,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23791,6 +24037,8 @@ def _e54(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24013,6 +24261,8 @@ def _e55(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing max_entries_sa_schedule_tuple or requested_energy_transfer_mode")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -24052,6 +24302,8 @@ def _e55(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing max_entries_sa_schedule_tuple or requested_energy_transfer_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -24071,6 +24323,8 @@ def _e55(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing requested_energy_transfer_mode")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24089,6 +24343,8 @@ def _e55(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing ev_charge_parameter")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -24292,6 +24548,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24311,6 +24569,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24330,6 +24590,8 @@ def _e56(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24360,6 +24622,8 @@ def _e56(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing evse_charge_parameter or sa_schedules")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -24378,6 +24642,8 @@ def _e56(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing evse_charge_parameter")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -24570,6 +24836,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing charge_progress")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24589,6 +24857,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing charge_progress")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24607,6 +24877,8 @@ def _e57(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24792,6 +25064,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24811,6 +25085,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24829,6 +25105,8 @@ def _e58(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing evse_status")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -25026,6 +25304,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing id or session_id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -25041,6 +25321,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25056,6 +25338,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25083,6 +25367,8 @@ def _e59(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing meter_info or sa_schedule_tuple_id")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -25098,6 +25384,8 @@ def _e59(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptReqType', "missing meter_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25238,6 +25526,8 @@ def _e60(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25257,6 +25547,8 @@ def _e60(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25275,6 +25567,8 @@ def _e60(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringReceiptResType', "missing evse_status")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -25393,6 +25687,8 @@ def _e61(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopReqType', "missing charging_session")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25412,6 +25708,8 @@ def _e61(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopReqType', "missing charging_session")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25530,6 +25828,8 @@ def _e62(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25549,6 +25849,8 @@ def _e62(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25700,6 +26002,8 @@ def _e63(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25715,6 +26019,8 @@ def _e63(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing contract_signature_cert_chain")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25730,6 +26036,8 @@ def _e63(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25745,6 +26053,8 @@ def _e63(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing emaid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25760,6 +26070,8 @@ def _e63(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateReqType', "missing list_of_root_certificate_ids")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26003,6 +26315,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26022,6 +26336,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26037,6 +26353,8 @@ def _e64(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing sa_provisioning_certificate_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26052,6 +26370,8 @@ def _e64(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26067,6 +26387,8 @@ def _e64(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing contract_signature_encrypted_private_key")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26082,6 +26404,8 @@ def _e64(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing dhpublickey")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26097,6 +26421,8 @@ def _e64(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateUpdateResType', "missing emaid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26272,6 +26598,8 @@ def _e65(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26287,6 +26615,8 @@ def _e65(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing oem_provisioning_cert")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26302,6 +26632,8 @@ def _e65(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing oem_provisioning_cert")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26317,6 +26649,8 @@ def _e65(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing list_of_root_certificate_ids")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26519,6 +26853,8 @@ def _e66(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26538,6 +26874,8 @@ def _e66(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26553,6 +26891,8 @@ def _e66(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing sa_provisioning_certificate_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26568,6 +26908,8 @@ def _e66(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing contract_signature_cert_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26583,6 +26925,8 @@ def _e66(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing contract_signature_encrypted_private_key")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26598,6 +26942,8 @@ def _e66(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing dhpublickey")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26613,6 +26959,8 @@ def _e66(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing emaid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26951,6 +27299,8 @@ def _e68(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26970,6 +27320,8 @@ def _e68(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26985,6 +27337,8 @@ def _e68(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing evseid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27003,6 +27357,8 @@ def _e68(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27050,6 +27406,8 @@ def _e68(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing ac_evse_status or evse_max_current or meter_info or receipt_required")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -27088,6 +27446,8 @@ def _e68(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing ac_evse_status or meter_info or receipt_required")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -27117,6 +27477,8 @@ def _e68(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing ac_evse_status or receipt_required")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -27132,6 +27494,8 @@ def _e68(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingStatusResType', "missing ac_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27219,6 +27583,8 @@ def _e69(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27234,6 +27600,8 @@ def _e69(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27387,6 +27755,8 @@ def _e70(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27406,6 +27776,8 @@ def _e70(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27421,6 +27793,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27440,6 +27814,8 @@ def _e70(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CableCheckResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27563,6 +27939,8 @@ def _e71(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27578,6 +27956,8 @@ def _e71(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27593,6 +27973,8 @@ def _e71(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27608,6 +27990,8 @@ def _e71(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeReqType', "missing ev_target_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27756,6 +28140,8 @@ def _e72(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27775,6 +28161,8 @@ def _e72(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27790,6 +28178,8 @@ def _e72(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27805,6 +28195,8 @@ def _e72(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PreChargeResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28164,6 +28556,8 @@ def _e73(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28179,6 +28573,8 @@ def _e73(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28194,6 +28590,8 @@ def _e73(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28255,6 +28653,8 @@ def _e73(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete or ev_maximum_current_limit or ev_maximum_power_limit or ev_maximum_voltage_limit")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -28307,6 +28707,8 @@ def _e73(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete or ev_maximum_current_limit or ev_maximum_power_limit")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -28350,6 +28752,8 @@ def _e73(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete or ev_maximum_power_limit")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -28384,6 +28788,8 @@ def _e73(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing bulk_charging_complete or charging_complete")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28404,6 +28810,8 @@ def _e73(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing charging_complete")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28437,6 +28845,8 @@ def _e73(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_voltage or remaining_time_to_bulk_soc or remaining_time_to_full_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -28461,6 +28871,8 @@ def _e73(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_voltage or remaining_time_to_bulk_soc")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28476,6 +28888,8 @@ def _e73(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandReqType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28935,6 +29349,8 @@ def _e74(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28954,6 +29370,8 @@ def _e74(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28969,6 +29387,8 @@ def _e74(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28984,6 +29404,8 @@ def _e74(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28999,6 +29421,8 @@ def _e74(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_present_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29019,6 +29443,8 @@ def _e74(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_current_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29039,6 +29465,8 @@ def _e74(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_voltage_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29059,6 +29487,8 @@ def _e74(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_power_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29101,6 +29531,8 @@ def _e74(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_maximum_current_limit or evse_maximum_power_limit or evse_maximum_voltage_limit or evseid")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -29134,6 +29566,8 @@ def _e74(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_maximum_current_limit or evse_maximum_power_limit or evseid")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -29158,6 +29592,8 @@ def _e74(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evse_maximum_power_limit or evseid")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -29173,6 +29609,8 @@ def _e74(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing evseid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29191,6 +29629,8 @@ def _e74(w: Writer, o: Any) -> None:
             f11 = None
             s = 13
         elif left == 0:
+            if w.validate:
+                raise _err('CurrentDemandResType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29327,6 +29767,8 @@ def _e75(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionReqType', "missing dc_ev_status")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29342,6 +29784,8 @@ def _e75(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionReqType', "missing dc_ev_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29490,6 +29934,8 @@ def _e76(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing response_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29509,6 +29955,8 @@ def _e76(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29524,6 +29972,8 @@ def _e76(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing dc_evse_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29539,6 +29989,8 @@ def _e76(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WeldingDetectionResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29687,6 +30139,8 @@ def _e77(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29702,6 +30156,8 @@ def _e77(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29733,6 +30189,8 @@ def _e77(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29859,6 +30317,8 @@ def _e78(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29874,6 +30334,8 @@ def _e78(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30075,6 +30537,8 @@ def _e79(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -30090,6 +30554,8 @@ def _e79(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30105,6 +30571,8 @@ def _e79(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30236,6 +30704,8 @@ def _e80(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ContractSignatureEncryptedPrivateKeyType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30255,6 +30725,8 @@ def _e80(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ContractSignatureEncryptedPrivateKeyType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30274,6 +30746,8 @@ def _e80(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ContractSignatureEncryptedPrivateKeyType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30390,6 +30864,8 @@ def _e81(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DiffieHellmanPublickeyType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30409,6 +30885,8 @@ def _e81(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DiffieHellmanPublickeyType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30428,6 +30906,8 @@ def _e81(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DiffieHellmanPublickeyType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30544,6 +31024,8 @@ def _e82(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EMAIDType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30563,6 +31045,8 @@ def _e82(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EMAIDType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30582,6 +31066,8 @@ def _e82(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EMAIDType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30793,6 +31279,8 @@ def _e83(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing multiplier")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30811,6 +31299,8 @@ def _e83(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing multiplier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30830,6 +31320,8 @@ def _e83(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing unit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30861,6 +31353,8 @@ def _e83(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PhysicalValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31269,6 +31763,8 @@ def _e84(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31284,6 +31780,8 @@ def _e84(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31647,6 +32145,8 @@ def _e85(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceListType', "missing selected_service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31662,6 +32162,8 @@ def _e85(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceListType', "missing selected_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31818,6 +32320,8 @@ def _e86(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingProfileType', "missing profile_entry")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31833,6 +32337,8 @@ def _e86(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingProfileType', "missing profile_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31989,6 +32495,8 @@ def _e87(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceParameterListType', "missing parameter_set")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32004,6 +32512,8 @@ def _e87(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceParameterListType', "missing parameter_set")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32161,6 +32671,8 @@ def _e88(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentOptionListType', "missing payment_option")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32180,6 +32692,8 @@ def _e88(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PaymentOptionListType', "missing payment_option")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32479,6 +32993,8 @@ def _e89(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32505,6 +33021,8 @@ def _e89(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32533,6 +33051,8 @@ def _e89(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing service_category or service_name")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -32552,6 +33072,8 @@ def _e89(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing service_category")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32581,6 +33103,8 @@ def _e89(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing free_service or service_scope")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -32601,6 +33125,8 @@ def _e89(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing free_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32616,6 +33142,8 @@ def _e89(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeServiceType', "missing supported_energy_transfer_mode")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32742,6 +33270,8 @@ def _e90(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceListType', "missing service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32757,6 +33287,8 @@ def _e90(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceListType', "missing service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32957,6 +33489,8 @@ def _e91(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SubCertificatesType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32972,6 +33506,8 @@ def _e91(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SubCertificatesType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33152,6 +33688,8 @@ def _e92(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedEnergyTransferModeType', "missing energy_transfer_mode")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33171,6 +33709,8 @@ def _e92(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedEnergyTransferModeType', "missing energy_transfer_mode")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33390,6 +33930,8 @@ def _e93(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ProfileEntryType', "missing charging_profile_entry_start")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33416,6 +33958,8 @@ def _e93(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ProfileEntryType', "missing charging_profile_entry_start")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33431,6 +33975,8 @@ def _e93(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ProfileEntryType', "missing charging_profile_entry_max_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33624,6 +34170,8 @@ def _e94(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CostType', "missing cost_kind")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33643,6 +34191,8 @@ def _e94(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CostType', "missing cost_kind")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33669,6 +34219,8 @@ def _e94(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34042,6 +34594,8 @@ def _e95(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34142,6 +34696,8 @@ def _e95(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing bool_value or byte_value or int_value or physical_value or short_value or string_value")
             a = (a << 6) | (6 << 3)
             s = -1
         else:
@@ -34242,6 +34798,8 @@ def _e95(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing bool_value or byte_value or int_value or physical_value or short_value or string_value")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -34421,6 +34979,8 @@ def _e96(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleTupleType', "missing sa_schedule_tuple_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34439,6 +34999,8 @@ def _e96(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleTupleType', "missing sa_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34454,6 +35016,8 @@ def _e96(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SAScheduleTupleType', "missing pmax_schedule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34595,6 +35159,8 @@ def _e97(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleType', "missing pmax_schedule_entry")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34610,6 +35176,8 @@ def _e97(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PMaxScheduleType', "missing pmax_schedule_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34906,6 +35474,8 @@ def _e98(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing id or sales_tariff_id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -34924,6 +35494,8 @@ def _e98(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing sales_tariff_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34942,6 +35514,8 @@ def _e98(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing sales_tariff_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34978,6 +35552,8 @@ def _e98(w: Writer, o: Any) -> None:
             i4 += 1
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing num_eprice_levels or sales_tariff_description or sales_tariff_entry")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -35005,6 +35581,8 @@ def _e98(w: Writer, o: Any) -> None:
             i4 += 1
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing num_eprice_levels or sales_tariff_entry")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -35020,6 +35598,8 @@ def _e98(w: Writer, o: Any) -> None:
             i4 += 1
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('SalesTariffType', "missing sales_tariff_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35193,6 +35773,8 @@ def _e99(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ConsumptionCostType', "missing start_value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35208,6 +35790,8 @@ def _e99(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ConsumptionCostType', "missing start_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35223,6 +35807,8 @@ def _e99(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ConsumptionCostType', "missing cost")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35432,6 +36018,8 @@ def _e100(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35458,6 +36046,8 @@ def _e100(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35751,6 +36341,8 @@ def _e101(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35777,6 +36369,8 @@ def _e101(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35805,6 +36399,8 @@ def _e101(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_category or service_name")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -35824,6 +36420,8 @@ def _e101(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_category")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35853,6 +36451,8 @@ def _e101(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing free_service or service_scope")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -35873,6 +36473,8 @@ def _e101(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing free_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36074,6 +36676,8 @@ def _e102(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter_set_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36105,6 +36709,8 @@ def _e102(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter_set_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36120,6 +36726,8 @@ def _e102(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36293,6 +36901,8 @@ def _e103(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('NotificationType', "missing fault_code")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36312,6 +36922,8 @@ def _e103(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('NotificationType', "missing fault_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36481,6 +37093,8 @@ def _e104(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36496,6 +37110,8 @@ def _e104(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

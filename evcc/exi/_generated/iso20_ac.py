@@ -3976,6 +3976,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -3991,6 +3993,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4009,6 +4013,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryReqType', "missing ac_cpd_req_energy_transfer_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -4142,6 +4148,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4157,6 +4165,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4176,6 +4186,8 @@ def _e1(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4194,6 +4206,8 @@ def _e1(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeParameterDiscoveryResType', "missing ac_cpd_res_energy_transfer_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -4370,6 +4384,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4385,6 +4401,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4414,6 +4432,8 @@ def _e2(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -4434,6 +4454,8 @@ def _e2(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4452,6 +4474,8 @@ def _e2(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopReqType', "missing cl_req_control_mode")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -4802,6 +4826,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4817,6 +4843,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4836,6 +4864,8 @@ def _e3(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4890,6 +4920,8 @@ def _e3(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing cl_res_control_mode or evse_status or evse_target_frequency or meter_info or receipt")
             a = (a << 6) | (9 << 2)
             s = -1
         else:
@@ -4935,6 +4967,8 @@ def _e3(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing cl_res_control_mode or evse_target_frequency or meter_info or receipt")
             a = (a << 6) | (8 << 2)
             s = -1
         else:
@@ -4971,6 +5005,8 @@ def _e3(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing cl_res_control_mode or evse_target_frequency or receipt")
             a = (a << 5) | (7 << 2)
             s = -1
         else:
@@ -4998,6 +5034,8 @@ def _e3(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing cl_res_control_mode or evse_target_frequency")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -5016,6 +5054,8 @@ def _e3(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_ChargeLoopResType', "missing cl_res_control_mode")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -5217,6 +5257,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5232,6 +5274,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5265,6 +5309,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -5289,6 +5335,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -5304,6 +5352,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDReqEnergyTransferModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5718,6 +5768,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5733,6 +5785,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5766,6 +5820,8 @@ def _e5(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power_l2 or evse_maximum_charge_power_l3 or evse_minimum_charge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -5790,6 +5846,8 @@ def _e5(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power_l3 or evse_minimum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -5805,6 +5863,8 @@ def _e5(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5838,6 +5898,8 @@ def _e5(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power_l2 or evse_minimum_charge_power_l3 or evse_nominal_frequency")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -5862,6 +5924,8 @@ def _e5(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power_l3 or evse_nominal_frequency")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -5877,6 +5941,8 @@ def _e5(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AC_CPDResEnergyTransferModeType', "missing evse_nominal_frequency")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6381,6 +6447,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6396,6 +6464,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6429,6 +6499,8 @@ def _e6(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -6453,6 +6525,8 @@ def _e6(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -6468,6 +6542,8 @@ def _e6(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6501,6 +6577,8 @@ def _e6(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -6525,6 +6603,8 @@ def _e6(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power or ev_minimum_charge_power_l3")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -6540,6 +6620,8 @@ def _e6(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6573,6 +6655,8 @@ def _e6(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power_l2 or ev_maximum_discharge_power_l3 or ev_minimum_discharge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -6597,6 +6681,8 @@ def _e6(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power_l3 or ev_minimum_discharge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -6612,6 +6698,8 @@ def _e6(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDReqEnergyTransferModeType', "missing ev_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7173,6 +7261,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7188,6 +7278,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7221,6 +7313,8 @@ def _e7(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power_l2 or evse_maximum_charge_power_l3 or evse_minimum_charge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -7245,6 +7339,8 @@ def _e7(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power_l3 or evse_minimum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7260,6 +7356,8 @@ def _e7(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7293,6 +7391,8 @@ def _e7(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power_l2 or evse_minimum_charge_power_l3 or evse_nominal_frequency")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -7317,6 +7417,8 @@ def _e7(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power_l3 or evse_nominal_frequency")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7332,6 +7434,8 @@ def _e7(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_nominal_frequency")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7392,6 +7496,8 @@ def _e7(w: Writer, o: Any) -> None:
             f12 = None
             s = 14
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power or evse_power_ramp_limitation or evse_present_active_power or evse_present_active_power_l2 or evse_present_active_power_l3 or maximum_power_asymmetry")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -7443,6 +7549,8 @@ def _e7(w: Writer, o: Any) -> None:
             f12 = None
             s = 14
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power or evse_power_ramp_limitation or evse_present_active_power or evse_present_active_power_l2 or evse_present_active_power_l3")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -7485,6 +7593,8 @@ def _e7(w: Writer, o: Any) -> None:
             f12 = None
             s = 14
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power or evse_present_active_power or evse_present_active_power_l2 or evse_present_active_power_l3")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -7518,6 +7628,8 @@ def _e7(w: Writer, o: Any) -> None:
             f12 = None
             s = 14
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power or evse_present_active_power_l2 or evse_present_active_power_l3")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -7542,6 +7654,8 @@ def _e7(w: Writer, o: Any) -> None:
             f12 = None
             s = 14
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power or evse_present_active_power_l3")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7557,6 +7671,8 @@ def _e7(w: Writer, o: Any) -> None:
             f12 = None
             s = 14
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7590,6 +7706,8 @@ def _e7(w: Writer, o: Any) -> None:
             f15 = None
             s = 17
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power_l2 or evse_maximum_discharge_power_l3 or evse_minimum_discharge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -7614,6 +7732,8 @@ def _e7(w: Writer, o: Any) -> None:
             f15 = None
             s = 17
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power_l3 or evse_minimum_discharge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7629,6 +7749,8 @@ def _e7(w: Writer, o: Any) -> None:
             f15 = None
             s = 17
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_AC_CPDResEnergyTransferModeType', "missing evse_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8418,6 +8540,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_maximum_energy_request or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power or ev_target_energy_request")
             a = (a << 7) | (10 << 3)
             s = -1
         else:
@@ -8514,6 +8638,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_maximum_energy_request or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power or ev_target_energy_request")
             a = (a << 6) | (10 << 2)
             s = -1
         else:
@@ -8601,6 +8727,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_maximum_energy_request or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power")
             a = (a << 6) | (9 << 2)
             s = -1
         else:
@@ -8679,6 +8807,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power")
             a = (a << 6) | (8 << 2)
             s = -1
         else:
@@ -8748,6 +8878,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (7 << 2)
             s = -1
         else:
@@ -8808,6 +8940,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -8859,6 +8993,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -8901,6 +9037,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -8934,6 +9072,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -8958,6 +9098,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -8973,6 +9115,8 @@ def _e8(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_AC_CLReqControlModeType', "missing ev_present_active_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11235,6 +11379,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_maximum_energy_request or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power or ev_target_energy_request")
             a = (a << 7) | (10 << 3)
             s = -1
         else:
@@ -11331,6 +11477,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_maximum_energy_request or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power or ev_target_energy_request")
             a = (a << 6) | (10 << 2)
             s = -1
         else:
@@ -11418,6 +11566,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_maximum_energy_request or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power")
             a = (a << 6) | (9 << 2)
             s = -1
         else:
@@ -11496,6 +11646,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_minimum_energy_request or ev_present_active_power")
             a = (a << 6) | (8 << 2)
             s = -1
         else:
@@ -11565,6 +11717,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power or ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (7 << 2)
             s = -1
         else:
@@ -11625,6 +11779,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -11676,6 +11832,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l3 or ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -11718,6 +11876,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_minimum_charge_power or ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -11751,6 +11911,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -11775,6 +11937,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -11790,6 +11954,8 @@ def _e10(w: Writer, o: Any) -> None:
             f9 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_AC_CLReqControlModeType', "missing ev_present_active_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13933,6 +14099,8 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -13968,6 +14136,8 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -13983,6 +14153,8 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13998,6 +14170,8 @@ def _e12(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14013,6 +14187,8 @@ def _e12(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14028,6 +14204,8 @@ def _e12(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14061,6 +14239,8 @@ def _e12(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -14085,6 +14265,8 @@ def _e12(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -14100,6 +14282,8 @@ def _e12(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14133,6 +14317,8 @@ def _e12(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -14157,6 +14343,8 @@ def _e12(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -14172,6 +14360,8 @@ def _e12(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_present_active_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14205,6 +14395,8 @@ def _e12(w: Writer, o: Any) -> None:
             f13 = None
             s = 15
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_present_active_power_l2 or ev_present_active_power_l3 or ev_present_reactive_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -14229,6 +14421,8 @@ def _e12(w: Writer, o: Any) -> None:
             f13 = None
             s = 15
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_present_active_power_l3 or ev_present_reactive_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -14244,6 +14438,8 @@ def _e12(w: Writer, o: Any) -> None:
             f13 = None
             s = 15
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLReqControlModeType', "missing ev_present_reactive_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15051,6 +15247,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_target_active_power or minimum_soc or target_soc")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -15130,6 +15328,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_target_active_power or minimum_soc or target_soc")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -15189,6 +15389,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLResControlModeType', "missing ack_max_delay or evse_target_active_power or minimum_soc or target_soc")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -15236,6 +15438,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLResControlModeType', "missing ack_max_delay or evse_target_active_power or target_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -15271,6 +15475,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLResControlModeType', "missing ack_max_delay or evse_target_active_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -15286,6 +15492,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_AC_CLResControlModeType', "missing evse_target_active_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16342,6 +16550,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -16377,6 +16587,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -16392,6 +16604,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16407,6 +16621,8 @@ def _e14(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16422,6 +16638,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16437,6 +16655,8 @@ def _e14(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16470,6 +16690,8 @@ def _e14(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l2 or ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -16494,6 +16716,8 @@ def _e14(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_charge_power_l3 or ev_minimum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -16509,6 +16733,8 @@ def _e14(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16542,6 +16768,8 @@ def _e14(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l2 or ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -16566,6 +16794,8 @@ def _e14(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_minimum_charge_power_l3 or ev_present_active_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -16581,6 +16811,8 @@ def _e14(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_present_active_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16614,6 +16846,8 @@ def _e14(w: Writer, o: Any) -> None:
             f13 = None
             s = 15
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_present_active_power_l2 or ev_present_active_power_l3 or ev_present_reactive_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -16638,6 +16872,8 @@ def _e14(w: Writer, o: Any) -> None:
             f13 = None
             s = 15
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_present_active_power_l3 or ev_present_reactive_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -16653,6 +16889,8 @@ def _e14(w: Writer, o: Any) -> None:
             f13 = None
             s = 15
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_present_reactive_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16686,6 +16924,8 @@ def _e14(w: Writer, o: Any) -> None:
             f16 = None
             s = 18
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_discharge_power or ev_present_reactive_power_l2 or ev_present_reactive_power_l3")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -16710,6 +16950,8 @@ def _e14(w: Writer, o: Any) -> None:
             f16 = None
             s = 18
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_discharge_power or ev_present_reactive_power_l3")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -16725,6 +16967,8 @@ def _e14(w: Writer, o: Any) -> None:
             f16 = None
             s = 18
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16758,6 +17002,8 @@ def _e14(w: Writer, o: Any) -> None:
             f19 = None
             s = 21
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_discharge_power_l2 or ev_maximum_discharge_power_l3 or ev_minimum_discharge_power")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -16782,6 +17028,8 @@ def _e14(w: Writer, o: Any) -> None:
             f19 = None
             s = 21
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_maximum_discharge_power_l3 or ev_minimum_discharge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -16797,6 +17045,8 @@ def _e14(w: Writer, o: Any) -> None:
             f19 = None
             s = 21
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLReqControlModeType', "missing ev_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17679,6 +17929,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_target_active_power or minimum_soc or target_soc")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -17758,6 +18010,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_target_active_power or minimum_soc or target_soc")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -17817,6 +18071,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLResControlModeType', "missing ack_max_delay or evse_target_active_power or minimum_soc or target_soc")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -17864,6 +18120,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLResControlModeType', "missing ack_max_delay or evse_target_active_power or target_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -17899,6 +18157,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLResControlModeType', "missing ack_max_delay or evse_target_active_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -17914,6 +18174,8 @@ def _e15(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_AC_CLResControlModeType', "missing evse_target_active_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18590,6 +18852,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -18605,6 +18869,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -18620,6 +18886,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18635,6 +18903,8 @@ def _e18(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -18817,6 +19087,8 @@ def _e19(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -18836,6 +19108,8 @@ def _e19(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -18855,6 +19129,8 @@ def _e19(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19035,6 +19311,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -19050,6 +19328,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19065,6 +19345,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19080,6 +19362,8 @@ def _e20(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19095,6 +19379,8 @@ def _e20(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19916,6 +20202,8 @@ def _e23(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -19956,6 +20244,8 @@ def _e23(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -19988,6 +20278,8 @@ def _e23(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -20012,6 +20304,8 @@ def _e23(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -20036,6 +20330,8 @@ def _e23(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -20051,6 +20347,8 @@ def _e23(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20066,6 +20364,8 @@ def _e23(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20180,6 +20480,8 @@ def _e24(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20195,6 +20497,8 @@ def _e24(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27306,6 +27610,8 @@ def _e34(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -27321,6 +27627,8 @@ def _e34(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27336,6 +27644,8 @@ def _e34(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27506,6 +27816,8 @@ def _e35(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -27521,6 +27833,8 @@ def _e35(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27536,6 +27850,8 @@ def _e35(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28237,6 +28553,8 @@ def _e37(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -28270,6 +28588,8 @@ def _e37(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -28285,6 +28605,8 @@ def _e37(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28309,6 +28631,8 @@ def _e37(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28324,6 +28648,8 @@ def _e37(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28378,6 +28704,8 @@ def _e37(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28516,6 +28844,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28531,6 +28861,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28546,6 +28878,8 @@ def _e38(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28694,6 +29028,8 @@ def _e39(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28709,6 +29045,8 @@ def _e39(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28740,6 +29078,8 @@ def _e39(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28923,6 +29263,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28941,6 +29283,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28972,6 +29316,8 @@ def _e40(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29139,6 +29485,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29154,6 +29502,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29180,6 +29530,8 @@ def _e41(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing time_stamp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31513,6 +31865,8 @@ def _e43(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31539,6 +31893,8 @@ def _e43(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31558,6 +31914,8 @@ def _e43(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32289,6 +32647,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32304,6 +32664,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32330,6 +32692,8 @@ def _e44(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing charged_energy_reading_wh")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33079,6 +33443,8 @@ def _e45(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33105,6 +33471,8 @@ def _e45(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33390,6 +33758,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33405,6 +33775,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33420,6 +33792,8 @@ def _e46(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing cost_per_unit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33576,6 +33950,8 @@ def _e47(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33602,6 +33978,8 @@ def _e47(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33617,6 +33995,8 @@ def _e47(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33755,6 +34135,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33770,6 +34152,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33799,6 +34183,8 @@ def _e48(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -33819,6 +34205,8 @@ def _e48(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34004,6 +34392,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34019,6 +34409,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34038,6 +34430,8 @@ def _e49(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34197,6 +34591,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34212,6 +34608,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34322,6 +34720,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34337,6 +34737,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34356,6 +34758,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34567,6 +34971,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -34602,6 +35008,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -34617,6 +35025,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34632,6 +35042,8 @@ def _e52(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34647,6 +35059,8 @@ def _e52(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35383,6 +35797,8 @@ def _e54(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35398,6 +35814,8 @@ def _e54(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35818,6 +36236,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35833,6 +36253,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35920,6 +36342,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35935,6 +36359,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36045,6 +36471,8 @@ def _e59(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36060,6 +36488,8 @@ def _e59(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36079,6 +36509,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

@@ -3990,6 +3990,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4005,6 +4007,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4025,6 +4029,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningReqType', "missing ev_mobility_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4045,6 +4051,8 @@ def _e0(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningReqType', "missing ev_positioning_support")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4380,6 +4388,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4395,6 +4405,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4414,6 +4426,8 @@ def _e1(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4433,6 +4447,8 @@ def _e1(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4453,6 +4469,8 @@ def _e1(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing evse_positioning_support")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4484,6 +4502,8 @@ def _e1(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing ev_relative_xdeviation")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4515,6 +4535,8 @@ def _e1(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing ev_relative_ydeviation")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4546,6 +4568,8 @@ def _e1(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing contact_window_xc")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4577,6 +4601,8 @@ def _e1(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing contact_window_yc")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4597,6 +4623,8 @@ def _e1(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_VehiclePositioningResType', "missing ev_in_charge_position")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4707,6 +4735,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4722,6 +4752,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4741,6 +4773,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectReqType', "missing ev_electrical_charging_device_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4920,6 +4954,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4935,6 +4971,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4954,6 +4992,8 @@ def _e3(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4973,6 +5013,8 @@ def _e3(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4992,6 +5034,8 @@ def _e3(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectResType', "missing evse_electrical_charging_device_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5011,6 +5055,8 @@ def _e3(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_ConnectResType', "missing evse_mechanical_charging_device_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5116,6 +5162,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5131,6 +5179,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5146,6 +5196,8 @@ def _e4(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusReqType', "missing ev_technical_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5463,6 +5515,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5478,6 +5532,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5497,6 +5553,8 @@ def _e5(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5516,6 +5574,8 @@ def _e5(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_mechanical_charging_device_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5536,6 +5596,8 @@ def _e5(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_ready_to_charge")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5555,6 +5617,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_isolation_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5575,6 +5639,8 @@ def _e5(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_disabled")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5595,6 +5661,8 @@ def _e5(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_utility_interrupt_event")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5615,6 +5683,8 @@ def _e5(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_emergency_shutdown")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5635,6 +5705,8 @@ def _e5(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing evse_malfunction")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5655,6 +5727,8 @@ def _e5(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing ev_in_charge_position")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5675,6 +5749,8 @@ def _e5(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('ACDP_SystemStatusResType', "missing ev_association_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5979,6 +6055,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -5994,6 +6072,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6009,6 +6089,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6024,6 +6106,8 @@ def _e8(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6206,6 +6290,8 @@ def _e9(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -6225,6 +6311,8 @@ def _e9(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6244,6 +6332,8 @@ def _e9(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6424,6 +6514,8 @@ def _e10(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -6439,6 +6531,8 @@ def _e10(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6454,6 +6548,8 @@ def _e10(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6469,6 +6565,8 @@ def _e10(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6484,6 +6582,8 @@ def _e10(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7305,6 +7405,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -7345,6 +7447,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -7377,6 +7481,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -7401,6 +7507,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -7425,6 +7533,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7440,6 +7550,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7455,6 +7567,8 @@ def _e13(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7569,6 +7683,8 @@ def _e14(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7584,6 +7700,8 @@ def _e14(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14695,6 +14813,8 @@ def _e24(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -14710,6 +14830,8 @@ def _e24(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14725,6 +14847,8 @@ def _e24(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14895,6 +15019,8 @@ def _e25(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -14910,6 +15036,8 @@ def _e25(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14925,6 +15053,8 @@ def _e25(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15626,6 +15756,8 @@ def _e27(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -15659,6 +15791,8 @@ def _e27(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -15674,6 +15808,8 @@ def _e27(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15698,6 +15834,8 @@ def _e27(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -15713,6 +15851,8 @@ def _e27(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15767,6 +15907,8 @@ def _e27(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15905,6 +16047,8 @@ def _e28(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15920,6 +16064,8 @@ def _e28(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15935,6 +16081,8 @@ def _e28(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16083,6 +16231,8 @@ def _e29(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16098,6 +16248,8 @@ def _e29(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16129,6 +16281,8 @@ def _e29(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16296,6 +16450,8 @@ def _e30(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16311,6 +16467,8 @@ def _e30(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16337,6 +16495,8 @@ def _e30(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing time_stamp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16782,6 +16942,8 @@ def _e31(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVTechnicalStatusType', "missing ev_ready_to_charge")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -16802,6 +16964,8 @@ def _e31(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVTechnicalStatusType', "missing ev_ready_to_charge")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -16822,6 +16986,8 @@ def _e31(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVTechnicalStatusType', "missing ev_immobilization_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17309,6 +17475,8 @@ def _e32(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -17327,6 +17495,8 @@ def _e32(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -17358,6 +17528,8 @@ def _e32(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19676,6 +19848,8 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19702,6 +19876,8 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19721,6 +19897,8 @@ def _e34(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20452,6 +20630,8 @@ def _e35(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20467,6 +20647,8 @@ def _e35(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20493,6 +20675,8 @@ def _e35(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing charged_energy_reading_wh")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21242,6 +21426,8 @@ def _e36(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21268,6 +21454,8 @@ def _e36(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21553,6 +21741,8 @@ def _e37(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21568,6 +21758,8 @@ def _e37(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21583,6 +21775,8 @@ def _e37(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing cost_per_unit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21739,6 +21933,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21765,6 +21961,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21780,6 +21978,8 @@ def _e38(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21918,6 +22118,8 @@ def _e39(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21933,6 +22135,8 @@ def _e39(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21962,6 +22166,8 @@ def _e39(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -21982,6 +22188,8 @@ def _e39(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22167,6 +22375,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22182,6 +22392,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22201,6 +22413,8 @@ def _e40(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22360,6 +22574,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22375,6 +22591,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22485,6 +22703,8 @@ def _e42(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22500,6 +22720,8 @@ def _e42(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22519,6 +22741,8 @@ def _e42(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22730,6 +22954,8 @@ def _e43(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -22765,6 +22991,8 @@ def _e43(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -22780,6 +23008,8 @@ def _e43(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22795,6 +23025,8 @@ def _e43(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22810,6 +23042,8 @@ def _e43(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23546,6 +23780,8 @@ def _e45(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23561,6 +23797,8 @@ def _e45(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23981,6 +24219,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23996,6 +24236,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24083,6 +24325,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24098,6 +24342,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24208,6 +24454,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24223,6 +24471,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24242,6 +24492,8 @@ def _e50(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

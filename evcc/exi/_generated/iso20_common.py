@@ -7146,6 +7146,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7161,6 +7163,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7176,6 +7180,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupReqType', "missing evccid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7315,6 +7321,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7330,6 +7338,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7349,6 +7359,8 @@ def _e1(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7364,6 +7376,8 @@ def _e1(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SessionSetupResType', "missing evseid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7451,6 +7465,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7466,6 +7482,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7693,6 +7711,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7708,6 +7728,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7727,6 +7749,8 @@ def _e3(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7746,6 +7770,8 @@ def _e3(w: Writer, o: Any) -> None:
             i2 += 1
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing authorization_services")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7779,6 +7805,8 @@ def _e3(w: Writer, o: Any) -> None:
             f3 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing authorization_services or certificate_installation_service")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7799,6 +7827,8 @@ def _e3(w: Writer, o: Any) -> None:
             f3 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing certificate_installation_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7823,6 +7853,8 @@ def _e3(w: Writer, o: Any) -> None:
             f5 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationSetupResType', "missing eim_as_res_authorization_mode or pn_c_as_res_authorization_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7977,6 +8009,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7992,6 +8026,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8011,6 +8047,8 @@ def _e4(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationReqType', "missing selected_authorization_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8035,6 +8073,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationReqType', "missing eim_areq_authorization_mode or pn_c_areq_authorization_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -8174,6 +8214,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8189,6 +8231,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8208,6 +8252,8 @@ def _e5(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8227,6 +8273,8 @@ def _e5(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AuthorizationResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8334,6 +8382,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8349,6 +8399,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8535,6 +8587,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8550,6 +8604,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8569,6 +8625,8 @@ def _e7(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8589,6 +8647,8 @@ def _e7(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing service_renegotiation_supported")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8604,6 +8664,8 @@ def _e7(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDiscoveryResType', "missing energy_transfer_service_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8744,6 +8806,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8759,6 +8823,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8785,6 +8851,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailReqType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8951,6 +9019,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8966,6 +9036,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8985,6 +9057,8 @@ def _e9(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9011,6 +9085,8 @@ def _e9(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9026,6 +9102,8 @@ def _e9(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceDetailResType', "missing service_parameter_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9151,6 +9229,8 @@ def _e10(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceSelectionReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9166,6 +9246,8 @@ def _e10(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceSelectionReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9181,6 +9263,8 @@ def _e10(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceSelectionReqType', "missing selected_energy_transfer_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9306,6 +9390,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceSelectionResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9321,6 +9407,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceSelectionResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9340,6 +9428,8 @@ def _e11(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceSelectionResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9488,6 +9578,8 @@ def _e12(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9503,6 +9595,8 @@ def _e12(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9521,6 +9615,8 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeReqType', "missing maximum_supporting_points")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9545,6 +9641,8 @@ def _e12(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeReqType', "missing dynamic_se_req_control_mode or scheduled_se_req_control_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -9755,6 +9853,8 @@ def _e13(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9770,6 +9870,8 @@ def _e13(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9789,6 +9891,8 @@ def _e13(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9808,6 +9912,8 @@ def _e13(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9846,6 +9952,8 @@ def _e13(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeResType', "missing dynamic_se_res_control_mode or go_to_pause or scheduled_se_res_control_mode")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -9870,6 +9978,8 @@ def _e13(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleExchangeResType', "missing dynamic_se_res_control_mode or scheduled_se_res_control_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10064,6 +10174,8 @@ def _e14(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10079,6 +10191,8 @@ def _e14(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10098,6 +10212,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10117,6 +10233,8 @@ def _e14(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryReqType', "missing charge_progress")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10294,6 +10412,8 @@ def _e15(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10309,6 +10429,8 @@ def _e15(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10328,6 +10450,8 @@ def _e15(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PowerDeliveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10448,6 +10572,8 @@ def _e16(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringConfirmationReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10463,6 +10589,8 @@ def _e16(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringConfirmationReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10478,6 +10606,8 @@ def _e16(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringConfirmationReqType', "missing signed_metering_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10588,6 +10718,8 @@ def _e17(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringConfirmationResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10603,6 +10735,8 @@ def _e17(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringConfirmationResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10622,6 +10756,8 @@ def _e17(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeteringConfirmationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10810,6 +10946,8 @@ def _e18(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10825,6 +10963,8 @@ def _e18(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10844,6 +10984,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopReqType', "missing charging_session")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10993,6 +11135,8 @@ def _e19(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11008,6 +11152,8 @@ def _e19(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11027,6 +11173,8 @@ def _e19(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SessionStopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11193,6 +11341,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11208,6 +11358,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11223,6 +11375,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing oem_provisioning_certificate_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11238,6 +11392,8 @@ def _e20(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing list_of_root_certificate_ids")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11256,6 +11412,8 @@ def _e20(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationReqType', "missing maximum_contract_certificate_chains")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11463,6 +11621,8 @@ def _e21(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11478,6 +11638,8 @@ def _e21(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11497,6 +11659,8 @@ def _e21(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11516,6 +11680,8 @@ def _e21(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11531,6 +11697,8 @@ def _e21(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing cps_certificate_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11546,6 +11714,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing signed_installation_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11564,6 +11734,8 @@ def _e21(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateInstallationResType', "missing remaining_contract_certificate_chains")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11898,6 +12070,8 @@ def _e22(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11913,6 +12087,8 @@ def _e22(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11932,6 +12108,8 @@ def _e22(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInReqType', "missing ev_check_in_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11951,6 +12129,8 @@ def _e22(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInReqType', "missing parking_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12430,6 +12610,8 @@ def _e23(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12445,6 +12627,8 @@ def _e23(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12464,6 +12648,8 @@ def _e23(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckInResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12780,6 +12966,8 @@ def _e24(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12795,6 +12983,8 @@ def _e24(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12814,6 +13004,8 @@ def _e24(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutReqType', "missing ev_check_out_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12840,6 +13032,8 @@ def _e24(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutReqType', "missing check_out_time")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12973,6 +13167,8 @@ def _e25(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12988,6 +13184,8 @@ def _e25(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13007,6 +13205,8 @@ def _e25(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13026,6 +13226,8 @@ def _e25(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('VehicleCheckOutResType', "missing evse_check_out_status")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13273,6 +13475,8 @@ def _e26(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInstallationDataType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13288,6 +13492,8 @@ def _e26(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInstallationDataType', "missing contract_certificate_chain")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13303,6 +13509,8 @@ def _e26(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInstallationDataType', "missing contract_certificate_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13322,6 +13530,8 @@ def _e26(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInstallationDataType', "missing ecdh_curve")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13337,6 +13547,8 @@ def _e26(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInstallationDataType', "missing dh_public_key")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13370,6 +13582,8 @@ def _e26(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInstallationDataType', "missing secp521_encrypted_private_key or tpm_encrypted_private_key or x448_encrypted_private_key")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -13592,6 +13806,8 @@ def _e27(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SignedMeteringDataType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13607,6 +13823,8 @@ def _e27(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SignedMeteringDataType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13622,6 +13840,8 @@ def _e27(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SignedMeteringDataType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13637,6 +13857,8 @@ def _e27(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedMeteringDataType', "missing meter_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13670,6 +13892,8 @@ def _e27(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('SignedMeteringDataType', "missing dynamic_smdt_control_mode or receipt or scheduled_smdt_control_mode")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -13694,6 +13918,8 @@ def _e27(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('SignedMeteringDataType', "missing dynamic_smdt_control_mode or scheduled_smdt_control_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -14004,6 +14230,8 @@ def _e30(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -14019,6 +14247,8 @@ def _e30(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14034,6 +14264,8 @@ def _e30(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14049,6 +14281,8 @@ def _e30(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14231,6 +14465,8 @@ def _e31(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -14250,6 +14486,8 @@ def _e31(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14269,6 +14507,8 @@ def _e31(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14449,6 +14689,8 @@ def _e32(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -14464,6 +14706,8 @@ def _e32(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14479,6 +14723,8 @@ def _e32(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14494,6 +14740,8 @@ def _e32(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14509,6 +14757,8 @@ def _e32(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15330,6 +15580,8 @@ def _e35(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -15370,6 +15622,8 @@ def _e35(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -15402,6 +15656,8 @@ def _e35(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -15426,6 +15682,8 @@ def _e35(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -15450,6 +15708,8 @@ def _e35(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -15465,6 +15725,8 @@ def _e35(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15480,6 +15742,8 @@ def _e35(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15594,6 +15858,8 @@ def _e36(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15609,6 +15875,8 @@ def _e36(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22720,6 +22988,8 @@ def _e46(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -22735,6 +23005,8 @@ def _e46(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22750,6 +23022,8 @@ def _e46(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22920,6 +23194,8 @@ def _e47(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -22935,6 +23211,8 @@ def _e47(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22950,6 +23228,8 @@ def _e47(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23651,6 +23931,8 @@ def _e49(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -23684,6 +23966,8 @@ def _e49(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -23699,6 +23983,8 @@ def _e49(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23723,6 +24009,8 @@ def _e49(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -23738,6 +24026,8 @@ def _e49(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23792,6 +24082,8 @@ def _e49(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23930,6 +24222,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23945,6 +24239,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23960,6 +24256,8 @@ def _e50(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24108,6 +24406,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24123,6 +24423,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24154,6 +24456,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24337,6 +24641,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24355,6 +24661,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24386,6 +24694,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24512,6 +24822,8 @@ def _e53(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleListType', "missing tax_rule")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24527,6 +24839,8 @@ def _e53(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleListType', "missing tax_rule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24683,6 +24997,8 @@ def _e54(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleStackListType', "missing price_rule_stack")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24698,6 +25014,8 @@ def _e54(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleStackListType', "missing price_rule_stack")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24986,6 +25304,8 @@ def _e55(w: Writer, o: Any) -> None:
             i2 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleListType', "missing overstay_power_threshold or overstay_rule or overstay_time_threshold")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -25030,6 +25350,8 @@ def _e55(w: Writer, o: Any) -> None:
             i2 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleListType', "missing overstay_power_threshold or overstay_rule or overstay_time_threshold")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -25054,6 +25376,8 @@ def _e55(w: Writer, o: Any) -> None:
             i2 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleListType', "missing overstay_power_threshold or overstay_rule")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -25069,6 +25393,8 @@ def _e55(w: Writer, o: Any) -> None:
             i2 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleListType', "missing overstay_rule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25225,6 +25551,8 @@ def _e56(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AdditionalServiceListType', "missing additional_service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25240,6 +25568,8 @@ def _e56(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AdditionalServiceListType', "missing additional_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25397,6 +25727,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AdditionalServiceType', "missing service_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25412,6 +25744,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AdditionalServiceType', "missing service_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25427,6 +25761,8 @@ def _e57(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('AdditionalServiceType', "missing service_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25594,6 +25930,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25609,6 +25947,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25635,6 +25975,8 @@ def _e58(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing time_stamp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25851,6 +26193,8 @@ def _e60(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PnC_AReqAuthorizationModeType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25866,6 +26210,8 @@ def _e60(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PnC_AReqAuthorizationModeType', "missing gen_challenge")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25881,6 +26227,8 @@ def _e60(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PnC_AReqAuthorizationModeType', "missing gen_challenge")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25896,6 +26244,8 @@ def _e60(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PnC_AReqAuthorizationModeType', "missing contract_certificate_chain")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26082,6 +26432,8 @@ def _e62(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PnC_ASResAuthorizationModeType', "missing gen_challenge")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26097,6 +26449,8 @@ def _e62(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PnC_ASResAuthorizationModeType', "missing gen_challenge")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26282,6 +26636,8 @@ def _e63(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SubCertificatesType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26297,6 +26653,8 @@ def _e63(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SubCertificatesType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26473,6 +26831,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SignedCertificateChainType', "missing id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26488,6 +26848,8 @@ def _e64(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SignedCertificateChainType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26503,6 +26865,8 @@ def _e64(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SignedCertificateChainType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26644,6 +27008,8 @@ def _e65(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26659,6 +27025,8 @@ def _e65(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26859,6 +27227,8 @@ def _e66(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EMAIDListType', "missing emaid")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26874,6 +27244,8 @@ def _e66(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EMAIDListType', "missing emaid")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27033,6 +27405,8 @@ def _e67(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27048,6 +27422,8 @@ def _e67(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('CertificateChainType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27270,6 +27646,8 @@ def _e68(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27296,6 +27674,8 @@ def _e68(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27329,6 +27709,8 @@ def _e68(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleType', "missing available_energy or power_schedule_entries or power_tolerance")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -27353,6 +27735,8 @@ def _e68(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleType', "missing power_schedule_entries or power_tolerance")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -27368,6 +27752,8 @@ def _e68(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleType', "missing power_schedule_entries")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27874,6 +28260,8 @@ def _e69(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing id or time_anchor")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -27900,6 +28288,8 @@ def _e69(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27926,6 +28316,8 @@ def _e69(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27952,6 +28344,8 @@ def _e69(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing price_schedule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27976,6 +28370,8 @@ def _e69(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing currency or price_schedule_description")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -27991,6 +28387,8 @@ def _e69(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing currency")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28006,6 +28404,8 @@ def _e69(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing language")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28021,6 +28421,8 @@ def _e69(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing price_algorithm")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28063,6 +28465,8 @@ def _e69(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing maximum_cost or minimum_cost or price_rule_stacks or tax_rules")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -28096,6 +28500,8 @@ def _e69(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing maximum_cost or price_rule_stacks or tax_rules")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -28120,6 +28526,8 @@ def _e69(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing price_rule_stacks or tax_rules")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28135,6 +28543,8 @@ def _e69(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('AbsolutePriceScheduleType', "missing price_rule_stacks")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28481,6 +28891,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing id or time_anchor")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -28507,6 +28919,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28533,6 +28947,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28559,6 +28975,8 @@ def _e70(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing price_schedule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28586,6 +29004,8 @@ def _e70(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing number_of_price_levels or price_schedule_description")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28604,6 +29024,8 @@ def _e70(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing number_of_price_levels")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28619,6 +29041,8 @@ def _e70(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleType', "missing price_level_schedule_entries")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28745,6 +29169,8 @@ def _e71(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleStackListType', "missing ev_price_rule_stack")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28760,6 +29186,8 @@ def _e71(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleStackListType', "missing ev_price_rule_stack")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28946,6 +29374,8 @@ def _e72(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28972,6 +29402,8 @@ def _e72(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28987,6 +29419,8 @@ def _e72(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleType', "missing ev_power_schedule_entries")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29201,6 +29635,8 @@ def _e73(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVAbsolutePriceScheduleType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29227,6 +29663,8 @@ def _e73(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVAbsolutePriceScheduleType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29242,6 +29680,8 @@ def _e73(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVAbsolutePriceScheduleType', "missing currency")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29257,6 +29697,8 @@ def _e73(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('EVAbsolutePriceScheduleType', "missing price_algorithm")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29272,6 +29714,8 @@ def _e73(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('EVAbsolutePriceScheduleType', "missing ev_price_rule_stacks")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29473,6 +29917,8 @@ def _e74(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleEntryType', "missing duration")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29499,6 +29945,8 @@ def _e74(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleEntryType', "missing duration")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29514,6 +29962,8 @@ def _e74(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleEntryType', "missing power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29773,6 +30223,8 @@ def _e76(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_EVPPTControlModeType', "missing selected_schedule_tuple_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29799,6 +30251,8 @@ def _e76(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_EVPPTControlModeType', "missing selected_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29944,6 +30398,8 @@ def _e77(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileEntryListType', "missing ev_power_profile_entry")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29959,6 +30415,8 @@ def _e77(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileEntryListType', "missing ev_power_profile_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30145,6 +30603,8 @@ def _e78(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleEntryType', "missing duration")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30171,6 +30631,8 @@ def _e78(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleEntryType', "missing duration")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30186,6 +30648,8 @@ def _e78(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleEntryType', "missing power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30312,6 +30776,8 @@ def _e79(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleEntryListType', "missing ev_power_schedule_entry")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30327,6 +30793,8 @@ def _e79(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerScheduleEntryListType', "missing ev_power_schedule_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30551,6 +31019,8 @@ def _e80(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleStackType', "missing duration")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30577,6 +31047,8 @@ def _e80(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleStackType', "missing duration")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30592,6 +31064,8 @@ def _e80(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleStackType', "missing ev_price_rule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30727,6 +31201,8 @@ def _e81(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleType', "missing energy_fee")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30742,6 +31218,8 @@ def _e81(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleType', "missing energy_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30757,6 +31235,8 @@ def _e81(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVPriceRuleType', "missing power_range_start")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31030,6 +31510,8 @@ def _e82(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleType', "missing overstay_rule_description or start_time")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -31065,6 +31547,8 @@ def _e82(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleType', "missing overstay_rule_description or start_time")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -31091,6 +31575,8 @@ def _e82(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleType', "missing start_time")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31106,6 +31592,8 @@ def _e82(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleType', "missing overstay_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31132,6 +31620,8 @@ def _e82(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('OverstayRuleType', "missing overstay_fee_period")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31487,6 +31977,8 @@ def _e83(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31587,6 +32079,8 @@ def _e83(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing bool_value or byte_value or finite_string or int_value or rational_number or short_value")
             a = (a << 6) | (6 << 3)
             s = -1
         else:
@@ -31687,6 +32181,8 @@ def _e83(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterType', "missing bool_value or byte_value or finite_string or int_value or rational_number or short_value")
             a = (a << 5) | (6 << 2)
             s = -1
         else:
@@ -31844,6 +32340,8 @@ def _e84(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ContractCertificateChainType', "missing certificate")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31859,6 +32357,8 @@ def _e84(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ContractCertificateChainType', "missing certificate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31874,6 +32374,8 @@ def _e84(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ContractCertificateChainType', "missing sub_certificates")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32044,6 +32546,8 @@ def _e85(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedProvidersListType', "missing provider_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32059,6 +32563,8 @@ def _e85(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SupportedProvidersListType', "missing provider_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32286,6 +32792,8 @@ def _e86(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32312,6 +32820,8 @@ def _e86(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32336,6 +32846,8 @@ def _e86(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileType', "missing dynamic_evppt_control_mode or scheduled_evppt_control_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -32351,6 +32863,8 @@ def _e86(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileType', "missing ev_power_profile_entries")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32366,6 +32880,8 @@ def _e86(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('EVPowerProfileType', "missing ev_power_profile_entries")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32527,6 +33043,8 @@ def _e87(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32553,6 +33071,8 @@ def _e87(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32572,6 +33092,8 @@ def _e87(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32698,6 +33220,8 @@ def _e88(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleEntryListType', "missing power_schedule_entry")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32713,6 +33237,8 @@ def _e88(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PowerScheduleEntryListType', "missing power_schedule_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32904,6 +33430,8 @@ def _e89(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleEntryType', "missing duration")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32930,6 +33458,8 @@ def _e89(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleEntryType', "missing duration")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32948,6 +33478,8 @@ def _e89(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleEntryType', "missing price_level")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33074,6 +33606,8 @@ def _e90(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleEntryListType', "missing price_level_schedule_entry")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33089,6 +33623,8 @@ def _e90(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceLevelScheduleEntryListType', "missing price_level_schedule_entry")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33313,6 +33849,8 @@ def _e91(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleStackType', "missing duration")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33339,6 +33877,8 @@ def _e91(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleStackType', "missing duration")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33354,6 +33894,8 @@ def _e91(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleStackType', "missing price_rule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33731,6 +34273,8 @@ def _e92(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing energy_fee")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33746,6 +34290,8 @@ def _e92(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing energy_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33822,6 +34368,8 @@ def _e92(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing carbon_dioxide_emission or parking_fee or parking_fee_period or power_range_start or renewable_generation_percentage")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -33889,6 +34437,8 @@ def _e92(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing carbon_dioxide_emission or parking_fee_period or power_range_start or renewable_generation_percentage")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -33936,6 +34486,8 @@ def _e92(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing carbon_dioxide_emission or power_range_start or renewable_generation_percentage")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -33963,6 +34515,8 @@ def _e92(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing power_range_start or renewable_generation_percentage")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -33978,6 +34532,8 @@ def _e92(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('PriceRuleType', "missing power_range_start")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34281,6 +34837,8 @@ def _e93(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing departure_time")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -34307,6 +34865,8 @@ def _e93(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing departure_time")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34346,6 +34906,8 @@ def _e93(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing ev_target_energy_request or minimum_soc or target_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -34373,6 +34935,8 @@ def _e93(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing ev_target_energy_request or target_soc")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -34388,6 +34952,8 @@ def _e93(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34403,6 +34969,8 @@ def _e93(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -34418,6 +34986,8 @@ def _e93(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_SEReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35633,6 +36203,8 @@ def _e96(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_SEResControlModeType', "missing schedule_tuple")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35648,6 +36220,8 @@ def _e96(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_SEResControlModeType', "missing schedule_tuple")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35805,6 +36379,8 @@ def _e97(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingScheduleType', "missing power_schedule")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35820,6 +36396,8 @@ def _e97(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargingScheduleType', "missing power_schedule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35955,6 +36533,8 @@ def _e98(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVEnergyOfferType', "missing ev_power_schedule")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -35970,6 +36550,8 @@ def _e98(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVEnergyOfferType', "missing ev_power_schedule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -35985,6 +36567,8 @@ def _e98(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVEnergyOfferType', "missing ev_absolute_price_schedule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36161,6 +36745,8 @@ def _e99(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleTupleType', "missing schedule_tuple_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36187,6 +36773,8 @@ def _e99(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleTupleType', "missing schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36202,6 +36790,8 @@ def _e99(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ScheduleTupleType', "missing charging_schedule")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36393,6 +36983,8 @@ def _e100(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36419,6 +37011,8 @@ def _e100(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36445,6 +37039,8 @@ def _e100(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceType', "missing parameter_set_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36571,6 +37167,8 @@ def _e101(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceParameterListType', "missing parameter_set")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36586,6 +37184,8 @@ def _e101(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceParameterListType', "missing parameter_set")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -36833,6 +37433,8 @@ def _e102(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceIDListType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -36859,6 +37461,8 @@ def _e102(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceIDListType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -37037,6 +37641,8 @@ def _e103(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceListType', "missing service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -37052,6 +37658,8 @@ def _e103(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceListType', "missing service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -37243,6 +37851,8 @@ def _e104(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -37269,6 +37879,8 @@ def _e104(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing service_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -37289,6 +37901,8 @@ def _e104(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ServiceType', "missing free_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -37483,6 +38097,8 @@ def _e105(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter_set_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -37509,6 +38125,8 @@ def _e105(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter_set_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -37524,6 +38142,8 @@ def _e105(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ParameterSetType', "missing parameter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -37680,6 +38300,8 @@ def _e106(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceListType', "missing selected_service")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -37695,6 +38317,8 @@ def _e106(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('SelectedServiceListType', "missing selected_service")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -38456,6 +39080,8 @@ def _e107(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -38471,6 +39097,8 @@ def _e107(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -38497,6 +39125,8 @@ def _e107(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing charged_energy_reading_wh")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -39246,6 +39876,8 @@ def _e108(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -39272,6 +39904,8 @@ def _e108(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -39647,6 +40281,8 @@ def _e110(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_SMDTControlModeType', "missing selected_schedule_tuple_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -39673,6 +40309,8 @@ def _e110(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_SMDTControlModeType', "missing selected_schedule_tuple_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -39988,6 +40626,8 @@ def _e111(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing tax_rule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -40014,6 +40654,8 @@ def _e111(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing tax_rule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -40038,6 +40680,8 @@ def _e111(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing tax_rate or tax_rule_name")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -40053,6 +40697,8 @@ def _e111(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing tax_rate")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -40087,6 +40733,8 @@ def _e111(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing applies_to_energy_fee or tax_included_in_price")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -40107,6 +40755,8 @@ def _e111(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing applies_to_energy_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -40127,6 +40777,8 @@ def _e111(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing applies_to_parking_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -40147,6 +40799,8 @@ def _e111(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing applies_to_overstay_fee")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -40167,6 +40821,8 @@ def _e111(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('TaxRuleType', "missing applies_minimum_maximum_cost")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -42429,6 +43085,8 @@ def _e113(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -42444,6 +43102,8 @@ def _e113(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -42459,6 +43119,8 @@ def _e113(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing cost_per_unit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -42615,6 +43277,8 @@ def _e114(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -42641,6 +43305,8 @@ def _e114(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -42656,6 +43322,8 @@ def _e114(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -42863,6 +43531,8 @@ def _e115(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceScheduleType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -42889,6 +43559,8 @@ def _e115(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('PriceScheduleType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -42915,6 +43587,8 @@ def _e115(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('PriceScheduleType', "missing price_schedule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43106,6 +43780,8 @@ def _e116(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TargetPositionType', "missing target_offsetx")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -43132,6 +43808,8 @@ def _e116(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TargetPositionType', "missing target_offsetx")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43158,6 +43836,8 @@ def _e116(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('TargetPositionType', "missing target_offsety")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43296,6 +43976,8 @@ def _e117(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -43311,6 +43993,8 @@ def _e117(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43340,6 +44024,8 @@ def _e117(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -43360,6 +44046,8 @@ def _e117(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43545,6 +44233,8 @@ def _e118(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -43560,6 +44250,8 @@ def _e118(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43579,6 +44271,8 @@ def _e118(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43738,6 +44432,8 @@ def _e119(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -43753,6 +44449,8 @@ def _e119(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43863,6 +44561,8 @@ def _e120(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -43878,6 +44578,8 @@ def _e120(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -43897,6 +44599,8 @@ def _e120(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -44108,6 +44812,8 @@ def _e121(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -44143,6 +44849,8 @@ def _e121(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -44158,6 +44866,8 @@ def _e121(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -44173,6 +44883,8 @@ def _e121(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -44188,6 +44900,8 @@ def _e121(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -45188,6 +45902,8 @@ def _e125(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -45203,6 +45919,8 @@ def _e125(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -45290,6 +46008,8 @@ def _e126(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -45305,6 +46025,8 @@ def _e126(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -45415,6 +46137,8 @@ def _e127(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -45430,6 +46154,8 @@ def _e127(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -45449,6 +46175,8 @@ def _e127(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

@@ -4018,6 +4018,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4033,6 +4035,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4051,6 +4055,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryReqType', "missing dc_cpd_req_energy_transfer_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -4184,6 +4190,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4199,6 +4207,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4218,6 +4228,8 @@ def _e1(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4236,6 +4248,8 @@ def _e1(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeParameterDiscoveryResType', "missing dc_cpd_res_energy_transfer_mode")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -4323,6 +4337,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CableCheckReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4338,6 +4354,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CableCheckReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4471,6 +4489,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CableCheckResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4486,6 +4506,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CableCheckResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4505,6 +4527,8 @@ def _e3(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CableCheckResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4524,6 +4548,8 @@ def _e3(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CableCheckResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4670,6 +4696,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4685,6 +4713,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4704,6 +4734,8 @@ def _e4(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4719,6 +4751,8 @@ def _e4(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeReqType', "missing ev_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4734,6 +4768,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeReqType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4862,6 +4898,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -4877,6 +4915,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4896,6 +4936,8 @@ def _e5(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -4911,6 +4953,8 @@ def _e5(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_PreChargeResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5105,6 +5149,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5120,6 +5166,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5149,6 +5197,8 @@ def _e6(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -5169,6 +5219,8 @@ def _e6(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5184,6 +5236,8 @@ def _e6(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopReqType', "missing ev_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5202,6 +5256,8 @@ def _e6(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopReqType', "missing cl_req_control_mode")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -5539,6 +5595,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5554,6 +5612,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5573,6 +5633,8 @@ def _e7(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5615,6 +5677,8 @@ def _e7(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_present_current or evse_status or meter_info or receipt")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -5648,6 +5712,8 @@ def _e7(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_present_current or meter_info or receipt")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -5672,6 +5738,8 @@ def _e7(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_present_current or receipt")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -5687,6 +5755,8 @@ def _e7(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_present_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5702,6 +5772,8 @@ def _e7(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5722,6 +5794,8 @@ def _e7(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_power_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5742,6 +5816,8 @@ def _e7(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_current_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5762,6 +5838,8 @@ def _e7(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing evse_voltage_limit_achieved")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5780,6 +5858,8 @@ def _e7(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('DC_ChargeLoopResType', "missing cl_res_control_mode")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -5890,6 +5970,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5905,6 +5987,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5924,6 +6008,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6052,6 +6138,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6067,6 +6155,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6086,6 +6176,8 @@ def _e9(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6101,6 +6193,8 @@ def _e9(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_WeldingDetectionResType', "missing evse_present_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6303,6 +6397,8 @@ def _e10(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6318,6 +6414,8 @@ def _e10(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6333,6 +6431,8 @@ def _e10(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6348,6 +6448,8 @@ def _e10(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6363,6 +6465,8 @@ def _e10(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_minimum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6378,6 +6482,8 @@ def _e10(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6393,6 +6499,8 @@ def _e10(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDReqEnergyTransferModeType', "missing ev_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6608,6 +6716,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6623,6 +6733,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6638,6 +6750,8 @@ def _e11(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6653,6 +6767,8 @@ def _e11(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6668,6 +6784,8 @@ def _e11(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6683,6 +6801,8 @@ def _e11(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6698,6 +6818,8 @@ def _e11(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('DC_CPDResEnergyTransferModeType', "missing evse_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6990,6 +7112,8 @@ def _e12(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7005,6 +7129,8 @@ def _e12(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7020,6 +7146,8 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7035,6 +7163,8 @@ def _e12(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7050,6 +7180,8 @@ def _e12(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_minimum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7065,6 +7197,8 @@ def _e12(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7080,6 +7214,8 @@ def _e12(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7107,6 +7243,8 @@ def _e12(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power or target_soc")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7122,6 +7260,8 @@ def _e12(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7137,6 +7277,8 @@ def _e12(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7152,6 +7294,8 @@ def _e12(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_maximum_discharge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7167,6 +7311,8 @@ def _e12(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDReqEnergyTransferModeType', "missing ev_minimum_discharge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7439,6 +7585,8 @@ def _e13(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7454,6 +7602,8 @@ def _e13(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7469,6 +7619,8 @@ def _e13(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7484,6 +7636,8 @@ def _e13(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7499,6 +7653,8 @@ def _e13(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_minimum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7514,6 +7670,8 @@ def _e13(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7529,6 +7687,8 @@ def _e13(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7553,6 +7713,8 @@ def _e13(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power or evse_power_ramp_limitation")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -7568,6 +7730,8 @@ def _e13(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7583,6 +7747,8 @@ def _e13(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7598,6 +7764,8 @@ def _e13(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_maximum_discharge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7613,6 +7781,8 @@ def _e13(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_DC_CPDResEnergyTransferModeType', "missing evse_minimum_discharge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7994,6 +8164,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_DC_CLReqControlModeType', "missing ev_maximum_energy_request or ev_minimum_energy_request or ev_target_current or ev_target_energy_request")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -8036,6 +8208,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_DC_CLReqControlModeType', "missing ev_maximum_energy_request or ev_minimum_energy_request or ev_target_current or ev_target_energy_request")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -8069,6 +8243,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_DC_CLReqControlModeType', "missing ev_maximum_energy_request or ev_minimum_energy_request or ev_target_current")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -8093,6 +8269,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_DC_CLReqControlModeType', "missing ev_minimum_energy_request or ev_target_current")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -8108,6 +8286,8 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_DC_CLReqControlModeType', "missing ev_target_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8123,6 +8303,8 @@ def _e14(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('Scheduled_DC_CLReqControlModeType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9156,6 +9338,8 @@ def _e16(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_DC_CLReqControlModeType', "missing ev_maximum_energy_request or ev_minimum_energy_request or ev_target_current or ev_target_energy_request")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -9198,6 +9382,8 @@ def _e16(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_DC_CLReqControlModeType', "missing ev_maximum_energy_request or ev_minimum_energy_request or ev_target_current or ev_target_energy_request")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -9231,6 +9417,8 @@ def _e16(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_DC_CLReqControlModeType', "missing ev_maximum_energy_request or ev_minimum_energy_request or ev_target_current")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -9255,6 +9443,8 @@ def _e16(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_DC_CLReqControlModeType', "missing ev_minimum_energy_request or ev_target_current")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -9270,6 +9460,8 @@ def _e16(w: Writer, o: Any) -> None:
             f3 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_DC_CLReqControlModeType', "missing ev_target_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9285,6 +9477,8 @@ def _e16(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Scheduled_DC_CLReqControlModeType', "missing ev_target_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10799,6 +10993,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -10834,6 +11030,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10849,6 +11047,8 @@ def _e18(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10864,6 +11064,8 @@ def _e18(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10879,6 +11081,8 @@ def _e18(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10894,6 +11098,8 @@ def _e18(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10909,6 +11115,8 @@ def _e18(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10924,6 +11132,8 @@ def _e18(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10939,6 +11149,8 @@ def _e18(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10954,6 +11166,8 @@ def _e18(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLReqControlModeType', "missing ev_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11476,6 +11690,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_maximum_charge_power or minimum_soc or target_soc")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -11555,6 +11771,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_maximum_charge_power or minimum_soc or target_soc")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -11614,6 +11832,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing ack_max_delay or evse_maximum_charge_power or minimum_soc or target_soc")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -11661,6 +11881,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing ack_max_delay or evse_maximum_charge_power or target_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -11696,6 +11918,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing ack_max_delay or evse_maximum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -11711,6 +11935,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing evse_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11726,6 +11952,8 @@ def _e19(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing evse_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11741,6 +11969,8 @@ def _e19(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing evse_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11756,6 +11986,8 @@ def _e19(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_DC_CLResControlModeType', "missing evse_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12156,6 +12388,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -12191,6 +12425,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -12206,6 +12442,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12221,6 +12459,8 @@ def _e20(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12236,6 +12476,8 @@ def _e20(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12251,6 +12493,8 @@ def _e20(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12266,6 +12510,8 @@ def _e20(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12281,6 +12527,8 @@ def _e20(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12296,6 +12544,8 @@ def _e20(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12311,6 +12561,8 @@ def _e20(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12326,6 +12578,8 @@ def _e20(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12341,6 +12595,8 @@ def _e20(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12356,6 +12612,8 @@ def _e20(w: Writer, o: Any) -> None:
             f11 = None
             s = 13
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLReqControlModeType', "missing ev_maximum_discharge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12989,6 +13247,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_maximum_charge_power or minimum_soc or target_soc")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -13068,6 +13328,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing ack_max_delay or departure_time or evse_maximum_charge_power or minimum_soc or target_soc")
             a = (a << 5) | (5 << 2)
             s = -1
         else:
@@ -13127,6 +13389,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing ack_max_delay or evse_maximum_charge_power or minimum_soc or target_soc")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -13174,6 +13438,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing ack_max_delay or evse_maximum_charge_power or target_soc")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -13209,6 +13475,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing ack_max_delay or evse_maximum_charge_power")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -13224,6 +13492,8 @@ def _e21(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_maximum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13239,6 +13509,8 @@ def _e21(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_minimum_charge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13254,6 +13526,8 @@ def _e21(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_maximum_charge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13269,6 +13543,8 @@ def _e21(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_maximum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13284,6 +13560,8 @@ def _e21(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_maximum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13299,6 +13577,8 @@ def _e21(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_minimum_discharge_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13314,6 +13594,8 @@ def _e21(w: Writer, o: Any) -> None:
             f10 = None
             s = 12
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_maximum_discharge_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13329,6 +13611,8 @@ def _e21(w: Writer, o: Any) -> None:
             f11 = None
             s = 13
         elif left == 0:
+            if w.validate:
+                raise _err('BPT_Dynamic_DC_CLResControlModeType', "missing evse_minimum_voltage")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13633,6 +13917,8 @@ def _e24(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -13648,6 +13934,8 @@ def _e24(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13663,6 +13951,8 @@ def _e24(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13678,6 +13968,8 @@ def _e24(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -13860,6 +14152,8 @@ def _e25(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -13879,6 +14173,8 @@ def _e25(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -13898,6 +14194,8 @@ def _e25(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14078,6 +14376,8 @@ def _e26(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -14093,6 +14393,8 @@ def _e26(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -14108,6 +14410,8 @@ def _e26(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14123,6 +14427,8 @@ def _e26(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14138,6 +14444,8 @@ def _e26(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -14959,6 +15267,8 @@ def _e29(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -14999,6 +15309,8 @@ def _e29(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -15031,6 +15343,8 @@ def _e29(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -15055,6 +15369,8 @@ def _e29(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -15079,6 +15395,8 @@ def _e29(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -15094,6 +15412,8 @@ def _e29(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15109,6 +15429,8 @@ def _e29(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -15223,6 +15545,8 @@ def _e30(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -15238,6 +15562,8 @@ def _e30(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22349,6 +22675,8 @@ def _e40(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -22364,6 +22692,8 @@ def _e40(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22379,6 +22709,8 @@ def _e40(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -22549,6 +22881,8 @@ def _e41(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -22564,6 +22898,8 @@ def _e41(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -22579,6 +22915,8 @@ def _e41(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23280,6 +23618,8 @@ def _e43(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -23313,6 +23653,8 @@ def _e43(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -23328,6 +23670,8 @@ def _e43(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23352,6 +23696,8 @@ def _e43(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -23367,6 +23713,8 @@ def _e43(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23421,6 +23769,8 @@ def _e43(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23559,6 +23909,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23574,6 +23926,8 @@ def _e44(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23589,6 +23943,8 @@ def _e44(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23737,6 +24093,8 @@ def _e45(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23752,6 +24110,8 @@ def _e45(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23783,6 +24143,8 @@ def _e45(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23950,6 +24312,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23965,6 +24329,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23991,6 +24357,8 @@ def _e46(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing time_stamp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26324,6 +26692,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26350,6 +26720,8 @@ def _e48(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26369,6 +26741,8 @@ def _e48(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27100,6 +27474,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27115,6 +27491,8 @@ def _e49(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27141,6 +27519,8 @@ def _e49(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing charged_energy_reading_wh")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27890,6 +28270,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27916,6 +28298,8 @@ def _e50(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28279,6 +28663,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28297,6 +28683,8 @@ def _e51(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28328,6 +28716,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28433,6 +28823,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28448,6 +28840,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28463,6 +28857,8 @@ def _e52(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing cost_per_unit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28619,6 +29015,8 @@ def _e53(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28645,6 +29043,8 @@ def _e53(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28660,6 +29060,8 @@ def _e53(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28798,6 +29200,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28813,6 +29217,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28842,6 +29248,8 @@ def _e54(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -28862,6 +29270,8 @@ def _e54(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29047,6 +29457,8 @@ def _e55(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29062,6 +29474,8 @@ def _e55(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29081,6 +29495,8 @@ def _e55(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29240,6 +29656,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29255,6 +29673,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29365,6 +29785,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29380,6 +29802,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29399,6 +29823,8 @@ def _e57(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29610,6 +30036,8 @@ def _e58(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -29645,6 +30073,8 @@ def _e58(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -29660,6 +30090,8 @@ def _e58(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29675,6 +30107,8 @@ def _e58(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29690,6 +30124,8 @@ def _e58(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30426,6 +30862,8 @@ def _e60(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30441,6 +30879,8 @@ def _e60(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30861,6 +31301,8 @@ def _e63(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30876,6 +31318,8 @@ def _e63(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30963,6 +31407,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30978,6 +31424,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31088,6 +31536,8 @@ def _e65(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31103,6 +31553,8 @@ def _e65(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31122,6 +31574,8 @@ def _e65(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

@@ -5300,6 +5300,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5315,6 +5317,8 @@ def _e0(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5334,6 +5338,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5349,6 +5355,8 @@ def _e0(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing ev_device_fine_positioning_method_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5364,6 +5372,8 @@ def _e0(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing ev_device_pairing_method_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5379,6 +5389,8 @@ def _e0(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing ev_device_alignment_check_method_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5405,6 +5417,8 @@ def _e0(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupReqType', "missing natural_offset")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5762,6 +5776,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -5777,6 +5793,8 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5796,6 +5814,8 @@ def _e1(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5811,6 +5831,8 @@ def _e1(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing primary_device_fine_positioning_method_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5826,6 +5848,8 @@ def _e1(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing primary_device_pairing_method_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5841,6 +5865,8 @@ def _e1(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing primary_device_alignment_check_method_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -5867,6 +5893,8 @@ def _e1(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningSetupResType', "missing natural_offset")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6155,6 +6183,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6170,6 +6200,8 @@ def _e2(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6189,6 +6221,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6208,6 +6242,8 @@ def _e2(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningReqType', "missing ev_result_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6496,6 +6532,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6511,6 +6549,8 @@ def _e3(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6530,6 +6570,8 @@ def _e3(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6549,6 +6591,8 @@ def _e3(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6855,6 +6899,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -6870,6 +6916,8 @@ def _e4(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6889,6 +6937,8 @@ def _e4(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -6928,6 +6978,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingReqType', "missing ev_result_code or observed_id_code")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -6947,6 +6999,8 @@ def _e4(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingReqType', "missing ev_result_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7271,6 +7325,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7286,6 +7342,8 @@ def _e5(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7305,6 +7363,8 @@ def _e5(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7324,6 +7384,8 @@ def _e5(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7706,6 +7768,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -7721,6 +7785,8 @@ def _e6(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7736,6 +7802,8 @@ def _e6(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing evpc_max_receivable_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7762,6 +7830,8 @@ def _e6(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing sd_max_ground_clearence")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7788,6 +7858,8 @@ def _e6(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing sd_min_ground_clearence")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7803,6 +7875,8 @@ def _e6(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing evpc_natural_frequency")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -7823,6 +7897,8 @@ def _e6(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryReqType', "missing evpc_device_local_control")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8196,6 +8272,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8211,6 +8289,8 @@ def _e7(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8230,6 +8310,8 @@ def _e7(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8249,6 +8331,8 @@ def _e7(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing pd_input_power_class")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8264,6 +8348,8 @@ def _e7(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing sd_min_output_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8279,6 +8365,8 @@ def _e7(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing sd_max_output_power")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8305,6 +8393,8 @@ def _e7(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing sd_max_ground_clearance_support")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8331,6 +8421,8 @@ def _e7(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing sd_min_ground_clearance_support")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8346,6 +8438,8 @@ def _e7(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing pd_min_coil_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8361,6 +8455,8 @@ def _e7(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeParameterDiscoveryResType', "missing pd_max_coil_current")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8614,6 +8710,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -8629,6 +8727,8 @@ def _e8(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8648,6 +8748,8 @@ def _e8(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckReqType', "missing ev_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8676,6 +8778,8 @@ def _e8(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckReqType', "missing ev_result_code or target_coil_current")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -8695,6 +8799,8 @@ def _e8(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckReqType', "missing ev_result_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -8999,6 +9105,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9014,6 +9122,8 @@ def _e9(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9033,6 +9143,8 @@ def _e9(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9052,6 +9164,8 @@ def _e9(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckResType', "missing evse_processing")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9477,6 +9591,8 @@ def _e10(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -9492,6 +9608,8 @@ def _e10(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9521,6 +9639,8 @@ def _e10(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -9541,6 +9661,8 @@ def _e10(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9556,6 +9678,8 @@ def _e10(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing evpc_power_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9571,6 +9695,8 @@ def _e10(w: Writer, o: Any) -> None:
             f4 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing evpc_power_output")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -9590,6 +9716,8 @@ def _e10(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopReqType', "missing evpc_charge_diagnostics")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10112,6 +10240,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10127,6 +10257,8 @@ def _e11(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10146,6 +10278,8 @@ def _e11(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10188,6 +10322,8 @@ def _e11(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing evpc_power_request or evse_status or meter_info or receipt")
             a = (a << 5) | (4 << 2)
             s = -1
         else:
@@ -10221,6 +10357,8 @@ def _e11(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing evpc_power_request or meter_info or receipt")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -10245,6 +10383,8 @@ def _e11(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing evpc_power_request or receipt")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10260,6 +10400,8 @@ def _e11(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing evpc_power_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10284,6 +10426,8 @@ def _e11(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing sd_power_input or spc_max_output_power_limit")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -10299,6 +10443,8 @@ def _e11(w: Writer, o: Any) -> None:
             f7 = None
             s = 9
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing spc_max_output_power_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10314,6 +10460,8 @@ def _e11(w: Writer, o: Any) -> None:
             f8 = None
             s = 10
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing spc_min_output_power_limit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10333,6 +10481,8 @@ def _e11(w: Writer, o: Any) -> None:
             f9 = None
             s = 11
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_ChargeLoopResType', "missing spc_charge_diagnostics")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10724,6 +10874,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -10739,6 +10891,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10754,6 +10908,8 @@ def _e14(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10769,6 +10925,8 @@ def _e14(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10951,6 +11109,8 @@ def _e15(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -10970,6 +11130,8 @@ def _e15(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10989,6 +11151,8 @@ def _e15(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11169,6 +11333,8 @@ def _e16(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -11184,6 +11350,8 @@ def _e16(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11199,6 +11367,8 @@ def _e16(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11214,6 +11384,8 @@ def _e16(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11229,6 +11401,8 @@ def _e16(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12050,6 +12224,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -12090,6 +12266,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -12122,6 +12300,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -12146,6 +12326,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -12170,6 +12352,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -12185,6 +12369,8 @@ def _e19(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12200,6 +12386,8 @@ def _e19(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -12314,6 +12502,8 @@ def _e20(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -12329,6 +12519,8 @@ def _e20(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19440,6 +19632,8 @@ def _e30(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -19455,6 +19649,8 @@ def _e30(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19470,6 +19666,8 @@ def _e30(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -19640,6 +19838,8 @@ def _e31(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -19655,6 +19855,8 @@ def _e31(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -19670,6 +19872,8 @@ def _e31(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20371,6 +20575,8 @@ def _e33(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -20404,6 +20610,8 @@ def _e33(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -20419,6 +20627,8 @@ def _e33(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20443,6 +20653,8 @@ def _e33(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -20458,6 +20670,8 @@ def _e33(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20512,6 +20726,8 @@ def _e33(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20650,6 +20866,8 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20665,6 +20883,8 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20680,6 +20900,8 @@ def _e34(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20828,6 +21050,8 @@ def _e35(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -20843,6 +21067,8 @@ def _e35(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -20874,6 +21100,8 @@ def _e35(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21041,6 +21269,8 @@ def _e36(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -21056,6 +21286,8 @@ def _e36(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing session_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -21082,6 +21314,8 @@ def _e36(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MessageHeaderType', "missing time_stamp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23415,6 +23649,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -23441,6 +23677,8 @@ def _e38(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing notification_max_delay")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -23460,6 +23698,8 @@ def _e38(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('EVSEStatusType', "missing evse_notification")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24191,6 +24431,8 @@ def _e39(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -24206,6 +24448,8 @@ def _e39(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing meter_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24232,6 +24476,8 @@ def _e39(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('MeterInfoType', "missing charged_energy_reading_wh")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -24981,6 +25227,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25007,6 +25255,8 @@ def _e40(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ReceiptType', "missing time_anchor")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25370,6 +25620,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25388,6 +25640,8 @@ def _e41(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25419,6 +25673,8 @@ def _e41(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RationalNumberType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25524,6 +25780,8 @@ def _e42(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25539,6 +25797,8 @@ def _e42(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25554,6 +25814,8 @@ def _e42(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedCostType', "missing cost_per_unit")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25710,6 +25972,8 @@ def _e43(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -25736,6 +26000,8 @@ def _e43(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing tax_rule_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -25751,6 +26017,8 @@ def _e43(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DetailedTaxType', "missing amount")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26483,6 +26751,8 @@ def _e45(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_EVPCPowerControlParameterType', "missing evpc_coil_current_request")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26498,6 +26768,8 @@ def _e45(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_EVPCPowerControlParameterType', "missing evpc_coil_current_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26513,6 +26785,8 @@ def _e45(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_EVPCPowerControlParameterType', "missing evpc_coil_current_information")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26528,6 +26802,8 @@ def _e45(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_EVPCPowerControlParameterType', "missing evpc_current_output_information")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26543,6 +26819,8 @@ def _e45(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_EVPCPowerControlParameterType', "missing evpc_voltage_output_information")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26630,6 +26908,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_SPCPowerControlParameterType', "missing spc_primary_device_coil_current_information")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26645,6 +26925,8 @@ def _e46(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_SPCPowerControlParameterType', "missing spc_primary_device_coil_current_information")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26774,6 +27056,8 @@ def _e47(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_DataPackageListType', "missing num_packages")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26792,6 +27076,8 @@ def _e47(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_DataPackageListType', "missing num_packages")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26807,6 +27093,8 @@ def _e47(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_DataPackageListType', "missing wpt_lf_data_package")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -26957,6 +27245,8 @@ def _e48(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningMethodListType', "missing wpt_fine_positioning_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -26976,6 +27266,8 @@ def _e48(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_FinePositioningMethodListType', "missing wpt_fine_positioning_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27164,6 +27456,8 @@ def _e49(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingMethodListType', "missing wpt_pairing_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27183,6 +27477,8 @@ def _e49(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_PairingMethodListType', "missing wpt_pairing_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27371,6 +27667,8 @@ def _e50(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckMethodListType', "missing wpt_alignment_check_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27390,6 +27688,8 @@ def _e50(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_AlignmentCheckMethodListType', "missing wpt_alignment_check_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27549,6 +27849,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_SystemSetupDataType', "missing lf_receiver_setup_data or lf_transmitter_setup_data")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -27573,6 +27875,8 @@ def _e51(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_SystemSetupDataType', "missing lf_receiver_setup_data or lf_transmitter_setup_data")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -27728,6 +28032,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_DataPackageType', "missing package_index")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27746,6 +28052,8 @@ def _e52(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_DataPackageType', "missing package_index")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27770,6 +28078,8 @@ def _e52(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_DataPackageType', "missing lf_rx_data or lf_tx_data")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -27863,6 +28173,8 @@ def _e53(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TxDataListType', "missing wpt_lf_tx_data_list")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27878,6 +28190,8 @@ def _e53(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TxDataListType', "missing wpt_lf_tx_data_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -27965,6 +28279,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxDataListType', "missing wpt_lf_rx_data_list")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -27980,6 +28296,8 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxDataListType', "missing wpt_lf_rx_data_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28154,6 +28472,8 @@ def _e55(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxSpecDataType', "missing tx_rx_identifier")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28180,6 +28500,8 @@ def _e55(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxSpecDataType', "missing tx_rx_identifier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28195,6 +28517,8 @@ def _e55(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxSpecDataType', "missing tx_rx_position")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28210,6 +28534,8 @@ def _e55(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxSpecDataType', "missing tx_rx_orientation")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28366,6 +28692,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxDataType', "missing rx_identifier")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28392,6 +28720,8 @@ def _e56(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxDataType', "missing rx_identifier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28407,6 +28737,8 @@ def _e56(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxDataType', "missing rssi_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28494,6 +28826,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxRSSIListType', "missing rssi_data_list")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28509,6 +28843,8 @@ def _e57(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxRSSIListType', "missing rssi_data_list")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28665,6 +29001,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxRSSIType', "missing tx_identifier")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28691,6 +29029,8 @@ def _e58(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxRSSIType', "missing tx_identifier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28706,6 +29046,8 @@ def _e58(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_RxRSSIType', "missing rssi")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28937,6 +29279,8 @@ def _e59(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TransmitterDataType', "missing number_of_transmitters")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -28955,6 +29299,8 @@ def _e59(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TransmitterDataType', "missing number_of_transmitters")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28970,6 +29316,8 @@ def _e59(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TransmitterDataType', "missing signal_frequency")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -28985,6 +29333,8 @@ def _e59(w: Writer, o: Any) -> None:
             i2 += 1
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TransmitterDataType', "missing tx_spec_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29000,6 +29350,8 @@ def _e59(w: Writer, o: Any) -> None:
             i2 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TransmitterDataType', "missing tx_spec_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29246,6 +29598,8 @@ def _e60(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_ReceiverDataType', "missing number_of_receivers")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29264,6 +29618,8 @@ def _e60(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_ReceiverDataType', "missing number_of_receivers")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29279,6 +29635,8 @@ def _e60(w: Writer, o: Any) -> None:
             i1 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_ReceiverDataType', "missing rx_spec_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29294,6 +29652,8 @@ def _e60(w: Writer, o: Any) -> None:
             i1 += 1
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_ReceiverDataType', "missing rx_spec_data")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29626,6 +29986,8 @@ def _e61(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_sequence_order")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29641,6 +30003,8 @@ def _e61(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_sequence_order")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29656,6 +30020,8 @@ def _e61(w: Writer, o: Any) -> None:
             i0 += 1
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_sequence_order")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29691,6 +30057,8 @@ def _e61(w: Writer, o: Any) -> None:
             f1 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_separation_time or pulse_sequence_order")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -29726,6 +30094,8 @@ def _e61(w: Writer, o: Any) -> None:
             f1 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_separation_time or pulse_sequence_order")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -29752,6 +30122,8 @@ def _e61(w: Writer, o: Any) -> None:
             f1 = None
             s = 6
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_separation_time")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29778,6 +30150,8 @@ def _e61(w: Writer, o: Any) -> None:
             f2 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing pulse_duration")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29804,6 +30178,8 @@ def _e61(w: Writer, o: Any) -> None:
             f3 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPackageSpecDataType', "missing package_separation_time")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -29960,6 +30336,8 @@ def _e62(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TxDataType', "missing tx_identifier")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -29986,6 +30364,8 @@ def _e62(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TxDataType', "missing tx_identifier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30001,6 +30381,8 @@ def _e62(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_LF_TxDataType', "missing eirp")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30127,6 +30509,8 @@ def _e63(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AlternativeSECCListType', "missing alternative_secc")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30142,6 +30526,8 @@ def _e63(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('AlternativeSECCListType', "missing alternative_secc")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30348,6 +30734,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPulseOrderType', "missing index_number")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30374,6 +30762,8 @@ def _e64(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPulseOrderType', "missing index_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30400,6 +30790,8 @@ def _e64(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_TxRxPulseOrderType', "missing tx_rx_identifier")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30623,6 +31015,8 @@ def _e65(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_CoordinateXYZType', "missing coordx")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30654,6 +31048,8 @@ def _e65(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_CoordinateXYZType', "missing coordx")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30685,6 +31081,8 @@ def _e65(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_CoordinateXYZType', "missing coordy")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30716,6 +31114,8 @@ def _e65(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('WPT_CoordinateXYZType', "missing coordz")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30854,6 +31254,8 @@ def _e66(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -30869,6 +31271,8 @@ def _e66(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -30898,6 +31302,8 @@ def _e66(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -30918,6 +31324,8 @@ def _e66(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopReqType', "missing meter_info_requested")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31103,6 +31511,8 @@ def _e67(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31118,6 +31528,8 @@ def _e67(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31137,6 +31549,8 @@ def _e67(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeLoopResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31296,6 +31710,8 @@ def _e68(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31311,6 +31727,8 @@ def _e68(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryReqType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31421,6 +31839,8 @@ def _e69(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -31436,6 +31856,8 @@ def _e69(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31455,6 +31877,8 @@ def _e69(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('ChargeParameterDiscoveryResType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31666,6 +32090,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -31701,6 +32127,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -31716,6 +32144,8 @@ def _e70(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31731,6 +32161,8 @@ def _e70(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -31746,6 +32178,8 @@ def _e70(w: Writer, o: Any) -> None:
             f3 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32482,6 +32916,8 @@ def _e72(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32497,6 +32933,8 @@ def _e72(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -32917,6 +33355,8 @@ def _e75(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -32932,6 +33372,8 @@ def _e75(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GMessageType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33019,6 +33461,8 @@ def _e76(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33034,6 +33478,8 @@ def _e76(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GRequestType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33144,6 +33590,8 @@ def _e77(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -33159,6 +33607,8 @@ def _e77(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing header")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -33178,6 +33628,8 @@ def _e77(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('V2GResponseType', "missing response_code")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

@@ -1358,6 +1358,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing id or signed_info")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -1373,6 +1375,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -1388,6 +1392,8 @@ def _e0(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signed_info")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1403,6 +1409,8 @@ def _e0(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureType', "missing signature_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1585,6 +1593,8 @@ def _e1(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing id or value")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -1604,6 +1614,8 @@ def _e1(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -1623,6 +1635,8 @@ def _e1(w: Writer, o: Any) -> None:
                 a = w.a
                 s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignatureValueType', "missing value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1803,6 +1817,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method or id")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -1818,6 +1834,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -1833,6 +1851,8 @@ def _e2(w: Writer, o: Any) -> None:
             f1 = None
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing canonicalization_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1848,6 +1868,8 @@ def _e2(w: Writer, o: Any) -> None:
             f2 = None
             s = 4
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing signature_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -1863,6 +1885,8 @@ def _e2(w: Writer, o: Any) -> None:
             i3 += 1
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('SignedInfoType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -2684,6 +2708,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
             a = (a << 6) | (5 << 3)
             s = -1
         else:
@@ -2724,6 +2750,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
             a = (a << 6) | (4 << 3)
             s = -1
         else:
@@ -2756,6 +2784,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms or uri")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -2780,6 +2810,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -2804,6 +2836,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method or transforms")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -2819,6 +2853,8 @@ def _e5(w: Writer, o: Any) -> None:
             f4 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_method")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -2834,6 +2870,8 @@ def _e5(w: Writer, o: Any) -> None:
             f5 = None
             s = 7
         elif left == 0:
+            if w.validate:
+                raise _err('ReferenceType', "missing digest_value")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -2948,6 +2986,8 @@ def _e6(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -2963,6 +3003,8 @@ def _e6(w: Writer, o: Any) -> None:
             i0 += 1
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('TransformsType', "missing transform")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10074,6 +10116,8 @@ def _e16(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing id or reference")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -10089,6 +10133,8 @@ def _e16(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10104,6 +10150,8 @@ def _e16(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('ManifestType', "missing reference")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -10274,6 +10322,8 @@ def _e17(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing id or signature_property")
             a = (a << 5) | (2 << 3)
             s = -1
         else:
@@ -10289,6 +10339,8 @@ def _e17(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -10304,6 +10356,8 @@ def _e17(w: Writer, o: Any) -> None:
             i1 += 1
             s = 2
         elif left == 0:
+            if w.validate:
+                raise _err('SignaturePropertiesType', "missing signature_property")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11005,6 +11059,8 @@ def _e19(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 5) | (3 << 3)
             s = -1
         else:
@@ -11038,6 +11094,8 @@ def _e19(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or p or y")
             a = (a << 4) | (3 << 2)
             s = -1
         else:
@@ -11053,6 +11111,8 @@ def _e19(w: Writer, o: Any) -> None:
             f1 = None
             s = 5
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing q")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11077,6 +11137,8 @@ def _e19(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing g or y")
             a = (a << 4) | (2 << 2)
             s = -1
         else:
@@ -11092,6 +11154,8 @@ def _e19(w: Writer, o: Any) -> None:
             f3 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing y")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11146,6 +11210,8 @@ def _e19(w: Writer, o: Any) -> None:
             f6 = None
             s = 8
         elif left == 0:
+            if w.validate:
+                raise _err('DSAKeyValueType', "missing pgen_counter")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11284,6 +11350,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11299,6 +11367,8 @@ def _e20(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing modulus")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11314,6 +11384,8 @@ def _e20(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('RSAKeyValueType', "missing exponent")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11462,6 +11534,8 @@ def _e21(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 4) | (1 << 3)
             s = -1
         else:
@@ -11477,6 +11551,8 @@ def _e21(w: Writer, o: Any) -> None:
             f0 = None
             s = 1
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
             a = (a << 3) | (1 << 2)
             s = -1
         else:
@@ -11508,6 +11584,8 @@ def _e21(w: Writer, o: Any) -> None:
             f1 = None
             s = 3
         elif left == 0:
+            if w.validate:
+                raise _err('X509IssuerSerialType', "missing x509_serial_number")
             a = (a << 3) | (1 << 2)
             s = -1
         else:

@@ -96,3 +96,35 @@ def test_named_simple_root_uses_its_lexical_form() -> None:
     xml = exi.to_xml(back)
     assert ">AQL/<" in xml
     assert exi.from_xml(xml, "xmldsig", fragment=True) == back
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [None, 42, "text", b"\x80", [], {"a": 1}, exi.Named(("x", "y"), 1),
+     exi.AnyElement(("", "x"), children=[object()])],
+)
+def test_encode_rejects_non_messages_with_typed_errors(msg: object) -> None:
+    for grammar in ("app", "iso2"):
+        for fragment in (False, True):
+            with pytest.raises(ExiError):
+                exi.encode(msg, grammar, fragment)
+
+
+def test_encode_rejects_broken_objects() -> None:
+    g = exi.grammar_module("iso2")
+    msg = exi.decode(bytes.fromhex("809802000000000000000011d01811959401930c00"), "iso2")
+    msg.body.body_element = g.SessionSetupReqType(evccid=12345)  # wrong type
+    with pytest.raises(ExiError):
+        exi.encode(msg, "iso2")
+    msg.body = None
+    with pytest.raises(ExiError, match="missing body"):
+        exi.encode(msg, "iso2")
+    assert exi.encode(msg, "iso2", validate=False)  # non-strict: undeclared EE
+    msg.header = "x"
+    with pytest.raises(ExiError):
+        exi.encode(msg, "iso2")
+
+
+def test_unknown_grammar() -> None:
+    with pytest.raises(ExiError):
+        exi.decode(b"\x80", "iso3")
