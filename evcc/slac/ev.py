@@ -168,22 +168,37 @@ class SlacEv:
     def _on_restart(self, now: float) -> None:
         self._begin_attempt(now)
 
+    def _retry(
+        self,
+        timer: str,
+        now: float,
+        resend: Callable[[], None],
+        give_up: Callable[[], None],
+        *,
+        missing: str | None = None,
+        wait: float | None = None,
+    ) -> None:
+        """Resend and re-arm ``timer`` up to C_EV_match_retry times, then ``give_up``.
+
+        ``missing`` names the answer that did not come, for a progress event per retry;
+        ``wait`` defaults to TT_match_response.
+        """
+        if self._retries >= self._t.c_ev_match_retry:
+            give_up()
+            return
+        self._retries += 1
+        if missing is not None:
+            self._progress(f"no {missing}, retry {self._retries}", now)
+        resend()
+        self._timers[timer] = now + (self._t.tt_match_response if wait is None else wait)
+
     def _on_leave(self, now: float) -> None:
-        if self._retries < self._t.c_ev_match_retry:
-            self._retries += 1
-            self._send_leave_key()
-            self._timers["leave"] = now + self._t.tt_match_response
-        else:
-            self._fail_attempt("local modem does not answer CM_SET_KEY.REQ", now)
+        self._retry("leave", now, self._send_leave_key, lambda: self._fail_attempt(
+            "local modem does not answer CM_SET_KEY.REQ", now))
 
     def _on_parm(self, now: float) -> None:
-        if self._retries < self._t.c_ev_match_retry:
-            self._retries += 1
-            self._progress(f"no CM_SLAC_PARM.CNF, retry {self._retries}", now)
-            self._send_parm_req()
-            self._timers["parm"] = now + self._t.tt_match_response
-        else:
-            self._fail_attempt("no CM_SLAC_PARM.CNF", now)
+        self._retry("parm", now, self._send_parm_req, lambda: self._fail_attempt(
+            "no CM_SLAC_PARM.CNF", now), missing="CM_SLAC_PARM.CNF")
 
     def _on_batch(self, now: float) -> None:
         n_start = self._t.c_ev_start_atten_char_inds
@@ -212,29 +227,16 @@ class SlacEv:
         self._decide(now)
 
     def _on_validate(self, now: float) -> None:
-        if self._retries < self._t.c_ev_match_retry:
-            self._retries += 1
-            self._send_validate()
-            self._timers["validate"] = now + self._t.tt_match_response
-        else:
-            self._next_candidate(now, "no CM_VALIDATE.CNF")
+        self._retry("validate", now, self._send_validate,
+                    lambda: self._next_candidate(now, "no CM_VALIDATE.CNF"))
 
     def _on_match(self, now: float) -> None:
-        if self._retries < self._t.c_ev_match_retry:
-            self._retries += 1
-            self._progress(f"no CM_SLAC_MATCH.CNF, retry {self._retries}", now)
-            self._send_match_req()
-            self._timers["match"] = now + self._t.tt_match_response
-        else:
-            self._fail_attempt("no CM_SLAC_MATCH.CNF", now)
+        self._retry("match", now, self._send_match_req, lambda: self._fail_attempt(
+            "no CM_SLAC_MATCH.CNF", now), missing="CM_SLAC_MATCH.CNF")
 
     def _on_setkey(self, now: float) -> None:
-        if self._retries < self._t.c_ev_match_retry:
-            self._retries += 1
-            self._send_set_key()
-            self._timers["setkey"] = now + self._t.tt_match_response
-        else:
-            self._fail_attempt("local modem does not confirm the AVLN key", now)
+        self._retry("setkey", now, self._send_set_key, lambda: self._fail_attempt(
+            "local modem does not confirm the AVLN key", now))
 
     def _on_poll(self, now: float) -> None:
         if self.config.link_check == "nw_info":
@@ -247,12 +249,8 @@ class SlacEv:
         self._fail_attempt("AVLN link not up within TT_match_join", now)
 
     def _on_amp(self, now: float) -> None:
-        if self._retries < self._t.c_ev_match_retry:
-            self._retries += 1
-            self._send_amp_map()
-            self._timers["amp"] = now + self._t.tt_amp_map_exchange
-        else:
-            self._fail_attempt("no CM_AMP_MAP.CNF", now)
+        self._retry("amp", now, self._send_amp_map, lambda: self._fail_attempt(
+            "no CM_AMP_MAP.CNF", now), wait=self._t.tt_amp_map_exchange)
 
     # ------------------------------------------------------------------ receive handlers
     def _rx_set_key_cnf(self, msg: Mme, now: float) -> None:
