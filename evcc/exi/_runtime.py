@@ -37,7 +37,7 @@ class AnyElement:
 class Reader:
     """MSB-first bit reader over an EXI body (the stream is held as one big integer)."""
 
-    __slots__ = ("data", "depth", "g", "nbits", "obj", "pos", "strings", "text", "v")
+    __slots__ = ("cut", "data", "depth", "g", "nbits", "obj", "pos", "strings", "text", "v")
 
     def __init__(self, data: bytes, g: ModuleType, pos: int = 0) -> None:
         self.data = data if type(data) is bytes else bytes(data)
@@ -49,6 +49,12 @@ class Reader:
         self.obj: Any = None
         self.strings: Any = None
         self.depth = 0
+        self.cut = 0
+
+    def drop(self, pos: int) -> None:
+        """Forget the bits before ``pos`` so that later shifts work on a small integer."""
+        self.cut = pos
+        self.v &= (1 << (self.nbits - pos)) - 1
 
     def fail(self, message: str) -> ExiDecodeError:
         return ExiDecodeError(message, self.pos)
@@ -81,8 +87,7 @@ class Reader:
         else:
             out = ((self.v >> (self.nbits - end)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
         if n > 32:
-            # drop what has been read: later shifts then produce small integers
-            self.v &= (1 << (self.nbits - end)) - 1
+            self.drop(end)
         return out
 
     def chars(self, n: int) -> str:

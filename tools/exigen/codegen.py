@@ -25,7 +25,7 @@ def clark(qn: tuple[str, str]) -> str:
 
 
 SYNC_OUT = "r.pos = p"
-SYNC_IN = "p = r.pos"
+SYNC_IN = "p = r.pos; v = r.v"
 
 
 class CodecEmitter:
@@ -128,9 +128,12 @@ class CodecEmitter:
                        f"{self.empty_value(value_st)}) -> Any:")
         else:
             out.append(f"def {fname}(r: Reader) -> Any:")
+        out.append("    p = r.pos")
+        if not wrapper:
+            out.append("    if p - r.cut > 4096:")
+            out.append("        r.drop(p)")
         out.append("    v = r.v")
         out.append("    n = r.nbits")
-        out.append("    p = r.pos")
         for i, f in enumerate(fields):
             if wrapper:
                 continue
@@ -594,6 +597,8 @@ class CodecEmitter:
             else:
                 left.append(f"(f{i} is not None)")
         out.append(f"    left: int = {' + '.join(left) if left else '0'}")
+        out.append("    if w.a.bit_length() > 4096:")
+        out.append("        w.flush()")
         out.append("    a = w.a")
         out.append("    s = 0")
         self._enc_chain(out, tg)

@@ -166,21 +166,21 @@ def _s8(w: Writer, v: Any) -> None:
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -195,12 +195,12 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -215,7 +215,7 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -236,9 +236,9 @@ def _ew0(w: Writer, v: Any) -> None:
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -251,7 +251,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -259,7 +259,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -280,7 +280,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -288,7 +288,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -303,7 +303,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -324,9 +324,9 @@ def _ew1(w: Writer, v: Any) -> None:
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -337,7 +337,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -356,7 +356,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -371,7 +371,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -392,9 +392,9 @@ def _ew2(w: Writer, v: Any) -> None:
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -405,7 +405,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -424,7 +424,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -439,7 +439,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -460,9 +460,9 @@ def _ew3(w: Writer, v: Any) -> None:
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -473,7 +473,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -492,7 +492,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -507,7 +507,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -528,21 +528,21 @@ def _ew4(w: Writer, v: Any) -> None:
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -557,12 +557,12 @@ def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -577,7 +577,7 @@ def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -598,21 +598,21 @@ def _ew5(w: Writer, v: Any) -> None:
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -627,12 +627,12 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -647,7 +647,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -668,9 +668,9 @@ def _ew6(w: Writer, v: Any) -> None:
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -681,7 +681,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -700,7 +700,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -715,7 +715,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -736,21 +736,21 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -765,12 +765,12 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -785,7 +785,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -806,9 +806,11 @@ def _ew8(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -817,13 +819,13 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -835,13 +837,13 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -851,7 +853,7 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -859,7 +861,7 @@ def _d0(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -869,7 +871,7 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -877,7 +879,7 @@ def _d0(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -889,7 +891,7 @@ def _d0(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -903,6 +905,8 @@ def _e0(w: Writer, o: Any) -> None:
     f0 = o.app_protocol
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -981,9 +985,11 @@ def _e0(w: Writer, o: Any) -> None:
 _FN0 = ('app_protocol',)
 
 def _d1(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -1005,12 +1011,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -1027,12 +1033,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1047,14 +1053,14 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f1 = _dw2(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1066,7 +1072,7 @@ def _d1(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1081,6 +1087,8 @@ def _e1(w: Writer, o: Any) -> None:
     f0 = o.response_code
     f1 = o.schema_id
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if (k0 := _I4.get(f0)) is not None and type(f1) is int and 0 <= f1 <= 255:
@@ -1168,9 +1176,11 @@ def _e1(w: Writer, o: Any) -> None:
 _FN1 = ('response_code', 'schema_id')
 
 def _d2(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -1185,21 +1195,21 @@ def _d2(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw0(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw0(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -1213,21 +1223,21 @@ def _d2(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw0(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw0(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1239,7 +1249,7 @@ def _d2(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -1249,7 +1259,7 @@ def _d2(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -1257,12 +1267,12 @@ def _d2(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw1(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1274,7 +1284,7 @@ def _d2(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -1284,7 +1294,7 @@ def _d2(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -1292,12 +1302,12 @@ def _d2(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw1(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1312,12 +1322,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f3 = _dw2(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1332,12 +1342,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 7
                 f4 = _dw3(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1349,7 +1359,7 @@ def _d2(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1370,6 +1380,8 @@ def _e2(w: Writer, o: Any) -> None:
     f3 = o.schema_id
     f4 = o.priority
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:

@@ -1942,21 +1942,21 @@ def _s25(w: Writer, v: Any) -> None:
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1971,12 +1971,12 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1991,7 +1991,7 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2012,21 +2012,21 @@ def _ew0(w: Writer, v: Any) -> None:
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2041,12 +2041,12 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2061,7 +2061,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2082,21 +2082,21 @@ def _ew1(w: Writer, v: Any) -> None:
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2111,12 +2111,12 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2131,7 +2131,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2152,21 +2152,21 @@ def _ew2(w: Writer, v: Any) -> None:
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2181,12 +2181,12 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2201,7 +2201,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2222,21 +2222,21 @@ def _ew3(w: Writer, v: Any) -> None:
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2251,12 +2251,12 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2271,7 +2271,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2292,21 +2292,21 @@ def _ew4(w: Writer, v: Any) -> None:
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2321,12 +2321,12 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2341,7 +2341,7 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2362,9 +2362,9 @@ def _ew5(w: Writer, v: Any) -> None:
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2378,7 +2378,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2386,7 +2386,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2408,7 +2408,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2416,7 +2416,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2431,7 +2431,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2452,9 +2452,9 @@ def _ew6(w: Writer, v: Any) -> None:
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2468,7 +2468,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2476,7 +2476,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2498,7 +2498,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2506,7 +2506,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2521,7 +2521,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2542,9 +2542,9 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2555,7 +2555,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2574,7 +2574,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2589,7 +2589,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2610,9 +2610,9 @@ def _ew8(w: Writer, v: Any) -> None:
 
 
 def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2623,7 +2623,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2642,7 +2642,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2657,7 +2657,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2678,9 +2678,9 @@ def _ew9(w: Writer, v: Any) -> None:
 
 
 def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2693,7 +2693,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2701,7 +2701,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2722,7 +2722,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2730,7 +2730,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2745,7 +2745,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2766,9 +2766,9 @@ def _ew10(w: Writer, v: Any) -> None:
 
 
 def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2779,7 +2779,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2798,7 +2798,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2813,7 +2813,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2834,9 +2834,9 @@ def _ew11(w: Writer, v: Any) -> None:
 
 
 def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2849,7 +2849,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2857,7 +2857,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2878,7 +2878,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2886,7 +2886,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2901,7 +2901,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2922,9 +2922,9 @@ def _ew12(w: Writer, v: Any) -> None:
 
 
 def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2937,7 +2937,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2945,7 +2945,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2966,7 +2966,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2974,7 +2974,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2989,7 +2989,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3010,9 +3010,9 @@ def _ew13(w: Writer, v: Any) -> None:
 
 
 def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3023,7 +3023,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3042,7 +3042,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3057,7 +3057,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3078,21 +3078,21 @@ def _ew14(w: Writer, v: Any) -> None:
 
 
 def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3107,12 +3107,12 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3127,7 +3127,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3148,9 +3148,9 @@ def _ew15(w: Writer, v: Any) -> None:
 
 
 def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3163,7 +3163,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3171,7 +3171,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3192,7 +3192,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3200,7 +3200,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3215,7 +3215,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3236,21 +3236,21 @@ def _ew16(w: Writer, v: Any) -> None:
 
 
 def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3265,12 +3265,12 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3285,7 +3285,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3306,21 +3306,21 @@ def _ew17(w: Writer, v: Any) -> None:
 
 
 def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3335,12 +3335,12 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3355,7 +3355,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3376,9 +3376,9 @@ def _ew18(w: Writer, v: Any) -> None:
 
 
 def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3392,7 +3392,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -3400,7 +3400,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3422,7 +3422,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -3430,7 +3430,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3445,7 +3445,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3466,9 +3466,9 @@ def _ew19(w: Writer, v: Any) -> None:
 
 
 def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3479,7 +3479,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3498,7 +3498,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3513,7 +3513,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3534,21 +3534,21 @@ def _ew20(w: Writer, v: Any) -> None:
 
 
 def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3563,12 +3563,12 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3583,7 +3583,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3604,21 +3604,21 @@ def _ew21(w: Writer, v: Any) -> None:
 
 
 def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3633,12 +3633,12 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3653,7 +3653,7 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3674,21 +3674,21 @@ def _ew22(w: Writer, v: Any) -> None:
 
 
 def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3703,12 +3703,12 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3723,7 +3723,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3744,21 +3744,21 @@ def _ew23(w: Writer, v: Any) -> None:
 
 
 def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3773,12 +3773,12 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3793,7 +3793,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3814,9 +3814,9 @@ def _ew24(w: Writer, v: Any) -> None:
 
 
 def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3827,7 +3827,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3846,7 +3846,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3861,7 +3861,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3882,9 +3882,11 @@ def _ew25(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -3894,12 +3896,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -3911,12 +3913,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3926,17 +3928,17 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d4(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f1 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3948,7 +3950,7 @@ def _d0(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3963,6 +3965,8 @@ def _e0(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.ac_cpd_req_energy_transfer_mode
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -4031,9 +4035,11 @@ def _e0(w: Writer, o: Any) -> None:
 _FN0 = ('header', 'ac_cpd_req_energy_transfer_mode')
 
 def _d1(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -4044,12 +4050,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -4061,12 +4067,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4081,12 +4087,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4096,17 +4102,17 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2 = _d7(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4118,7 +4124,7 @@ def _d1(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4135,6 +4141,8 @@ def _e1(w: Writer, o: Any) -> None:
     f1 = o.response_code
     f2 = o.ac_cpd_res_energy_transfer_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -4224,9 +4232,11 @@ def _e1(w: Writer, o: Any) -> None:
 _FN1 = ('header', 'response_code', 'ac_cpd_res_energy_transfer_mode')
 
 def _d2(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -4238,12 +4248,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -4255,12 +4265,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4270,7 +4280,7 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 3
@@ -4280,12 +4290,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4300,12 +4310,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4315,32 +4325,32 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f3 = _d10(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f3 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f3 = _d12(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             f3 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4352,7 +4362,7 @@ def _d2(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4371,6 +4381,8 @@ def _e2(w: Writer, o: Any) -> None:
     f2 = o.meter_info_requested
     f3 = o.cl_req_control_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -4492,9 +4504,11 @@ def _e2(w: Writer, o: Any) -> None:
 _FN2 = ('header', 'display_parameters', 'meter_info_requested', 'cl_req_control_mode')
 
 def _d3(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -4509,12 +4523,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -4526,12 +4540,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4546,12 +4560,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4561,52 +4575,52 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             f6 = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f6 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f6 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f6 = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f6 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4616,47 +4630,47 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             f6 = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f6 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f6 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f6 = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f6 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4666,42 +4680,42 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f6 = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f6 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f6 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f6 = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f6 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4711,37 +4725,37 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f6 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f6 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f6 = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f6 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4751,32 +4765,32 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f6 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f6 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f6 = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f6 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4788,7 +4802,7 @@ def _d3(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4813,6 +4827,8 @@ def _e3(w: Writer, o: Any) -> None:
     f5 = o.evse_target_frequency
     f6 = o.cl_res_control_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5072,9 +5088,11 @@ def _e3(w: Writer, o: Any) -> None:
 _FN3 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt', 'evse_target_frequency', 'cl_res_control_mode')
 
 def _d4(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5088,12 +5106,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5105,12 +5123,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5120,22 +5138,22 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5145,17 +5163,17 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5165,12 +5183,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5180,19 +5198,19 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5202,14 +5220,14 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5221,7 +5239,7 @@ def _d4(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5244,6 +5262,8 @@ def _e4(w: Writer, o: Any) -> None:
     f4 = o.ev_minimum_charge_power_l2
     f5 = o.ev_minimum_charge_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5409,9 +5429,11 @@ def _e4(w: Writer, o: Any) -> None:
 _FN4 = ('ev_maximum_charge_power', 'ev_maximum_charge_power_l2', 'ev_maximum_charge_power_l3', 'ev_minimum_charge_power', 'ev_minimum_charge_power_l2', 'ev_minimum_charge_power_l3')
 
 def _d5(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5431,12 +5453,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5448,12 +5470,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5463,22 +5485,22 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5488,17 +5510,17 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5508,12 +5530,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5523,22 +5545,22 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5548,17 +5570,17 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5568,12 +5590,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5583,34 +5605,34 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 3:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 4:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5620,29 +5642,29 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5652,24 +5674,24 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5679,19 +5701,19 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5701,14 +5723,14 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5720,7 +5742,7 @@ def _d5(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5755,6 +5777,8 @@ def _e5(w: Writer, o: Any) -> None:
     f10 = o.evse_present_active_power_l2
     f11 = o.evse_present_active_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6124,9 +6148,11 @@ def _e5(w: Writer, o: Any) -> None:
 _FN5 = ('evse_maximum_charge_power', 'evse_maximum_charge_power_l2', 'evse_maximum_charge_power_l3', 'evse_minimum_charge_power', 'evse_minimum_charge_power_l2', 'evse_minimum_charge_power_l3', 'evse_nominal_frequency', 'maximum_power_asymmetry', 'evse_power_ramp_limitation', 'evse_present_active_power', 'evse_present_active_power_l2', 'evse_present_active_power_l3')
 
 def _d6(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6146,12 +6172,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6163,12 +6189,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6178,22 +6204,22 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6203,17 +6229,17 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6223,12 +6249,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6238,22 +6264,22 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6263,17 +6289,17 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6283,12 +6309,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6298,22 +6324,22 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6323,17 +6349,17 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6343,12 +6369,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6358,19 +6384,19 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6380,14 +6406,14 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6399,7 +6425,7 @@ def _d6(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6434,6 +6460,8 @@ def _e6(w: Writer, o: Any) -> None:
     f10 = o.ev_minimum_discharge_power_l2
     f11 = o.ev_minimum_discharge_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6755,9 +6783,11 @@ def _e6(w: Writer, o: Any) -> None:
 _FN6 = ('ev_maximum_charge_power', 'ev_maximum_charge_power_l2', 'ev_maximum_charge_power_l3', 'ev_minimum_charge_power', 'ev_minimum_charge_power_l2', 'ev_minimum_charge_power_l3', 'ev_maximum_discharge_power', 'ev_maximum_discharge_power_l2', 'ev_maximum_discharge_power_l3', 'ev_minimum_discharge_power', 'ev_minimum_discharge_power_l2', 'ev_minimum_discharge_power_l3')
 
 def _d7(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6783,12 +6813,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6800,12 +6830,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6815,22 +6845,22 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6840,17 +6870,17 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6860,12 +6890,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6875,22 +6905,22 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6900,17 +6930,17 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6920,12 +6950,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6935,37 +6965,37 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 3:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 4:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 5:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6975,32 +7005,32 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 4:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7010,27 +7040,27 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 3:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7040,22 +7070,22 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7065,17 +7095,17 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7085,12 +7115,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7100,22 +7130,22 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 1:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 2:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7125,17 +7155,17 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 1:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 15, 15)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7145,12 +7175,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 16, 16)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7160,19 +7190,19 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 1:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 17, 17)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7182,14 +7212,14 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 18, 18)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7201,7 +7231,7 @@ def _d7(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 19, 19)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7248,6 +7278,8 @@ def _e7(w: Writer, o: Any) -> None:
     f16 = o.evse_minimum_discharge_power_l2
     f17 = o.evse_minimum_discharge_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None) + (f13 is not None) + (f14 is not None) + (f15 is not None) + (f16 is not None) + (f17 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7806,9 +7838,11 @@ def _e7(w: Writer, o: Any) -> None:
 _FN7 = ('evse_maximum_charge_power', 'evse_maximum_charge_power_l2', 'evse_maximum_charge_power_l3', 'evse_minimum_charge_power', 'evse_minimum_charge_power_l2', 'evse_minimum_charge_power_l3', 'evse_nominal_frequency', 'maximum_power_asymmetry', 'evse_power_ramp_limitation', 'evse_present_active_power', 'evse_present_active_power_l2', 'evse_present_active_power_l3', 'evse_maximum_discharge_power', 'evse_maximum_discharge_power_l2', 'evse_maximum_discharge_power_l3', 'evse_minimum_discharge_power', 'evse_minimum_discharge_power_l2', 'evse_minimum_discharge_power_l3')
 
 def _d8(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7831,57 +7865,57 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 10:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 11)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7893,57 +7927,57 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7953,52 +7987,52 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 5:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 6:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8008,47 +8042,47 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8058,42 +8092,42 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8103,37 +8137,37 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8143,32 +8177,32 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8178,27 +8212,27 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8208,22 +8242,22 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8233,17 +8267,17 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8253,12 +8287,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8268,34 +8302,34 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 3:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 4:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8305,29 +8339,29 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 3:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8337,24 +8371,24 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 2:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8364,19 +8398,19 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 1:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8386,14 +8420,14 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 15, 15)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8405,7 +8439,7 @@ def _d8(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 16, 16)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8446,6 +8480,8 @@ def _e8(w: Writer, o: Any) -> None:
     f13 = o.ev_present_reactive_power_l2
     f14 = o.ev_present_reactive_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None) + (f13 is not None) + (f14 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9298,9 +9334,11 @@ def _e8(w: Writer, o: Any) -> None:
 _FN8 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_maximum_charge_power_l2', 'ev_maximum_charge_power_l3', 'ev_minimum_charge_power', 'ev_minimum_charge_power_l2', 'ev_minimum_charge_power_l3', 'ev_present_active_power', 'ev_present_active_power_l2', 'ev_present_active_power_l3', 'ev_present_reactive_power', 'ev_present_reactive_power_l2', 'ev_present_reactive_power_l3')
 
 def _d9(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9317,54 +9355,54 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 10)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9376,54 +9414,54 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9433,49 +9471,49 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 5:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 6:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9485,44 +9523,44 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9532,39 +9570,39 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9574,34 +9612,34 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9611,29 +9649,29 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9643,24 +9681,24 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9670,19 +9708,19 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9692,14 +9730,14 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9711,7 +9749,7 @@ def _d9(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9740,6 +9778,8 @@ def _e9(w: Writer, o: Any) -> None:
     f7 = o.evse_present_active_power_l2
     f8 = o.evse_present_active_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10300,9 +10340,11 @@ def _e9(w: Writer, o: Any) -> None:
 _FN9 = ('evse_target_active_power', 'evse_target_active_power_l2', 'evse_target_active_power_l3', 'evse_target_reactive_power', 'evse_target_reactive_power_l2', 'evse_target_reactive_power_l3', 'evse_present_active_power', 'evse_present_active_power_l2', 'evse_present_active_power_l3')
 
 def _d10(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10331,57 +10373,57 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 10:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 11)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10393,57 +10435,57 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10453,52 +10495,52 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 5:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 6:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10508,47 +10550,47 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10558,42 +10600,42 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10603,37 +10645,37 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10643,32 +10685,32 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10678,27 +10720,27 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10708,22 +10750,22 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10733,17 +10775,17 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10753,12 +10795,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10768,64 +10810,64 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 3:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 4:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 5:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 6:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 7:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 8:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 9:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 10:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 11:
             s = -1
         elif c == 12:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10835,59 +10877,59 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 3:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 4:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 5:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 6:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 7:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 8:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 9:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10897,54 +10939,54 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 2:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 3:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 4:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 5:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 6:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 7:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 8:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10954,49 +10996,49 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 1:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 2:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 3:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 4:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 5:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 6:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 7:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11006,44 +11048,44 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 1:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 2:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 3:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 4:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 5:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 6:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 15, 15)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11053,39 +11095,39 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 1:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 2:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 3:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 4:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 5:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 16, 16)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11095,34 +11137,34 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 1:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 2:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 3:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 4:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 17, 17)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11132,29 +11174,29 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 1:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 2:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 3:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 18, 18)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11164,24 +11206,24 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 1:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 2:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 19, 19)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11191,19 +11233,19 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 1:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 20, 20)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11213,14 +11255,14 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 21, 21)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11232,7 +11274,7 @@ def _d10(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 22, 22)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11285,6 +11327,8 @@ def _e10(w: Writer, o: Any) -> None:
     f19 = o.ev_minimum_discharge_power_l2
     f20 = o.ev_minimum_discharge_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None) + (f13 is not None) + (f14 is not None) + (f15 is not None) + (f16 is not None) + (f17 is not None) + (f18 is not None) + (f19 is not None) + (f20 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -12632,9 +12676,11 @@ def _e10(w: Writer, o: Any) -> None:
 _FN10 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_maximum_charge_power_l2', 'ev_maximum_charge_power_l3', 'ev_minimum_charge_power', 'ev_minimum_charge_power_l2', 'ev_minimum_charge_power_l3', 'ev_present_active_power', 'ev_present_active_power_l2', 'ev_present_active_power_l3', 'ev_present_reactive_power', 'ev_present_reactive_power_l2', 'ev_present_reactive_power_l3', 'ev_maximum_discharge_power', 'ev_maximum_discharge_power_l2', 'ev_maximum_discharge_power_l3', 'ev_minimum_discharge_power', 'ev_minimum_discharge_power_l2', 'ev_minimum_discharge_power_l3')
 
 def _d11(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -12651,54 +12697,54 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 10)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -12710,54 +12756,54 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 6:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 7:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12767,49 +12813,49 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 5:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 6:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12819,44 +12865,44 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12866,39 +12912,39 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12908,34 +12954,34 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12945,29 +12991,29 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12977,24 +13023,24 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13004,19 +13050,19 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13026,14 +13072,14 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13045,7 +13091,7 @@ def _d11(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13074,6 +13120,8 @@ def _e11(w: Writer, o: Any) -> None:
     f7 = o.evse_present_active_power_l2
     f8 = o.evse_present_active_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -13634,9 +13682,11 @@ def _e11(w: Writer, o: Any) -> None:
 _FN11 = ('evse_target_active_power', 'evse_target_active_power_l2', 'evse_target_active_power_l3', 'evse_target_reactive_power', 'evse_target_reactive_power_l2', 'evse_target_reactive_power_l3', 'evse_present_active_power', 'evse_present_active_power_l2', 'evse_present_active_power_l3')
 
 def _d12(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -13662,7 +13712,7 @@ def _d12(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -13672,7 +13722,7 @@ def _d12(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -13680,17 +13730,17 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -13704,7 +13754,7 @@ def _d12(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -13714,7 +13764,7 @@ def _d12(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -13722,17 +13772,17 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13742,12 +13792,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13757,12 +13807,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13772,12 +13822,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13787,12 +13837,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13802,22 +13852,22 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13827,17 +13877,17 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13847,12 +13897,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13862,22 +13912,22 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13887,17 +13937,17 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13907,12 +13957,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13922,22 +13972,22 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13947,17 +13997,17 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13967,12 +14017,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13982,19 +14032,19 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 1:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 15, 15)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14004,14 +14054,14 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 16, 16)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14023,7 +14073,7 @@ def _d12(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 17, 17)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14066,6 +14116,8 @@ def _e12(w: Writer, o: Any) -> None:
     f14 = o.ev_present_reactive_power_l2
     f15 = o.ev_present_reactive_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None) + (f13 is not None) + (f14 is not None) + (f15 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -14495,9 +14547,11 @@ def _e12(w: Writer, o: Any) -> None:
 _FN12 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_maximum_charge_power_l2', 'ev_maximum_charge_power_l3', 'ev_minimum_charge_power', 'ev_minimum_charge_power_l2', 'ev_minimum_charge_power_l3', 'ev_present_active_power', 'ev_present_active_power_l2', 'ev_present_active_power_l3', 'ev_present_reactive_power', 'ev_present_reactive_power_l2', 'ev_present_reactive_power_l3')
 
 def _d13(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -14520,7 +14574,7 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14530,7 +14584,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -14538,7 +14592,7 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -14548,7 +14602,7 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -14558,14 +14612,14 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14575,7 +14629,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -14583,17 +14637,17 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -14607,7 +14661,7 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14617,7 +14671,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -14625,7 +14679,7 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -14635,7 +14689,7 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -14645,14 +14699,14 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14662,7 +14716,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -14670,17 +14724,17 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14695,7 +14749,7 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -14705,14 +14759,14 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14722,7 +14776,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -14730,17 +14784,17 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14755,14 +14809,14 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14772,7 +14826,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -14780,17 +14834,17 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14802,7 +14856,7 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -14812,7 +14866,7 @@ def _d13(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -14820,17 +14874,17 @@ def _d13(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14840,12 +14894,12 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14855,49 +14909,49 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 4:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 5:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 6:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 7:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14907,44 +14961,44 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 3:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 4:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 5:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 6:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14954,39 +15008,39 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 3:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 4:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 5:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14996,34 +15050,34 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 4:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15033,29 +15087,29 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 3:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15065,24 +15119,24 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15092,19 +15146,19 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15114,14 +15168,14 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15133,7 +15187,7 @@ def _d13(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15170,6 +15224,8 @@ def _e13(w: Writer, o: Any) -> None:
     f11 = o.evse_present_active_power_l2
     f12 = o.evse_present_active_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -15882,9 +15938,11 @@ def _e13(w: Writer, o: Any) -> None:
 _FN13 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay', 'evse_target_active_power', 'evse_target_active_power_l2', 'evse_target_active_power_l3', 'evse_target_reactive_power', 'evse_target_reactive_power_l2', 'evse_target_reactive_power_l3', 'evse_present_active_power', 'evse_present_active_power_l2', 'evse_present_active_power_l3')
 
 def _d14(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -15918,7 +15976,7 @@ def _d14(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -15928,7 +15986,7 @@ def _d14(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -15936,17 +15994,17 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -15960,7 +16018,7 @@ def _d14(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -15970,7 +16028,7 @@ def _d14(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -15978,17 +16036,17 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15998,12 +16056,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16013,12 +16071,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16028,12 +16086,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16043,12 +16101,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16058,22 +16116,22 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16083,17 +16141,17 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16103,12 +16161,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16118,22 +16176,22 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16143,17 +16201,17 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16163,12 +16221,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16178,22 +16236,22 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16203,17 +16261,17 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16223,12 +16281,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f13 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 15
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16238,22 +16296,22 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f14 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 16
         elif c == 1:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 2:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 15, 15)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16263,17 +16321,17 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f15 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 17
         elif c == 1:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 16, 16)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16283,12 +16341,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f16 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 18
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 17, 17)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16298,22 +16356,22 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f17 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 19
         elif c == 1:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 2:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 18, 18)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16323,17 +16381,17 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f18 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 20
         elif c == 1:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 19, 19)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16343,12 +16401,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f19 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 21
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 20, 20)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16358,29 +16416,29 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f20 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 22
         elif c == 1:
             r.pos = p
             f21 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 23
         elif c == 2:
             r.pos = p
             f22 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 24
         elif c == 3:
             r.pos = p
             f23 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 25
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 21, 21)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16390,24 +16448,24 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f21 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 23
         elif c == 1:
             r.pos = p
             f22 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 24
         elif c == 2:
             r.pos = p
             f23 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 25
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 22, 22)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16417,19 +16475,19 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f22 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 24
         elif c == 1:
             r.pos = p
             f23 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 25
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 23, 23)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16439,14 +16497,14 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f23 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 25
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 24, 24)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16458,7 +16516,7 @@ def _d14(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 25, 25)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16517,6 +16575,8 @@ def _e14(w: Writer, o: Any) -> None:
     f22 = o.ev_maximum_v2xenergy_request
     f23 = o.ev_minimum_v2xenergy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None) + (f13 is not None) + (f14 is not None) + (f15 is not None) + (f16 is not None) + (f17 is not None) + (f18 is not None) + (f19 is not None) + (f20 is not None) + (f21 is not None) + (f22 is not None) + (f23 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -17177,9 +17237,11 @@ def _e14(w: Writer, o: Any) -> None:
 _FN14 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_maximum_charge_power_l2', 'ev_maximum_charge_power_l3', 'ev_minimum_charge_power', 'ev_minimum_charge_power_l2', 'ev_minimum_charge_power_l3', 'ev_present_active_power', 'ev_present_active_power_l2', 'ev_present_active_power_l3', 'ev_present_reactive_power', 'ev_present_reactive_power_l2', 'ev_present_reactive_power_l3', 'ev_maximum_discharge_power', 'ev_maximum_discharge_power_l2', 'ev_maximum_discharge_power_l3', 'ev_minimum_discharge_power', 'ev_minimum_discharge_power_l2', 'ev_minimum_discharge_power_l3', 'ev_maximum_v2xenergy_request', 'ev_minimum_v2xenergy_request')
 
 def _d15(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -17202,7 +17264,7 @@ def _d15(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17212,7 +17274,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -17220,7 +17282,7 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -17230,7 +17292,7 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -17240,14 +17302,14 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17257,7 +17319,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -17265,17 +17327,17 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -17289,7 +17351,7 @@ def _d15(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17299,7 +17361,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -17307,7 +17369,7 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -17317,7 +17379,7 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -17327,14 +17389,14 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17344,7 +17406,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -17352,17 +17414,17 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17377,7 +17439,7 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -17387,14 +17449,14 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17404,7 +17466,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -17412,17 +17474,17 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17437,14 +17499,14 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17454,7 +17516,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -17462,17 +17524,17 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17484,7 +17546,7 @@ def _d15(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17494,7 +17556,7 @@ def _d15(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -17502,17 +17564,17 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17522,12 +17584,12 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17537,49 +17599,49 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 4:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 5:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 6:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 7:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17589,44 +17651,44 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 3:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 4:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 5:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 6:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17636,39 +17698,39 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 3:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 4:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 5:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17678,34 +17740,34 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 4:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17715,29 +17777,29 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 3:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17747,24 +17809,24 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17774,19 +17836,19 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17796,14 +17858,14 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17815,7 +17877,7 @@ def _d15(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17852,6 +17914,8 @@ def _e15(w: Writer, o: Any) -> None:
     f11 = o.evse_present_active_power_l2
     f12 = o.evse_present_active_power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -18564,9 +18628,11 @@ def _e15(w: Writer, o: Any) -> None:
 _FN15 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay', 'evse_target_active_power', 'evse_target_active_power_l2', 'evse_target_active_power_l3', 'evse_target_reactive_power', 'evse_target_reactive_power_l2', 'evse_target_reactive_power_l3', 'evse_present_active_power', 'evse_present_active_power_l2', 'evse_present_active_power_l3')
 
 def _d16(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -18576,7 +18642,7 @@ def _d16(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -18590,7 +18656,7 @@ def _d16(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18601,6 +18667,8 @@ def _d16(r: Reader) -> Any:
 
 def _e16(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -18621,9 +18689,11 @@ def _e16(w: Writer, o: Any) -> None:
 _FN16 = ()
 
 def _d17(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -18633,7 +18703,7 @@ def _d17(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -18647,7 +18717,7 @@ def _d17(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18658,6 +18728,8 @@ def _d17(r: Reader) -> Any:
 
 def _e17(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -18678,9 +18750,11 @@ def _e17(w: Writer, o: Any) -> None:
 _FN17 = ()
 
 def _d18(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -18693,17 +18767,17 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -18715,12 +18789,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18730,12 +18804,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18745,12 +18819,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18760,12 +18834,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d27(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             e = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 2:
@@ -18773,7 +18847,7 @@ def _d18(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18783,7 +18857,7 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -18791,7 +18865,7 @@ def _d18(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18801,7 +18875,7 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -18809,7 +18883,7 @@ def _d18(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18831,6 +18905,8 @@ def _e18(w: Writer, o: Any) -> None:
     f4 = o.object_
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -18969,9 +19045,11 @@ def _e18(w: Writer, o: Any) -> None:
 _FN18 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d19(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
@@ -18981,17 +19059,17 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -19006,12 +19084,12 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -19024,12 +19102,12 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -19044,7 +19122,7 @@ def _d19(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -19062,6 +19140,8 @@ def _e19(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -19147,9 +19227,11 @@ def _e19(w: Writer, o: Any) -> None:
 _FN19 = ('id', 'value')
 
 def _d20(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -19161,17 +19243,17 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19183,12 +19265,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19198,12 +19280,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19213,12 +19295,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19228,13 +19310,13 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19244,7 +19326,7 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -19252,7 +19334,7 @@ def _d20(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19262,7 +19344,7 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -19270,7 +19352,7 @@ def _d20(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19290,6 +19372,8 @@ def _e20(w: Writer, o: Any) -> None:
     f3 = o.reference
     i3 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -19421,9 +19505,11 @@ def _e20(w: Writer, o: Any) -> None:
 _FN20 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d21(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -19433,12 +19519,12 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -19453,19 +19539,19 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19478,19 +19564,19 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19503,19 +19589,19 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19611,9 +19697,11 @@ _FN21 = ('algorithm', 'content')
 _K21: dict[str, int] = {}
 
 def _d22(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -19623,12 +19711,12 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -19645,7 +19733,7 @@ def _d22(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -19656,7 +19744,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -19664,25 +19752,25 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19697,7 +19785,7 @@ def _d22(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -19708,7 +19796,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -19716,25 +19804,25 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19747,19 +19835,19 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19772,19 +19860,19 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -19942,9 +20030,11 @@ _FN22 = ('algorithm', 'content')
 _K22: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d23(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -19958,32 +20048,32 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19995,27 +20085,27 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20025,22 +20115,22 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20050,17 +20140,17 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20070,17 +20160,17 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20090,12 +20180,12 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20107,21 +20197,21 @@ def _d23(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw3(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw3(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20133,7 +20223,7 @@ def _d23(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20156,6 +20246,8 @@ def _e23(w: Writer, o: Any) -> None:
     f4 = o.digest_method
     f5 = o.digest_value
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -20382,9 +20474,11 @@ def _e23(w: Writer, o: Any) -> None:
 _FN23 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d24(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -20393,13 +20487,13 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d25(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -20411,13 +20505,13 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d25(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20427,7 +20521,7 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d25(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -20435,7 +20529,7 @@ def _d24(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20445,7 +20539,7 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d25(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -20453,7 +20547,7 @@ def _d24(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20467,6 +20561,8 @@ def _e24(w: Writer, o: Any) -> None:
     f0 = o.transform
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -20539,9 +20635,11 @@ def _e24(w: Writer, o: Any) -> None:
 _FN24 = ('transform',)
 
 def _d25(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -20552,12 +20650,12 @@ def _d25(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -20574,34 +20672,34 @@ def _d25(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -20616,34 +20714,34 @@ def _d25(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -20658,34 +20756,34 @@ def _d25(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -20700,34 +20798,34 @@ def _d25(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -20868,9 +20966,11 @@ _FN25 = ('algorithm', 'content')
 _K25: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d26(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -20880,12 +20980,12 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -20900,19 +21000,19 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -20925,19 +21025,19 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -20950,19 +21050,19 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -21058,9 +21158,11 @@ _FN26 = ('algorithm', 'content')
 _K26: dict[str, int] = {}
 
 def _d27(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -21071,53 +21173,53 @@ def _d27(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
@@ -21125,32 +21227,32 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -21167,46 +21269,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -21214,32 +21316,32 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21254,46 +21356,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -21301,32 +21403,32 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21341,46 +21443,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21388,34 +21490,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21430,46 +21532,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21477,34 +21579,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 8
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21519,46 +21621,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21566,34 +21668,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 7
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21608,46 +21710,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21655,34 +21757,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21697,46 +21799,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21744,34 +21846,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21786,46 +21888,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21833,34 +21935,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21875,46 +21977,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -21922,34 +22024,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -21964,46 +22066,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22011,34 +22113,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22053,46 +22155,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22100,34 +22202,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 11
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22142,46 +22244,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22189,34 +22291,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 12
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22231,46 +22333,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22278,34 +22380,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22320,46 +22422,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22367,34 +22469,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 14
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22409,46 +22511,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22456,34 +22558,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 15
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22498,46 +22600,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22545,34 +22647,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 16
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22587,46 +22689,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22634,34 +22736,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 17
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -22676,46 +22778,46 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d30(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d31(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d32(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -22723,34 +22825,34 @@ def _d27(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -24027,9 +24129,11 @@ _FN27 = ('id', 'content')
 _K27: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d28(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -24038,29 +24142,29 @@ def _d28(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -24075,29 +24179,29 @@ def _d28(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -24112,12 +24216,12 @@ def _d28(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -24132,12 +24236,12 @@ def _d28(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -24152,12 +24256,12 @@ def _d28(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -24289,9 +24393,11 @@ _FN28 = ('content',)
 _K28: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d29(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -24302,24 +24408,24 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24331,19 +24437,19 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24353,14 +24459,14 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24370,14 +24476,14 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d24(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24389,7 +24495,7 @@ def _d29(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24406,6 +24512,8 @@ def _e29(w: Writer, o: Any) -> None:
     f1 = o.uri
     f2 = o.transforms
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24504,9 +24612,11 @@ def _e29(w: Writer, o: Any) -> None:
 _FN29 = ('type_', 'uri', 'transforms')
 
 def _d30(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -24516,7 +24626,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -24524,16 +24634,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -24541,16 +24651,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -24558,16 +24668,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -24575,27 +24685,27 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -24610,7 +24720,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -24618,16 +24728,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -24635,16 +24745,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -24652,16 +24762,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -24669,27 +24779,27 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -24702,7 +24812,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -24710,16 +24820,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -24727,16 +24837,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -24744,16 +24854,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -24761,29 +24871,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -24796,7 +24906,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -24804,16 +24914,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -24821,16 +24931,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -24838,16 +24948,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -24855,29 +24965,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -24890,7 +25000,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -24898,16 +25008,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -24915,16 +25025,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -24932,16 +25042,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -24949,29 +25059,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -24984,7 +25094,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -24992,16 +25102,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25009,16 +25119,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25026,16 +25136,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25043,29 +25153,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25078,7 +25188,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25086,16 +25196,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25103,16 +25213,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25120,16 +25230,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25137,29 +25247,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25172,7 +25282,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25180,16 +25290,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25197,16 +25307,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25214,16 +25324,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25231,29 +25341,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25266,7 +25376,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25274,16 +25384,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25291,16 +25401,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25308,16 +25418,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25325,29 +25435,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25360,7 +25470,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25368,16 +25478,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25385,16 +25495,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25402,16 +25512,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25419,29 +25529,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25454,7 +25564,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25462,16 +25572,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25479,16 +25589,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25496,16 +25606,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25513,29 +25623,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25548,7 +25658,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25556,16 +25666,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25573,16 +25683,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25590,16 +25700,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25607,29 +25717,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25642,7 +25752,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25650,16 +25760,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25667,16 +25777,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25684,16 +25794,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25701,29 +25811,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -25736,7 +25846,7 @@ def _d30(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d39(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -25744,16 +25854,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -25761,16 +25871,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -25778,16 +25888,16 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -25795,29 +25905,29 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -26464,9 +26574,11 @@ _FN30 = ('content',)
 _K30: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d31(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -26477,16 +26589,16 @@ def _d31(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -26494,22 +26606,22 @@ def _d31(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -26526,16 +26638,16 @@ def _d31(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -26543,22 +26655,22 @@ def _d31(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -26571,14 +26683,14 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -26591,14 +26703,14 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -26613,29 +26725,29 @@ def _d31(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -26648,14 +26760,14 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -26668,14 +26780,14 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -26799,9 +26911,11 @@ _FN31 = ('content',)
 _K31: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d32(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -26813,22 +26927,22 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -26845,22 +26959,22 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -26875,29 +26989,29 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -26912,16 +27026,16 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -26929,7 +27043,7 @@ def _d32(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -26944,29 +27058,29 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -26981,16 +27095,16 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -26998,7 +27112,7 @@ def _d32(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -27117,9 +27231,11 @@ _FN32 = ('content',)
 _K32: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d33(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -27131,34 +27247,34 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -27173,29 +27289,29 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -27208,24 +27324,24 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -27238,19 +27354,19 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -27263,19 +27379,19 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -27288,19 +27404,19 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -27480,9 +27596,11 @@ _FN33 = ('encoding', 'id', 'mime_type', 'content')
 _K33: dict[str, int] = {}
 
 def _d34(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -27492,18 +27610,18 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27515,13 +27633,13 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27531,13 +27649,13 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27547,7 +27665,7 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -27555,7 +27673,7 @@ def _d34(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27565,7 +27683,7 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -27573,7 +27691,7 @@ def _d34(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27589,6 +27707,8 @@ def _e34(w: Writer, o: Any) -> None:
     f1 = o.reference
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27686,9 +27806,11 @@ def _e34(w: Writer, o: Any) -> None:
 _FN34 = ('id', 'reference')
 
 def _d35(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -27698,18 +27820,18 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27721,13 +27843,13 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27737,13 +27859,13 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27753,7 +27875,7 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -27761,7 +27883,7 @@ def _d35(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27771,7 +27893,7 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -27779,7 +27901,7 @@ def _d35(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27795,6 +27917,8 @@ def _e35(w: Writer, o: Any) -> None:
     f1 = o.signature_property
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27892,9 +28016,11 @@ def _e35(w: Writer, o: Any) -> None:
 _FN35 = ('id', 'signature_property')
 
 def _d36(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -27905,17 +28031,17 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -27930,12 +28056,12 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -27948,17 +28074,17 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -27971,17 +28097,17 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -27994,19 +28120,19 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -28019,19 +28145,19 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -28168,9 +28294,11 @@ _FN36 = ('id', 'target', 'content')
 _K36: dict[str, int] = {}
 
 def _d37(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -28187,53 +28315,53 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28247,53 +28375,53 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28305,21 +28433,21 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28331,37 +28459,37 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28373,21 +28501,21 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28399,39 +28527,39 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw5(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28443,23 +28571,23 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28471,21 +28599,21 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw5(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28497,7 +28625,7 @@ def _d37(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28522,6 +28650,8 @@ def _e37(w: Writer, o: Any) -> None:
     f5 = o.seed
     f6 = o.pgen_counter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28722,9 +28852,11 @@ def _e37(w: Writer, o: Any) -> None:
 _FN37 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d38(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -28736,21 +28868,21 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28764,21 +28896,21 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28790,21 +28922,21 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28816,7 +28948,7 @@ def _d38(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28831,6 +28963,8 @@ def _e38(w: Writer, o: Any) -> None:
     f0 = o.modulus
     f1 = o.exponent
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28896,9 +29030,11 @@ def _e38(w: Writer, o: Any) -> None:
 _FN38 = ('modulus', 'exponent')
 
 def _d39(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -28910,21 +29046,21 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28938,21 +29074,21 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28964,7 +29100,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw7(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -28975,7 +29111,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -28983,12 +29119,12 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw7(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29000,7 +29136,7 @@ def _d39(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29015,6 +29151,8 @@ def _e39(w: Writer, o: Any) -> None:
     f0 = o.x509_issuer_name
     f1 = o.x509_serial_number
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29096,9 +29234,11 @@ def _e39(w: Writer, o: Any) -> None:
 _FN39 = ('x509_issuer_name', 'x509_serial_number')
 
 def _d40(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -29135,12 +29275,12 @@ def _d40(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29157,12 +29297,12 @@ def _d40(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29174,7 +29314,7 @@ def _d40(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -29185,7 +29325,7 @@ def _d40(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -29193,12 +29333,12 @@ def _d40(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw19(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29210,7 +29350,7 @@ def _d40(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29225,6 +29365,8 @@ def _e40(w: Writer, o: Any) -> None:
     f0 = o.exponent
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
@@ -29334,9 +29476,11 @@ def _e40(w: Writer, o: Any) -> None:
 _FN40 = ('exponent', 'value')
 
 def _d41(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -29349,21 +29493,21 @@ def _d41(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw15(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29377,21 +29521,21 @@ def _d41(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw15(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29403,7 +29547,7 @@ def _d41(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29413,7 +29557,7 @@ def _d41(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -29421,12 +29565,12 @@ def _d41(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw16(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29436,14 +29580,14 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29455,7 +29599,7 @@ def _d41(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29472,6 +29616,8 @@ def _e41(w: Writer, o: Any) -> None:
     f1 = o.time_stamp
     f2 = o.signature
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29563,9 +29709,11 @@ def _e41(w: Writer, o: Any) -> None:
 _FN41 = ('session_id', 'time_stamp', 'signature')
 
 def _d42(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -29597,7 +29745,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -29607,7 +29755,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -29617,7 +29765,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -29627,14 +29775,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29644,7 +29792,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -29652,14 +29800,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw10(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29669,7 +29817,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -29677,14 +29825,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29694,7 +29842,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -29702,7 +29850,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -29712,12 +29860,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -29727,14 +29875,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 11)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29751,7 +29899,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -29761,7 +29909,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -29771,7 +29919,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -29781,14 +29929,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29798,7 +29946,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -29806,14 +29954,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw10(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29823,7 +29971,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -29831,14 +29979,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29848,7 +29996,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -29856,7 +30004,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -29866,12 +30014,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -29881,14 +30029,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29903,7 +30051,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -29913,7 +30061,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 9
@@ -29923,14 +30071,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29940,7 +30088,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -29948,14 +30096,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw10(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29965,7 +30113,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -29973,14 +30121,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29990,7 +30138,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -29998,7 +30146,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 6:
             p += 3
@@ -30008,12 +30156,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             p += 3
@@ -30023,14 +30171,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30045,7 +30193,7 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 9
@@ -30055,14 +30203,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30072,7 +30220,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -30080,14 +30228,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw10(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30097,7 +30245,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -30105,14 +30253,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30122,7 +30270,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -30130,7 +30278,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 5:
             p += 3
@@ -30140,12 +30288,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             p += 3
@@ -30155,14 +30303,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30177,14 +30325,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30194,7 +30342,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -30202,14 +30350,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw10(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30219,7 +30367,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -30227,14 +30375,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30244,7 +30392,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -30252,7 +30400,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 3
@@ -30262,12 +30410,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             p += 3
@@ -30277,14 +30425,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30296,7 +30444,7 @@ def _d42(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30306,7 +30454,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -30314,14 +30462,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw10(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30331,7 +30479,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -30339,14 +30487,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30356,7 +30504,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -30364,7 +30512,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 3
@@ -30374,12 +30522,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             p += 3
@@ -30389,14 +30537,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30408,7 +30556,7 @@ def _d42(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30418,7 +30566,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -30426,14 +30574,14 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw10(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30443,7 +30591,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -30451,7 +30599,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 3
@@ -30461,12 +30609,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             p += 3
@@ -30476,14 +30624,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30495,7 +30643,7 @@ def _d42(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30505,7 +30653,7 @@ def _d42(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -30513,7 +30661,7 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw10(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 3
@@ -30523,12 +30671,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             p += 3
@@ -30538,14 +30686,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30560,12 +30708,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             p += 3
@@ -30575,14 +30723,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30592,7 +30740,7 @@ def _d42(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             p += 3
@@ -30602,14 +30750,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30624,14 +30772,14 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30643,7 +30791,7 @@ def _d42(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30674,6 +30822,8 @@ def _e42(w: Writer, o: Any) -> None:
     f8 = o.battery_energy_capacity
     f9 = o.inlet_hot
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
@@ -31720,9 +31870,11 @@ def _e42(w: Writer, o: Any) -> None:
 _FN42 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
 
 def _d43(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -31734,7 +31886,7 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31744,7 +31896,7 @@ def _d43(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -31752,12 +31904,12 @@ def _d43(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw12(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31771,7 +31923,7 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31781,7 +31933,7 @@ def _d43(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -31789,12 +31941,12 @@ def _d43(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw12(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31809,12 +31961,12 @@ def _d43(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f1 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31826,7 +31978,7 @@ def _d43(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31841,6 +31993,8 @@ def _e43(w: Writer, o: Any) -> None:
     f0 = o.notification_max_delay
     f1 = o.evse_notification
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31932,9 +32086,11 @@ def _e43(w: Writer, o: Any) -> None:
 _FN43 = ('notification_max_delay', 'evse_notification')
 
 def _d44(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -31952,21 +32108,21 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw17(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31980,21 +32136,21 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw17(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32006,7 +32162,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32016,7 +32172,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -32024,12 +32180,12 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw16(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32041,7 +32197,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32051,7 +32207,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -32059,14 +32215,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw16(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32076,7 +32232,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32084,14 +32240,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw16(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32101,7 +32257,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -32109,30 +32265,30 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw16(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -32143,7 +32299,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -32151,14 +32307,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32168,7 +32324,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -32176,14 +32332,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32195,7 +32351,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32205,7 +32361,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32213,14 +32369,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw16(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32230,7 +32386,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -32238,30 +32394,30 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw16(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -32272,7 +32428,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -32280,14 +32436,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32297,7 +32453,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -32305,14 +32461,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32324,7 +32480,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32334,7 +32490,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -32342,30 +32498,30 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw16(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -32376,7 +32532,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -32384,14 +32540,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32401,7 +32557,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -32409,14 +32565,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32428,23 +32584,23 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -32455,7 +32611,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -32463,14 +32619,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32480,7 +32636,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -32488,14 +32644,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32507,7 +32663,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -32518,7 +32674,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -32526,14 +32682,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32543,7 +32699,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -32551,14 +32707,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32570,7 +32726,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32580,7 +32736,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -32588,14 +32744,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32607,7 +32763,7 @@ def _d44(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32634,6 +32790,8 @@ def _e44(w: Writer, o: Any) -> None:
     f6 = o.meter_status
     f7 = o.meter_timestamp
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33147,9 +33305,11 @@ def _e44(w: Writer, o: Any) -> None:
 _FN44 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
 
 def _d45(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -33165,7 +33325,7 @@ def _d45(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33175,7 +33335,7 @@ def _d45(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33183,12 +33343,12 @@ def _d45(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw16(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33202,7 +33362,7 @@ def _d45(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33212,7 +33372,7 @@ def _d45(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33220,12 +33380,12 @@ def _d45(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw16(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33235,27 +33395,27 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f4 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             e = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 5:
@@ -33263,7 +33423,7 @@ def _d45(r: Reader) -> Any:
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33273,22 +33433,22 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             e = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 4:
@@ -33296,7 +33456,7 @@ def _d45(r: Reader) -> Any:
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33306,17 +33466,17 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             e = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 3:
@@ -33324,7 +33484,7 @@ def _d45(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33334,12 +33494,12 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             e = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 2:
@@ -33347,7 +33507,7 @@ def _d45(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33357,7 +33517,7 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -33365,7 +33525,7 @@ def _d45(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33375,7 +33535,7 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -33383,7 +33543,7 @@ def _d45(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33395,7 +33555,7 @@ def _d45(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33419,6 +33579,8 @@ def _e45(w: Writer, o: Any) -> None:
     f5 = o.tax_costs
     i5 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33669,9 +33831,11 @@ def _e45(w: Writer, o: Any) -> None:
 _FN45 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
 
 def _d46(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -33681,12 +33845,12 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33698,12 +33862,12 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33713,12 +33877,12 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33730,7 +33894,7 @@ def _d46(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33745,6 +33909,8 @@ def _e46(w: Writer, o: Any) -> None:
     f0 = o.amount
     f1 = o.cost_per_unit
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33810,9 +33976,11 @@ def _e46(w: Writer, o: Any) -> None:
 _FN46 = ('amount', 'cost_per_unit')
 
 def _d47(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -33824,7 +33992,7 @@ def _d47(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33834,7 +34002,7 @@ def _d47(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33842,12 +34010,12 @@ def _d47(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw13(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33861,7 +34029,7 @@ def _d47(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33871,7 +34039,7 @@ def _d47(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33879,12 +34047,12 @@ def _d47(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw13(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33894,12 +34062,12 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33911,7 +34079,7 @@ def _d47(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33926,6 +34094,8 @@ def _e47(w: Writer, o: Any) -> None:
     f0 = o.tax_rule_id
     f1 = o.amount
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -34013,9 +34183,11 @@ def _e47(w: Writer, o: Any) -> None:
 _FN47 = ('tax_rule_id', 'amount')
 
 def _d48(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -34026,12 +34198,12 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -34043,12 +34215,12 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34058,7 +34230,7 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 3
@@ -34068,12 +34240,12 @@ def _d48(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34088,12 +34260,12 @@ def _d48(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34105,7 +34277,7 @@ def _d48(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34122,6 +34294,8 @@ def _e48(w: Writer, o: Any) -> None:
     f1 = o.display_parameters
     f2 = o.meter_info_requested
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -34223,9 +34397,11 @@ def _e48(w: Writer, o: Any) -> None:
 _FN48 = ('header', 'display_parameters', 'meter_info_requested')
 
 def _d49(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -34238,12 +34414,12 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -34255,12 +34431,12 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34275,12 +34451,12 @@ def _d49(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34290,24 +34466,24 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34317,19 +34493,19 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34339,14 +34515,14 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34358,7 +34534,7 @@ def _d49(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34379,6 +34555,8 @@ def _e49(w: Writer, o: Any) -> None:
     f3 = o.meter_info
     f4 = o.receipt
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -34520,9 +34698,11 @@ def _e49(w: Writer, o: Any) -> None:
 _FN49 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
 
 def _d50(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -34531,12 +34711,12 @@ def _d50(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -34548,12 +34728,12 @@ def _d50(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34565,7 +34745,7 @@ def _d50(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34578,6 +34758,8 @@ def _d50(r: Reader) -> Any:
 def _e50(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -34626,9 +34808,11 @@ def _e50(w: Writer, o: Any) -> None:
 _FN50 = ('header',)
 
 def _d51(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -34638,12 +34822,12 @@ def _d51(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -34655,12 +34839,12 @@ def _d51(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34675,12 +34859,12 @@ def _d51(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34692,7 +34876,7 @@ def _d51(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34707,6 +34891,8 @@ def _e51(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -34776,9 +34962,11 @@ def _e51(w: Writer, o: Any) -> None:
 _FN51 = ('header', 'response_code')
 
 def _d52(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -34792,7 +34980,7 @@ def _d52(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34802,7 +34990,7 @@ def _d52(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -34810,17 +34998,17 @@ def _d52(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -34834,7 +35022,7 @@ def _d52(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34844,7 +35032,7 @@ def _d52(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -34852,17 +35040,17 @@ def _d52(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34872,12 +35060,12 @@ def _d52(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34887,12 +35075,12 @@ def _d52(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34902,12 +35090,12 @@ def _d52(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34919,7 +35107,7 @@ def _d52(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34938,6 +35126,8 @@ def _e52(w: Writer, o: Any) -> None:
     f2 = o.ev_maximum_energy_request
     f3 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -35077,9 +35267,11 @@ def _e52(w: Writer, o: Any) -> None:
 _FN52 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d53(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -35093,7 +35285,7 @@ def _d53(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35103,7 +35295,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -35111,7 +35303,7 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -35121,7 +35313,7 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -35131,14 +35323,14 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35148,7 +35340,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -35156,14 +35348,14 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -35177,7 +35369,7 @@ def _d53(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35187,7 +35379,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -35195,7 +35387,7 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -35205,7 +35397,7 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -35215,14 +35407,14 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35232,7 +35424,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -35240,14 +35432,14 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35262,7 +35454,7 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -35272,14 +35464,14 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35289,7 +35481,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -35297,14 +35489,14 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35319,14 +35511,14 @@ def _d53(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35336,7 +35528,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -35344,14 +35536,14 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35363,7 +35555,7 @@ def _d53(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35373,7 +35565,7 @@ def _d53(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -35381,14 +35573,14 @@ def _d53(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw12(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35400,7 +35592,7 @@ def _d53(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35419,6 +35611,8 @@ def _e53(w: Writer, o: Any) -> None:
     f2 = o.target_soc
     f3 = o.ack_max_delay
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -35687,9 +35881,11 @@ def _e53(w: Writer, o: Any) -> None:
 _FN53 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
 
 def _d54(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -35698,13 +35894,13 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -35716,13 +35912,13 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35732,7 +35928,7 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -35740,7 +35936,7 @@ def _d54(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35750,7 +35946,7 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -35758,7 +35954,7 @@ def _d54(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35770,7 +35966,7 @@ def _d54(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35784,6 +35980,8 @@ def _e54(w: Writer, o: Any) -> None:
     f0 = o.root_certificate_id
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -35862,9 +36060,11 @@ def _e54(w: Writer, o: Any) -> None:
 _FN54 = ('root_certificate_id',)
 
 def _d55(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -35875,24 +36075,24 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -35904,24 +36104,24 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35931,19 +36131,19 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35953,14 +36153,14 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35972,7 +36172,7 @@ def _d55(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35989,6 +36189,8 @@ def _e55(w: Writer, o: Any) -> None:
     f1 = o.ev_maximum_energy_request
     f2 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36108,9 +36310,11 @@ def _e55(w: Writer, o: Any) -> None:
 _FN55 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d56(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -36120,7 +36324,7 @@ def _d56(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36134,7 +36338,7 @@ def _d56(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36145,6 +36349,8 @@ def _d56(r: Reader) -> Any:
 
 def _e56(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36165,9 +36371,11 @@ def _e56(w: Writer, o: Any) -> None:
 _FN56 = ()
 
 def _d57(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -36176,12 +36384,12 @@ def _d57(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36193,12 +36401,12 @@ def _d57(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36210,7 +36418,7 @@ def _d57(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36223,6 +36431,8 @@ def _d57(r: Reader) -> Any:
 def _e57(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36271,9 +36481,11 @@ def _e57(w: Writer, o: Any) -> None:
 _FN57 = ('header',)
 
 def _d58(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -36282,12 +36494,12 @@ def _d58(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36299,12 +36511,12 @@ def _d58(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36316,7 +36528,7 @@ def _d58(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36329,6 +36541,8 @@ def _d58(r: Reader) -> Any:
 def _e58(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36377,9 +36591,11 @@ def _e58(w: Writer, o: Any) -> None:
 _FN58 = ('header',)
 
 def _d59(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -36389,12 +36605,12 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36406,12 +36622,12 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36426,12 +36642,12 @@ def _d59(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36443,7 +36659,7 @@ def _d59(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36458,6 +36674,8 @@ def _e59(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:

@@ -1593,21 +1593,21 @@ def _s30(w: Writer, v: Any) -> None:
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1622,12 +1622,12 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1642,7 +1642,7 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1663,21 +1663,21 @@ def _ew0(w: Writer, v: Any) -> None:
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1692,12 +1692,12 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1712,7 +1712,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1733,21 +1733,21 @@ def _ew1(w: Writer, v: Any) -> None:
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1762,12 +1762,12 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1782,7 +1782,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1803,21 +1803,21 @@ def _ew2(w: Writer, v: Any) -> None:
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1832,12 +1832,12 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1852,7 +1852,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1873,21 +1873,21 @@ def _ew3(w: Writer, v: Any) -> None:
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1902,12 +1902,12 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1922,7 +1922,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1943,21 +1943,21 @@ def _ew4(w: Writer, v: Any) -> None:
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1972,12 +1972,12 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1992,7 +1992,7 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2013,9 +2013,9 @@ def _ew5(w: Writer, v: Any) -> None:
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2029,7 +2029,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2037,7 +2037,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2059,7 +2059,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2067,7 +2067,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2082,7 +2082,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2103,9 +2103,9 @@ def _ew6(w: Writer, v: Any) -> None:
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2119,7 +2119,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2127,7 +2127,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2149,7 +2149,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2157,7 +2157,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2172,7 +2172,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2193,9 +2193,9 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2206,7 +2206,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2225,7 +2225,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2240,7 +2240,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2261,9 +2261,9 @@ def _ew8(w: Writer, v: Any) -> None:
 
 
 def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2274,7 +2274,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2293,7 +2293,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2308,7 +2308,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2329,9 +2329,9 @@ def _ew9(w: Writer, v: Any) -> None:
 
 
 def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2342,7 +2342,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2361,7 +2361,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2376,7 +2376,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2397,9 +2397,9 @@ def _ew10(w: Writer, v: Any) -> None:
 
 
 def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2410,7 +2410,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2429,7 +2429,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2444,7 +2444,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2465,9 +2465,9 @@ def _ew11(w: Writer, v: Any) -> None:
 
 
 def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2478,7 +2478,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2497,7 +2497,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2512,7 +2512,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2533,9 +2533,9 @@ def _ew12(w: Writer, v: Any) -> None:
 
 
 def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2546,7 +2546,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2565,7 +2565,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2580,7 +2580,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2601,9 +2601,9 @@ def _ew13(w: Writer, v: Any) -> None:
 
 
 def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2617,7 +2617,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2625,7 +2625,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2647,7 +2647,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2655,7 +2655,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2670,7 +2670,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2691,9 +2691,9 @@ def _ew14(w: Writer, v: Any) -> None:
 
 
 def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2704,7 +2704,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2723,7 +2723,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2738,7 +2738,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2759,9 +2759,9 @@ def _ew15(w: Writer, v: Any) -> None:
 
 
 def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2772,7 +2772,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2791,7 +2791,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2806,7 +2806,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2827,9 +2827,9 @@ def _ew16(w: Writer, v: Any) -> None:
 
 
 def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2840,7 +2840,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2859,7 +2859,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2874,7 +2874,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2895,9 +2895,9 @@ def _ew17(w: Writer, v: Any) -> None:
 
 
 def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2910,7 +2910,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2918,7 +2918,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2939,7 +2939,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -2947,7 +2947,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2962,7 +2962,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2983,9 +2983,9 @@ def _ew18(w: Writer, v: Any) -> None:
 
 
 def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2998,7 +2998,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3006,7 +3006,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3027,7 +3027,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3035,7 +3035,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3050,7 +3050,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3071,9 +3071,9 @@ def _ew19(w: Writer, v: Any) -> None:
 
 
 def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3086,7 +3086,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3094,7 +3094,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3115,7 +3115,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3123,7 +3123,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3138,7 +3138,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3159,9 +3159,9 @@ def _ew20(w: Writer, v: Any) -> None:
 
 
 def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3172,7 +3172,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3191,7 +3191,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3206,7 +3206,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3227,21 +3227,21 @@ def _ew21(w: Writer, v: Any) -> None:
 
 
 def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3256,12 +3256,12 @@ def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3276,7 +3276,7 @@ def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3297,9 +3297,9 @@ def _ew22(w: Writer, v: Any) -> None:
 
 
 def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3312,7 +3312,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3320,7 +3320,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3341,7 +3341,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3349,7 +3349,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3364,7 +3364,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3385,21 +3385,21 @@ def _ew23(w: Writer, v: Any) -> None:
 
 
 def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3414,12 +3414,12 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3434,7 +3434,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3455,21 +3455,21 @@ def _ew24(w: Writer, v: Any) -> None:
 
 
 def _dw25(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3484,12 +3484,12 @@ def _dw25(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3504,7 +3504,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3525,9 +3525,9 @@ def _ew25(w: Writer, v: Any) -> None:
 
 
 def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3538,7 +3538,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3557,7 +3557,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3572,7 +3572,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3593,21 +3593,21 @@ def _ew26(w: Writer, v: Any) -> None:
 
 
 def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3622,12 +3622,12 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3642,7 +3642,7 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3663,21 +3663,21 @@ def _ew27(w: Writer, v: Any) -> None:
 
 
 def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3692,12 +3692,12 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3712,7 +3712,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3733,21 +3733,21 @@ def _ew28(w: Writer, v: Any) -> None:
 
 
 def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3762,12 +3762,12 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3782,7 +3782,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3803,21 +3803,21 @@ def _ew29(w: Writer, v: Any) -> None:
 
 
 def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3832,12 +3832,12 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3852,7 +3852,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3873,9 +3873,11 @@ def _ew30(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -3886,12 +3888,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -3903,12 +3905,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3923,12 +3925,12 @@ def _d0(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3943,12 +3945,12 @@ def _d0(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3960,7 +3962,7 @@ def _d0(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -3977,6 +3979,8 @@ def _e0(w: Writer, o: Any) -> None:
     f1 = o.ev_mobility_status
     f2 = o.ev_positioning_support
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -4069,9 +4073,11 @@ def _e0(w: Writer, o: Any) -> None:
 _FN0 = ('header', 'ev_mobility_status', 'ev_positioning_support')
 
 def _d1(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -4088,12 +4094,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -4105,12 +4111,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4125,12 +4131,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4145,12 +4151,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4165,12 +4171,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4182,7 +4188,7 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -4193,7 +4199,7 @@ def _d1(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -4201,12 +4207,12 @@ def _d1(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw14(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4218,7 +4224,7 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -4229,7 +4235,7 @@ def _d1(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f5 = -g - 1 if y > 255 else g
@@ -4237,12 +4243,12 @@ def _d1(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw14(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4254,7 +4260,7 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -4265,7 +4271,7 @@ def _d1(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -4273,12 +4279,12 @@ def _d1(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4290,7 +4296,7 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -4301,7 +4307,7 @@ def _d1(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f7 = -g - 1 if y > 255 else g
@@ -4309,12 +4315,12 @@ def _d1(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw14(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4329,12 +4335,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f8 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4346,7 +4352,7 @@ def _d1(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4375,6 +4381,8 @@ def _e1(w: Writer, o: Any) -> None:
     f7 = o.contact_window_yc
     f8 = o.ev_in_charge_position
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -4641,9 +4649,11 @@ def _e1(w: Writer, o: Any) -> None:
 _FN1 = ('header', 'response_code', 'evse_processing', 'evse_positioning_support', 'ev_relative_xdeviation', 'ev_relative_ydeviation', 'contact_window_xc', 'contact_window_yc', 'ev_in_charge_position')
 
 def _d2(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -4653,12 +4663,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -4670,12 +4680,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4690,12 +4700,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4707,7 +4717,7 @@ def _d2(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4722,6 +4732,8 @@ def _e2(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.ev_electrical_charging_device_status
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -4791,9 +4803,11 @@ def _e2(w: Writer, o: Any) -> None:
 _FN2 = ('header', 'ev_electrical_charging_device_status')
 
 def _d3(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -4806,12 +4820,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -4823,12 +4837,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4843,12 +4857,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4863,12 +4877,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4883,12 +4897,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f3 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4903,12 +4917,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f4 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4920,7 +4934,7 @@ def _d3(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -4941,6 +4955,8 @@ def _e3(w: Writer, o: Any) -> None:
     f3 = o.evse_electrical_charging_device_status
     f4 = o.evse_mechanical_charging_device_status
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5073,9 +5089,11 @@ def _e3(w: Writer, o: Any) -> None:
 _FN3 = ('header', 'response_code', 'evse_processing', 'evse_electrical_charging_device_status', 'evse_mechanical_charging_device_status')
 
 def _d4(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -5085,12 +5103,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5102,12 +5120,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5117,12 +5135,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d31(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5134,7 +5152,7 @@ def _d4(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5149,6 +5167,8 @@ def _e4(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.ev_technical_status
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5214,9 +5234,11 @@ def _e4(w: Writer, o: Any) -> None:
 _FN4 = ('header', 'ev_technical_status')
 
 def _d5(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5235,12 +5257,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5252,12 +5274,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5272,12 +5294,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5292,12 +5314,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5312,12 +5334,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f3 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5332,12 +5354,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f4 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5352,12 +5374,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5372,12 +5394,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5392,12 +5414,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5412,12 +5434,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f8 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5432,12 +5454,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5452,12 +5474,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f10 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5469,7 +5491,7 @@ def _d5(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5502,6 +5524,8 @@ def _e5(w: Writer, o: Any) -> None:
     f9 = o.ev_in_charge_position
     f10 = o.ev_association_status
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5767,9 +5791,11 @@ def _e5(w: Writer, o: Any) -> None:
 _FN5 = ('header', 'response_code', 'evse_mechanical_charging_device_status', 'evse_ready_to_charge', 'evse_isolation_status', 'evse_disabled', 'evse_utility_interrupt_event', 'evse_emergency_shutdown', 'evse_malfunction', 'ev_in_charge_position', 'ev_association_status')
 
 def _d6(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -5779,7 +5805,7 @@ def _d6(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5793,7 +5819,7 @@ def _d6(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5804,6 +5830,8 @@ def _d6(r: Reader) -> Any:
 
 def _e6(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5824,9 +5852,11 @@ def _e6(w: Writer, o: Any) -> None:
 _FN6 = ()
 
 def _d7(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -5836,7 +5866,7 @@ def _d7(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5850,7 +5880,7 @@ def _d7(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5861,6 +5891,8 @@ def _d7(r: Reader) -> Any:
 
 def _e7(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5881,9 +5913,11 @@ def _e7(w: Writer, o: Any) -> None:
 _FN7 = ()
 
 def _d8(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5896,17 +5930,17 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d10(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5918,12 +5952,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d10(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5933,12 +5967,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d10(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5948,12 +5982,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5963,12 +5997,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 2:
@@ -5976,7 +6010,7 @@ def _d8(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5986,7 +6020,7 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -5994,7 +6028,7 @@ def _d8(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6004,7 +6038,7 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -6012,7 +6046,7 @@ def _d8(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6034,6 +6068,8 @@ def _e8(w: Writer, o: Any) -> None:
     f4 = o.object_
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6172,9 +6208,11 @@ def _e8(w: Writer, o: Any) -> None:
 _FN8 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d9(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
@@ -6184,17 +6222,17 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6209,12 +6247,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -6227,12 +6265,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -6247,7 +6285,7 @@ def _d9(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -6265,6 +6303,8 @@ def _e9(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6350,9 +6390,11 @@ def _e9(w: Writer, o: Any) -> None:
 _FN9 = ('id', 'value')
 
 def _d10(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6364,17 +6406,17 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6386,12 +6428,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6401,12 +6443,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d11(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6416,12 +6458,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d12(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6431,13 +6473,13 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6447,7 +6489,7 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -6455,7 +6497,7 @@ def _d10(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6465,7 +6507,7 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -6473,7 +6515,7 @@ def _d10(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6493,6 +6535,8 @@ def _e10(w: Writer, o: Any) -> None:
     f3 = o.reference
     i3 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6624,9 +6668,11 @@ def _e10(w: Writer, o: Any) -> None:
 _FN10 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d11(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -6636,12 +6682,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6656,19 +6702,19 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -6681,19 +6727,19 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -6706,19 +6752,19 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -6814,9 +6860,11 @@ _FN11 = ('algorithm', 'content')
 _K11: dict[str, int] = {}
 
 def _d12(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -6826,12 +6874,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6848,7 +6896,7 @@ def _d12(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -6859,7 +6907,7 @@ def _d12(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -6867,25 +6915,25 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -6900,7 +6948,7 @@ def _d12(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -6911,7 +6959,7 @@ def _d12(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -6919,25 +6967,25 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -6950,19 +6998,19 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -6975,19 +7023,19 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -7145,9 +7193,11 @@ _FN12 = ('algorithm', 'content')
 _K12: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d13(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7161,32 +7211,32 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7198,27 +7248,27 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7228,22 +7278,22 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7253,17 +7303,17 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7273,17 +7323,17 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7293,12 +7343,12 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7310,21 +7360,21 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw3(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw3(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7336,7 +7386,7 @@ def _d13(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7359,6 +7409,8 @@ def _e13(w: Writer, o: Any) -> None:
     f4 = o.digest_method
     f5 = o.digest_value
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7585,9 +7637,11 @@ def _e13(w: Writer, o: Any) -> None:
 _FN13 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d14(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -7596,13 +7650,13 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7614,13 +7668,13 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7630,7 +7684,7 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -7638,7 +7692,7 @@ def _d14(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7648,7 +7702,7 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -7656,7 +7710,7 @@ def _d14(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7670,6 +7724,8 @@ def _e14(w: Writer, o: Any) -> None:
     f0 = o.transform
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7742,9 +7798,11 @@ def _e14(w: Writer, o: Any) -> None:
 _FN14 = ('transform',)
 
 def _d15(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -7755,12 +7813,12 @@ def _d15(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -7777,34 +7835,34 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -7819,34 +7877,34 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -7861,34 +7919,34 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -7903,34 +7961,34 @@ def _d15(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8071,9 +8129,11 @@ _FN15 = ('algorithm', 'content')
 _K15: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d16(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -8083,12 +8143,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -8103,19 +8163,19 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -8128,19 +8188,19 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -8153,19 +8213,19 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -8261,9 +8321,11 @@ _FN16 = ('algorithm', 'content')
 _K16: dict[str, int] = {}
 
 def _d17(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -8274,53 +8336,53 @@ def _d17(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
@@ -8328,32 +8390,32 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -8370,46 +8432,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -8417,32 +8479,32 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8457,46 +8519,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -8504,32 +8566,32 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8544,46 +8606,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -8591,34 +8653,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8633,46 +8695,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -8680,34 +8742,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 8
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8722,46 +8784,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -8769,34 +8831,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 7
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8811,46 +8873,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -8858,34 +8920,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8900,46 +8962,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -8947,34 +9009,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -8989,46 +9051,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9036,34 +9098,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9078,46 +9140,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9125,34 +9187,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9167,46 +9229,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9214,34 +9276,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9256,46 +9318,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9303,34 +9365,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 11
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9345,46 +9407,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9392,34 +9454,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 12
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9434,46 +9496,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9481,34 +9543,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9523,46 +9585,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9570,34 +9632,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 14
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9612,46 +9674,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9659,34 +9721,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 15
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9701,46 +9763,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9748,34 +9810,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 16
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9790,46 +9852,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9837,34 +9899,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 17
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -9879,46 +9941,46 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d18(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d19(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d20(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d22(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -9926,34 +9988,34 @@ def _d17(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -11230,9 +11292,11 @@ _FN17 = ('id', 'content')
 _K17: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d18(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -11241,29 +11305,29 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d27(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d28(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -11278,29 +11342,29 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d27(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d28(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -11315,12 +11379,12 @@ def _d18(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -11335,12 +11399,12 @@ def _d18(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -11355,12 +11419,12 @@ def _d18(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -11492,9 +11556,11 @@ _FN18 = ('content',)
 _K18: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d19(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11505,24 +11571,24 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11534,19 +11600,19 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11556,14 +11622,14 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11573,14 +11639,14 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11592,7 +11658,7 @@ def _d19(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11609,6 +11675,8 @@ def _e19(w: Writer, o: Any) -> None:
     f1 = o.uri
     f2 = o.transforms
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11707,9 +11775,11 @@ def _e19(w: Writer, o: Any) -> None:
 _FN19 = ('type_', 'uri', 'transforms')
 
 def _d20(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -11719,7 +11789,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -11727,16 +11797,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -11744,16 +11814,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -11761,16 +11831,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -11778,27 +11848,27 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -11813,7 +11883,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -11821,16 +11891,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -11838,16 +11908,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -11855,16 +11925,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -11872,27 +11942,27 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -11905,7 +11975,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -11913,16 +11983,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -11930,16 +12000,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -11947,16 +12017,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -11964,29 +12034,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -11999,7 +12069,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12007,16 +12077,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12024,16 +12094,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12041,16 +12111,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12058,29 +12128,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12093,7 +12163,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12101,16 +12171,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12118,16 +12188,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12135,16 +12205,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12152,29 +12222,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12187,7 +12257,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12195,16 +12265,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12212,16 +12282,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12229,16 +12299,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12246,29 +12316,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12281,7 +12351,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12289,16 +12359,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12306,16 +12376,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12323,16 +12393,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12340,29 +12410,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12375,7 +12445,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12383,16 +12453,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12400,16 +12470,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12417,16 +12487,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12434,29 +12504,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12469,7 +12539,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12477,16 +12547,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12494,16 +12564,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12511,16 +12581,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12528,29 +12598,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12563,7 +12633,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12571,16 +12641,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12588,16 +12658,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12605,16 +12675,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12622,29 +12692,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12657,7 +12727,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12665,16 +12735,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12682,16 +12752,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12699,16 +12769,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12716,29 +12786,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12751,7 +12821,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12759,16 +12829,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12776,16 +12846,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12793,16 +12863,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12810,29 +12880,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12845,7 +12915,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12853,16 +12923,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12870,16 +12940,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12887,16 +12957,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12904,29 +12974,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -12939,7 +13009,7 @@ def _d20(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d29(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -12947,16 +13017,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -12964,16 +13034,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -12981,16 +13051,16 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -12998,29 +13068,29 @@ def _d20(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -13667,9 +13737,11 @@ _FN20 = ('content',)
 _K20: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d21(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -13680,16 +13752,16 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -13697,22 +13769,22 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -13729,16 +13801,16 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -13746,22 +13818,22 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -13774,14 +13846,14 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -13794,14 +13866,14 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -13816,29 +13888,29 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -13851,14 +13923,14 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -13871,14 +13943,14 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -14002,9 +14074,11 @@ _FN21 = ('content',)
 _K21: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d22(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -14016,22 +14090,22 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -14048,22 +14122,22 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -14078,29 +14152,29 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -14115,16 +14189,16 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -14132,7 +14206,7 @@ def _d22(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -14147,29 +14221,29 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -14184,16 +14258,16 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -14201,7 +14275,7 @@ def _d22(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -14320,9 +14394,11 @@ _FN22 = ('content',)
 _K22: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d23(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -14334,34 +14410,34 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -14376,29 +14452,29 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -14411,24 +14487,24 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -14441,19 +14517,19 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -14466,19 +14542,19 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -14491,19 +14567,19 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -14683,9 +14759,11 @@ _FN23 = ('encoding', 'id', 'mime_type', 'content')
 _K23: dict[str, int] = {}
 
 def _d24(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -14695,18 +14773,18 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -14718,13 +14796,13 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14734,13 +14812,13 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14750,7 +14828,7 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -14758,7 +14836,7 @@ def _d24(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14768,7 +14846,7 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d13(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -14776,7 +14854,7 @@ def _d24(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14792,6 +14870,8 @@ def _e24(w: Writer, o: Any) -> None:
     f1 = o.reference
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -14889,9 +14969,11 @@ def _e24(w: Writer, o: Any) -> None:
 _FN24 = ('id', 'reference')
 
 def _d25(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -14901,18 +14983,18 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -14924,13 +15006,13 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14940,13 +15022,13 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14956,7 +15038,7 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -14964,7 +15046,7 @@ def _d25(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14974,7 +15056,7 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -14982,7 +15064,7 @@ def _d25(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14998,6 +15080,8 @@ def _e25(w: Writer, o: Any) -> None:
     f1 = o.signature_property
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -15095,9 +15179,11 @@ def _e25(w: Writer, o: Any) -> None:
 _FN25 = ('id', 'signature_property')
 
 def _d26(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -15108,17 +15194,17 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -15133,12 +15219,12 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -15151,17 +15237,17 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -15174,17 +15260,17 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -15197,19 +15283,19 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -15222,19 +15308,19 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -15371,9 +15457,11 @@ _FN26 = ('id', 'target', 'content')
 _K26: dict[str, int] = {}
 
 def _d27(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -15390,53 +15478,53 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -15450,53 +15538,53 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15508,21 +15596,21 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15534,37 +15622,37 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15576,21 +15664,21 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15602,39 +15690,39 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw5(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15646,23 +15734,23 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15674,21 +15762,21 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw5(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15700,7 +15788,7 @@ def _d27(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15725,6 +15813,8 @@ def _e27(w: Writer, o: Any) -> None:
     f5 = o.seed
     f6 = o.pgen_counter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -15925,9 +16015,11 @@ def _e27(w: Writer, o: Any) -> None:
 _FN27 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d28(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -15939,21 +16031,21 @@ def _d28(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -15967,21 +16059,21 @@ def _d28(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15993,21 +16085,21 @@ def _d28(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16019,7 +16111,7 @@ def _d28(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16034,6 +16126,8 @@ def _e28(w: Writer, o: Any) -> None:
     f0 = o.modulus
     f1 = o.exponent
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -16099,9 +16193,11 @@ def _e28(w: Writer, o: Any) -> None:
 _FN28 = ('modulus', 'exponent')
 
 def _d29(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -16113,21 +16209,21 @@ def _d29(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -16141,21 +16237,21 @@ def _d29(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16167,7 +16263,7 @@ def _d29(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw7(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -16178,7 +16274,7 @@ def _d29(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -16186,12 +16282,12 @@ def _d29(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw7(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16203,7 +16299,7 @@ def _d29(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16218,6 +16314,8 @@ def _e29(w: Writer, o: Any) -> None:
     f0 = o.x509_issuer_name
     f1 = o.x509_serial_number
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -16299,9 +16397,11 @@ def _e29(w: Writer, o: Any) -> None:
 _FN29 = ('x509_issuer_name', 'x509_serial_number')
 
 def _d30(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -16314,21 +16414,21 @@ def _d30(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw22(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -16342,21 +16442,21 @@ def _d30(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw22(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16368,7 +16468,7 @@ def _d30(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -16378,7 +16478,7 @@ def _d30(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -16386,12 +16486,12 @@ def _d30(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw23(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16401,14 +16501,14 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16420,7 +16520,7 @@ def _d30(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16437,6 +16537,8 @@ def _e30(w: Writer, o: Any) -> None:
     f1 = o.time_stamp
     f2 = o.signature
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -16528,9 +16630,11 @@ def _e30(w: Writer, o: Any) -> None:
 _FN30 = ('session_id', 'time_stamp', 'signature')
 
 def _d31(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -16559,12 +16663,12 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -16581,12 +16685,12 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16601,12 +16705,12 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16621,12 +16725,12 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 5
@@ -16636,7 +16740,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f4 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 9
@@ -16646,7 +16750,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f5 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 6
@@ -16656,7 +16760,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 6
                 f6 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 5:
             p += 3
@@ -16666,14 +16770,14 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16683,7 +16787,7 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 5
@@ -16693,7 +16797,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f4 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 9
@@ -16703,7 +16807,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f5 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 6
@@ -16713,7 +16817,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 6
                 f6 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 4:
             p += 3
@@ -16723,14 +16827,14 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16745,7 +16849,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f4 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 9
@@ -16755,7 +16859,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f5 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 6
@@ -16765,7 +16869,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 6
                 f6 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 3:
             p += 3
@@ -16775,14 +16879,14 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16797,7 +16901,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f5 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 6
@@ -16807,7 +16911,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 6
                 f6 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 2:
             p += 3
@@ -16817,14 +16921,14 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16839,7 +16943,7 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 6
                 f6 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             p += 3
@@ -16849,14 +16953,14 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16871,14 +16975,14 @@ def _d31(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16890,7 +16994,7 @@ def _d31(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16917,6 +17021,8 @@ def _e31(w: Writer, o: Any) -> None:
     f6 = o.ev_error_code
     f7 = o.ev_timeout
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if (f0 is True or f0 is False) and (f1 is True or f1 is False) and (f2 is True or f2 is False):
@@ -17308,9 +17414,11 @@ def _e31(w: Writer, o: Any) -> None:
 _FN31 = ('ev_ready_to_charge', 'ev_immobilization_request', 'ev_immobilized', 'evwlan_strength', 'evcp_status', 'evsoc', 'ev_error_code', 'ev_timeout')
 
 def _d32(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -17347,12 +17455,12 @@ def _d32(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -17369,12 +17477,12 @@ def _d32(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17386,7 +17494,7 @@ def _d32(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -17397,7 +17505,7 @@ def _d32(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -17405,12 +17513,12 @@ def _d32(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw14(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17422,7 +17530,7 @@ def _d32(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17437,6 +17545,8 @@ def _e32(w: Writer, o: Any) -> None:
     f0 = o.exponent
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
@@ -17546,9 +17656,11 @@ def _e32(w: Writer, o: Any) -> None:
 _FN32 = ('exponent', 'value')
 
 def _d33(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -17580,7 +17692,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -17590,7 +17702,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -17600,7 +17712,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -17610,14 +17722,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17627,7 +17739,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -17635,14 +17747,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw19(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17652,7 +17764,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -17660,14 +17772,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17677,7 +17789,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -17685,7 +17797,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -17695,12 +17807,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -17710,14 +17822,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 11)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -17734,7 +17846,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -17744,7 +17856,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -17754,7 +17866,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -17764,14 +17876,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17781,7 +17893,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -17789,14 +17901,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw19(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17806,7 +17918,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -17814,14 +17926,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17831,7 +17943,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -17839,7 +17951,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -17849,12 +17961,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -17864,14 +17976,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -17886,7 +17998,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -17896,7 +18008,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 9
@@ -17906,14 +18018,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17923,7 +18035,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -17931,14 +18043,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw19(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17948,7 +18060,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -17956,14 +18068,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -17973,7 +18085,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -17981,7 +18093,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 6:
             p += 3
@@ -17991,12 +18103,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             p += 3
@@ -18006,14 +18118,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18028,7 +18140,7 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 9
@@ -18038,14 +18150,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18055,7 +18167,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -18063,14 +18175,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw19(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18080,7 +18192,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -18088,14 +18200,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18105,7 +18217,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -18113,7 +18225,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 5:
             p += 3
@@ -18123,12 +18235,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             p += 3
@@ -18138,14 +18250,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18160,14 +18272,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18177,7 +18289,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -18185,14 +18297,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw19(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18202,7 +18314,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -18210,14 +18322,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18227,7 +18339,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -18235,7 +18347,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 3
@@ -18245,12 +18357,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             p += 3
@@ -18260,14 +18372,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18279,7 +18391,7 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18289,7 +18401,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -18297,14 +18409,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw19(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18314,7 +18426,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -18322,14 +18434,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18339,7 +18451,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -18347,7 +18459,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 3
@@ -18357,12 +18469,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             p += 3
@@ -18372,14 +18484,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18391,7 +18503,7 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18401,7 +18513,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -18409,14 +18521,14 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw19(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18426,7 +18538,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -18434,7 +18546,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 3
@@ -18444,12 +18556,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             p += 3
@@ -18459,14 +18571,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18478,7 +18590,7 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -18488,7 +18600,7 @@ def _d33(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -18496,7 +18608,7 @@ def _d33(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 3
@@ -18506,12 +18618,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             p += 3
@@ -18521,14 +18633,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18543,12 +18655,12 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             p += 3
@@ -18558,14 +18670,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18575,7 +18687,7 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             p += 3
@@ -18585,14 +18697,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18607,14 +18719,14 @@ def _d33(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18626,7 +18738,7 @@ def _d33(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -18657,6 +18769,8 @@ def _e33(w: Writer, o: Any) -> None:
     f8 = o.battery_energy_capacity
     f9 = o.inlet_hot
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
@@ -19703,9 +19817,11 @@ def _e33(w: Writer, o: Any) -> None:
 _FN33 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
 
 def _d34(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -19717,7 +19833,7 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -19727,7 +19843,7 @@ def _d34(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -19735,12 +19851,12 @@ def _d34(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw20(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19754,7 +19870,7 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -19764,7 +19880,7 @@ def _d34(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -19772,12 +19888,12 @@ def _d34(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw20(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19792,12 +19908,12 @@ def _d34(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f1 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19809,7 +19925,7 @@ def _d34(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19824,6 +19940,8 @@ def _e34(w: Writer, o: Any) -> None:
     f0 = o.notification_max_delay
     f1 = o.evse_notification
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -19915,9 +20033,11 @@ def _e34(w: Writer, o: Any) -> None:
 _FN34 = ('notification_max_delay', 'evse_notification')
 
 def _d35(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -19935,21 +20055,21 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw24(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19963,21 +20083,21 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw24(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19989,7 +20109,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -19999,7 +20119,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -20007,12 +20127,12 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw23(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20024,7 +20144,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20034,7 +20154,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -20042,14 +20162,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw23(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20059,7 +20179,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -20067,14 +20187,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw23(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20084,7 +20204,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -20092,30 +20212,30 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw23(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -20126,7 +20246,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -20134,14 +20254,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20151,7 +20271,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -20159,14 +20279,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw23(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20178,7 +20298,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20188,7 +20308,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -20196,14 +20316,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw23(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20213,7 +20333,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -20221,30 +20341,30 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw23(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -20255,7 +20375,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -20263,14 +20383,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20280,7 +20400,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -20288,14 +20408,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw23(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20307,7 +20427,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20317,7 +20437,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -20325,30 +20445,30 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw23(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -20359,7 +20479,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -20367,14 +20487,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20384,7 +20504,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -20392,14 +20512,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw23(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20411,23 +20531,23 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -20438,7 +20558,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -20446,14 +20566,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20463,7 +20583,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -20471,14 +20591,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw23(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20490,7 +20610,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -20501,7 +20621,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -20509,14 +20629,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20526,7 +20646,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -20534,14 +20654,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw23(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20553,7 +20673,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -20563,7 +20683,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -20571,14 +20691,14 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw23(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20590,7 +20710,7 @@ def _d35(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20617,6 +20737,8 @@ def _e35(w: Writer, o: Any) -> None:
     f6 = o.meter_status
     f7 = o.meter_timestamp
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -21130,9 +21252,11 @@ def _e35(w: Writer, o: Any) -> None:
 _FN35 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
 
 def _d36(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -21148,7 +21272,7 @@ def _d36(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21158,7 +21282,7 @@ def _d36(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -21166,12 +21290,12 @@ def _d36(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -21185,7 +21309,7 @@ def _d36(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21195,7 +21319,7 @@ def _d36(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -21203,12 +21327,12 @@ def _d36(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21218,27 +21342,27 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f4 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 5:
@@ -21246,7 +21370,7 @@ def _d36(r: Reader) -> Any:
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21256,22 +21380,22 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 4:
@@ -21279,7 +21403,7 @@ def _d36(r: Reader) -> Any:
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21289,17 +21413,17 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 3:
@@ -21307,7 +21431,7 @@ def _d36(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21317,12 +21441,12 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 2:
@@ -21330,7 +21454,7 @@ def _d36(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21340,7 +21464,7 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -21348,7 +21472,7 @@ def _d36(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21358,7 +21482,7 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -21366,7 +21490,7 @@ def _d36(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21378,7 +21502,7 @@ def _d36(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21402,6 +21526,8 @@ def _e36(w: Writer, o: Any) -> None:
     f5 = o.tax_costs
     i5 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -21652,9 +21778,11 @@ def _e36(w: Writer, o: Any) -> None:
 _FN36 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
 
 def _d37(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -21664,12 +21792,12 @@ def _d37(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -21681,12 +21809,12 @@ def _d37(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21696,12 +21824,12 @@ def _d37(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21713,7 +21841,7 @@ def _d37(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21728,6 +21856,8 @@ def _e37(w: Writer, o: Any) -> None:
     f0 = o.amount
     f1 = o.cost_per_unit
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -21793,9 +21923,11 @@ def _e37(w: Writer, o: Any) -> None:
 _FN37 = ('amount', 'cost_per_unit')
 
 def _d38(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -21807,7 +21939,7 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21817,7 +21949,7 @@ def _d38(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -21825,12 +21957,12 @@ def _d38(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw18(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -21844,7 +21976,7 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21854,7 +21986,7 @@ def _d38(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -21862,12 +21994,12 @@ def _d38(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw18(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21877,12 +22009,12 @@ def _d38(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21894,7 +22026,7 @@ def _d38(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21909,6 +22041,8 @@ def _e38(w: Writer, o: Any) -> None:
     f0 = o.tax_rule_id
     f1 = o.amount
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -21996,9 +22130,11 @@ def _e38(w: Writer, o: Any) -> None:
 _FN38 = ('tax_rule_id', 'amount')
 
 def _d39(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -22009,12 +22145,12 @@ def _d39(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -22026,12 +22162,12 @@ def _d39(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22041,7 +22177,7 @@ def _d39(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 3
@@ -22051,12 +22187,12 @@ def _d39(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22071,12 +22207,12 @@ def _d39(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22088,7 +22224,7 @@ def _d39(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22105,6 +22241,8 @@ def _e39(w: Writer, o: Any) -> None:
     f1 = o.display_parameters
     f2 = o.meter_info_requested
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -22206,9 +22344,11 @@ def _e39(w: Writer, o: Any) -> None:
 _FN39 = ('header', 'display_parameters', 'meter_info_requested')
 
 def _d40(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -22221,12 +22361,12 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -22238,12 +22378,12 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22258,12 +22398,12 @@ def _d40(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22273,24 +22413,24 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d34(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22300,19 +22440,19 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22322,14 +22462,14 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22341,7 +22481,7 @@ def _d40(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22362,6 +22502,8 @@ def _e40(w: Writer, o: Any) -> None:
     f3 = o.meter_info
     f4 = o.receipt
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -22503,9 +22645,11 @@ def _e40(w: Writer, o: Any) -> None:
 _FN40 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
 
 def _d41(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -22514,12 +22658,12 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -22531,12 +22675,12 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22548,7 +22692,7 @@ def _d41(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22561,6 +22705,8 @@ def _d41(r: Reader) -> Any:
 def _e41(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -22609,9 +22755,11 @@ def _e41(w: Writer, o: Any) -> None:
 _FN41 = ('header',)
 
 def _d42(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -22621,12 +22769,12 @@ def _d42(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -22638,12 +22786,12 @@ def _d42(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22658,12 +22806,12 @@ def _d42(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22675,7 +22823,7 @@ def _d42(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22690,6 +22838,8 @@ def _e42(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -22759,9 +22909,11 @@ def _e42(w: Writer, o: Any) -> None:
 _FN42 = ('header', 'response_code')
 
 def _d43(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -22775,7 +22927,7 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22785,7 +22937,7 @@ def _d43(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -22793,17 +22945,17 @@ def _d43(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -22817,7 +22969,7 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22827,7 +22979,7 @@ def _d43(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -22835,17 +22987,17 @@ def _d43(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22855,12 +23007,12 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22870,12 +23022,12 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22885,12 +23037,12 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22902,7 +23054,7 @@ def _d43(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22921,6 +23073,8 @@ def _e43(w: Writer, o: Any) -> None:
     f2 = o.ev_maximum_energy_request
     f3 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -23060,9 +23214,11 @@ def _e43(w: Writer, o: Any) -> None:
 _FN43 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d44(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -23076,7 +23232,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23086,7 +23242,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -23094,7 +23250,7 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -23104,7 +23260,7 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -23114,14 +23270,14 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23131,7 +23287,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23139,14 +23295,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw20(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23160,7 +23316,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23170,7 +23326,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -23178,7 +23334,7 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -23188,7 +23344,7 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -23198,14 +23354,14 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23215,7 +23371,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23223,14 +23379,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw20(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23245,7 +23401,7 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -23255,14 +23411,14 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23272,7 +23428,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23280,14 +23436,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw20(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23302,14 +23458,14 @@ def _d44(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23319,7 +23475,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23327,14 +23483,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw20(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23346,7 +23502,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23356,7 +23512,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23364,14 +23520,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw20(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23383,7 +23539,7 @@ def _d44(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23402,6 +23558,8 @@ def _e44(w: Writer, o: Any) -> None:
     f2 = o.target_soc
     f3 = o.ack_max_delay
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -23670,9 +23828,11 @@ def _e44(w: Writer, o: Any) -> None:
 _FN44 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
 
 def _d45(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -23681,13 +23841,13 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23699,13 +23859,13 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23715,7 +23875,7 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -23723,7 +23883,7 @@ def _d45(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23733,7 +23893,7 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -23741,7 +23901,7 @@ def _d45(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23753,7 +23913,7 @@ def _d45(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23767,6 +23927,8 @@ def _e45(w: Writer, o: Any) -> None:
     f0 = o.root_certificate_id
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -23845,9 +24007,11 @@ def _e45(w: Writer, o: Any) -> None:
 _FN45 = ('root_certificate_id',)
 
 def _d46(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -23858,24 +24022,24 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23887,24 +24051,24 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23914,19 +24078,19 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23936,14 +24100,14 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23955,7 +24119,7 @@ def _d46(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23972,6 +24136,8 @@ def _e46(w: Writer, o: Any) -> None:
     f1 = o.ev_maximum_energy_request
     f2 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24091,9 +24257,11 @@ def _e46(w: Writer, o: Any) -> None:
 _FN46 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d47(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -24103,7 +24271,7 @@ def _d47(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24117,7 +24285,7 @@ def _d47(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24128,6 +24296,8 @@ def _d47(r: Reader) -> Any:
 
 def _e47(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24148,9 +24318,11 @@ def _e47(w: Writer, o: Any) -> None:
 _FN47 = ()
 
 def _d48(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -24159,12 +24331,12 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24176,12 +24348,12 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24193,7 +24365,7 @@ def _d48(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24206,6 +24378,8 @@ def _d48(r: Reader) -> Any:
 def _e48(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24254,9 +24428,11 @@ def _e48(w: Writer, o: Any) -> None:
 _FN48 = ('header',)
 
 def _d49(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -24265,12 +24441,12 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24282,12 +24458,12 @@ def _d49(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24299,7 +24475,7 @@ def _d49(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24312,6 +24488,8 @@ def _d49(r: Reader) -> Any:
 def _e49(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24360,9 +24538,11 @@ def _e49(w: Writer, o: Any) -> None:
 _FN49 = ('header',)
 
 def _d50(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -24372,12 +24552,12 @@ def _d50(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24389,12 +24569,12 @@ def _d50(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24409,12 +24589,12 @@ def _d50(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24426,7 +24606,7 @@ def _d50(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24441,6 +24621,8 @@ def _e50(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:

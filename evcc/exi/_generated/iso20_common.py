@@ -3552,21 +3552,21 @@ def _s47(w: Writer, v: Any) -> None:
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3581,12 +3581,12 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3601,7 +3601,7 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3622,21 +3622,21 @@ def _ew0(w: Writer, v: Any) -> None:
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3651,12 +3651,12 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3671,7 +3671,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3692,21 +3692,21 @@ def _ew1(w: Writer, v: Any) -> None:
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3721,12 +3721,12 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3741,7 +3741,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3762,21 +3762,21 @@ def _ew2(w: Writer, v: Any) -> None:
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3791,12 +3791,12 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3811,7 +3811,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3832,21 +3832,21 @@ def _ew3(w: Writer, v: Any) -> None:
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3861,12 +3861,12 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3881,7 +3881,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3902,21 +3902,21 @@ def _ew4(w: Writer, v: Any) -> None:
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3931,12 +3931,12 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3951,7 +3951,7 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3972,9 +3972,9 @@ def _ew5(w: Writer, v: Any) -> None:
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3988,7 +3988,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -3996,7 +3996,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4018,7 +4018,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -4026,7 +4026,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4041,7 +4041,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4062,9 +4062,9 @@ def _ew6(w: Writer, v: Any) -> None:
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4078,7 +4078,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -4086,7 +4086,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4108,7 +4108,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -4116,7 +4116,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4131,7 +4131,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4152,9 +4152,9 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4167,7 +4167,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -4175,7 +4175,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4196,7 +4196,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -4204,7 +4204,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4219,7 +4219,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4240,9 +4240,9 @@ def _ew8(w: Writer, v: Any) -> None:
 
 
 def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4255,7 +4255,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -4263,7 +4263,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4284,7 +4284,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -4292,7 +4292,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4307,7 +4307,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4328,21 +4328,21 @@ def _ew9(w: Writer, v: Any) -> None:
 
 
 def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4357,12 +4357,12 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4377,7 +4377,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4398,21 +4398,21 @@ def _ew10(w: Writer, v: Any) -> None:
 
 
 def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4427,12 +4427,12 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4447,7 +4447,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4468,21 +4468,21 @@ def _ew11(w: Writer, v: Any) -> None:
 
 
 def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4497,12 +4497,12 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4517,7 +4517,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4538,21 +4538,21 @@ def _ew12(w: Writer, v: Any) -> None:
 
 
 def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4567,12 +4567,12 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4587,7 +4587,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4608,21 +4608,21 @@ def _ew13(w: Writer, v: Any) -> None:
 
 
 def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4637,12 +4637,12 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4657,7 +4657,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4678,9 +4678,9 @@ def _ew14(w: Writer, v: Any) -> None:
 
 
 def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4691,7 +4691,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4710,7 +4710,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4725,7 +4725,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4746,9 +4746,9 @@ def _ew15(w: Writer, v: Any) -> None:
 
 
 def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4759,7 +4759,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4778,7 +4778,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4793,7 +4793,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4814,9 +4814,9 @@ def _ew16(w: Writer, v: Any) -> None:
 
 
 def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4827,7 +4827,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4846,7 +4846,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4861,7 +4861,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4882,9 +4882,9 @@ def _ew17(w: Writer, v: Any) -> None:
 
 
 def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4895,7 +4895,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4914,7 +4914,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4929,7 +4929,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4950,21 +4950,21 @@ def _ew18(w: Writer, v: Any) -> None:
 
 
 def _dw19(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4979,12 +4979,12 @@ def _dw19(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4999,7 +4999,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5020,9 +5020,9 @@ def _ew19(w: Writer, v: Any) -> None:
 
 
 def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5033,7 +5033,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5052,7 +5052,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5067,7 +5067,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5088,9 +5088,9 @@ def _ew20(w: Writer, v: Any) -> None:
 
 
 def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5103,7 +5103,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -5111,7 +5111,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5132,7 +5132,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -5140,7 +5140,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5155,7 +5155,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5176,9 +5176,9 @@ def _ew21(w: Writer, v: Any) -> None:
 
 
 def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5189,7 +5189,7 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5208,7 +5208,7 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5223,7 +5223,7 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5244,9 +5244,9 @@ def _ew22(w: Writer, v: Any) -> None:
 
 
 def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5259,7 +5259,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -5267,7 +5267,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5288,7 +5288,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -5296,7 +5296,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5311,7 +5311,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5332,9 +5332,9 @@ def _ew23(w: Writer, v: Any) -> None:
 
 
 def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5345,7 +5345,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5364,7 +5364,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5379,7 +5379,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5400,9 +5400,9 @@ def _ew24(w: Writer, v: Any) -> None:
 
 
 def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5416,7 +5416,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -5424,7 +5424,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5446,7 +5446,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -5454,7 +5454,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5469,7 +5469,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5490,9 +5490,9 @@ def _ew25(w: Writer, v: Any) -> None:
 
 
 def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5506,7 +5506,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -5514,7 +5514,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5536,7 +5536,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -5544,7 +5544,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5559,7 +5559,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5580,21 +5580,21 @@ def _ew26(w: Writer, v: Any) -> None:
 
 
 def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5609,12 +5609,12 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5629,7 +5629,7 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5650,9 +5650,9 @@ def _ew27(w: Writer, v: Any) -> None:
 
 
 def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5663,7 +5663,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5682,7 +5682,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5697,7 +5697,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5718,9 +5718,9 @@ def _ew28(w: Writer, v: Any) -> None:
 
 
 def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5731,7 +5731,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5750,7 +5750,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5765,7 +5765,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5786,9 +5786,9 @@ def _ew29(w: Writer, v: Any) -> None:
 
 
 def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5801,7 +5801,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -5809,7 +5809,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5830,7 +5830,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -5838,7 +5838,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5853,7 +5853,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5874,9 +5874,9 @@ def _ew30(w: Writer, v: Any) -> None:
 
 
 def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5887,7 +5887,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5906,7 +5906,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5921,7 +5921,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5942,9 +5942,9 @@ def _ew31(w: Writer, v: Any) -> None:
 
 
 def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -5955,7 +5955,7 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -5974,7 +5974,7 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5989,7 +5989,7 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6010,9 +6010,9 @@ def _ew32(w: Writer, v: Any) -> None:
 
 
 def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6023,7 +6023,7 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6042,7 +6042,7 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6057,7 +6057,7 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6078,9 +6078,9 @@ def _ew33(w: Writer, v: Any) -> None:
 
 
 def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6091,7 +6091,7 @@ def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6110,7 +6110,7 @@ def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6125,7 +6125,7 @@ def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6146,21 +6146,21 @@ def _ew34(w: Writer, v: Any) -> None:
 
 
 def _dw35(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6175,12 +6175,12 @@ def _dw35(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6195,7 +6195,7 @@ def _dw35(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6216,21 +6216,21 @@ def _ew35(w: Writer, v: Any) -> None:
 
 
 def _dw36(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6245,12 +6245,12 @@ def _dw36(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6265,7 +6265,7 @@ def _dw36(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6286,21 +6286,21 @@ def _ew36(w: Writer, v: Any) -> None:
 
 
 def _dw37(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6315,12 +6315,12 @@ def _dw37(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6335,7 +6335,7 @@ def _dw37(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6356,21 +6356,21 @@ def _ew37(w: Writer, v: Any) -> None:
 
 
 def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6385,12 +6385,12 @@ def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6405,7 +6405,7 @@ def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6426,21 +6426,21 @@ def _ew38(w: Writer, v: Any) -> None:
 
 
 def _dw39(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6455,12 +6455,12 @@ def _dw39(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6475,7 +6475,7 @@ def _dw39(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6496,9 +6496,9 @@ def _ew39(w: Writer, v: Any) -> None:
 
 
 def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6509,7 +6509,7 @@ def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6528,7 +6528,7 @@ def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6543,7 +6543,7 @@ def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6564,9 +6564,9 @@ def _ew40(w: Writer, v: Any) -> None:
 
 
 def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6577,7 +6577,7 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6596,7 +6596,7 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6611,7 +6611,7 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6632,9 +6632,9 @@ def _ew41(w: Writer, v: Any) -> None:
 
 
 def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6645,7 +6645,7 @@ def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6664,7 +6664,7 @@ def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6679,7 +6679,7 @@ def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6700,9 +6700,9 @@ def _ew42(w: Writer, v: Any) -> None:
 
 
 def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6713,7 +6713,7 @@ def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6732,7 +6732,7 @@ def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6747,7 +6747,7 @@ def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6768,9 +6768,9 @@ def _ew43(w: Writer, v: Any) -> None:
 
 
 def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -6781,7 +6781,7 @@ def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6800,7 +6800,7 @@ def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6815,7 +6815,7 @@ def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6836,21 +6836,21 @@ def _ew44(w: Writer, v: Any) -> None:
 
 
 def _dw45(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6865,12 +6865,12 @@ def _dw45(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6885,7 +6885,7 @@ def _dw45(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6906,21 +6906,21 @@ def _ew45(w: Writer, v: Any) -> None:
 
 
 def _dw46(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6935,12 +6935,12 @@ def _dw46(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6955,7 +6955,7 @@ def _dw46(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -6976,21 +6976,21 @@ def _ew46(w: Writer, v: Any) -> None:
 
 
 def _dw47(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -7005,12 +7005,12 @@ def _dw47(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -7025,7 +7025,7 @@ def _dw47(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -7046,9 +7046,11 @@ def _ew47(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -7058,12 +7060,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7075,12 +7077,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7092,21 +7094,21 @@ def _d0(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw13(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7118,7 +7120,7 @@ def _d0(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7133,6 +7135,8 @@ def _e0(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.evccid
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7198,9 +7202,11 @@ def _e0(w: Writer, o: Any) -> None:
 _FN0 = ('header', 'evccid')
 
 def _d1(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7211,12 +7217,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7228,12 +7234,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7248,12 +7254,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7265,21 +7271,21 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw13(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7291,7 +7297,7 @@ def _d1(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7308,6 +7314,8 @@ def _e1(w: Writer, o: Any) -> None:
     f1 = o.response_code
     f2 = o.evseid
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7394,9 +7402,11 @@ def _e1(w: Writer, o: Any) -> None:
 _FN1 = ('header', 'response_code', 'evseid')
 
 def _d2(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -7405,12 +7415,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7422,12 +7432,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7439,7 +7449,7 @@ def _d2(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7452,6 +7462,8 @@ def _d2(r: Reader) -> Any:
 def _e2(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7500,9 +7512,11 @@ def _e2(w: Writer, o: Any) -> None:
 _FN2 = ('header',)
 
 def _d3(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -7516,12 +7530,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7533,12 +7547,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7553,12 +7567,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7573,13 +7587,13 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 e = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f2.append(e)
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7594,7 +7608,7 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 e = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f2.append(e)
             s = 5
         elif c == 1:
@@ -7605,12 +7619,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f3 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7625,12 +7639,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f3 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7640,17 +7654,17 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d61(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             f5 = _d62(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7662,7 +7676,7 @@ def _d3(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7674,7 +7688,7 @@ def _d3(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7698,6 +7712,8 @@ def _e3(w: Writer, o: Any) -> None:
     f4 = o.eim_as_res_authorization_mode
     f5 = o.pn_c_as_res_authorization_mode
     left: int = (f0 is not None) + (f1 is not None) + len(f2) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7877,9 +7893,11 @@ def _e3(w: Writer, o: Any) -> None:
 _FN3 = ('header', 'response_code', 'authorization_services', 'certificate_installation_service', 'eim_as_res_authorization_mode', 'pn_c_as_res_authorization_mode')
 
 def _d4(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7891,12 +7909,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7908,12 +7926,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7928,12 +7946,12 @@ def _d4(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7943,17 +7961,17 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d59(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d60(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7965,7 +7983,7 @@ def _d4(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7977,7 +7995,7 @@ def _d4(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7996,6 +8014,8 @@ def _e4(w: Writer, o: Any) -> None:
     f2 = o.eim_areq_authorization_mode
     f3 = o.pn_c_areq_authorization_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8097,9 +8117,11 @@ def _e4(w: Writer, o: Any) -> None:
 _FN4 = ('header', 'selected_authorization_service', 'eim_areq_authorization_mode', 'pn_c_areq_authorization_mode')
 
 def _d5(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -8110,12 +8132,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8127,12 +8149,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8147,12 +8169,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8167,12 +8189,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8184,7 +8206,7 @@ def _d5(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8201,6 +8223,8 @@ def _e5(w: Writer, o: Any) -> None:
     f1 = o.response_code
     f2 = o.evse_processing
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8291,9 +8315,11 @@ def _e5(w: Writer, o: Any) -> None:
 _FN5 = ('header', 'response_code', 'evse_processing')
 
 def _d6(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -8303,12 +8329,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8320,12 +8346,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8335,14 +8361,14 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d102(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8354,7 +8380,7 @@ def _d6(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8369,6 +8395,8 @@ def _e6(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.supported_service_ids
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8432,9 +8460,11 @@ def _e6(w: Writer, o: Any) -> None:
 _FN6 = ('header', 'supported_service_ids')
 
 def _d7(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -8447,12 +8477,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8464,12 +8494,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8484,12 +8514,12 @@ def _d7(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8504,12 +8534,12 @@ def _d7(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8519,12 +8549,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d103(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8534,14 +8564,14 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d103(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8553,7 +8583,7 @@ def _d7(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8574,6 +8604,8 @@ def _e7(w: Writer, o: Any) -> None:
     f3 = o.energy_transfer_service_list
     f4 = o.vas_list
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8697,9 +8729,11 @@ def _e7(w: Writer, o: Any) -> None:
 _FN7 = ('header', 'response_code', 'service_renegotiation_supported', 'energy_transfer_service_list', 'vas_list')
 
 def _d8(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -8709,12 +8743,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8726,12 +8760,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8743,7 +8777,7 @@ def _d8(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -8753,7 +8787,7 @@ def _d8(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -8761,12 +8795,12 @@ def _d8(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw23(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8778,7 +8812,7 @@ def _d8(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8793,6 +8827,8 @@ def _e8(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.service_id
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8869,9 +8905,11 @@ def _e8(w: Writer, o: Any) -> None:
 _FN8 = ('header', 'service_id')
 
 def _d9(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -8883,12 +8921,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8900,12 +8938,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8920,12 +8958,12 @@ def _d9(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8937,7 +8975,7 @@ def _d9(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -8947,7 +8985,7 @@ def _d9(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -8955,12 +8993,12 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw23(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8970,12 +9008,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d101(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8987,7 +9025,7 @@ def _d9(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9006,6 +9044,8 @@ def _e9(w: Writer, o: Any) -> None:
     f2 = o.service_id
     f3 = o.service_parameter_list
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9120,9 +9160,11 @@ def _e9(w: Writer, o: Any) -> None:
 _FN9 = ('header', 'response_code', 'service_id', 'service_parameter_list')
 
 def _d10(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9133,12 +9175,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9150,12 +9192,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9165,12 +9207,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d100(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9180,14 +9222,14 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d106(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9199,7 +9241,7 @@ def _d10(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9216,6 +9258,8 @@ def _e10(w: Writer, o: Any) -> None:
     f1 = o.selected_energy_transfer_service
     f2 = o.selected_vas_list
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9296,9 +9340,11 @@ def _e10(w: Writer, o: Any) -> None:
 _FN10 = ('header', 'selected_energy_transfer_service', 'selected_vas_list')
 
 def _d11(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -9308,12 +9354,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9325,12 +9371,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9345,12 +9391,12 @@ def _d11(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9362,7 +9408,7 @@ def _d11(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9377,6 +9423,8 @@ def _e11(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9446,9 +9494,11 @@ def _e11(w: Writer, o: Any) -> None:
 _FN11 = ('header', 'response_code')
 
 def _d12(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9460,12 +9510,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9477,12 +9527,12 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9497,12 +9547,12 @@ def _d12(r: Reader) -> Any:
             else:
                 r.pos = p - 12
                 f1 = _dw31(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9512,17 +9562,17 @@ def _d12(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d93(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d94(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9534,7 +9584,7 @@ def _d12(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9546,7 +9596,7 @@ def _d12(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9565,6 +9615,8 @@ def _e12(w: Writer, o: Any) -> None:
     f2 = o.dynamic_se_req_control_mode
     f3 = o.scheduled_se_req_control_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9665,9 +9717,11 @@ def _e12(w: Writer, o: Any) -> None:
 _FN12 = ('header', 'maximum_supporting_points', 'dynamic_se_req_control_mode', 'scheduled_se_req_control_mode')
 
 def _d13(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9681,12 +9735,12 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9698,12 +9752,12 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9718,12 +9772,12 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9738,12 +9792,12 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9758,22 +9812,22 @@ def _d13(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f3 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d95(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f5 = _d96(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9783,17 +9837,17 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d95(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d96(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9805,7 +9859,7 @@ def _d13(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9817,7 +9871,7 @@ def _d13(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9840,6 +9894,8 @@ def _e13(w: Writer, o: Any) -> None:
     f4 = o.dynamic_se_res_control_mode
     f5 = o.scheduled_se_res_control_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10002,9 +10058,11 @@ def _e13(w: Writer, o: Any) -> None:
 _FN13 = ('header', 'response_code', 'evse_processing', 'go_to_pause', 'dynamic_se_res_control_mode', 'scheduled_se_res_control_mode')
 
 def _d14(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10017,12 +10075,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10034,12 +10092,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10054,12 +10112,12 @@ def _d14(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10074,12 +10132,12 @@ def _d14(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw28(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10089,7 +10147,7 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d86(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 3
@@ -10099,14 +10157,14 @@ def _d14(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f4 = _dw29(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10121,14 +10179,14 @@ def _d14(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f4 = _dw29(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10140,7 +10198,7 @@ def _d14(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10161,6 +10219,8 @@ def _e14(w: Writer, o: Any) -> None:
     f3 = o.ev_power_profile
     f4 = o.bpt_channel_selection
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10298,9 +10358,11 @@ def _e14(w: Writer, o: Any) -> None:
 _FN14 = ('header', 'ev_processing', 'charge_progress', 'ev_power_profile', 'bpt_channel_selection')
 
 def _d15(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10311,12 +10373,12 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10328,12 +10390,12 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10348,12 +10410,12 @@ def _d15(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10363,14 +10425,14 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d87(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10382,7 +10444,7 @@ def _d15(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10399,6 +10461,8 @@ def _e15(w: Writer, o: Any) -> None:
     f1 = o.response_code
     f2 = o.evse_status
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10483,9 +10547,11 @@ def _e15(w: Writer, o: Any) -> None:
 _FN15 = ('header', 'response_code', 'evse_status')
 
 def _d16(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -10495,12 +10561,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10512,12 +10578,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10527,12 +10593,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d27(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10544,7 +10610,7 @@ def _d16(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10559,6 +10625,8 @@ def _e16(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.signed_metering_data
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10624,9 +10692,11 @@ def _e16(w: Writer, o: Any) -> None:
 _FN16 = ('header', 'signed_metering_data')
 
 def _d17(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -10636,12 +10706,12 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10653,12 +10723,12 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10673,12 +10743,12 @@ def _d17(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10690,7 +10760,7 @@ def _d17(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10705,6 +10775,8 @@ def _e17(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10774,9 +10846,11 @@ def _e17(w: Writer, o: Any) -> None:
 _FN17 = ('header', 'response_code')
 
 def _d18(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10788,12 +10862,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10805,12 +10879,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10825,12 +10899,12 @@ def _d18(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw33(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10842,39 +10916,39 @@ def _d18(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw14(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw10(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10886,23 +10960,23 @@ def _d18(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw10(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10914,7 +10988,7 @@ def _d18(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10933,6 +11007,8 @@ def _e18(w: Writer, o: Any) -> None:
     f2 = o.ev_termination_code
     f3 = o.ev_termination_explanation
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11041,9 +11117,11 @@ def _e18(w: Writer, o: Any) -> None:
 _FN18 = ('header', 'charging_session', 'ev_termination_code', 'ev_termination_explanation')
 
 def _d19(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -11053,12 +11131,12 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11070,12 +11148,12 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11090,12 +11168,12 @@ def _d19(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11107,7 +11185,7 @@ def _d19(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11122,6 +11200,8 @@ def _e19(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11191,9 +11271,11 @@ def _e19(w: Writer, o: Any) -> None:
 _FN19 = ('header', 'response_code')
 
 def _d20(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11206,12 +11288,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11223,12 +11305,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11238,12 +11320,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d64(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11253,12 +11335,12 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d65(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11273,12 +11355,12 @@ def _d20(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f3 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11288,14 +11370,14 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d66(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11307,7 +11389,7 @@ def _d20(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11328,6 +11410,8 @@ def _e20(w: Writer, o: Any) -> None:
     f3 = o.maximum_contract_certificate_chains
     f4 = o.prioritized_emai_ds
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11445,9 +11529,11 @@ def _e20(w: Writer, o: Any) -> None:
 _FN20 = ('header', 'oem_provisioning_certificate_chain', 'list_of_root_certificate_ids', 'maximum_contract_certificate_chains', 'prioritized_emai_ds')
 
 def _d21(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11461,12 +11547,12 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11478,12 +11564,12 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11498,12 +11584,12 @@ def _d21(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11518,12 +11604,12 @@ def _d21(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11533,12 +11619,12 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d67(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11548,12 +11634,12 @@ def _d21(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d26(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11568,12 +11654,12 @@ def _d21(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f5 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11585,7 +11671,7 @@ def _d21(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11608,6 +11694,8 @@ def _e21(w: Writer, o: Any) -> None:
     f4 = o.signed_installation_data
     f5 = o.remaining_contract_certificate_chains
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11752,9 +11840,11 @@ def _e21(w: Writer, o: Any) -> None:
 _FN21 = ('header', 'response_code', 'evse_processing', 'cps_certificate_chain', 'signed_installation_data', 'remaining_contract_certificate_chains')
 
 def _d22(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11768,12 +11858,12 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11785,12 +11875,12 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11805,12 +11895,12 @@ def _d22(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw40(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11825,12 +11915,12 @@ def _d22(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw41(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11842,7 +11932,7 @@ def _d22(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11853,7 +11943,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f3 = -g - 1 if y > 255 else g
@@ -11861,14 +11951,14 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw25(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11879,7 +11969,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -11887,14 +11977,14 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw25(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11905,7 +11995,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f5 = -g - 1 if y > 255 else g
@@ -11913,14 +12003,14 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11932,7 +12022,7 @@ def _d22(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11943,7 +12033,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -11951,14 +12041,14 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw25(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11969,7 +12059,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f5 = -g - 1 if y > 255 else g
@@ -11977,14 +12067,14 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11996,7 +12086,7 @@ def _d22(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12007,7 +12097,7 @@ def _d22(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f5 = -g - 1 if y > 255 else g
@@ -12015,14 +12105,14 @@ def _d22(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw25(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12034,7 +12124,7 @@ def _d22(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12057,6 +12147,8 @@ def _e22(w: Writer, o: Any) -> None:
     f4 = o.device_offset
     f5 = o.vehicle_travel
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -12315,9 +12407,11 @@ def _e22(w: Writer, o: Any) -> None:
 _FN22 = ('header', 'ev_check_in_status', 'parking_method', 'vehicle_frame', 'device_offset', 'vehicle_travel')
 
 def _d23(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -12330,12 +12424,12 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -12347,12 +12441,12 @@ def _d23(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12367,12 +12461,12 @@ def _d23(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12384,7 +12478,7 @@ def _d23(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12395,7 +12489,7 @@ def _d23(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f2 = -g - 1 if y > 255 else g
@@ -12403,14 +12497,14 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw25(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12421,7 +12515,7 @@ def _d23(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f3 = -g - 1 if y > 255 else g
@@ -12429,14 +12523,14 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw25(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12447,7 +12541,7 @@ def _d23(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -12455,14 +12549,14 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw25(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12474,7 +12568,7 @@ def _d23(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12485,7 +12579,7 @@ def _d23(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f3 = -g - 1 if y > 255 else g
@@ -12493,14 +12587,14 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw25(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12511,7 +12605,7 @@ def _d23(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -12519,14 +12613,14 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw25(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12538,7 +12632,7 @@ def _d23(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -12549,7 +12643,7 @@ def _d23(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -12557,14 +12651,14 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw25(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12576,7 +12670,7 @@ def _d23(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12597,6 +12691,8 @@ def _e23(w: Writer, o: Any) -> None:
     f3 = o.device_location
     f4 = o.target_distance
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -12834,9 +12930,11 @@ def _e23(w: Writer, o: Any) -> None:
 _FN23 = ('header', 'response_code', 'parking_space', 'device_location', 'target_distance')
 
 def _d24(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -12847,12 +12945,12 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -12864,12 +12962,12 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12884,12 +12982,12 @@ def _d24(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw42(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12901,7 +12999,7 @@ def _d24(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -12911,7 +13009,7 @@ def _d24(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -12919,12 +13017,12 @@ def _d24(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw8(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12936,7 +13034,7 @@ def _d24(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12953,6 +13051,8 @@ def _e24(w: Writer, o: Any) -> None:
     f1 = o.ev_check_out_status
     f2 = o.check_out_time
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -13050,9 +13150,11 @@ def _e24(w: Writer, o: Any) -> None:
 _FN24 = ('header', 'ev_check_out_status', 'check_out_time')
 
 def _d25(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -13063,12 +13165,12 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -13080,12 +13182,12 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13100,12 +13202,12 @@ def _d25(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13120,12 +13222,12 @@ def _d25(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw43(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13137,7 +13239,7 @@ def _d25(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13154,6 +13256,8 @@ def _e25(w: Writer, o: Any) -> None:
     f1 = o.response_code
     f2 = o.evse_check_out_status
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -13244,9 +13348,11 @@ def _e25(w: Writer, o: Any) -> None:
 _FN25 = ('header', 'response_code', 'evse_check_out_status')
 
 def _d26(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -13261,12 +13367,12 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -13278,12 +13384,12 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d84(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13293,12 +13399,12 @@ def _d26(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d84(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13313,12 +13419,12 @@ def _d26(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw34(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13330,21 +13436,21 @@ def _d26(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw35(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw35(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13356,53 +13462,53 @@ def _d26(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw36(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw36(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw37(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw37(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw38(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw38(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13414,7 +13520,7 @@ def _d26(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13426,7 +13532,7 @@ def _d26(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13438,7 +13544,7 @@ def _d26(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13463,6 +13569,8 @@ def _e26(w: Writer, o: Any) -> None:
     f5 = o.x448_encrypted_private_key
     f6 = o.tpm_encrypted_private_key
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -13612,9 +13720,11 @@ def _e26(w: Writer, o: Any) -> None:
 _FN26 = ('id', 'contract_certificate_chain', 'ecdh_curve', 'dh_public_key', 'secp521_encrypted_private_key', 'x448_encrypted_private_key', 'tpm_encrypted_private_key')
 
 def _d27(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -13628,12 +13738,12 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -13647,21 +13757,21 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw39(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw39(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13673,21 +13783,21 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw39(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw39(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13697,12 +13807,12 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d107(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13712,22 +13822,22 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d108(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d109(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f5 = _d110(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13737,17 +13847,17 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d109(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d110(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13759,7 +13869,7 @@ def _d27(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13771,7 +13881,7 @@ def _d27(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13794,6 +13904,8 @@ def _e27(w: Writer, o: Any) -> None:
     f4 = o.dynamic_smdt_control_mode
     f5 = o.scheduled_smdt_control_mode
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -13942,9 +14054,11 @@ def _e27(w: Writer, o: Any) -> None:
 _FN27 = ('id', 'session_id', 'meter_info', 'receipt', 'dynamic_smdt_control_mode', 'scheduled_smdt_control_mode')
 
 def _d28(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -13954,7 +14068,7 @@ def _d28(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -13968,7 +14082,7 @@ def _d28(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -13979,6 +14093,8 @@ def _d28(r: Reader) -> Any:
 
 def _e28(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -13999,9 +14115,11 @@ def _e28(w: Writer, o: Any) -> None:
 _FN28 = ()
 
 def _d29(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -14011,7 +14129,7 @@ def _d29(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -14025,7 +14143,7 @@ def _d29(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14036,6 +14154,8 @@ def _d29(r: Reader) -> Any:
 
 def _e29(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -14056,9 +14176,11 @@ def _e29(w: Writer, o: Any) -> None:
 _FN29 = ()
 
 def _d30(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -14071,17 +14193,17 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -14093,12 +14215,12 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14108,12 +14230,12 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14123,12 +14245,12 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d31(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14138,12 +14260,12 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             e = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 2:
@@ -14151,7 +14273,7 @@ def _d30(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14161,7 +14283,7 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -14169,7 +14291,7 @@ def _d30(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14179,7 +14301,7 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -14187,7 +14309,7 @@ def _d30(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14209,6 +14331,8 @@ def _e30(w: Writer, o: Any) -> None:
     f4 = o.object_
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -14347,9 +14471,11 @@ def _e30(w: Writer, o: Any) -> None:
 _FN30 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d31(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
@@ -14359,17 +14485,17 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -14384,12 +14510,12 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -14402,12 +14528,12 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -14422,7 +14548,7 @@ def _d31(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -14440,6 +14566,8 @@ def _e31(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -14525,9 +14653,11 @@ def _e31(w: Writer, o: Any) -> None:
 _FN31 = ('id', 'value')
 
 def _d32(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -14539,17 +14669,17 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -14561,12 +14691,12 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14576,12 +14706,12 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14591,12 +14721,12 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d34(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14606,13 +14736,13 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14622,7 +14752,7 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -14630,7 +14760,7 @@ def _d32(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14640,7 +14770,7 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -14648,7 +14778,7 @@ def _d32(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -14668,6 +14798,8 @@ def _e32(w: Writer, o: Any) -> None:
     f3 = o.reference
     i3 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -14799,9 +14931,11 @@ def _e32(w: Writer, o: Any) -> None:
 _FN32 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d33(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -14811,12 +14945,12 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -14831,19 +14965,19 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -14856,19 +14990,19 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -14881,19 +15015,19 @@ def _d33(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -14989,9 +15123,11 @@ _FN33 = ('algorithm', 'content')
 _K33: dict[str, int] = {}
 
 def _d34(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -15001,12 +15137,12 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -15023,7 +15159,7 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -15034,7 +15170,7 @@ def _d34(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -15042,25 +15178,25 @@ def _d34(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -15075,7 +15211,7 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -15086,7 +15222,7 @@ def _d34(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -15094,25 +15230,25 @@ def _d34(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -15125,19 +15261,19 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -15150,19 +15286,19 @@ def _d34(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -15320,9 +15456,11 @@ _FN34 = ('algorithm', 'content')
 _K34: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d35(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -15336,32 +15474,32 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -15373,27 +15511,27 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15403,22 +15541,22 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15428,17 +15566,17 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15448,17 +15586,17 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15468,12 +15606,12 @@ def _d35(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15485,21 +15623,21 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw3(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw3(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15511,7 +15649,7 @@ def _d35(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15534,6 +15672,8 @@ def _e35(w: Writer, o: Any) -> None:
     f4 = o.digest_method
     f5 = o.digest_value
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -15760,9 +15900,11 @@ def _e35(w: Writer, o: Any) -> None:
 _FN35 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d36(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -15771,13 +15913,13 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -15789,13 +15931,13 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15805,7 +15947,7 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -15813,7 +15955,7 @@ def _d36(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15823,7 +15965,7 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -15831,7 +15973,7 @@ def _d36(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -15845,6 +15987,8 @@ def _e36(w: Writer, o: Any) -> None:
     f0 = o.transform
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -15917,9 +16061,11 @@ def _e36(w: Writer, o: Any) -> None:
 _FN36 = ('transform',)
 
 def _d37(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -15930,12 +16076,12 @@ def _d37(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -15952,34 +16098,34 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -15994,34 +16140,34 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16036,34 +16182,34 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16078,34 +16224,34 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16246,9 +16392,11 @@ _FN37 = ('algorithm', 'content')
 _K37: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d38(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -16258,12 +16406,12 @@ def _d38(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -16278,19 +16426,19 @@ def _d38(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -16303,19 +16451,19 @@ def _d38(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -16328,19 +16476,19 @@ def _d38(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -16436,9 +16584,11 @@ _FN38 = ('algorithm', 'content')
 _K38: dict[str, int] = {}
 
 def _d39(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -16449,53 +16599,53 @@ def _d39(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
@@ -16503,32 +16653,32 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -16545,46 +16695,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -16592,32 +16742,32 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16632,46 +16782,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -16679,32 +16829,32 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16719,46 +16869,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -16766,34 +16916,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16808,46 +16958,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -16855,34 +17005,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 8
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16897,46 +17047,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -16944,34 +17094,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 7
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16986,46 +17136,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17033,34 +17183,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17075,46 +17225,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17122,34 +17272,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17164,46 +17314,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17211,34 +17361,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17253,46 +17403,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17300,34 +17450,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17342,46 +17492,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17389,34 +17539,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17431,46 +17581,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17478,34 +17628,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 11
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17520,46 +17670,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17567,34 +17717,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 12
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17609,46 +17759,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17656,34 +17806,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17698,46 +17848,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17745,34 +17895,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 14
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17787,46 +17937,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17834,34 +17984,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 15
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17876,46 +18026,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -17923,34 +18073,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 16
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -17965,46 +18115,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -18012,34 +18162,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 17
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -18054,46 +18204,46 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d40(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d41(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d42(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d43(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d44(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -18101,34 +18251,34 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -19405,9 +19555,11 @@ _FN39 = ('id', 'content')
 _K39: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d40(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -19416,29 +19568,29 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d49(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d50(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -19453,29 +19605,29 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d49(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d50(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -19490,12 +19642,12 @@ def _d40(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -19510,12 +19662,12 @@ def _d40(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -19530,12 +19682,12 @@ def _d40(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -19667,9 +19819,11 @@ _FN40 = ('content',)
 _K40: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d41(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -19680,24 +19834,24 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19709,19 +19863,19 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19731,14 +19885,14 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19748,14 +19902,14 @@ def _d41(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19767,7 +19921,7 @@ def _d41(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19784,6 +19938,8 @@ def _e41(w: Writer, o: Any) -> None:
     f1 = o.uri
     f2 = o.transforms
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -19882,9 +20038,11 @@ def _e41(w: Writer, o: Any) -> None:
 _FN41 = ('type_', 'uri', 'transforms')
 
 def _d42(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -19894,7 +20052,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -19902,16 +20060,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -19919,16 +20077,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -19936,16 +20094,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -19953,27 +20111,27 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -19988,7 +20146,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -19996,16 +20154,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -20013,16 +20171,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -20030,16 +20188,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -20047,27 +20205,27 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20080,7 +20238,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20088,16 +20246,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20105,16 +20263,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20122,16 +20280,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20139,29 +20297,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20174,7 +20332,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20182,16 +20340,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20199,16 +20357,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20216,16 +20374,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20233,29 +20391,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20268,7 +20426,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20276,16 +20434,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20293,16 +20451,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20310,16 +20468,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20327,29 +20485,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20362,7 +20520,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20370,16 +20528,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20387,16 +20545,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20404,16 +20562,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20421,29 +20579,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20456,7 +20614,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20464,16 +20622,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20481,16 +20639,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20498,16 +20656,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20515,29 +20673,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20550,7 +20708,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20558,16 +20716,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20575,16 +20733,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20592,16 +20750,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20609,29 +20767,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20644,7 +20802,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20652,16 +20810,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20669,16 +20827,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20686,16 +20844,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20703,29 +20861,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20738,7 +20896,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20746,16 +20904,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20763,16 +20921,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20780,16 +20938,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20797,29 +20955,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20832,7 +20990,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20840,16 +20998,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20857,16 +21015,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20874,16 +21032,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20891,29 +21049,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -20926,7 +21084,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -20934,16 +21092,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -20951,16 +21109,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -20968,16 +21126,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -20985,29 +21143,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -21020,7 +21178,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -21028,16 +21186,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -21045,16 +21203,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -21062,16 +21220,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -21079,29 +21237,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -21114,7 +21272,7 @@ def _d42(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d51(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -21122,16 +21280,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -21139,16 +21297,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -21156,16 +21314,16 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -21173,29 +21331,29 @@ def _d42(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -21842,9 +22000,11 @@ _FN42 = ('content',)
 _K42: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d43(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -21855,16 +22015,16 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -21872,22 +22032,22 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -21904,16 +22064,16 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -21921,22 +22081,22 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -21949,14 +22109,14 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -21969,14 +22129,14 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -21991,29 +22151,29 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -22026,14 +22186,14 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -22046,14 +22206,14 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -22177,9 +22337,11 @@ _FN43 = ('content',)
 _K43: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d44(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -22191,22 +22353,22 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -22223,22 +22385,22 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -22253,29 +22415,29 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -22290,16 +22452,16 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -22307,7 +22469,7 @@ def _d44(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -22322,29 +22484,29 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -22359,16 +22521,16 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -22376,7 +22538,7 @@ def _d44(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -22495,9 +22657,11 @@ _FN44 = ('content',)
 _K44: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d45(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -22509,34 +22673,34 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -22551,29 +22715,29 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -22586,24 +22750,24 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -22616,19 +22780,19 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -22641,19 +22805,19 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -22666,19 +22830,19 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -22858,9 +23022,11 @@ _FN45 = ('encoding', 'id', 'mime_type', 'content')
 _K45: dict[str, int] = {}
 
 def _d46(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -22870,18 +23036,18 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -22893,13 +23059,13 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22909,13 +23075,13 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22925,7 +23091,7 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -22933,7 +23099,7 @@ def _d46(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22943,7 +23109,7 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -22951,7 +23117,7 @@ def _d46(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22967,6 +23133,8 @@ def _e46(w: Writer, o: Any) -> None:
     f1 = o.reference
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -23064,9 +23232,11 @@ def _e46(w: Writer, o: Any) -> None:
 _FN46 = ('id', 'reference')
 
 def _d47(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -23076,18 +23246,18 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23099,13 +23269,13 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23115,13 +23285,13 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23131,7 +23301,7 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -23139,7 +23309,7 @@ def _d47(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23149,7 +23319,7 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -23157,7 +23327,7 @@ def _d47(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23173,6 +23343,8 @@ def _e47(w: Writer, o: Any) -> None:
     f1 = o.signature_property
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -23270,9 +23442,11 @@ def _e47(w: Writer, o: Any) -> None:
 _FN47 = ('id', 'signature_property')
 
 def _d48(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -23283,17 +23457,17 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -23308,12 +23482,12 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -23326,17 +23500,17 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -23349,17 +23523,17 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -23372,19 +23546,19 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -23397,19 +23571,19 @@ def _d48(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -23546,9 +23720,11 @@ _FN48 = ('id', 'target', 'content')
 _K48: dict[str, int] = {}
 
 def _d49(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -23565,53 +23741,53 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23625,53 +23801,53 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23683,21 +23859,21 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23709,37 +23885,37 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23751,21 +23927,21 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23777,39 +23953,39 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw5(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23821,23 +23997,23 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23849,21 +24025,21 @@ def _d49(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw5(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23875,7 +24051,7 @@ def _d49(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23900,6 +24076,8 @@ def _e49(w: Writer, o: Any) -> None:
     f5 = o.seed
     f6 = o.pgen_counter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24100,9 +24278,11 @@ def _e49(w: Writer, o: Any) -> None:
 _FN49 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d50(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -24114,21 +24294,21 @@ def _d50(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24142,21 +24322,21 @@ def _d50(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24168,21 +24348,21 @@ def _d50(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24194,7 +24374,7 @@ def _d50(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24209,6 +24389,8 @@ def _e50(w: Writer, o: Any) -> None:
     f0 = o.modulus
     f1 = o.exponent
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24274,9 +24456,11 @@ def _e50(w: Writer, o: Any) -> None:
 _FN50 = ('modulus', 'exponent')
 
 def _d51(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -24288,21 +24472,21 @@ def _d51(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24316,21 +24500,21 @@ def _d51(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24342,7 +24526,7 @@ def _d51(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw7(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -24353,7 +24537,7 @@ def _d51(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -24361,12 +24545,12 @@ def _d51(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw7(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24378,7 +24562,7 @@ def _d51(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24393,6 +24577,8 @@ def _e51(w: Writer, o: Any) -> None:
     f0 = o.x509_issuer_name
     f1 = o.x509_serial_number
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24474,9 +24660,11 @@ def _e51(w: Writer, o: Any) -> None:
 _FN51 = ('x509_issuer_name', 'x509_serial_number')
 
 def _d52(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -24513,12 +24701,12 @@ def _d52(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24535,12 +24723,12 @@ def _d52(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24552,7 +24740,7 @@ def _d52(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -24563,7 +24751,7 @@ def _d52(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -24571,12 +24759,12 @@ def _d52(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw25(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24588,7 +24776,7 @@ def _d52(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24603,6 +24791,8 @@ def _e52(w: Writer, o: Any) -> None:
     f0 = o.exponent
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
@@ -24712,9 +24902,11 @@ def _e52(w: Writer, o: Any) -> None:
 _FN52 = ('exponent', 'value')
 
 def _d53(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -24723,13 +24915,13 @@ def _d53(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d111(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24741,13 +24933,13 @@ def _d53(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d111(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24757,7 +24949,7 @@ def _d53(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d111(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 10 else 4
         elif c == 1:
@@ -24765,7 +24957,7 @@ def _d53(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24775,7 +24967,7 @@ def _d53(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d111(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 10 else 4
         elif c == 1:
@@ -24783,7 +24975,7 @@ def _d53(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24795,7 +24987,7 @@ def _d53(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24809,6 +25001,8 @@ def _e53(w: Writer, o: Any) -> None:
     f0 = o.tax_rule
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24887,9 +25081,11 @@ def _e53(w: Writer, o: Any) -> None:
 _FN53 = ('tax_rule',)
 
 def _d54(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -24898,13 +25094,13 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d91(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24916,13 +25112,13 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d91(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24932,7 +25128,7 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d91(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -24940,7 +25136,7 @@ def _d54(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24950,7 +25146,7 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d91(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -24958,7 +25154,7 @@ def _d54(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24970,7 +25166,7 @@ def _d54(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24984,6 +25180,8 @@ def _e54(w: Writer, o: Any) -> None:
     f0 = o.price_rule_stack
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -25062,9 +25260,11 @@ def _e54(w: Writer, o: Any) -> None:
 _FN54 = ('price_rule_stack',)
 
 def _d55(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -25077,7 +25277,7 @@ def _d55(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -25087,7 +25287,7 @@ def _d55(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -25095,23 +25295,23 @@ def _d55(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             e = _d82(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25125,7 +25325,7 @@ def _d55(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -25135,7 +25335,7 @@ def _d55(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -25143,23 +25343,23 @@ def _d55(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             e = _d82(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25169,18 +25369,18 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             e = _d82(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25190,13 +25390,13 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d82(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25206,7 +25406,7 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d82(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 5 if len(f2) < 5 else 6
         elif c == 1:
@@ -25214,7 +25414,7 @@ def _d55(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25224,7 +25424,7 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d82(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 5 if len(f2) < 5 else 6
         elif c == 1:
@@ -25232,7 +25432,7 @@ def _d55(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25244,7 +25444,7 @@ def _d55(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25262,6 +25462,8 @@ def _e55(w: Writer, o: Any) -> None:
     f2 = o.overstay_rule
     i2 = 0
     left: int = (f0 is not None) + (f1 is not None) + len(f2)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -25441,9 +25643,11 @@ def _e55(w: Writer, o: Any) -> None:
 _FN55 = ('overstay_time_threshold', 'overstay_power_threshold', 'overstay_rule')
 
 def _d56(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -25452,13 +25656,13 @@ def _d56(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d57(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25470,13 +25674,13 @@ def _d56(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d57(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25486,7 +25690,7 @@ def _d56(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d57(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 5 else 4
         elif c == 1:
@@ -25494,7 +25698,7 @@ def _d56(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25504,7 +25708,7 @@ def _d56(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d57(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 5 else 4
         elif c == 1:
@@ -25512,7 +25716,7 @@ def _d56(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25524,7 +25728,7 @@ def _d56(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25538,6 +25742,8 @@ def _e56(w: Writer, o: Any) -> None:
     f0 = o.additional_service
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -25616,9 +25822,11 @@ def _e56(w: Writer, o: Any) -> None:
 _FN56 = ('additional_service',)
 
 def _d57(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -25630,21 +25838,21 @@ def _d57(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw14(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25658,21 +25866,21 @@ def _d57(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw14(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25682,12 +25890,12 @@ def _d57(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25699,7 +25907,7 @@ def _d57(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25714,6 +25922,8 @@ def _e57(w: Writer, o: Any) -> None:
     f0 = o.service_name
     f1 = o.service_fee
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -25779,9 +25989,11 @@ def _e57(w: Writer, o: Any) -> None:
 _FN57 = ('service_name', 'service_fee')
 
 def _d58(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -25794,21 +26006,21 @@ def _d58(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw39(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw39(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25822,21 +26034,21 @@ def _d58(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw39(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw39(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25848,7 +26060,7 @@ def _d58(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -25858,7 +26070,7 @@ def _d58(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -25866,12 +26078,12 @@ def _d58(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25881,14 +26093,14 @@ def _d58(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d30(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25900,7 +26112,7 @@ def _d58(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25917,6 +26129,8 @@ def _e58(w: Writer, o: Any) -> None:
     f1 = o.time_stamp
     f2 = o.signature
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26008,9 +26222,11 @@ def _e58(w: Writer, o: Any) -> None:
 _FN58 = ('session_id', 'time_stamp', 'signature')
 
 def _d59(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -26020,7 +26236,7 @@ def _d59(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26034,7 +26250,7 @@ def _d59(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26045,6 +26261,8 @@ def _d59(r: Reader) -> Any:
 
 def _e59(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26065,9 +26283,11 @@ def _e59(w: Writer, o: Any) -> None:
 _FN59 = ()
 
 def _d60(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -26078,12 +26298,12 @@ def _d60(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26097,21 +26317,21 @@ def _d60(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw27(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26123,21 +26343,21 @@ def _d60(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw27(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26147,12 +26367,12 @@ def _d60(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d84(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26164,7 +26384,7 @@ def _d60(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26181,6 +26401,8 @@ def _e60(w: Writer, o: Any) -> None:
     f1 = o.gen_challenge
     f2 = o.contract_certificate_chain
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26262,9 +26484,11 @@ def _e60(w: Writer, o: Any) -> None:
 _FN60 = ('id', 'gen_challenge', 'contract_certificate_chain')
 
 def _d61(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -26274,7 +26498,7 @@ def _d61(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26288,7 +26512,7 @@ def _d61(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26299,6 +26523,8 @@ def _d61(r: Reader) -> Any:
 
 def _e61(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26319,9 +26545,11 @@ def _e61(w: Writer, o: Any) -> None:
 _FN61 = ()
 
 def _d62(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -26333,21 +26561,21 @@ def _d62(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw27(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26361,21 +26589,21 @@ def _d62(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw27(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26385,14 +26613,14 @@ def _d62(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d85(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26404,7 +26632,7 @@ def _d62(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26419,6 +26647,8 @@ def _e62(w: Writer, o: Any) -> None:
     f0 = o.gen_challenge
     f1 = o.supported_providers
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26482,9 +26712,11 @@ def _e62(w: Writer, o: Any) -> None:
 _FN62 = ('gen_challenge', 'supported_providers')
 
 def _d63(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -26495,22 +26727,22 @@ def _d63(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw19(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26524,22 +26756,22 @@ def _d63(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw19(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26551,16 +26783,16 @@ def _d63(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw19(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 3 else 4
         elif c == 1:
@@ -26568,7 +26800,7 @@ def _d63(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26580,16 +26812,16 @@ def _d63(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw19(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 3 else 4
         elif c == 1:
@@ -26597,7 +26829,7 @@ def _d63(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26609,7 +26841,7 @@ def _d63(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26623,6 +26855,8 @@ def _e63(w: Writer, o: Any) -> None:
     f0 = o.certificate
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26701,9 +26935,11 @@ def _e63(w: Writer, o: Any) -> None:
 _FN63 = ('certificate',)
 
 def _d64(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -26714,12 +26950,12 @@ def _d64(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26733,21 +26969,21 @@ def _d64(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw19(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26759,21 +26995,21 @@ def _d64(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw19(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26783,14 +27019,14 @@ def _d64(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d63(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26802,7 +27038,7 @@ def _d64(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26819,6 +27055,8 @@ def _e64(w: Writer, o: Any) -> None:
     f1 = o.certificate
     f2 = o.sub_certificates
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26898,9 +27136,11 @@ def _e64(w: Writer, o: Any) -> None:
 _FN64 = ('id', 'certificate', 'sub_certificates')
 
 def _d65(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -26909,13 +27149,13 @@ def _d65(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26927,13 +27167,13 @@ def _d65(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26943,7 +27183,7 @@ def _d65(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -26951,7 +27191,7 @@ def _d65(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26961,7 +27201,7 @@ def _d65(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -26969,7 +27209,7 @@ def _d65(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26981,7 +27221,7 @@ def _d65(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26995,6 +27235,8 @@ def _e65(w: Writer, o: Any) -> None:
     f0 = o.root_certificate_id
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27073,9 +27315,11 @@ def _e65(w: Writer, o: Any) -> None:
 _FN65 = ('root_certificate_id',)
 
 def _d66(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -27086,22 +27330,22 @@ def _d66(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw13(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27115,22 +27359,22 @@ def _d66(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw13(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27142,16 +27386,16 @@ def _d66(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw13(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27159,7 +27403,7 @@ def _d66(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27171,16 +27415,16 @@ def _d66(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw13(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27188,7 +27432,7 @@ def _d66(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27200,7 +27444,7 @@ def _d66(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27214,6 +27458,8 @@ def _e66(w: Writer, o: Any) -> None:
     f0 = o.emaid
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27292,9 +27538,11 @@ def _e66(w: Writer, o: Any) -> None:
 _FN66 = ('emaid',)
 
 def _d67(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -27306,21 +27554,21 @@ def _d67(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27334,21 +27582,21 @@ def _d67(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27358,14 +27606,14 @@ def _d67(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d63(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27377,7 +27625,7 @@ def _d67(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27392,6 +27640,8 @@ def _e67(w: Writer, o: Any) -> None:
     f0 = o.certificate
     f1 = o.sub_certificates
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27455,9 +27705,11 @@ def _e67(w: Writer, o: Any) -> None:
 _FN67 = ('certificate', 'sub_certificates')
 
 def _d68(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -27471,7 +27723,7 @@ def _d68(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -27481,7 +27733,7 @@ def _d68(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -27489,12 +27741,12 @@ def _d68(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27508,7 +27760,7 @@ def _d68(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -27518,7 +27770,7 @@ def _d68(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -27526,12 +27778,12 @@ def _d68(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27541,22 +27793,22 @@ def _d68(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d88(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27566,17 +27818,17 @@ def _d68(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d88(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27586,12 +27838,12 @@ def _d68(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d88(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27603,7 +27855,7 @@ def _d68(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27622,6 +27874,8 @@ def _e68(w: Writer, o: Any) -> None:
     f2 = o.power_tolerance
     f3 = o.power_schedule_entries
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27770,9 +28024,11 @@ def _e68(w: Writer, o: Any) -> None:
 _FN68 = ('time_anchor', 'available_energy', 'power_tolerance', 'power_schedule_entries')
 
 def _d69(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -27793,14 +28049,14 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -27810,7 +28066,7 @@ def _d69(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -27818,12 +28074,12 @@ def _d69(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27837,7 +28093,7 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -27847,7 +28103,7 @@ def _d69(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -27855,12 +28111,12 @@ def _d69(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27872,7 +28128,7 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -27882,7 +28138,7 @@ def _d69(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -27890,12 +28146,12 @@ def _d69(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27907,7 +28163,7 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -27917,7 +28173,7 @@ def _d69(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -27925,12 +28181,12 @@ def _d69(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw9(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27942,37 +28198,37 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw10(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw11(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27984,21 +28240,21 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw11(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28010,21 +28266,21 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28036,21 +28292,21 @@ def _d69(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw13(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28060,27 +28316,27 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             r.pos = p
             f9 = _d53(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 3:
             r.pos = p
             f10 = _d54(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28090,22 +28346,22 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             f9 = _d53(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 2:
             r.pos = p
             f10 = _d54(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28115,17 +28371,17 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f9 = _d53(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             f10 = _d54(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28135,12 +28391,12 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d54(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28150,19 +28406,19 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             r.pos = p
             f12 = _d56(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28172,14 +28428,14 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f12 = _d56(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 14
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28191,7 +28447,7 @@ def _d69(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28228,6 +28484,8 @@ def _e69(w: Writer, o: Any) -> None:
     f11 = o.overstay_rules
     f12 = o.additional_selected_services
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + (f12 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28600,9 +28858,11 @@ def _e69(w: Writer, o: Any) -> None:
 _FN69 = ('id', 'time_anchor', 'price_schedule_id', 'price_schedule_description', 'currency', 'language', 'price_algorithm', 'minimum_cost', 'maximum_cost', 'tax_rules', 'price_rule_stacks', 'overstay_rules', 'additional_selected_services')
 
 def _d70(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -28616,14 +28876,14 @@ def _d70(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28633,7 +28893,7 @@ def _d70(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -28641,12 +28901,12 @@ def _d70(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28660,7 +28920,7 @@ def _d70(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28670,7 +28930,7 @@ def _d70(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -28678,12 +28938,12 @@ def _d70(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28695,7 +28955,7 @@ def _d70(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28705,7 +28965,7 @@ def _d70(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -28713,12 +28973,12 @@ def _d70(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28730,7 +28990,7 @@ def _d70(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28740,7 +29000,7 @@ def _d70(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -28748,12 +29008,12 @@ def _d70(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw9(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28765,16 +29025,16 @@ def _d70(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw10(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 10
@@ -28784,12 +29044,12 @@ def _d70(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f4 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28804,12 +29064,12 @@ def _d70(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f4 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28819,12 +29079,12 @@ def _d70(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d90(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28836,7 +29096,7 @@ def _d70(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28859,6 +29119,8 @@ def _e70(w: Writer, o: Any) -> None:
     f4 = o.number_of_price_levels
     f5 = o.price_level_schedule_entries
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29059,9 +29321,11 @@ def _e70(w: Writer, o: Any) -> None:
 _FN70 = ('id', 'time_anchor', 'price_schedule_id', 'price_schedule_description', 'number_of_price_levels', 'price_level_schedule_entries')
 
 def _d71(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -29070,13 +29334,13 @@ def _d71(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d80(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29088,13 +29352,13 @@ def _d71(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d80(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29104,7 +29368,7 @@ def _d71(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d80(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -29112,7 +29376,7 @@ def _d71(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29122,7 +29386,7 @@ def _d71(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d80(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -29130,7 +29394,7 @@ def _d71(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29142,7 +29406,7 @@ def _d71(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29156,6 +29420,8 @@ def _e71(w: Writer, o: Any) -> None:
     f0 = o.ev_price_rule_stack
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29234,9 +29500,11 @@ def _e71(w: Writer, o: Any) -> None:
 _FN71 = ('ev_price_rule_stack',)
 
 def _d72(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -29248,7 +29516,7 @@ def _d72(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29258,7 +29526,7 @@ def _d72(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -29266,12 +29534,12 @@ def _d72(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29285,7 +29553,7 @@ def _d72(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29295,7 +29563,7 @@ def _d72(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -29303,12 +29571,12 @@ def _d72(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29318,12 +29586,12 @@ def _d72(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d79(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29335,7 +29603,7 @@ def _d72(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29350,6 +29618,8 @@ def _e72(w: Writer, o: Any) -> None:
     f0 = o.time_anchor
     f1 = o.ev_power_schedule_entries
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29437,9 +29707,11 @@ def _e72(w: Writer, o: Any) -> None:
 _FN72 = ('time_anchor', 'ev_power_schedule_entries')
 
 def _d73(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -29453,7 +29725,7 @@ def _d73(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29463,7 +29735,7 @@ def _d73(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -29471,12 +29743,12 @@ def _d73(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29490,7 +29762,7 @@ def _d73(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29500,7 +29772,7 @@ def _d73(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -29508,12 +29780,12 @@ def _d73(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29525,21 +29797,21 @@ def _d73(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw11(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29551,21 +29823,21 @@ def _d73(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw13(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29575,12 +29847,12 @@ def _d73(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d71(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29592,7 +29864,7 @@ def _d73(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29611,6 +29883,8 @@ def _e73(w: Writer, o: Any) -> None:
     f2 = o.price_algorithm
     f3 = o.ev_price_rule_stacks
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29732,9 +30006,11 @@ def _e73(w: Writer, o: Any) -> None:
 _FN73 = ('time_anchor', 'currency', 'price_algorithm', 'ev_price_rule_stacks')
 
 def _d74(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -29748,7 +30024,7 @@ def _d74(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29758,7 +30034,7 @@ def _d74(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -29766,12 +30042,12 @@ def _d74(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29785,7 +30061,7 @@ def _d74(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29795,7 +30071,7 @@ def _d74(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -29803,12 +30079,12 @@ def _d74(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29818,12 +30094,12 @@ def _d74(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29833,19 +30109,19 @@ def _d74(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29855,14 +30131,14 @@ def _d74(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29874,7 +30150,7 @@ def _d74(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29893,6 +30169,8 @@ def _e74(w: Writer, o: Any) -> None:
     f2 = o.power_l2
     f3 = o.power_l3
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30019,9 +30297,11 @@ def _e74(w: Writer, o: Any) -> None:
 _FN74 = ('duration', 'power', 'power_l2', 'power_l3')
 
 def _d75(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -30031,7 +30311,7 @@ def _d75(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30045,7 +30325,7 @@ def _d75(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30056,6 +30336,8 @@ def _d75(r: Reader) -> Any:
 
 def _e75(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30076,9 +30358,11 @@ def _e75(w: Writer, o: Any) -> None:
 _FN75 = ()
 
 def _d76(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -30090,7 +30374,7 @@ def _d76(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30100,7 +30384,7 @@ def _d76(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30108,12 +30392,12 @@ def _d76(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30127,7 +30411,7 @@ def _d76(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30137,7 +30421,7 @@ def _d76(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30145,12 +30429,12 @@ def _d76(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30165,14 +30449,14 @@ def _d76(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30184,7 +30468,7 @@ def _d76(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30199,6 +30483,8 @@ def _e76(w: Writer, o: Any) -> None:
     f0 = o.selected_schedule_tuple_id
     f1 = o.power_tolerance_acceptance
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30288,9 +30574,11 @@ def _e76(w: Writer, o: Any) -> None:
 _FN76 = ('selected_schedule_tuple_id', 'power_tolerance_acceptance')
 
 def _d77(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -30299,13 +30587,13 @@ def _d77(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30317,13 +30605,13 @@ def _d77(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30333,7 +30621,7 @@ def _d77(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 2048 else 4
         elif c == 1:
@@ -30341,7 +30629,7 @@ def _d77(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30351,7 +30639,7 @@ def _d77(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 2048 else 4
         elif c == 1:
@@ -30359,7 +30647,7 @@ def _d77(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30371,7 +30659,7 @@ def _d77(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30385,6 +30673,8 @@ def _e77(w: Writer, o: Any) -> None:
     f0 = o.ev_power_profile_entry
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30463,9 +30753,11 @@ def _e77(w: Writer, o: Any) -> None:
 _FN77 = ('ev_power_profile_entry',)
 
 def _d78(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -30477,7 +30769,7 @@ def _d78(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30487,7 +30779,7 @@ def _d78(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30495,12 +30787,12 @@ def _d78(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30514,7 +30806,7 @@ def _d78(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30524,7 +30816,7 @@ def _d78(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30532,12 +30824,12 @@ def _d78(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30547,12 +30839,12 @@ def _d78(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30564,7 +30856,7 @@ def _d78(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30579,6 +30871,8 @@ def _e78(w: Writer, o: Any) -> None:
     f0 = o.duration
     f1 = o.power
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30666,9 +30960,11 @@ def _e78(w: Writer, o: Any) -> None:
 _FN78 = ('duration', 'power')
 
 def _d79(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -30677,13 +30973,13 @@ def _d79(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d78(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30695,13 +30991,13 @@ def _d79(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d78(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30711,7 +31007,7 @@ def _d79(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d78(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -30719,7 +31015,7 @@ def _d79(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30729,7 +31025,7 @@ def _d79(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d78(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -30737,7 +31033,7 @@ def _d79(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30749,7 +31045,7 @@ def _d79(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30763,6 +31059,8 @@ def _e79(w: Writer, o: Any) -> None:
     f0 = o.ev_power_schedule_entry
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30841,9 +31139,11 @@ def _e79(w: Writer, o: Any) -> None:
 _FN79 = ('ev_power_schedule_entry',)
 
 def _d80(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -30855,7 +31155,7 @@ def _d80(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30865,7 +31165,7 @@ def _d80(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30873,12 +31173,12 @@ def _d80(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30892,7 +31192,7 @@ def _d80(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30902,7 +31202,7 @@ def _d80(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30910,12 +31210,12 @@ def _d80(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30925,13 +31225,13 @@ def _d80(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d81(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30941,7 +31241,7 @@ def _d80(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d81(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4 if len(f1) < 8 else 5
         elif c == 1:
@@ -30949,7 +31249,7 @@ def _d80(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30959,7 +31259,7 @@ def _d80(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d81(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4 if len(f1) < 8 else 5
         elif c == 1:
@@ -30967,7 +31267,7 @@ def _d80(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30979,7 +31279,7 @@ def _d80(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30995,6 +31295,8 @@ def _e80(w: Writer, o: Any) -> None:
     f1 = o.ev_price_rule
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31112,9 +31414,11 @@ def _e80(w: Writer, o: Any) -> None:
 _FN80 = ('duration', 'ev_price_rule')
 
 def _d81(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -31124,12 +31428,12 @@ def _d81(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31141,12 +31445,12 @@ def _d81(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31156,12 +31460,12 @@ def _d81(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31173,7 +31477,7 @@ def _d81(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31188,6 +31492,8 @@ def _e81(w: Writer, o: Any) -> None:
     f0 = o.energy_fee
     f1 = o.power_range_start
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31253,9 +31559,11 @@ def _e81(w: Writer, o: Any) -> None:
 _FN81 = ('energy_fee', 'power_range_start')
 
 def _d82(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -31269,23 +31577,23 @@ def _d82(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31295,7 +31603,7 @@ def _d82(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -31303,12 +31611,12 @@ def _d82(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw21(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31322,23 +31630,23 @@ def _d82(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31348,7 +31656,7 @@ def _d82(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -31356,12 +31664,12 @@ def _d82(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw21(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31373,7 +31681,7 @@ def _d82(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31383,7 +31691,7 @@ def _d82(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -31391,12 +31699,12 @@ def _d82(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw21(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31406,12 +31714,12 @@ def _d82(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31423,7 +31731,7 @@ def _d82(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31433,7 +31741,7 @@ def _d82(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -31441,12 +31749,12 @@ def _d82(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw21(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31458,7 +31766,7 @@ def _d82(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31477,6 +31785,8 @@ def _e82(w: Writer, o: Any) -> None:
     f2 = o.overstay_fee
     f3 = o.overstay_fee_period
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31638,9 +31948,11 @@ def _e82(w: Writer, o: Any) -> None:
 _FN82 = ('overstay_rule_description', 'start_time', 'overstay_fee', 'overstay_fee_period')
 
 def _d83(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -31655,12 +31967,12 @@ def _d83(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31677,7 +31989,7 @@ def _d83(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 10
@@ -31687,14 +31999,14 @@ def _d83(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f2 = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -31705,7 +32017,7 @@ def _d83(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f3 = -g - 1 if y > 255 else g
@@ -31713,14 +32025,14 @@ def _d83(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw25(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -31731,7 +32043,7 @@ def _d83(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -31739,33 +32051,33 @@ def _d83(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw26(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31780,7 +32092,7 @@ def _d83(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 10
@@ -31790,14 +32102,14 @@ def _d83(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f2 = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -31808,7 +32120,7 @@ def _d83(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f3 = -g - 1 if y > 255 else g
@@ -31816,14 +32128,14 @@ def _d83(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw25(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -31834,7 +32146,7 @@ def _d83(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f4 = -g - 1 if y > 255 else g
@@ -31842,33 +32154,33 @@ def _d83(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw26(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw14(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31880,7 +32192,7 @@ def _d83(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31892,7 +32204,7 @@ def _d83(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31904,7 +32216,7 @@ def _d83(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31916,7 +32228,7 @@ def _d83(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31928,7 +32240,7 @@ def _d83(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31940,7 +32252,7 @@ def _d83(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31965,6 +32277,8 @@ def _e83(w: Writer, o: Any) -> None:
     f5 = o.rational_number
     f6 = o.finite_string
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32229,9 +32543,11 @@ def _e83(w: Writer, o: Any) -> None:
 _FN83 = ('name', 'bool_value', 'byte_value', 'short_value', 'int_value', 'rational_number', 'finite_string')
 
 def _d84(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -32243,21 +32559,21 @@ def _d84(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -32271,21 +32587,21 @@ def _d84(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32295,12 +32611,12 @@ def _d84(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d63(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32312,7 +32628,7 @@ def _d84(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32327,6 +32643,8 @@ def _e84(w: Writer, o: Any) -> None:
     f0 = o.certificate
     f1 = o.sub_certificates
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32392,9 +32710,11 @@ def _e84(w: Writer, o: Any) -> None:
 _FN84 = ('certificate', 'sub_certificates')
 
 def _d85(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -32405,22 +32725,22 @@ def _d85(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw14(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -32434,22 +32754,22 @@ def _d85(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw14(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32461,16 +32781,16 @@ def _d85(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw14(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 128 else 4
         elif c == 1:
@@ -32478,7 +32798,7 @@ def _d85(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32490,16 +32810,16 @@ def _d85(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw14(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 128 else 4
         elif c == 1:
@@ -32507,7 +32827,7 @@ def _d85(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32519,7 +32839,7 @@ def _d85(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32533,6 +32853,8 @@ def _e85(w: Writer, o: Any) -> None:
     f0 = o.provider_id
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32611,9 +32933,11 @@ def _e85(w: Writer, o: Any) -> None:
 _FN85 = ('provider_id',)
 
 def _d86(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -32627,7 +32951,7 @@ def _d86(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32637,7 +32961,7 @@ def _d86(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -32645,12 +32969,12 @@ def _d86(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -32664,7 +32988,7 @@ def _d86(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32674,7 +32998,7 @@ def _d86(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -32682,12 +33006,12 @@ def _d86(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32697,17 +33021,17 @@ def _d86(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d75(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d76(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32717,12 +33041,12 @@ def _d86(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d77(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32732,12 +33056,12 @@ def _d86(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d77(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32749,7 +33073,7 @@ def _d86(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32768,6 +33092,8 @@ def _e86(w: Writer, o: Any) -> None:
     f2 = o.scheduled_evppt_control_mode
     f3 = o.ev_power_profile_entries
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32898,9 +33224,11 @@ def _e86(w: Writer, o: Any) -> None:
 _FN86 = ('time_anchor', 'dynamic_evppt_control_mode', 'scheduled_evppt_control_mode', 'ev_power_profile_entries')
 
 def _d87(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -32912,7 +33240,7 @@ def _d87(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32922,7 +33250,7 @@ def _d87(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -32930,12 +33258,12 @@ def _d87(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw30(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -32949,7 +33277,7 @@ def _d87(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32959,7 +33287,7 @@ def _d87(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -32967,12 +33295,12 @@ def _d87(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw30(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32987,12 +33315,12 @@ def _d87(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f1 = _dw44(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33004,7 +33332,7 @@ def _d87(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33019,6 +33347,8 @@ def _e87(w: Writer, o: Any) -> None:
     f0 = o.notification_max_delay
     f1 = o.evse_notification
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33110,9 +33440,11 @@ def _e87(w: Writer, o: Any) -> None:
 _FN87 = ('notification_max_delay', 'evse_notification')
 
 def _d88(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -33121,13 +33453,13 @@ def _d88(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33139,13 +33471,13 @@ def _d88(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33155,7 +33487,7 @@ def _d88(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -33163,7 +33495,7 @@ def _d88(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33173,7 +33505,7 @@ def _d88(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d74(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -33181,7 +33513,7 @@ def _d88(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33193,7 +33525,7 @@ def _d88(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33207,6 +33539,8 @@ def _e88(w: Writer, o: Any) -> None:
     f0 = o.power_schedule_entry
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33285,9 +33619,11 @@ def _e88(w: Writer, o: Any) -> None:
 _FN88 = ('power_schedule_entry',)
 
 def _d89(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -33299,7 +33635,7 @@ def _d89(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33309,7 +33645,7 @@ def _d89(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33317,12 +33653,12 @@ def _d89(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33336,7 +33672,7 @@ def _d89(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33346,7 +33682,7 @@ def _d89(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33354,12 +33690,12 @@ def _d89(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33374,12 +33710,12 @@ def _d89(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f1 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33391,7 +33727,7 @@ def _d89(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33406,6 +33742,8 @@ def _e89(w: Writer, o: Any) -> None:
     f0 = o.duration
     f1 = o.price_level
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33496,9 +33834,11 @@ def _e89(w: Writer, o: Any) -> None:
 _FN89 = ('duration', 'price_level')
 
 def _d90(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -33507,13 +33847,13 @@ def _d90(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d89(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33525,13 +33865,13 @@ def _d90(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d89(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33541,7 +33881,7 @@ def _d90(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d89(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -33549,7 +33889,7 @@ def _d90(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33559,7 +33899,7 @@ def _d90(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d89(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 1024 else 4
         elif c == 1:
@@ -33567,7 +33907,7 @@ def _d90(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33579,7 +33919,7 @@ def _d90(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33593,6 +33933,8 @@ def _e90(w: Writer, o: Any) -> None:
     f0 = o.price_level_schedule_entry
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33671,9 +34013,11 @@ def _e90(w: Writer, o: Any) -> None:
 _FN90 = ('price_level_schedule_entry',)
 
 def _d91(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -33685,7 +34029,7 @@ def _d91(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33695,7 +34039,7 @@ def _d91(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33703,12 +34047,12 @@ def _d91(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33722,7 +34066,7 @@ def _d91(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -33732,7 +34076,7 @@ def _d91(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -33740,12 +34084,12 @@ def _d91(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33755,13 +34099,13 @@ def _d91(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d92(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33771,7 +34115,7 @@ def _d91(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d92(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4 if len(f1) < 8 else 5
         elif c == 1:
@@ -33779,7 +34123,7 @@ def _d91(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33789,7 +34133,7 @@ def _d91(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d92(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4 if len(f1) < 8 else 5
         elif c == 1:
@@ -33797,7 +34141,7 @@ def _d91(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33809,7 +34153,7 @@ def _d91(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33825,6 +34169,8 @@ def _e91(w: Writer, o: Any) -> None:
     f1 = o.price_rule
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33942,9 +34288,11 @@ def _e91(w: Writer, o: Any) -> None:
 _FN91 = ('duration', 'price_rule')
 
 def _d92(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -33958,12 +34306,12 @@ def _d92(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33975,12 +34323,12 @@ def _d92(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33990,14 +34338,14 @@ def _d92(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34007,7 +34355,7 @@ def _d92(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -34015,14 +34363,14 @@ def _d92(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw21(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34032,7 +34380,7 @@ def _d92(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -34040,7 +34388,7 @@ def _d92(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 10
@@ -34050,17 +34398,17 @@ def _d92(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f4 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34072,7 +34420,7 @@ def _d92(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34082,7 +34430,7 @@ def _d92(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -34090,14 +34438,14 @@ def _d92(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw21(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34107,7 +34455,7 @@ def _d92(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -34115,7 +34463,7 @@ def _d92(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 10
@@ -34125,17 +34473,17 @@ def _d92(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f4 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34147,7 +34495,7 @@ def _d92(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34157,7 +34505,7 @@ def _d92(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -34165,7 +34513,7 @@ def _d92(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 10
@@ -34175,17 +34523,17 @@ def _d92(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f4 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34200,17 +34548,17 @@ def _d92(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f4 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34220,12 +34568,12 @@ def _d92(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34237,7 +34585,7 @@ def _d92(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34260,6 +34608,8 @@ def _e92(w: Writer, o: Any) -> None:
     f4 = o.renewable_generation_percentage
     f5 = o.power_range_start
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -34550,9 +34900,11 @@ def _e92(w: Writer, o: Any) -> None:
 _FN92 = ('energy_fee', 'parking_fee', 'parking_fee_period', 'carbon_dioxide_emission', 'renewable_generation_percentage', 'power_range_start')
 
 def _d93(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -34570,7 +34922,7 @@ def _d93(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34580,7 +34932,7 @@ def _d93(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -34588,12 +34940,12 @@ def _d93(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -34607,7 +34959,7 @@ def _d93(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -34617,7 +34969,7 @@ def _d93(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -34625,12 +34977,12 @@ def _d93(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34645,7 +34997,7 @@ def _d93(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 9
@@ -34655,17 +35007,17 @@ def _d93(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34680,17 +35032,17 @@ def _d93(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34700,12 +35052,12 @@ def _d93(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34715,12 +35067,12 @@ def _d93(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34730,12 +35082,12 @@ def _d93(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34745,19 +35097,19 @@ def _d93(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34767,14 +35119,14 @@ def _d93(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34786,7 +35138,7 @@ def _d93(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -34813,6 +35165,8 @@ def _e93(w: Writer, o: Any) -> None:
     f6 = o.ev_maximum_v2xenergy_request
     f7 = o.ev_minimum_v2xenergy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -35043,9 +35397,11 @@ def _e93(w: Writer, o: Any) -> None:
 _FN93 = ('departure_time', 'minimum_soc', 'target_soc', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_v2xenergy_request', 'ev_minimum_v2xenergy_request')
 
 def _d94(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -35060,7 +35416,7 @@ def _d94(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35070,7 +35426,7 @@ def _d94(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -35078,34 +35434,34 @@ def _d94(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d98(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -35119,7 +35475,7 @@ def _d94(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35129,7 +35485,7 @@ def _d94(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -35137,34 +35493,34 @@ def _d94(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d98(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35174,29 +35530,29 @@ def _d94(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d98(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35206,24 +35562,24 @@ def _d94(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d98(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35233,19 +35589,19 @@ def _d94(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d98(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35255,14 +35611,14 @@ def _d94(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d98(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35274,7 +35630,7 @@ def _d94(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35295,6 +35651,8 @@ def _e94(w: Writer, o: Any) -> None:
     f3 = o.ev_minimum_energy_request
     f4 = o.ev_energy_offer
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -35547,9 +35905,11 @@ def _e94(w: Writer, o: Any) -> None:
 _FN94 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_energy_offer')
 
 def _d95(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -35564,7 +35924,7 @@ def _d95(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35574,7 +35934,7 @@ def _d95(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -35582,7 +35942,7 @@ def _d95(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -35592,7 +35952,7 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -35602,24 +35962,24 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d69(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d70(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -35633,7 +35993,7 @@ def _d95(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -35643,7 +36003,7 @@ def _d95(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -35651,7 +36011,7 @@ def _d95(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -35661,7 +36021,7 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -35671,24 +36031,24 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d69(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d70(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35703,7 +36063,7 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -35713,24 +36073,24 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d69(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d70(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35745,24 +36105,24 @@ def _d95(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d69(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d70(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35772,19 +36132,19 @@ def _d95(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d69(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d70(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35796,7 +36156,7 @@ def _d95(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35808,7 +36168,7 @@ def _d95(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -35829,6 +36189,8 @@ def _e95(w: Writer, o: Any) -> None:
     f3 = o.absolute_price_schedule
     f4 = o.price_level_schedule
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36093,9 +36455,11 @@ def _e95(w: Writer, o: Any) -> None:
 _FN95 = ('departure_time', 'minimum_soc', 'target_soc', 'absolute_price_schedule', 'price_level_schedule')
 
 def _d96(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -36104,13 +36468,13 @@ def _d96(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d99(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36122,13 +36486,13 @@ def _d96(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d99(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36138,7 +36502,7 @@ def _d96(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d99(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 3 else 4
         elif c == 1:
@@ -36146,7 +36510,7 @@ def _d96(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36156,7 +36520,7 @@ def _d96(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d99(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 3 else 4
         elif c == 1:
@@ -36164,7 +36528,7 @@ def _d96(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36176,7 +36540,7 @@ def _d96(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36190,6 +36554,8 @@ def _e96(w: Writer, o: Any) -> None:
     f0 = o.schedule_tuple
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36268,9 +36634,11 @@ def _e96(w: Writer, o: Any) -> None:
 _FN96 = ('schedule_tuple',)
 
 def _d97(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -36281,12 +36649,12 @@ def _d97(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d68(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36298,12 +36666,12 @@ def _d97(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d68(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36313,19 +36681,19 @@ def _d97(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d69(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d70(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36337,7 +36705,7 @@ def _d97(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36349,7 +36717,7 @@ def _d97(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36366,6 +36734,8 @@ def _e97(w: Writer, o: Any) -> None:
     f1 = o.absolute_price_schedule
     f2 = o.price_level_schedule
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36444,9 +36814,11 @@ def _e97(w: Writer, o: Any) -> None:
 _FN97 = ('power_schedule', 'absolute_price_schedule', 'price_level_schedule')
 
 def _d98(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -36456,12 +36828,12 @@ def _d98(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d72(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36473,12 +36845,12 @@ def _d98(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d72(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36488,12 +36860,12 @@ def _d98(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d73(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36505,7 +36877,7 @@ def _d98(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36520,6 +36892,8 @@ def _e98(w: Writer, o: Any) -> None:
     f0 = o.ev_power_schedule
     f1 = o.ev_absolute_price_schedule
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36585,9 +36959,11 @@ def _e98(w: Writer, o: Any) -> None:
 _FN98 = ('ev_power_schedule', 'ev_absolute_price_schedule')
 
 def _d99(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -36600,7 +36976,7 @@ def _d99(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -36610,7 +36986,7 @@ def _d99(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -36618,12 +36994,12 @@ def _d99(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36637,7 +37013,7 @@ def _d99(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -36647,7 +37023,7 @@ def _d99(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -36655,12 +37031,12 @@ def _d99(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36670,12 +37046,12 @@ def _d99(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d97(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36685,14 +37061,14 @@ def _d99(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d97(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36704,7 +37080,7 @@ def _d99(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36721,6 +37097,8 @@ def _e99(w: Writer, o: Any) -> None:
     f1 = o.charging_schedule
     f2 = o.discharging_schedule
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -36823,9 +37201,11 @@ def _e99(w: Writer, o: Any) -> None:
 _FN99 = ('schedule_tuple_id', 'charging_schedule', 'discharging_schedule')
 
 def _d100(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -36837,7 +37217,7 @@ def _d100(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -36847,7 +37227,7 @@ def _d100(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -36855,12 +37235,12 @@ def _d100(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -36874,7 +37254,7 @@ def _d100(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -36884,7 +37264,7 @@ def _d100(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -36892,12 +37272,12 @@ def _d100(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36909,7 +37289,7 @@ def _d100(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -36919,7 +37299,7 @@ def _d100(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -36927,12 +37307,12 @@ def _d100(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw23(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36944,7 +37324,7 @@ def _d100(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -36959,6 +37339,8 @@ def _e100(w: Writer, o: Any) -> None:
     f0 = o.service_id
     f1 = o.parameter_set_id
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -37057,9 +37439,11 @@ def _e100(w: Writer, o: Any) -> None:
 _FN100 = ('service_id', 'parameter_set_id')
 
 def _d101(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -37068,13 +37452,13 @@ def _d101(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d105(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -37086,13 +37470,13 @@ def _d101(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d105(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37102,7 +37486,7 @@ def _d101(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d105(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 32 else 4
         elif c == 1:
@@ -37110,7 +37494,7 @@ def _d101(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37120,7 +37504,7 @@ def _d101(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d105(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 32 else 4
         elif c == 1:
@@ -37128,7 +37512,7 @@ def _d101(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37140,7 +37524,7 @@ def _d101(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37154,6 +37538,8 @@ def _e101(w: Writer, o: Any) -> None:
     f0 = o.parameter_set
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -37232,9 +37618,11 @@ def _e101(w: Writer, o: Any) -> None:
 _FN101 = ('parameter_set',)
 
 def _d102(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -37245,7 +37633,7 @@ def _d102(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37255,7 +37643,7 @@ def _d102(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 e = y
@@ -37263,13 +37651,13 @@ def _d102(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw23(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -37283,7 +37671,7 @@ def _d102(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37293,7 +37681,7 @@ def _d102(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 e = y
@@ -37301,13 +37689,13 @@ def _d102(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw23(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37319,7 +37707,7 @@ def _d102(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37329,7 +37717,7 @@ def _d102(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 e = y
@@ -37337,7 +37725,7 @@ def _d102(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw23(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 16 else 4
         elif c == 1:
@@ -37345,7 +37733,7 @@ def _d102(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37357,7 +37745,7 @@ def _d102(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37367,7 +37755,7 @@ def _d102(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 e = y
@@ -37375,7 +37763,7 @@ def _d102(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw23(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 16 else 4
         elif c == 1:
@@ -37383,7 +37771,7 @@ def _d102(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37395,7 +37783,7 @@ def _d102(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37409,6 +37797,8 @@ def _e102(w: Writer, o: Any) -> None:
     f0 = o.service_id
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -37531,9 +37921,11 @@ def _e102(w: Writer, o: Any) -> None:
 _FN102 = ('service_id',)
 
 def _d103(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -37542,13 +37934,13 @@ def _d103(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d104(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -37560,13 +37952,13 @@ def _d103(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d104(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37576,7 +37968,7 @@ def _d103(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d104(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -37584,7 +37976,7 @@ def _d103(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37594,7 +37986,7 @@ def _d103(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d104(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -37602,7 +37994,7 @@ def _d103(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37614,7 +38006,7 @@ def _d103(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37628,6 +38020,8 @@ def _e103(w: Writer, o: Any) -> None:
     f0 = o.service
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -37706,9 +38100,11 @@ def _e103(w: Writer, o: Any) -> None:
 _FN103 = ('service',)
 
 def _d104(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -37720,7 +38116,7 @@ def _d104(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37730,7 +38126,7 @@ def _d104(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -37738,12 +38134,12 @@ def _d104(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -37757,7 +38153,7 @@ def _d104(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37767,7 +38163,7 @@ def _d104(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -37775,12 +38171,12 @@ def _d104(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37795,12 +38191,12 @@ def _d104(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f1 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37812,7 +38208,7 @@ def _d104(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -37827,6 +38223,8 @@ def _e104(w: Writer, o: Any) -> None:
     f0 = o.service_id
     f1 = o.free_service
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -37919,9 +38317,11 @@ def _e104(w: Writer, o: Any) -> None:
 _FN104 = ('service_id', 'free_service')
 
 def _d105(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -37933,7 +38333,7 @@ def _d105(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37943,7 +38343,7 @@ def _d105(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -37951,12 +38351,12 @@ def _d105(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -37970,7 +38370,7 @@ def _d105(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -37980,7 +38380,7 @@ def _d105(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -37988,12 +38388,12 @@ def _d105(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw23(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38003,13 +38403,13 @@ def _d105(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d83(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38019,7 +38419,7 @@ def _d105(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d83(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4 if len(f1) < 32 else 5
         elif c == 1:
@@ -38027,7 +38427,7 @@ def _d105(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38037,7 +38437,7 @@ def _d105(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d83(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4 if len(f1) < 32 else 5
         elif c == 1:
@@ -38045,7 +38445,7 @@ def _d105(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38057,7 +38457,7 @@ def _d105(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38073,6 +38473,8 @@ def _e105(w: Writer, o: Any) -> None:
     f1 = o.parameter
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -38190,9 +38592,11 @@ def _e105(w: Writer, o: Any) -> None:
 _FN105 = ('parameter_set_id', 'parameter')
 
 def _d106(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -38201,13 +38605,13 @@ def _d106(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d100(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -38219,13 +38623,13 @@ def _d106(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d100(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38235,7 +38639,7 @@ def _d106(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d100(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 16 else 4
         elif c == 1:
@@ -38243,7 +38647,7 @@ def _d106(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38253,7 +38657,7 @@ def _d106(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d100(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 16 else 4
         elif c == 1:
@@ -38261,7 +38665,7 @@ def _d106(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38273,7 +38677,7 @@ def _d106(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38287,6 +38691,8 @@ def _e106(w: Writer, o: Any) -> None:
     f0 = o.selected_service
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -38365,9 +38771,11 @@ def _e106(w: Writer, o: Any) -> None:
 _FN106 = ('selected_service',)
 
 def _d107(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -38385,21 +38793,21 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw45(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw45(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -38413,21 +38821,21 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw45(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw45(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38439,7 +38847,7 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38449,7 +38857,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -38457,12 +38865,12 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw8(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38474,7 +38882,7 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38484,7 +38892,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -38492,14 +38900,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw8(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38509,7 +38917,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -38517,14 +38925,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw8(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38534,7 +38942,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -38542,30 +38950,30 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw8(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw46(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw46(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -38576,7 +38984,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -38584,14 +38992,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw25(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38601,7 +39009,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -38609,14 +39017,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw8(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38628,7 +39036,7 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38638,7 +39046,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -38646,14 +39054,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw8(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38663,7 +39071,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -38671,30 +39079,30 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw8(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw46(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw46(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -38705,7 +39113,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -38713,14 +39121,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw25(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38730,7 +39138,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -38738,14 +39146,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw8(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38757,7 +39165,7 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38767,7 +39175,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -38775,30 +39183,30 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw8(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw46(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw46(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -38809,7 +39217,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -38817,14 +39225,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw25(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38834,7 +39242,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -38842,14 +39250,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw8(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38861,23 +39269,23 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw46(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw46(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -38888,7 +39296,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -38896,14 +39304,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw25(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38913,7 +39321,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -38921,14 +39329,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw8(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -38940,7 +39348,7 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -38951,7 +39359,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -38959,14 +39367,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw25(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -38976,7 +39384,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -38984,14 +39392,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw8(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39003,7 +39411,7 @@ def _d107(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -39013,7 +39421,7 @@ def _d107(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -39021,14 +39429,14 @@ def _d107(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw8(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39040,7 +39448,7 @@ def _d107(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39067,6 +39475,8 @@ def _e107(w: Writer, o: Any) -> None:
     f6 = o.meter_status
     f7 = o.meter_timestamp
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -39580,9 +39990,11 @@ def _e107(w: Writer, o: Any) -> None:
 _FN107 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
 
 def _d108(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -39598,7 +40010,7 @@ def _d108(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -39608,7 +40020,7 @@ def _d108(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -39616,12 +40028,12 @@ def _d108(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -39635,7 +40047,7 @@ def _d108(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -39645,7 +40057,7 @@ def _d108(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -39653,12 +40065,12 @@ def _d108(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39668,27 +40080,27 @@ def _d108(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f4 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             e = _d114(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 5:
@@ -39696,7 +40108,7 @@ def _d108(r: Reader) -> Any:
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39706,22 +40118,22 @@ def _d108(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             e = _d114(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 4:
@@ -39729,7 +40141,7 @@ def _d108(r: Reader) -> Any:
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39739,17 +40151,17 @@ def _d108(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             e = _d114(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 3:
@@ -39757,7 +40169,7 @@ def _d108(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39767,12 +40179,12 @@ def _d108(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d113(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             e = _d114(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 2:
@@ -39780,7 +40192,7 @@ def _d108(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39790,7 +40202,7 @@ def _d108(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d114(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -39798,7 +40210,7 @@ def _d108(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39808,7 +40220,7 @@ def _d108(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d114(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -39816,7 +40228,7 @@ def _d108(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39828,7 +40240,7 @@ def _d108(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -39852,6 +40264,8 @@ def _e108(w: Writer, o: Any) -> None:
     f5 = o.tax_costs
     i5 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -40102,9 +40516,11 @@ def _e108(w: Writer, o: Any) -> None:
 _FN108 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
 
 def _d109(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -40114,7 +40530,7 @@ def _d109(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -40128,7 +40544,7 @@ def _d109(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40139,6 +40555,8 @@ def _d109(r: Reader) -> Any:
 
 def _e109(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -40159,9 +40577,11 @@ def _e109(w: Writer, o: Any) -> None:
 _FN109 = ()
 
 def _d110(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -40172,7 +40592,7 @@ def _d110(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40182,7 +40602,7 @@ def _d110(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -40190,12 +40610,12 @@ def _d110(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -40209,7 +40629,7 @@ def _d110(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40219,7 +40639,7 @@ def _d110(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -40227,12 +40647,12 @@ def _d110(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40244,7 +40664,7 @@ def _d110(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40257,6 +40677,8 @@ def _d110(r: Reader) -> Any:
 def _e110(w: Writer, o: Any) -> None:
     f0 = o.selected_schedule_tuple_id
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -40327,9 +40749,11 @@ def _e110(w: Writer, o: Any) -> None:
 _FN110 = ('selected_schedule_tuple_id',)
 
 def _d111(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -40347,7 +40771,7 @@ def _d111(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40357,7 +40781,7 @@ def _d111(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -40365,12 +40789,12 @@ def _d111(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -40384,7 +40808,7 @@ def _d111(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40394,7 +40818,7 @@ def _d111(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -40402,12 +40826,12 @@ def _d111(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40419,26 +40843,26 @@ def _d111(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw14(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40448,12 +40872,12 @@ def _d111(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40468,7 +40892,7 @@ def _d111(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f3 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 3
@@ -40478,12 +40902,12 @@ def _d111(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f4 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40498,12 +40922,12 @@ def _d111(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f4 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40518,12 +40942,12 @@ def _d111(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40538,12 +40962,12 @@ def _d111(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f6 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40558,12 +40982,12 @@ def _d111(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40575,7 +40999,7 @@ def _d111(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -40602,6 +41026,8 @@ def _e111(w: Writer, o: Any) -> None:
     f6 = o.applies_to_overstay_fee
     f7 = o.applies_minimum_maximum_cost
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -40839,9 +41265,11 @@ def _e111(w: Writer, o: Any) -> None:
 _FN111 = ('tax_rule_id', 'tax_rule_name', 'tax_rate', 'tax_included_in_price', 'applies_to_energy_fee', 'applies_to_parking_fee', 'applies_to_overstay_fee', 'applies_minimum_maximum_cost')
 
 def _d112(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -40873,7 +41301,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -40883,7 +41311,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -40893,7 +41321,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -40903,14 +41331,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40920,7 +41348,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -40928,14 +41356,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw21(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40945,7 +41373,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -40953,14 +41381,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -40970,7 +41398,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -40978,7 +41406,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -40988,12 +41416,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -41003,14 +41431,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 11)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -41027,7 +41455,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -41037,7 +41465,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -41047,7 +41475,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -41057,14 +41485,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41074,7 +41502,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -41082,14 +41510,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw21(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41099,7 +41527,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -41107,14 +41535,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41124,7 +41552,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41132,7 +41560,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -41142,12 +41570,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -41157,14 +41585,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41179,7 +41607,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -41189,7 +41617,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 9
@@ -41199,14 +41627,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41216,7 +41644,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -41224,14 +41652,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw21(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41241,7 +41669,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -41249,14 +41677,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41266,7 +41694,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41274,7 +41702,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 6:
             p += 3
@@ -41284,12 +41712,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             p += 3
@@ -41299,14 +41727,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41321,7 +41749,7 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 9
@@ -41331,14 +41759,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41348,7 +41776,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -41356,14 +41784,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw21(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41373,7 +41801,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -41381,14 +41809,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41398,7 +41826,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41406,7 +41834,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 5:
             p += 3
@@ -41416,12 +41844,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             p += 3
@@ -41431,14 +41859,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41453,14 +41881,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41470,7 +41898,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -41478,14 +41906,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw21(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41495,7 +41923,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -41503,14 +41931,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41520,7 +41948,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41528,7 +41956,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 3
@@ -41538,12 +41966,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             p += 3
@@ -41553,14 +41981,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41572,7 +42000,7 @@ def _d112(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41582,7 +42010,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -41590,14 +42018,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw21(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41607,7 +42035,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -41615,14 +42043,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41632,7 +42060,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41640,7 +42068,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 3
@@ -41650,12 +42078,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             p += 3
@@ -41665,14 +42093,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41684,7 +42112,7 @@ def _d112(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41694,7 +42122,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -41702,14 +42130,14 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw21(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41719,7 +42147,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41727,7 +42155,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 3
@@ -41737,12 +42165,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             p += 3
@@ -41752,14 +42180,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41771,7 +42199,7 @@ def _d112(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -41781,7 +42209,7 @@ def _d112(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -41789,7 +42217,7 @@ def _d112(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw21(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 3
@@ -41799,12 +42227,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             p += 3
@@ -41814,14 +42242,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41836,12 +42264,12 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             p += 3
@@ -41851,14 +42279,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41868,7 +42296,7 @@ def _d112(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             p += 3
@@ -41878,14 +42306,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41900,14 +42328,14 @@ def _d112(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41919,7 +42347,7 @@ def _d112(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -41950,6 +42378,8 @@ def _e112(w: Writer, o: Any) -> None:
     f8 = o.battery_energy_capacity
     f9 = o.inlet_hot
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
@@ -42996,9 +43426,11 @@ def _e112(w: Writer, o: Any) -> None:
 _FN112 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
 
 def _d113(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -43008,12 +43440,12 @@ def _d113(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -43025,12 +43457,12 @@ def _d113(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43040,12 +43472,12 @@ def _d113(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43057,7 +43489,7 @@ def _d113(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43072,6 +43504,8 @@ def _e113(w: Writer, o: Any) -> None:
     f0 = o.amount
     f1 = o.cost_per_unit
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -43137,9 +43571,11 @@ def _e113(w: Writer, o: Any) -> None:
 _FN113 = ('amount', 'cost_per_unit')
 
 def _d114(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -43151,7 +43587,7 @@ def _d114(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43161,7 +43597,7 @@ def _d114(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -43169,12 +43605,12 @@ def _d114(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -43188,7 +43624,7 @@ def _d114(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43198,7 +43634,7 @@ def _d114(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -43206,12 +43642,12 @@ def _d114(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw9(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43221,12 +43657,12 @@ def _d114(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43238,7 +43674,7 @@ def _d114(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43253,6 +43689,8 @@ def _e114(w: Writer, o: Any) -> None:
     f0 = o.tax_rule_id
     f1 = o.amount
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -43340,9 +43778,11 @@ def _e114(w: Writer, o: Any) -> None:
 _FN114 = ('tax_rule_id', 'amount')
 
 def _d115(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -43355,7 +43795,7 @@ def _d115(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43365,7 +43805,7 @@ def _d115(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -43373,12 +43813,12 @@ def _d115(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -43392,7 +43832,7 @@ def _d115(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43402,7 +43842,7 @@ def _d115(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -43410,12 +43850,12 @@ def _d115(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw8(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43427,7 +43867,7 @@ def _d115(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43437,7 +43877,7 @@ def _d115(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -43445,12 +43885,12 @@ def _d115(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw9(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43462,23 +43902,23 @@ def _d115(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw10(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43490,7 +43930,7 @@ def _d115(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43507,6 +43947,8 @@ def _e115(w: Writer, o: Any) -> None:
     f1 = o.price_schedule_id
     f2 = o.price_schedule_description
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -43620,9 +44062,11 @@ def _e115(w: Writer, o: Any) -> None:
 _FN115 = ('time_anchor', 'price_schedule_id', 'price_schedule_description')
 
 def _d116(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -43634,7 +44078,7 @@ def _d116(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43644,7 +44088,7 @@ def _d116(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -43652,12 +44096,12 @@ def _d116(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw30(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -43671,7 +44115,7 @@ def _d116(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43681,7 +44125,7 @@ def _d116(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -43689,12 +44133,12 @@ def _d116(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw30(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43706,7 +44150,7 @@ def _d116(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -43716,7 +44160,7 @@ def _d116(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -43724,12 +44168,12 @@ def _d116(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw30(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43741,7 +44185,7 @@ def _d116(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43756,6 +44200,8 @@ def _e116(w: Writer, o: Any) -> None:
     f0 = o.target_offsetx
     f1 = o.target_offsety
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -43854,9 +44300,11 @@ def _e116(w: Writer, o: Any) -> None:
 _FN116 = ('target_offsetx', 'target_offsety')
 
 def _d117(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -43867,12 +44315,12 @@ def _d117(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -43884,12 +44332,12 @@ def _d117(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43899,7 +44347,7 @@ def _d117(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d112(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 3
@@ -43909,12 +44357,12 @@ def _d117(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43929,12 +44377,12 @@ def _d117(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43946,7 +44394,7 @@ def _d117(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -43963,6 +44411,8 @@ def _e117(w: Writer, o: Any) -> None:
     f1 = o.display_parameters
     f2 = o.meter_info_requested
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -44064,9 +44514,11 @@ def _e117(w: Writer, o: Any) -> None:
 _FN117 = ('header', 'display_parameters', 'meter_info_requested')
 
 def _d118(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -44079,12 +44531,12 @@ def _d118(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -44096,12 +44548,12 @@ def _d118(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44116,12 +44568,12 @@ def _d118(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44131,24 +44583,24 @@ def _d118(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d87(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d107(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d108(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44158,19 +44610,19 @@ def _d118(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d107(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d108(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44180,14 +44632,14 @@ def _d118(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d108(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44199,7 +44651,7 @@ def _d118(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44220,6 +44672,8 @@ def _e118(w: Writer, o: Any) -> None:
     f3 = o.meter_info
     f4 = o.receipt
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -44361,9 +44815,11 @@ def _e118(w: Writer, o: Any) -> None:
 _FN118 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
 
 def _d119(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -44372,12 +44828,12 @@ def _d119(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -44389,12 +44845,12 @@ def _d119(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44406,7 +44862,7 @@ def _d119(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44419,6 +44875,8 @@ def _d119(r: Reader) -> Any:
 def _e119(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -44467,9 +44925,11 @@ def _e119(w: Writer, o: Any) -> None:
 _FN119 = ('header',)
 
 def _d120(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -44479,12 +44939,12 @@ def _d120(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -44496,12 +44956,12 @@ def _d120(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44516,12 +44976,12 @@ def _d120(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44533,7 +44993,7 @@ def _d120(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44548,6 +45008,8 @@ def _e120(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -44617,9 +45079,11 @@ def _e120(w: Writer, o: Any) -> None:
 _FN120 = ('header', 'response_code')
 
 def _d121(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -44633,7 +45097,7 @@ def _d121(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -44643,7 +45107,7 @@ def _d121(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -44651,17 +45115,17 @@ def _d121(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -44675,7 +45139,7 @@ def _d121(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -44685,7 +45149,7 @@ def _d121(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -44693,17 +45157,17 @@ def _d121(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44713,12 +45177,12 @@ def _d121(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44728,12 +45192,12 @@ def _d121(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44743,12 +45207,12 @@ def _d121(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44760,7 +45224,7 @@ def _d121(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -44779,6 +45243,8 @@ def _e121(w: Writer, o: Any) -> None:
     f2 = o.ev_maximum_energy_request
     f3 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -44918,9 +45384,11 @@ def _e121(w: Writer, o: Any) -> None:
 _FN121 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d122(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -44934,7 +45402,7 @@ def _d122(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -44944,7 +45412,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -44952,7 +45420,7 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -44962,7 +45430,7 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -44972,14 +45440,14 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -44989,7 +45457,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -44997,14 +45465,14 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -45018,7 +45486,7 @@ def _d122(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -45028,7 +45496,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -45036,7 +45504,7 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -45046,7 +45514,7 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -45056,14 +45524,14 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -45073,7 +45541,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -45081,14 +45549,14 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45103,7 +45571,7 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -45113,14 +45581,14 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -45130,7 +45598,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -45138,14 +45606,14 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45160,14 +45628,14 @@ def _d122(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -45177,7 +45645,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -45185,14 +45653,14 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45204,7 +45672,7 @@ def _d122(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -45214,7 +45682,7 @@ def _d122(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -45222,14 +45690,14 @@ def _d122(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw30(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45241,7 +45709,7 @@ def _d122(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45260,6 +45728,8 @@ def _e122(w: Writer, o: Any) -> None:
     f2 = o.target_soc
     f3 = o.ack_max_delay
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -45528,9 +45998,11 @@ def _e122(w: Writer, o: Any) -> None:
 _FN122 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
 
 def _d123(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -45541,24 +46013,24 @@ def _d123(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -45570,24 +46042,24 @@ def _d123(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45597,19 +46069,19 @@ def _d123(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45619,14 +46091,14 @@ def _d123(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45638,7 +46110,7 @@ def _d123(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45655,6 +46127,8 @@ def _e123(w: Writer, o: Any) -> None:
     f1 = o.ev_maximum_energy_request
     f2 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -45774,9 +46248,11 @@ def _e123(w: Writer, o: Any) -> None:
 _FN123 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d124(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -45786,7 +46262,7 @@ def _d124(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -45800,7 +46276,7 @@ def _d124(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45811,6 +46287,8 @@ def _d124(r: Reader) -> Any:
 
 def _e124(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -45831,9 +46309,11 @@ def _e124(w: Writer, o: Any) -> None:
 _FN124 = ()
 
 def _d125(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -45842,12 +46322,12 @@ def _d125(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -45859,12 +46339,12 @@ def _d125(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45876,7 +46356,7 @@ def _d125(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45889,6 +46369,8 @@ def _d125(r: Reader) -> Any:
 def _e125(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -45937,9 +46419,11 @@ def _e125(w: Writer, o: Any) -> None:
 _FN125 = ('header',)
 
 def _d126(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -45948,12 +46432,12 @@ def _d126(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -45965,12 +46449,12 @@ def _d126(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45982,7 +46466,7 @@ def _d126(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -45995,6 +46479,8 @@ def _d126(r: Reader) -> Any:
 def _e126(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -46043,9 +46529,11 @@ def _e126(w: Writer, o: Any) -> None:
 _FN126 = ('header',)
 
 def _d127(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -46055,12 +46543,12 @@ def _d127(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -46072,12 +46560,12 @@ def _d127(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -46092,12 +46580,12 @@ def _d127(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -46109,7 +46597,7 @@ def _d127(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -46124,6 +46612,8 @@ def _e127(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:

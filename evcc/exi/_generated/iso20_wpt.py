@@ -2328,21 +2328,21 @@ def _s36(w: Writer, v: Any) -> None:
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2357,12 +2357,12 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2377,7 +2377,7 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2398,21 +2398,21 @@ def _ew0(w: Writer, v: Any) -> None:
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2427,12 +2427,12 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2447,7 +2447,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2468,21 +2468,21 @@ def _ew1(w: Writer, v: Any) -> None:
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2497,12 +2497,12 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2517,7 +2517,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2538,21 +2538,21 @@ def _ew2(w: Writer, v: Any) -> None:
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2567,12 +2567,12 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2587,7 +2587,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2608,21 +2608,21 @@ def _ew3(w: Writer, v: Any) -> None:
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2637,12 +2637,12 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2657,7 +2657,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2678,21 +2678,21 @@ def _ew4(w: Writer, v: Any) -> None:
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2707,12 +2707,12 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2727,7 +2727,7 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2748,9 +2748,9 @@ def _ew5(w: Writer, v: Any) -> None:
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2764,7 +2764,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2772,7 +2772,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2794,7 +2794,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2802,7 +2802,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2817,7 +2817,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2838,9 +2838,9 @@ def _ew6(w: Writer, v: Any) -> None:
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2854,7 +2854,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2862,7 +2862,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2884,7 +2884,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -2892,7 +2892,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2907,7 +2907,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2928,9 +2928,9 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2941,7 +2941,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2960,7 +2960,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2975,7 +2975,7 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -2996,9 +2996,9 @@ def _ew8(w: Writer, v: Any) -> None:
 
 
 def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3009,7 +3009,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3028,7 +3028,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3043,7 +3043,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3064,9 +3064,9 @@ def _ew9(w: Writer, v: Any) -> None:
 
 
 def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3079,7 +3079,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3087,7 +3087,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3108,7 +3108,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3116,7 +3116,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3131,7 +3131,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3152,9 +3152,9 @@ def _ew10(w: Writer, v: Any) -> None:
 
 
 def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3165,7 +3165,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3184,7 +3184,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3199,7 +3199,7 @@ def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3220,9 +3220,9 @@ def _ew11(w: Writer, v: Any) -> None:
 
 
 def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3235,7 +3235,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3243,7 +3243,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3264,7 +3264,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3272,7 +3272,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3287,7 +3287,7 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3308,9 +3308,9 @@ def _ew12(w: Writer, v: Any) -> None:
 
 
 def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3323,7 +3323,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3331,7 +3331,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3352,7 +3352,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3360,7 +3360,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3375,7 +3375,7 @@ def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3396,9 +3396,9 @@ def _ew13(w: Writer, v: Any) -> None:
 
 
 def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3409,7 +3409,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3428,7 +3428,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3443,7 +3443,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3464,21 +3464,21 @@ def _ew14(w: Writer, v: Any) -> None:
 
 
 def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3493,12 +3493,12 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3513,7 +3513,7 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3534,9 +3534,9 @@ def _ew15(w: Writer, v: Any) -> None:
 
 
 def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3549,7 +3549,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3557,7 +3557,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3578,7 +3578,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     y = _more(r, y)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     y = (y & 127) | (y2 << 7)
             f0 = y
@@ -3586,7 +3586,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3601,7 +3601,7 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3622,21 +3622,21 @@ def _ew16(w: Writer, v: Any) -> None:
 
 
 def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3651,12 +3651,12 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3671,7 +3671,7 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3692,21 +3692,21 @@ def _ew17(w: Writer, v: Any) -> None:
 
 
 def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3721,12 +3721,12 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3741,7 +3741,7 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3762,9 +3762,9 @@ def _ew18(w: Writer, v: Any) -> None:
 
 
 def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3778,7 +3778,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -3786,7 +3786,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3808,7 +3808,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -3816,7 +3816,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3831,7 +3831,7 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3852,9 +3852,9 @@ def _ew19(w: Writer, v: Any) -> None:
 
 
 def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3865,7 +3865,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3884,7 +3884,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3899,7 +3899,7 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3920,21 +3920,21 @@ def _ew20(w: Writer, v: Any) -> None:
 
 
 def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3949,12 +3949,12 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3969,7 +3969,7 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -3990,21 +3990,21 @@ def _ew21(w: Writer, v: Any) -> None:
 
 
 def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4019,12 +4019,12 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4039,7 +4039,7 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4060,21 +4060,21 @@ def _ew22(w: Writer, v: Any) -> None:
 
 
 def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4089,12 +4089,12 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4109,7 +4109,7 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4130,9 +4130,9 @@ def _ew23(w: Writer, v: Any) -> None:
 
 
 def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4143,7 +4143,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4162,7 +4162,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4177,7 +4177,7 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4198,9 +4198,9 @@ def _ew24(w: Writer, v: Any) -> None:
 
 
 def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4211,7 +4211,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4230,7 +4230,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4245,7 +4245,7 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4266,9 +4266,9 @@ def _ew25(w: Writer, v: Any) -> None:
 
 
 def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4279,7 +4279,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4298,7 +4298,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4313,7 +4313,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4334,21 +4334,21 @@ def _ew26(w: Writer, v: Any) -> None:
 
 
 def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4363,12 +4363,12 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4383,7 +4383,7 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4404,9 +4404,9 @@ def _ew27(w: Writer, v: Any) -> None:
 
 
 def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4417,7 +4417,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4436,7 +4436,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4451,7 +4451,7 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4472,9 +4472,9 @@ def _ew28(w: Writer, v: Any) -> None:
 
 
 def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4485,7 +4485,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4504,7 +4504,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4519,7 +4519,7 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4540,9 +4540,9 @@ def _ew29(w: Writer, v: Any) -> None:
 
 
 def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4553,7 +4553,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4572,7 +4572,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4587,7 +4587,7 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4608,9 +4608,9 @@ def _ew30(w: Writer, v: Any) -> None:
 
 
 def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4621,7 +4621,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4640,7 +4640,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4655,7 +4655,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4676,9 +4676,9 @@ def _ew31(w: Writer, v: Any) -> None:
 
 
 def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4689,7 +4689,7 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4708,7 +4708,7 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4723,7 +4723,7 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4744,9 +4744,9 @@ def _ew32(w: Writer, v: Any) -> None:
 
 
 def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -4757,7 +4757,7 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4776,7 +4776,7 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4791,7 +4791,7 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4812,21 +4812,21 @@ def _ew33(w: Writer, v: Any) -> None:
 
 
 def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4841,12 +4841,12 @@ def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4861,7 +4861,7 @@ def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4882,21 +4882,21 @@ def _ew34(w: Writer, v: Any) -> None:
 
 
 def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4911,12 +4911,12 @@ def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4931,7 +4931,7 @@ def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -4952,21 +4952,21 @@ def _ew35(w: Writer, v: Any) -> None:
 
 
 def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -4981,12 +4981,12 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5001,7 +5001,7 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -5022,9 +5022,11 @@ def _ew36(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5040,12 +5042,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5057,12 +5059,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5077,12 +5079,12 @@ def _d0(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5092,12 +5094,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5107,12 +5109,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d49(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5122,12 +5124,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d50(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5139,7 +5141,7 @@ def _d0(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -5149,7 +5151,7 @@ def _d0(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -5157,12 +5159,12 @@ def _d0(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw13(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5174,29 +5176,29 @@ def _d0(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f6.append(e)
             s = 8 if len(f6) < 16 else 9
         elif c == 1:
             r.pos = p
             f7 = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5208,29 +5210,29 @@ def _d0(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f6.append(e)
             s = 8 if len(f6) < 16 else 9
         elif c == 1:
             r.pos = p
             f7 = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5240,14 +5242,14 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5259,7 +5261,7 @@ def _d0(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5287,6 +5289,8 @@ def _e0(w: Writer, o: Any) -> None:
     i6 = 0
     f7 = o.lf_system_setup_data
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + len(f6) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5498,9 +5502,11 @@ def _e0(w: Writer, o: Any) -> None:
 _FN0 = ('header', 'ev_processing', 'ev_device_fine_positioning_method_list', 'ev_device_pairing_method_list', 'ev_device_alignment_check_method_list', 'natural_offset', 'vendor_specific_data_container', 'lf_system_setup_data')
 
 def _d1(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5516,12 +5522,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -5533,12 +5539,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5553,12 +5559,12 @@ def _d1(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5568,12 +5574,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d48(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5583,12 +5589,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d49(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5598,12 +5604,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d50(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5615,7 +5621,7 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -5625,7 +5631,7 @@ def _d1(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -5633,12 +5639,12 @@ def _d1(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw13(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5650,29 +5656,29 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f6.append(e)
             s = 8 if len(f6) < 16 else 9
         elif c == 1:
             r.pos = p
             f7 = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5684,29 +5690,29 @@ def _d1(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f6.append(e)
             s = 8 if len(f6) < 16 else 9
         elif c == 1:
             r.pos = p
             f7 = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5716,14 +5722,14 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d51(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5735,7 +5741,7 @@ def _d1(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -5763,6 +5769,8 @@ def _e1(w: Writer, o: Any) -> None:
     i6 = 0
     f7 = o.lf_system_setup_data
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + len(f6) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -5974,9 +5982,11 @@ def _e1(w: Writer, o: Any) -> None:
 _FN1 = ('header', 'response_code', 'primary_device_fine_positioning_method_list', 'primary_device_pairing_method_list', 'primary_device_alignment_check_method_list', 'natural_offset', 'vendor_specific_data_container', 'lf_system_setup_data')
 
 def _d2(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -5989,12 +5999,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6006,12 +6016,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6026,12 +6036,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6046,12 +6056,12 @@ def _d2(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6063,29 +6073,29 @@ def _d2(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f3.append(e)
             s = 5 if len(f3) < 16 else 6
         elif c == 1:
             r.pos = p
             f4 = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6097,29 +6107,29 @@ def _d2(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f3.append(e)
             s = 5 if len(f3) < 16 else 6
         elif c == 1:
             r.pos = p
             f4 = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6129,14 +6139,14 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6148,7 +6158,7 @@ def _d2(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6170,6 +6180,8 @@ def _e2(w: Writer, o: Any) -> None:
     i3 = 0
     f4 = o.wpt_lf_data_package_list
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6323,9 +6335,11 @@ def _e2(w: Writer, o: Any) -> None:
 _FN2 = ('header', 'ev_processing', 'ev_result_code', 'vendor_specific_data_container', 'wpt_lf_data_package_list')
 
 def _d3(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6338,12 +6352,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6355,12 +6369,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6375,12 +6389,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6395,12 +6409,12 @@ def _d3(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6412,29 +6426,29 @@ def _d3(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f3.append(e)
             s = 5 if len(f3) < 16 else 6
         elif c == 1:
             r.pos = p
             f4 = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6446,29 +6460,29 @@ def _d3(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f3.append(e)
             s = 5 if len(f3) < 16 else 6
         elif c == 1:
             r.pos = p
             f4 = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6478,14 +6492,14 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d47(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6497,7 +6511,7 @@ def _d3(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6519,6 +6533,8 @@ def _e3(w: Writer, o: Any) -> None:
     i3 = 0
     f4 = o.wpt_lf_data_package_list
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -6672,9 +6688,11 @@ def _e3(w: Writer, o: Any) -> None:
 _FN3 = ('header', 'response_code', 'evse_processing', 'vendor_specific_data_container', 'wpt_lf_data_package_list')
 
 def _d4(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6687,12 +6705,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6704,12 +6722,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6724,12 +6742,12 @@ def _d4(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6741,7 +6759,7 @@ def _d4(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -6751,7 +6769,7 @@ def _d4(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -6759,7 +6777,7 @@ def _d4(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw10(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 4
@@ -6769,12 +6787,12 @@ def _d4(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f3 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6789,12 +6807,12 @@ def _d4(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f3 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6806,16 +6824,16 @@ def _d4(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f4.append(e)
             s = 6 if len(f4) < 16 else 7
         elif c == 1:
@@ -6823,7 +6841,7 @@ def _d4(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6835,16 +6853,16 @@ def _d4(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f4.append(e)
             s = 6 if len(f4) < 16 else 7
         elif c == 1:
@@ -6852,7 +6870,7 @@ def _d4(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6864,7 +6882,7 @@ def _d4(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6886,6 +6904,8 @@ def _e4(w: Writer, o: Any) -> None:
     f4 = o.vendor_specific_data_container
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7047,9 +7067,11 @@ def _e4(w: Writer, o: Any) -> None:
 _FN4 = ('header', 'ev_processing', 'observed_id_code', 'ev_result_code', 'vendor_specific_data_container')
 
 def _d5(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7063,12 +7085,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7080,12 +7102,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7100,12 +7122,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7120,12 +7142,12 @@ def _d5(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7137,7 +7159,7 @@ def _d5(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -7147,7 +7169,7 @@ def _d5(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -7155,28 +7177,28 @@ def _d5(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw10(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d63(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 3:
@@ -7184,7 +7206,7 @@ def _d5(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7194,23 +7216,23 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d63(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 2:
@@ -7218,7 +7240,7 @@ def _d5(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7230,16 +7252,16 @@ def _d5(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 1:
@@ -7247,7 +7269,7 @@ def _d5(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7259,16 +7281,16 @@ def _d5(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 1:
@@ -7276,7 +7298,7 @@ def _d5(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7288,7 +7310,7 @@ def _d5(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7312,6 +7334,8 @@ def _e5(w: Writer, o: Any) -> None:
     f5 = o.vendor_specific_data_container
     i5 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7500,9 +7524,11 @@ def _e5(w: Writer, o: Any) -> None:
 _FN5 = ('header', 'response_code', 'evse_processing', 'observed_id_code', 'alternative_secc_list', 'vendor_specific_data_container')
 
 def _d6(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7517,12 +7543,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7534,12 +7560,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7549,12 +7575,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7566,7 +7592,7 @@ def _d6(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -7576,7 +7602,7 @@ def _d6(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -7584,12 +7610,12 @@ def _d6(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw13(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7601,7 +7627,7 @@ def _d6(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -7611,7 +7637,7 @@ def _d6(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -7619,12 +7645,12 @@ def _d6(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7634,12 +7660,12 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7654,12 +7680,12 @@ def _d6(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f5 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7671,16 +7697,16 @@ def _d6(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f6.append(e)
             s = 8 if len(f6) < 16 else 9
         elif c == 1:
@@ -7688,7 +7714,7 @@ def _d6(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7700,16 +7726,16 @@ def _d6(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f6.append(e)
             s = 8 if len(f6) < 16 else 9
         elif c == 1:
@@ -7717,7 +7743,7 @@ def _d6(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7729,7 +7755,7 @@ def _d6(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -7755,6 +7781,8 @@ def _e6(w: Writer, o: Any) -> None:
     f6 = o.vendor_specific_data_container
     i6 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + len(f6)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7945,9 +7973,11 @@ def _e6(w: Writer, o: Any) -> None:
 _FN6 = ('header', 'evpc_max_receivable_power', 'sd_max_ground_clearence', 'sd_min_ground_clearence', 'evpc_natural_frequency', 'evpc_device_local_control', 'vendor_specific_data_container')
 
 def _d7(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -7965,12 +7995,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -7982,12 +8012,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8002,12 +8032,12 @@ def _d7(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8022,12 +8052,12 @@ def _d7(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw30(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8037,12 +8067,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8052,12 +8082,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8069,7 +8099,7 @@ def _d7(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -8079,7 +8109,7 @@ def _d7(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -8087,12 +8117,12 @@ def _d7(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw13(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8104,7 +8134,7 @@ def _d7(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -8114,7 +8144,7 @@ def _d7(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -8122,12 +8152,12 @@ def _d7(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw13(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8137,12 +8167,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8152,12 +8182,12 @@ def _d7(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8169,16 +8199,16 @@ def _d7(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f9.append(e)
             s = 11 if len(f9) < 16 else 12
         elif c == 1:
@@ -8186,7 +8216,7 @@ def _d7(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8198,16 +8228,16 @@ def _d7(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f9.append(e)
             s = 11 if len(f9) < 16 else 12
         elif c == 1:
@@ -8215,7 +8245,7 @@ def _d7(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8227,7 +8257,7 @@ def _d7(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8259,6 +8289,8 @@ def _e7(w: Writer, o: Any) -> None:
     f9 = o.sd_manufacturer_specific_data_container
     i9 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + len(f9)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8503,9 +8535,11 @@ def _e7(w: Writer, o: Any) -> None:
 _FN7 = ('header', 'response_code', 'pd_input_power_class', 'sd_min_output_power', 'sd_max_output_power', 'sd_max_ground_clearance_support', 'sd_min_ground_clearance_support', 'pd_min_coil_current', 'pd_max_coil_current', 'sd_manufacturer_specific_data_container')
 
 def _d8(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -8518,12 +8552,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8535,12 +8569,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8555,12 +8589,12 @@ def _d8(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f1 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8570,7 +8604,7 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 4
@@ -8580,12 +8614,12 @@ def _d8(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f3 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8600,12 +8634,12 @@ def _d8(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f3 = _dw26(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8617,16 +8651,16 @@ def _d8(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f4.append(e)
             s = 6 if len(f4) < 16 else 7
         elif c == 1:
@@ -8634,7 +8668,7 @@ def _d8(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8646,16 +8680,16 @@ def _d8(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f4.append(e)
             s = 6 if len(f4) < 16 else 7
         elif c == 1:
@@ -8663,7 +8697,7 @@ def _d8(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8675,7 +8709,7 @@ def _d8(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8697,6 +8731,8 @@ def _e8(w: Writer, o: Any) -> None:
     f4 = o.vendor_specific_data_container
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -8847,9 +8883,11 @@ def _e8(w: Writer, o: Any) -> None:
 _FN8 = ('header', 'ev_processing', 'target_coil_current', 'ev_result_code', 'vendor_specific_data_container')
 
 def _d9(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -8863,12 +8901,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -8880,12 +8918,12 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8900,12 +8938,12 @@ def _d9(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8920,12 +8958,12 @@ def _d9(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f2 = _dw25(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8935,28 +8973,28 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 3:
@@ -8964,7 +9002,7 @@ def _d9(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -8974,23 +9012,23 @@ def _d9(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 2:
@@ -8998,7 +9036,7 @@ def _d9(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9010,16 +9048,16 @@ def _d9(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 1:
@@ -9027,7 +9065,7 @@ def _d9(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9039,16 +9077,16 @@ def _d9(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 16 else 8
         elif c == 1:
@@ -9056,7 +9094,7 @@ def _d9(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9068,7 +9106,7 @@ def _d9(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9092,6 +9130,8 @@ def _e9(w: Writer, o: Any) -> None:
     f5 = o.vendor_specific_data_container
     i5 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9269,9 +9309,11 @@ def _e9(w: Writer, o: Any) -> None:
 _FN9 = ('header', 'response_code', 'evse_processing', 'power_transmitted', 'supply_device_current', 'vendor_specific_data_container')
 
 def _d10(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9288,12 +9330,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9305,12 +9347,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9320,7 +9362,7 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 3
@@ -9330,12 +9372,12 @@ def _d10(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9350,12 +9392,12 @@ def _d10(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9365,12 +9407,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9380,12 +9422,12 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9400,12 +9442,12 @@ def _d10(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 f5 = _dw28(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9415,28 +9457,28 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f8.append(e)
             s = 10 if len(f8) < 16 else 11
         elif c == 3:
@@ -9444,7 +9486,7 @@ def _d10(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9454,23 +9496,23 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d45(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f8.append(e)
             s = 10 if len(f8) < 16 else 11
         elif c == 2:
@@ -9478,7 +9520,7 @@ def _d10(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9490,16 +9532,16 @@ def _d10(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f8.append(e)
             s = 10 if len(f8) < 16 else 11
         elif c == 1:
@@ -9507,7 +9549,7 @@ def _d10(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9519,16 +9561,16 @@ def _d10(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f8.append(e)
             s = 10 if len(f8) < 16 else 11
         elif c == 1:
@@ -9536,7 +9578,7 @@ def _d10(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9548,7 +9590,7 @@ def _d10(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9578,6 +9620,8 @@ def _e10(w: Writer, o: Any) -> None:
     f8 = o.manufacturer_specific_data_container
     i8 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + len(f8)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -9821,9 +9865,11 @@ def _e10(w: Writer, o: Any) -> None:
 _FN10 = ('header', 'display_parameters', 'meter_info_requested', 'evpc_power_request', 'evpc_power_output', 'evpc_charge_diagnostics', 'evpc_operating_frequency', 'evpc_power_control_parameter', 'manufacturer_specific_data_container')
 
 def _d11(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9844,12 +9890,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -9861,12 +9907,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9881,12 +9927,12 @@ def _d11(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9896,27 +9942,27 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             f5 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9926,22 +9972,22 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             f5 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9951,17 +9997,17 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             f5 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9971,12 +10017,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f5 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -9986,17 +10032,17 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f6 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f7 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10006,12 +10052,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f7 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10021,12 +10067,12 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 10
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10041,12 +10087,12 @@ def _d11(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f9 = _dw29(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 11
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10056,28 +10102,28 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f10 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 12
         elif c == 1:
             r.pos = p
             f11 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f12.append(e)
             s = 14 if len(f12) < 16 else 15
         elif c == 3:
@@ -10085,7 +10131,7 @@ def _d11(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10095,23 +10141,23 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f11 = _d46(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 13
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f12.append(e)
             s = 14 if len(f12) < 16 else 15
         elif c == 2:
@@ -10119,7 +10165,7 @@ def _d11(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 12, 12)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10131,16 +10177,16 @@ def _d11(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f12.append(e)
             s = 14 if len(f12) < 16 else 15
         elif c == 1:
@@ -10148,7 +10194,7 @@ def _d11(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 13, 13)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10160,16 +10206,16 @@ def _d11(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw27(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw27(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f12.append(e)
             s = 14 if len(f12) < 16 else 15
         elif c == 1:
@@ -10177,7 +10223,7 @@ def _d11(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 14, 14)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10189,7 +10235,7 @@ def _d11(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 15, 15)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10227,6 +10273,8 @@ def _e11(w: Writer, o: Any) -> None:
     f12 = o.manufacturer_specific_data_container
     i12 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None) + (f10 is not None) + (f11 is not None) + len(f12)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10586,9 +10634,11 @@ def _e11(w: Writer, o: Any) -> None:
 _FN11 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt', 'evpc_power_request', 'sd_power_input', 'spc_max_output_power_limit', 'spc_min_output_power_limit', 'spc_charge_diagnostics', 'spc_operating_frequency', 'spc_power_control_parameter', 'manufacturer_specific_data_container')
 
 def _d12(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -10598,7 +10648,7 @@ def _d12(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10612,7 +10662,7 @@ def _d12(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10623,6 +10673,8 @@ def _d12(r: Reader) -> Any:
 
 def _e12(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10643,9 +10695,11 @@ def _e12(w: Writer, o: Any) -> None:
 _FN12 = ()
 
 def _d13(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -10655,7 +10709,7 @@ def _d13(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10669,7 +10723,7 @@ def _d13(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10680,6 +10734,8 @@ def _d13(r: Reader) -> Any:
 
 def _e13(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10700,9 +10756,11 @@ def _e13(w: Writer, o: Any) -> None:
 _FN13 = ()
 
 def _d14(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10715,17 +10773,17 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10737,12 +10795,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10752,12 +10810,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d16(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10767,12 +10825,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10782,12 +10840,12 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d23(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 2:
@@ -10795,7 +10853,7 @@ def _d14(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10805,7 +10863,7 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -10813,7 +10871,7 @@ def _d14(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10823,7 +10881,7 @@ def _d14(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d29(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -10831,7 +10889,7 @@ def _d14(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10853,6 +10911,8 @@ def _e14(w: Writer, o: Any) -> None:
     f4 = o.object_
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10991,9 +11051,11 @@ def _e14(w: Writer, o: Any) -> None:
 _FN14 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d15(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
@@ -11003,17 +11065,17 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -11028,12 +11090,12 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -11046,12 +11108,12 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -11066,7 +11128,7 @@ def _d15(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -11084,6 +11146,8 @@ def _e15(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11169,9 +11233,11 @@ def _e15(w: Writer, o: Any) -> None:
 _FN15 = ('id', 'value')
 
 def _d16(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11183,17 +11249,17 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11205,12 +11271,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11220,12 +11286,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d17(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11235,12 +11301,12 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11250,13 +11316,13 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11266,7 +11332,7 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -11274,7 +11340,7 @@ def _d16(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11284,7 +11350,7 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -11292,7 +11358,7 @@ def _d16(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11312,6 +11378,8 @@ def _e16(w: Writer, o: Any) -> None:
     f3 = o.reference
     i3 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11443,9 +11511,11 @@ def _e16(w: Writer, o: Any) -> None:
 _FN16 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d17(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -11455,12 +11525,12 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -11475,19 +11545,19 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11500,19 +11570,19 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11525,19 +11595,19 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11633,9 +11703,11 @@ _FN17 = ('algorithm', 'content')
 _K17: dict[str, int] = {}
 
 def _d18(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -11645,12 +11717,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -11667,7 +11739,7 @@ def _d18(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11678,7 +11750,7 @@ def _d18(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -11686,25 +11758,25 @@ def _d18(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11719,7 +11791,7 @@ def _d18(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11730,7 +11802,7 @@ def _d18(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -11738,25 +11810,25 @@ def _d18(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11769,19 +11841,19 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11794,19 +11866,19 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -11964,9 +12036,11 @@ _FN18 = ('algorithm', 'content')
 _K18: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d19(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -11980,32 +12054,32 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -12017,27 +12091,27 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12047,22 +12121,22 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12072,17 +12146,17 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12092,17 +12166,17 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12112,12 +12186,12 @@ def _d19(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d22(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12129,21 +12203,21 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw3(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw3(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12155,7 +12229,7 @@ def _d19(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12178,6 +12252,8 @@ def _e19(w: Writer, o: Any) -> None:
     f4 = o.digest_method
     f5 = o.digest_value
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -12404,9 +12480,11 @@ def _e19(w: Writer, o: Any) -> None:
 _FN19 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d20(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -12415,13 +12493,13 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -12433,13 +12511,13 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12449,7 +12527,7 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -12457,7 +12535,7 @@ def _d20(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12467,7 +12545,7 @@ def _d20(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d21(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -12475,7 +12553,7 @@ def _d20(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -12489,6 +12567,8 @@ def _e20(w: Writer, o: Any) -> None:
     f0 = o.transform
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -12561,9 +12641,11 @@ def _e20(w: Writer, o: Any) -> None:
 _FN20 = ('transform',)
 
 def _d21(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -12574,12 +12656,12 @@ def _d21(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -12596,34 +12678,34 @@ def _d21(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -12638,34 +12720,34 @@ def _d21(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -12680,34 +12762,34 @@ def _d21(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -12722,34 +12804,34 @@ def _d21(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -12890,9 +12972,11 @@ _FN21 = ('algorithm', 'content')
 _K21: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d22(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -12902,12 +12986,12 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -12922,19 +13006,19 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -12947,19 +13031,19 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -12972,19 +13056,19 @@ def _d22(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -13080,9 +13164,11 @@ _FN22 = ('algorithm', 'content')
 _K22: dict[str, int] = {}
 
 def _d23(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -13093,53 +13179,53 @@ def _d23(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
@@ -13147,32 +13233,32 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -13189,46 +13275,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -13236,32 +13322,32 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13276,46 +13362,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -13323,32 +13409,32 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13363,46 +13449,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13410,34 +13496,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13452,46 +13538,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13499,34 +13585,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 8
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13541,46 +13627,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13588,34 +13674,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 7
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13630,46 +13716,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13677,34 +13763,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13719,46 +13805,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13766,34 +13852,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13808,46 +13894,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13855,34 +13941,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13897,46 +13983,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -13944,34 +14030,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -13986,46 +14072,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14033,34 +14119,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14075,46 +14161,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14122,34 +14208,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 11
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14164,46 +14250,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14211,34 +14297,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 12
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14253,46 +14339,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14300,34 +14386,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14342,46 +14428,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14389,34 +14475,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 14
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14431,46 +14517,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14478,34 +14564,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 15
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14520,46 +14606,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14567,34 +14653,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 16
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14609,46 +14695,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14656,34 +14742,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 17
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -14698,46 +14784,46 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d24(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d25(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d26(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d27(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d28(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -14745,34 +14831,34 @@ def _d23(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -16049,9 +16135,11 @@ _FN23 = ('id', 'content')
 _K23: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d24(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -16060,29 +16148,29 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d34(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -16097,29 +16185,29 @@ def _d24(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d33(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d34(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -16134,12 +16222,12 @@ def _d24(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -16154,12 +16242,12 @@ def _d24(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -16174,12 +16262,12 @@ def _d24(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -16311,9 +16399,11 @@ _FN24 = ('content',)
 _K24: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d25(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -16324,24 +16414,24 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -16353,19 +16443,19 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16375,14 +16465,14 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16392,14 +16482,14 @@ def _d25(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16411,7 +16501,7 @@ def _d25(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -16428,6 +16518,8 @@ def _e25(w: Writer, o: Any) -> None:
     f1 = o.uri
     f2 = o.transforms
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -16526,9 +16618,11 @@ def _e25(w: Writer, o: Any) -> None:
 _FN25 = ('type_', 'uri', 'transforms')
 
 def _d26(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -16538,7 +16632,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -16546,16 +16640,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -16563,16 +16657,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -16580,16 +16674,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -16597,27 +16691,27 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -16632,7 +16726,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -16640,16 +16734,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -16657,16 +16751,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -16674,16 +16768,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -16691,27 +16785,27 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -16724,7 +16818,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -16732,16 +16826,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -16749,16 +16843,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -16766,16 +16860,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -16783,29 +16877,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -16818,7 +16912,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -16826,16 +16920,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -16843,16 +16937,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -16860,16 +16954,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -16877,29 +16971,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -16912,7 +17006,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -16920,16 +17014,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -16937,16 +17031,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -16954,16 +17048,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -16971,29 +17065,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17006,7 +17100,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17014,16 +17108,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17031,16 +17125,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17048,16 +17142,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17065,29 +17159,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17100,7 +17194,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17108,16 +17202,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17125,16 +17219,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17142,16 +17236,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17159,29 +17253,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17194,7 +17288,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17202,16 +17296,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17219,16 +17313,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17236,16 +17330,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17253,29 +17347,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17288,7 +17382,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17296,16 +17390,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17313,16 +17407,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17330,16 +17424,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17347,29 +17441,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17382,7 +17476,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17390,16 +17484,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17407,16 +17501,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17424,16 +17518,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17441,29 +17535,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17476,7 +17570,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17484,16 +17578,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17501,16 +17595,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17518,16 +17612,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17535,29 +17629,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17570,7 +17664,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17578,16 +17672,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17595,16 +17689,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17612,16 +17706,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17629,29 +17723,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17664,7 +17758,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17672,16 +17766,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17689,16 +17783,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17706,16 +17800,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17723,29 +17817,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -17758,7 +17852,7 @@ def _d26(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d35(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -17766,16 +17860,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -17783,16 +17877,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -17800,16 +17894,16 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -17817,29 +17911,29 @@ def _d26(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -18486,9 +18580,11 @@ _FN26 = ('content',)
 _K26: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d27(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -18499,16 +18595,16 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -18516,22 +18612,22 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -18548,16 +18644,16 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -18565,22 +18661,22 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -18593,14 +18689,14 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -18613,14 +18709,14 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -18635,29 +18731,29 @@ def _d27(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -18670,14 +18766,14 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -18690,14 +18786,14 @@ def _d27(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -18821,9 +18917,11 @@ _FN27 = ('content',)
 _K27: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d28(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -18835,22 +18933,22 @@ def _d28(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -18867,22 +18965,22 @@ def _d28(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -18897,29 +18995,29 @@ def _d28(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -18934,16 +19032,16 @@ def _d28(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -18951,7 +19049,7 @@ def _d28(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -18966,29 +19064,29 @@ def _d28(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -19003,16 +19101,16 @@ def _d28(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -19020,7 +19118,7 @@ def _d28(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -19139,9 +19237,11 @@ _FN28 = ('content',)
 _K28: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d29(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -19153,34 +19253,34 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -19195,29 +19295,29 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -19230,24 +19330,24 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -19260,19 +19360,19 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -19285,19 +19385,19 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -19310,19 +19410,19 @@ def _d29(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -19502,9 +19602,11 @@ _FN29 = ('encoding', 'id', 'mime_type', 'content')
 _K29: dict[str, int] = {}
 
 def _d30(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -19514,18 +19616,18 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19537,13 +19639,13 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19553,13 +19655,13 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19569,7 +19671,7 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -19577,7 +19679,7 @@ def _d30(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19587,7 +19689,7 @@ def _d30(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -19595,7 +19697,7 @@ def _d30(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19611,6 +19713,8 @@ def _e30(w: Writer, o: Any) -> None:
     f1 = o.reference
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -19708,9 +19812,11 @@ def _e30(w: Writer, o: Any) -> None:
 _FN30 = ('id', 'reference')
 
 def _d31(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -19720,18 +19826,18 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -19743,13 +19849,13 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19759,13 +19865,13 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19775,7 +19881,7 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -19783,7 +19889,7 @@ def _d31(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19793,7 +19899,7 @@ def _d31(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d32(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -19801,7 +19907,7 @@ def _d31(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -19817,6 +19923,8 @@ def _e31(w: Writer, o: Any) -> None:
     f1 = o.signature_property
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -19914,9 +20022,11 @@ def _e31(w: Writer, o: Any) -> None:
 _FN31 = ('id', 'signature_property')
 
 def _d32(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -19927,17 +20037,17 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -19952,12 +20062,12 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -19970,17 +20080,17 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -19993,17 +20103,17 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -20016,19 +20126,19 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -20041,19 +20151,19 @@ def _d32(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -20190,9 +20300,11 @@ _FN32 = ('id', 'target', 'content')
 _K32: dict[str, int] = {}
 
 def _d33(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -20209,53 +20321,53 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -20269,53 +20381,53 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20327,21 +20439,21 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20353,37 +20465,37 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20395,21 +20507,21 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20421,39 +20533,39 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw5(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20465,23 +20577,23 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20493,21 +20605,21 @@ def _d33(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw5(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20519,7 +20631,7 @@ def _d33(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20544,6 +20656,8 @@ def _e33(w: Writer, o: Any) -> None:
     f5 = o.seed
     f6 = o.pgen_counter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -20744,9 +20858,11 @@ def _e33(w: Writer, o: Any) -> None:
 _FN33 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d34(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -20758,21 +20874,21 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -20786,21 +20902,21 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20812,21 +20928,21 @@ def _d34(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20838,7 +20954,7 @@ def _d34(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20853,6 +20969,8 @@ def _e34(w: Writer, o: Any) -> None:
     f0 = o.modulus
     f1 = o.exponent
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -20918,9 +21036,11 @@ def _e34(w: Writer, o: Any) -> None:
 _FN34 = ('modulus', 'exponent')
 
 def _d35(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -20932,21 +21052,21 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -20960,21 +21080,21 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -20986,7 +21106,7 @@ def _d35(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw7(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -20997,7 +21117,7 @@ def _d35(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -21005,12 +21125,12 @@ def _d35(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw7(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21022,7 +21142,7 @@ def _d35(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21037,6 +21157,8 @@ def _e35(w: Writer, o: Any) -> None:
     f0 = o.x509_issuer_name
     f1 = o.x509_serial_number
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -21118,9 +21240,11 @@ def _e35(w: Writer, o: Any) -> None:
 _FN35 = ('x509_issuer_name', 'x509_serial_number')
 
 def _d36(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -21133,21 +21257,21 @@ def _d36(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw15(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -21161,21 +21285,21 @@ def _d36(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw15(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw15(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21187,7 +21311,7 @@ def _d36(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21197,7 +21321,7 @@ def _d36(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -21205,12 +21329,12 @@ def _d36(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw16(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21220,14 +21344,14 @@ def _d36(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d14(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21239,7 +21363,7 @@ def _d36(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21256,6 +21380,8 @@ def _e36(w: Writer, o: Any) -> None:
     f1 = o.time_stamp
     f2 = o.signature
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -21347,9 +21473,11 @@ def _e36(w: Writer, o: Any) -> None:
 _FN36 = ('session_id', 'time_stamp', 'signature')
 
 def _d37(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -21381,7 +21509,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -21391,7 +21519,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -21401,7 +21529,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -21411,14 +21539,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21428,7 +21556,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -21436,14 +21564,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw12(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21453,7 +21581,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -21461,14 +21589,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21478,7 +21606,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -21486,7 +21614,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -21496,12 +21624,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -21511,14 +21639,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 11)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -21535,7 +21663,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f0 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -21545,7 +21673,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -21555,7 +21683,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 9
@@ -21565,14 +21693,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21582,7 +21710,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -21590,14 +21718,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw12(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21607,7 +21735,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -21615,14 +21743,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 6:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21632,7 +21760,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -21640,7 +21768,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 7:
             p += 3
@@ -21650,12 +21778,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 8:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 9:
             p += 3
@@ -21665,14 +21793,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 10:
             s = -1
         elif c == 11:
             r.pos = p
             s = _dv(r, 2, 1, 0, 11, 11)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21687,7 +21815,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -21697,7 +21825,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 9
@@ -21707,14 +21835,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21724,7 +21852,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -21732,14 +21860,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw12(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21749,7 +21877,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -21757,14 +21885,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21774,7 +21902,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -21782,7 +21910,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 6:
             p += 3
@@ -21792,12 +21920,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 7:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 8:
             p += 3
@@ -21807,14 +21935,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 9:
             s = -1
         elif c == 10:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21829,7 +21957,7 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 9
@@ -21839,14 +21967,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21856,7 +21984,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -21864,14 +21992,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw12(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21881,7 +22009,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -21889,14 +22017,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21906,7 +22034,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -21914,7 +22042,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 5:
             p += 3
@@ -21924,12 +22052,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 6:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 7:
             p += 3
@@ -21939,14 +22067,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 8:
             s = -1
         elif c == 9:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -21961,14 +22089,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f3 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -21978,7 +22106,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -21986,14 +22114,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw12(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22003,7 +22131,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -22011,14 +22139,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22028,7 +22156,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -22036,7 +22164,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 3
@@ -22046,12 +22174,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 5:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 6:
             p += 3
@@ -22061,14 +22189,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 7:
             s = -1
         elif c == 8:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22080,7 +22208,7 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22090,7 +22218,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -22098,14 +22226,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw12(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22115,7 +22243,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -22123,14 +22251,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22140,7 +22268,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -22148,7 +22276,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 3
@@ -22158,12 +22286,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 4:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 5:
             p += 3
@@ -22173,14 +22301,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22192,7 +22320,7 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22202,7 +22330,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f5 = y
@@ -22210,14 +22338,14 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw12(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22227,7 +22355,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -22235,7 +22363,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 3
@@ -22245,12 +22373,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 3:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 4:
             p += 3
@@ -22260,14 +22388,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22279,7 +22407,7 @@ def _d37(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -22289,7 +22417,7 @@ def _d37(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f6 = y
@@ -22297,7 +22425,7 @@ def _d37(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw12(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 3
@@ -22307,12 +22435,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 2:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 3:
             p += 3
@@ -22322,14 +22450,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22344,12 +22472,12 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f7 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 2:
             p += 3
@@ -22359,14 +22487,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22376,7 +22504,7 @@ def _d37(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f8 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 9
         elif c == 1:
             p += 3
@@ -22386,14 +22514,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22408,14 +22536,14 @@ def _d37(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f9 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 10
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22427,7 +22555,7 @@ def _d37(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 10, 10)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -22458,6 +22586,8 @@ def _e37(w: Writer, o: Any) -> None:
     f8 = o.battery_energy_capacity
     f9 = o.inlet_hot
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
@@ -23504,9 +23634,11 @@ def _e37(w: Writer, o: Any) -> None:
 _FN37 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
 
 def _d38(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -23518,7 +23650,7 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23528,7 +23660,7 @@ def _d38(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -23536,12 +23668,12 @@ def _d38(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw13(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23555,7 +23687,7 @@ def _d38(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23565,7 +23697,7 @@ def _d38(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -23573,12 +23705,12 @@ def _d38(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw13(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23593,12 +23725,12 @@ def _d38(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 f1 = _dw14(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23610,7 +23742,7 @@ def _d38(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23625,6 +23757,8 @@ def _e38(w: Writer, o: Any) -> None:
     f0 = o.notification_max_delay
     f1 = o.evse_notification
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -23716,9 +23850,11 @@ def _e38(w: Writer, o: Any) -> None:
 _FN38 = ('notification_max_delay', 'evse_notification')
 
 def _d39(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -23736,21 +23872,21 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw17(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -23764,21 +23900,21 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw17(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw17(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23790,7 +23926,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23800,7 +23936,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -23808,12 +23944,12 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw16(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23825,7 +23961,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23835,7 +23971,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -23843,14 +23979,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw16(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23860,7 +23996,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23868,14 +24004,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw16(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23885,7 +24021,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -23893,30 +24029,30 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw16(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -23927,7 +24063,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -23935,14 +24071,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 5:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23952,7 +24088,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -23960,14 +24096,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 6:
             s = -1
         elif c == 7:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -23979,7 +24115,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -23989,7 +24125,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -23997,14 +24133,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw16(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24014,7 +24150,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -24022,30 +24158,30 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw16(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -24056,7 +24192,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -24064,14 +24200,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 4:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24081,7 +24217,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -24089,14 +24225,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 5:
             s = -1
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24108,7 +24244,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24118,7 +24254,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f4 = y
@@ -24126,30 +24262,30 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw16(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -24160,7 +24296,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -24168,14 +24304,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24185,7 +24321,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -24193,14 +24329,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24212,23 +24348,23 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw18(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw18(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -24239,7 +24375,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -24247,14 +24383,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24264,7 +24400,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -24272,14 +24408,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24291,7 +24427,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -24302,7 +24438,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f6 = -g - 1 if y > 255 else g
@@ -24310,14 +24446,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw19(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24327,7 +24463,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -24335,14 +24471,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24354,7 +24490,7 @@ def _d39(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f7 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24364,7 +24500,7 @@ def _d39(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f7 = y
@@ -24372,14 +24508,14 @@ def _d39(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f7 = _dw16(r, 1, f7)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 9
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24391,7 +24527,7 @@ def _d39(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 9, 9)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -24418,6 +24554,8 @@ def _e39(w: Writer, o: Any) -> None:
     f6 = o.meter_status
     f7 = o.meter_timestamp
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -24931,9 +25069,11 @@ def _e39(w: Writer, o: Any) -> None:
 _FN39 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
 
 def _d40(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -24949,7 +25089,7 @@ def _d40(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24959,7 +25099,7 @@ def _d40(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -24967,12 +25107,12 @@ def _d40(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw16(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -24986,7 +25126,7 @@ def _d40(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw16(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -24996,7 +25136,7 @@ def _d40(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -25004,12 +25144,12 @@ def _d40(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw16(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25019,27 +25159,27 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f3 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             f4 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 4:
             r.pos = p
             e = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 5:
@@ -25047,7 +25187,7 @@ def _d40(r: Reader) -> Any:
         elif c == 6:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25057,22 +25197,22 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             r.pos = p
             e = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 4:
@@ -25080,7 +25220,7 @@ def _d40(r: Reader) -> Any:
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25090,17 +25230,17 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             e = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 3:
@@ -25108,7 +25248,7 @@ def _d40(r: Reader) -> Any:
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25118,12 +25258,12 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d42(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             e = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 2:
@@ -25131,7 +25271,7 @@ def _d40(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25141,7 +25281,7 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -25149,7 +25289,7 @@ def _d40(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25159,7 +25299,7 @@ def _d40(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d43(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f5.append(e)
             s = 7 if len(f5) < 10 else 8
         elif c == 1:
@@ -25167,7 +25307,7 @@ def _d40(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25179,7 +25319,7 @@ def _d40(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25203,6 +25343,8 @@ def _e40(w: Writer, o: Any) -> None:
     f5 = o.tax_costs
     i5 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -25453,9 +25595,11 @@ def _e40(w: Writer, o: Any) -> None:
 _FN40 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
 
 def _d41(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -25492,12 +25636,12 @@ def _d41(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25514,12 +25658,12 @@ def _d41(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw20(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25531,7 +25675,7 @@ def _d41(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -25542,7 +25686,7 @@ def _d41(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -25550,12 +25694,12 @@ def _d41(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw19(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25567,7 +25711,7 @@ def _d41(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25582,6 +25726,8 @@ def _e41(w: Writer, o: Any) -> None:
     f0 = o.exponent
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
@@ -25691,9 +25837,11 @@ def _e41(w: Writer, o: Any) -> None:
 _FN41 = ('exponent', 'value')
 
 def _d42(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -25703,12 +25851,12 @@ def _d42(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25720,12 +25868,12 @@ def _d42(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25735,12 +25883,12 @@ def _d42(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25752,7 +25900,7 @@ def _d42(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25767,6 +25915,8 @@ def _e42(w: Writer, o: Any) -> None:
     f0 = o.amount
     f1 = o.cost_per_unit
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -25832,9 +25982,11 @@ def _e42(w: Writer, o: Any) -> None:
 _FN42 = ('amount', 'cost_per_unit')
 
 def _d43(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -25846,7 +25998,7 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -25856,7 +26008,7 @@ def _d43(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -25864,12 +26016,12 @@ def _d43(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -25883,7 +26035,7 @@ def _d43(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -25893,7 +26045,7 @@ def _d43(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -25901,12 +26053,12 @@ def _d43(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25916,12 +26068,12 @@ def _d43(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25933,7 +26085,7 @@ def _d43(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -25948,6 +26100,8 @@ def _e43(w: Writer, o: Any) -> None:
     f0 = o.tax_rule_id
     f1 = o.amount
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26035,9 +26189,11 @@ def _e43(w: Writer, o: Any) -> None:
 _FN43 = ('tax_rule_id', 'amount')
 
 def _d44(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -26051,55 +26207,55 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw22(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw23(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -26109,7 +26265,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -26117,14 +26273,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26138,55 +26294,55 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw21(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw21(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw22(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw23(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -26196,7 +26352,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -26204,14 +26360,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26223,39 +26379,39 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw22(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw22(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw23(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -26265,7 +26421,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -26273,14 +26429,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26292,23 +26448,23 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw23(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw23(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -26318,7 +26474,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -26326,14 +26482,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26345,7 +26501,7 @@ def _d44(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -26355,7 +26511,7 @@ def _d44(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -26363,14 +26519,14 @@ def _d44(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26382,7 +26538,7 @@ def _d44(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26401,6 +26557,8 @@ def _e44(w: Writer, o: Any) -> None:
     f2 = o.ip_address
     f3 = o.port
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26626,9 +26784,11 @@ def _e44(w: Writer, o: Any) -> None:
 _FN44 = ('ssid', 'bssid', 'ip_address', 'port')
 
 def _d45(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -26640,12 +26800,12 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26657,12 +26817,12 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26672,12 +26832,12 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26687,12 +26847,12 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26702,12 +26862,12 @@ def _d45(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26719,7 +26879,7 @@ def _d45(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26738,6 +26898,8 @@ def _e45(w: Writer, o: Any) -> None:
     f2 = o.evpc_current_output_information
     f3 = o.evpc_voltage_output_information
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26837,9 +26999,11 @@ def _e45(w: Writer, o: Any) -> None:
 _FN45 = ('evpc_coil_current_request', 'evpc_coil_current_information', 'evpc_current_output_information', 'evpc_voltage_output_information')
 
 def _d46(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -26848,12 +27012,12 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26865,12 +27029,12 @@ def _d46(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26882,7 +27046,7 @@ def _d46(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -26895,6 +27059,8 @@ def _d46(r: Reader) -> Any:
 def _e46(w: Writer, o: Any) -> None:
     f0 = o.spc_primary_device_coil_current_information
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -26943,9 +27109,11 @@ def _e46(w: Writer, o: Any) -> None:
 _FN46 = ('spc_primary_device_coil_current_information',)
 
 def _d47(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -26966,12 +27134,12 @@ def _d47(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -26988,12 +27156,12 @@ def _d47(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27003,12 +27171,12 @@ def _d47(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d52(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27020,7 +27188,7 @@ def _d47(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27035,6 +27203,8 @@ def _e47(w: Writer, o: Any) -> None:
     f0 = o.num_packages
     f1 = o.wpt_lf_data_package
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 255:
@@ -27111,9 +27281,11 @@ def _e47(w: Writer, o: Any) -> None:
 _FN47 = ('num_packages', 'wpt_lf_data_package')
 
 def _d48(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -27127,13 +27299,13 @@ def _d48(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw31(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27150,13 +27322,13 @@ def _d48(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw31(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27171,7 +27343,7 @@ def _d48(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw31(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27179,7 +27351,7 @@ def _d48(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27194,7 +27366,7 @@ def _d48(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw31(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27202,7 +27374,7 @@ def _d48(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27214,7 +27386,7 @@ def _d48(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27228,6 +27400,8 @@ def _e48(w: Writer, o: Any) -> None:
     f0 = o.wpt_fine_positioning_method
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27322,9 +27496,11 @@ def _e48(w: Writer, o: Any) -> None:
 _FN48 = ('wpt_fine_positioning_method',)
 
 def _d49(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -27338,13 +27514,13 @@ def _d49(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw33(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27361,13 +27537,13 @@ def _d49(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw33(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27382,7 +27558,7 @@ def _d49(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw33(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27390,7 +27566,7 @@ def _d49(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27405,7 +27581,7 @@ def _d49(r: Reader) -> Any:
             else:
                 r.pos = p - 5
                 e = _dw33(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27413,7 +27589,7 @@ def _d49(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27425,7 +27601,7 @@ def _d49(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27439,6 +27615,8 @@ def _e49(w: Writer, o: Any) -> None:
     f0 = o.wpt_pairing_method
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27533,9 +27711,11 @@ def _e49(w: Writer, o: Any) -> None:
 _FN49 = ('wpt_pairing_method',)
 
 def _d50(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -27549,13 +27729,13 @@ def _d50(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 e = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27572,13 +27752,13 @@ def _d50(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 e = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27593,7 +27773,7 @@ def _d50(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 e = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27601,7 +27781,7 @@ def _d50(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27616,7 +27796,7 @@ def _d50(r: Reader) -> Any:
             else:
                 r.pos = p - 4
                 e = _dw24(r)
-                p = r.pos
+                p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -27624,7 +27804,7 @@ def _d50(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27636,7 +27816,7 @@ def _d50(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27650,6 +27830,8 @@ def _e50(w: Writer, o: Any) -> None:
     f0 = o.wpt_alignment_check_method
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27744,9 +27926,11 @@ def _e50(w: Writer, o: Any) -> None:
 _FN50 = ('wpt_alignment_check_method',)
 
 def _d51(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -27756,17 +27940,17 @@ def _d51(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d59(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d60(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27778,17 +27962,17 @@ def _d51(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d59(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d60(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27800,7 +27984,7 @@ def _d51(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27812,7 +27996,7 @@ def _d51(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27827,6 +28011,8 @@ def _e51(w: Writer, o: Any) -> None:
     f0 = o.lf_transmitter_setup_data
     f1 = o.lf_receiver_setup_data
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -27899,9 +28085,11 @@ def _e51(w: Writer, o: Any) -> None:
 _FN51 = ('lf_transmitter_setup_data', 'lf_receiver_setup_data')
 
 def _d52(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -27923,12 +28111,12 @@ def _d52(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -27945,12 +28133,12 @@ def _d52(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27960,17 +28148,17 @@ def _d52(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d53(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f2 = _d54(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27982,7 +28170,7 @@ def _d52(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -27994,7 +28182,7 @@ def _d52(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28011,6 +28199,8 @@ def _e52(w: Writer, o: Any) -> None:
     f1 = o.lf_tx_data
     f2 = o.lf_rx_data
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 255:
@@ -28102,9 +28292,11 @@ def _e52(w: Writer, o: Any) -> None:
 _FN52 = ('package_index', 'lf_tx_data', 'lf_rx_data')
 
 def _d53(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -28113,12 +28305,12 @@ def _d53(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d62(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28130,12 +28322,12 @@ def _d53(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d62(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28147,7 +28339,7 @@ def _d53(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28160,6 +28352,8 @@ def _d53(r: Reader) -> Any:
 def _e53(w: Writer, o: Any) -> None:
     f0 = o.wpt_lf_tx_data_list
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28208,9 +28402,11 @@ def _e53(w: Writer, o: Any) -> None:
 _FN53 = ('wpt_lf_tx_data_list',)
 
 def _d54(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -28219,12 +28415,12 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d56(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28236,12 +28432,12 @@ def _d54(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d56(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28253,7 +28449,7 @@ def _d54(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28266,6 +28462,8 @@ def _d54(r: Reader) -> Any:
 def _e54(w: Writer, o: Any) -> None:
     f0 = o.wpt_lf_rx_data_list
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28314,9 +28512,11 @@ def _e54(w: Writer, o: Any) -> None:
 _FN54 = ('wpt_lf_rx_data_list',)
 
 def _d55(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -28329,7 +28529,7 @@ def _d55(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28339,7 +28539,7 @@ def _d55(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -28347,12 +28547,12 @@ def _d55(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28366,7 +28566,7 @@ def _d55(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28376,7 +28576,7 @@ def _d55(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -28384,12 +28584,12 @@ def _d55(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28399,12 +28599,12 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d65(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28414,12 +28614,12 @@ def _d55(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d65(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28431,7 +28631,7 @@ def _d55(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28448,6 +28648,8 @@ def _e55(w: Writer, o: Any) -> None:
     f1 = o.tx_rx_position
     f2 = o.tx_rx_orientation
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28552,9 +28754,11 @@ def _e55(w: Writer, o: Any) -> None:
 _FN55 = ('tx_rx_identifier', 'tx_rx_position', 'tx_rx_orientation')
 
 def _d56(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -28566,7 +28770,7 @@ def _d56(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28576,7 +28780,7 @@ def _d56(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -28584,12 +28788,12 @@ def _d56(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28603,7 +28807,7 @@ def _d56(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28613,7 +28817,7 @@ def _d56(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -28621,12 +28825,12 @@ def _d56(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28636,12 +28840,12 @@ def _d56(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d57(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28653,7 +28857,7 @@ def _d56(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28668,6 +28872,8 @@ def _e56(w: Writer, o: Any) -> None:
     f0 = o.rx_identifier
     f1 = o.rssi_data
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28755,9 +28961,11 @@ def _e56(w: Writer, o: Any) -> None:
 _FN56 = ('rx_identifier', 'rssi_data')
 
 def _d57(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -28766,12 +28974,12 @@ def _d57(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28783,12 +28991,12 @@ def _d57(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d58(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28800,7 +29008,7 @@ def _d57(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28813,6 +29021,8 @@ def _d57(r: Reader) -> Any:
 def _e57(w: Writer, o: Any) -> None:
     f0 = o.rssi_data_list
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -28861,9 +29071,11 @@ def _e57(w: Writer, o: Any) -> None:
 _FN57 = ('rssi_data_list',)
 
 def _d58(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -28875,7 +29087,7 @@ def _d58(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28885,7 +29097,7 @@ def _d58(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -28893,12 +29105,12 @@ def _d58(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -28912,7 +29124,7 @@ def _d58(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -28922,7 +29134,7 @@ def _d58(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -28930,12 +29142,12 @@ def _d58(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28945,12 +29157,12 @@ def _d58(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28962,7 +29174,7 @@ def _d58(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -28977,6 +29189,8 @@ def _e58(w: Writer, o: Any) -> None:
     f0 = o.tx_identifier
     f1 = o.rssi
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -29064,9 +29278,11 @@ def _e58(w: Writer, o: Any) -> None:
 _FN58 = ('tx_identifier', 'rssi')
 
 def _d59(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -29089,12 +29305,12 @@ def _d59(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29111,12 +29327,12 @@ def _d59(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29126,12 +29342,12 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29141,13 +29357,13 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29157,13 +29373,13 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29173,20 +29389,20 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 6 if len(f2) < 255 else 7
         elif c == 1:
             r.pos = p
             f3 = _d61(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29196,20 +29412,20 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f2.append(e)
             s = 6 if len(f2) < 255 else 7
         elif c == 1:
             r.pos = p
             f3 = _d61(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29219,14 +29435,14 @@ def _d59(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d61(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 8
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29238,7 +29454,7 @@ def _d59(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29258,6 +29474,8 @@ def _e59(w: Writer, o: Any) -> None:
     i2 = 0
     f3 = o.tx_package_spec_data
     left: int = (f0 is not None) + (f1 is not None) + len(f2) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 255:
@@ -29431,9 +29649,11 @@ def _e59(w: Writer, o: Any) -> None:
 _FN59 = ('number_of_transmitters', 'signal_frequency', 'tx_spec_data', 'tx_package_spec_data')
 
 def _d60(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -29454,12 +29674,12 @@ def _d60(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29476,12 +29696,12 @@ def _d60(r: Reader) -> Any:
             else:
                 r.pos = p - 10
                 f0 = _dw32(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29491,13 +29711,13 @@ def _d60(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29507,13 +29727,13 @@ def _d60(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29523,7 +29743,7 @@ def _d60(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 5 if len(f1) < 255 else 6
         elif c == 1:
@@ -29531,7 +29751,7 @@ def _d60(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29541,7 +29761,7 @@ def _d60(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d55(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 5 if len(f1) < 255 else 6
         elif c == 1:
@@ -29549,7 +29769,7 @@ def _d60(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29561,7 +29781,7 @@ def _d60(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29577,6 +29797,8 @@ def _e60(w: Writer, o: Any) -> None:
     f1 = o.rx_spec_data
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     if type(f0) is int and 0 <= f0 <= 255:
@@ -29700,9 +29922,11 @@ def _e60(w: Writer, o: Any) -> None:
 _FN60 = ('number_of_receivers', 'rx_spec_data')
 
 def _d61(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     f1: Any = None
     f2: Any = None
@@ -29714,13 +29938,13 @@ def _d61(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d64(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -29732,13 +29956,13 @@ def _d61(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d64(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29748,13 +29972,13 @@ def _d61(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d64(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29764,7 +29988,7 @@ def _d61(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d64(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 4 if len(f0) < 255 else 5
         elif c == 1:
@@ -29772,7 +29996,7 @@ def _d61(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29782,7 +30006,7 @@ def _d61(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -29790,12 +30014,12 @@ def _d61(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw13(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29805,7 +30029,7 @@ def _d61(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d64(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 4 if len(f0) < 255 else 5
         elif c == 1:
@@ -29813,7 +30037,7 @@ def _d61(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29823,7 +30047,7 @@ def _d61(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -29831,12 +30055,12 @@ def _d61(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw13(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29848,7 +30072,7 @@ def _d61(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29858,7 +30082,7 @@ def _d61(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -29866,12 +30090,12 @@ def _d61(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw13(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29883,7 +30107,7 @@ def _d61(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29893,7 +30117,7 @@ def _d61(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f2 = y
@@ -29901,12 +30125,12 @@ def _d61(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw13(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29918,7 +30142,7 @@ def _d61(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -29928,7 +30152,7 @@ def _d61(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -29936,12 +30160,12 @@ def _d61(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29953,7 +30177,7 @@ def _d61(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -29973,6 +30197,8 @@ def _e61(w: Writer, o: Any) -> None:
     f2 = o.pulse_duration
     f3 = o.package_separation_time
     left: int = len(f0) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30196,9 +30422,11 @@ def _e61(w: Writer, o: Any) -> None:
 _FN61 = ('pulse_sequence_order', 'pulse_separation_time', 'pulse_duration', 'package_separation_time')
 
 def _d62(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -30210,7 +30438,7 @@ def _d62(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30220,7 +30448,7 @@ def _d62(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30228,12 +30456,12 @@ def _d62(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30247,7 +30475,7 @@ def _d62(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30257,7 +30485,7 @@ def _d62(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30265,12 +30493,12 @@ def _d62(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw10(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30280,12 +30508,12 @@ def _d62(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30297,7 +30525,7 @@ def _d62(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30312,6 +30540,8 @@ def _e62(w: Writer, o: Any) -> None:
     f0 = o.tx_identifier
     f1 = o.eirp
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30399,9 +30629,11 @@ def _e62(w: Writer, o: Any) -> None:
 _FN62 = ('tx_identifier', 'eirp')
 
 def _d63(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -30410,13 +30642,13 @@ def _d63(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30428,13 +30660,13 @@ def _d63(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30444,7 +30676,7 @@ def _d63(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -30452,7 +30684,7 @@ def _d63(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30462,7 +30694,7 @@ def _d63(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d44(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 8 else 4
         elif c == 1:
@@ -30470,7 +30702,7 @@ def _d63(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30482,7 +30714,7 @@ def _d63(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30496,6 +30728,8 @@ def _e63(w: Writer, o: Any) -> None:
     f0 = o.alternative_secc
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30574,9 +30808,11 @@ def _e63(w: Writer, o: Any) -> None:
 _FN63 = ('alternative_secc',)
 
 def _d64(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -30588,7 +30824,7 @@ def _d64(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30598,7 +30834,7 @@ def _d64(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30606,12 +30842,12 @@ def _d64(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw13(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30625,7 +30861,7 @@ def _d64(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30635,7 +30871,7 @@ def _d64(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -30643,12 +30879,12 @@ def _d64(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw13(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30660,7 +30896,7 @@ def _d64(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw10(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -30670,7 +30906,7 @@ def _d64(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f1 = y
@@ -30678,12 +30914,12 @@ def _d64(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw10(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30695,7 +30931,7 @@ def _d64(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30710,6 +30946,8 @@ def _e64(w: Writer, o: Any) -> None:
     f0 = o.index_number
     f1 = o.tx_rx_identifier
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -30808,9 +31046,11 @@ def _e64(w: Writer, o: Any) -> None:
 _FN64 = ('index_number', 'tx_rx_identifier')
 
 def _d65(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -30823,7 +31063,7 @@ def _d65(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -30834,7 +31074,7 @@ def _d65(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f0 = -g - 1 if y > 255 else g
@@ -30842,12 +31082,12 @@ def _d65(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -30861,7 +31101,7 @@ def _d65(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -30872,7 +31112,7 @@ def _d65(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f0 = -g - 1 if y > 255 else g
@@ -30880,12 +31120,12 @@ def _d65(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw19(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30897,7 +31137,7 @@ def _d65(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -30908,7 +31148,7 @@ def _d65(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -30916,12 +31156,12 @@ def _d65(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw19(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30933,7 +31173,7 @@ def _d65(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw19(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -30944,7 +31184,7 @@ def _d65(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f2 = -g - 1 if y > 255 else g
@@ -30952,12 +31192,12 @@ def _d65(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw19(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30969,7 +31209,7 @@ def _d65(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -30986,6 +31226,8 @@ def _e65(w: Writer, o: Any) -> None:
     f1 = o.coordy
     f2 = o.coordz
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31132,9 +31374,11 @@ def _e65(w: Writer, o: Any) -> None:
 _FN65 = ('coordx', 'coordy', 'coordz')
 
 def _d66(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -31145,12 +31389,12 @@ def _d66(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31162,12 +31406,12 @@ def _d66(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31177,7 +31421,7 @@ def _d66(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d37(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 3
@@ -31187,12 +31431,12 @@ def _d66(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31207,12 +31451,12 @@ def _d66(r: Reader) -> Any:
             else:
                 r.pos = p - 3
                 f2 = _dw8(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31224,7 +31468,7 @@ def _d66(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31241,6 +31485,8 @@ def _e66(w: Writer, o: Any) -> None:
     f1 = o.display_parameters
     f2 = o.meter_info_requested
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31342,9 +31588,11 @@ def _e66(w: Writer, o: Any) -> None:
 _FN66 = ('header', 'display_parameters', 'meter_info_requested')
 
 def _d67(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -31357,12 +31605,12 @@ def _d67(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31374,12 +31622,12 @@ def _d67(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31394,12 +31642,12 @@ def _d67(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31409,24 +31657,24 @@ def _d67(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d38(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f3 = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31436,19 +31684,19 @@ def _d67(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d39(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31458,14 +31706,14 @@ def _d67(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d40(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31477,7 +31725,7 @@ def _d67(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31498,6 +31746,8 @@ def _e67(w: Writer, o: Any) -> None:
     f3 = o.meter_info
     f4 = o.receipt
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31639,9 +31889,11 @@ def _e67(w: Writer, o: Any) -> None:
 _FN67 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
 
 def _d68(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -31650,12 +31902,12 @@ def _d68(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31667,12 +31919,12 @@ def _d68(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31684,7 +31936,7 @@ def _d68(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31697,6 +31949,8 @@ def _d68(r: Reader) -> Any:
 def _e68(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31745,9 +31999,11 @@ def _e68(w: Writer, o: Any) -> None:
 _FN68 = ('header',)
 
 def _d69(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -31757,12 +32013,12 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31774,12 +32030,12 @@ def _d69(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31794,12 +32050,12 @@ def _d69(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31811,7 +32067,7 @@ def _d69(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31826,6 +32082,8 @@ def _e69(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -31895,9 +32153,11 @@ def _e69(w: Writer, o: Any) -> None:
 _FN69 = ('header', 'response_code')
 
 def _d70(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -31911,7 +32171,7 @@ def _d70(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31921,7 +32181,7 @@ def _d70(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -31929,17 +32189,17 @@ def _d70(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw12(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -31953,7 +32213,7 @@ def _d70(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -31963,7 +32223,7 @@ def _d70(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -31971,17 +32231,17 @@ def _d70(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw12(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -31991,12 +32251,12 @@ def _d70(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32006,12 +32266,12 @@ def _d70(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32021,12 +32281,12 @@ def _d70(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32038,7 +32298,7 @@ def _d70(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32057,6 +32317,8 @@ def _e70(w: Writer, o: Any) -> None:
     f2 = o.ev_maximum_energy_request
     f3 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32196,9 +32458,11 @@ def _e70(w: Writer, o: Any) -> None:
 _FN70 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d71(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -32212,7 +32476,7 @@ def _d71(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32222,7 +32486,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -32230,7 +32494,7 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw12(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -32240,7 +32504,7 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -32250,14 +32514,14 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32267,7 +32531,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32275,14 +32539,14 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -32296,7 +32560,7 @@ def _d71(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw12(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32306,7 +32570,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f0 = y
@@ -32314,7 +32578,7 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw12(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 9
@@ -32324,7 +32588,7 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 9
@@ -32334,14 +32598,14 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 3:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32351,7 +32615,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32359,14 +32623,14 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32381,7 +32645,7 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f1 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 9
@@ -32391,14 +32655,14 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32408,7 +32672,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32416,14 +32680,14 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32438,14 +32702,14 @@ def _d71(r: Reader) -> Any:
             else:
                 r.pos = p - 9
                 f2 = _dw11(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32455,7 +32719,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32463,14 +32727,14 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32482,7 +32746,7 @@ def _d71(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw13(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 8
                 y = (v >> (n - p)) & 255
@@ -32492,7 +32756,7 @@ def _d71(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         y = _more(r, y)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         y = (y & 127) | (y2 << 7)
                 f3 = y
@@ -32500,14 +32764,14 @@ def _d71(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw13(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32519,7 +32783,7 @@ def _d71(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32538,6 +32802,8 @@ def _e71(w: Writer, o: Any) -> None:
     f2 = o.target_soc
     f3 = o.ack_max_delay
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32806,9 +33072,11 @@ def _e71(w: Writer, o: Any) -> None:
 _FN71 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
 
 def _d72(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -32817,13 +33085,13 @@ def _d72(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -32835,13 +33103,13 @@ def _d72(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32851,7 +33119,7 @@ def _d72(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -32859,7 +33127,7 @@ def _d72(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32869,7 +33137,7 @@ def _d72(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d35(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3 if len(f0) < 20 else 4
         elif c == 1:
@@ -32877,7 +33145,7 @@ def _d72(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32889,7 +33157,7 @@ def _d72(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -32903,6 +33171,8 @@ def _e72(w: Writer, o: Any) -> None:
     f0 = o.root_certificate_id
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -32981,9 +33251,11 @@ def _e72(w: Writer, o: Any) -> None:
 _FN72 = ('root_certificate_id',)
 
 def _d73(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -32994,24 +33266,24 @@ def _d73(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33023,24 +33295,24 @@ def _d73(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33050,19 +33322,19 @@ def _d73(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33072,14 +33344,14 @@ def _d73(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d41(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33091,7 +33363,7 @@ def _d73(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33108,6 +33380,8 @@ def _e73(w: Writer, o: Any) -> None:
     f1 = o.ev_maximum_energy_request
     f2 = o.ev_minimum_energy_request
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33227,9 +33501,11 @@ def _e73(w: Writer, o: Any) -> None:
 _FN73 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
 
 def _d74(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     s = 0
     while s == 0:
         p += 1
@@ -33239,7 +33515,7 @@ def _d74(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 1, 0, 0, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33253,7 +33529,7 @@ def _d74(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33264,6 +33540,8 @@ def _d74(r: Reader) -> Any:
 
 def _e74(w: Writer, o: Any) -> None:
     left: int = 0
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33284,9 +33562,11 @@ def _e74(w: Writer, o: Any) -> None:
 _FN74 = ()
 
 def _d75(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -33295,12 +33575,12 @@ def _d75(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33312,12 +33592,12 @@ def _d75(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33329,7 +33609,7 @@ def _d75(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33342,6 +33622,8 @@ def _d75(r: Reader) -> Any:
 def _e75(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33390,9 +33672,11 @@ def _e75(w: Writer, o: Any) -> None:
 _FN75 = ('header',)
 
 def _d76(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     s = 0
     while s == 0:
@@ -33401,12 +33685,12 @@ def _d76(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33418,12 +33702,12 @@ def _d76(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33435,7 +33719,7 @@ def _d76(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33448,6 +33732,8 @@ def _d76(r: Reader) -> Any:
 def _e76(w: Writer, o: Any) -> None:
     f0 = o.header
     left: int = (f0 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -33496,9 +33782,11 @@ def _e76(w: Writer, o: Any) -> None:
 _FN76 = ('header',)
 
 def _d77(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -33508,12 +33796,12 @@ def _d77(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -33525,12 +33813,12 @@ def _d77(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = _d36(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33545,12 +33833,12 @@ def _d77(r: Reader) -> Any:
             else:
                 r.pos = p - 8
                 f1 = _dw9(r)
-                p = r.pos
+                p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33562,7 +33850,7 @@ def _d77(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -33577,6 +33865,8 @@ def _e77(w: Writer, o: Any) -> None:
     f0 = o.header
     f1 = o.response_code
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:

@@ -584,21 +584,21 @@ def _s7(w: Writer, v: Any) -> None:
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -613,12 +613,12 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -633,7 +633,7 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -654,21 +654,21 @@ def _ew0(w: Writer, v: Any) -> None:
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -683,12 +683,12 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -703,7 +703,7 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -724,21 +724,21 @@ def _ew1(w: Writer, v: Any) -> None:
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -753,12 +753,12 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -773,7 +773,7 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -794,21 +794,21 @@ def _ew2(w: Writer, v: Any) -> None:
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -823,12 +823,12 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -843,7 +843,7 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -864,21 +864,21 @@ def _ew3(w: Writer, v: Any) -> None:
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -893,12 +893,12 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -913,7 +913,7 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -934,21 +934,21 @@ def _ew4(w: Writer, v: Any) -> None:
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -963,12 +963,12 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         if c == 0:
             r.pos = p
             f0 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -983,7 +983,7 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1004,9 +1004,9 @@ def _ew5(w: Writer, v: Any) -> None:
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -1020,7 +1020,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -1028,7 +1028,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1050,7 +1050,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -1058,7 +1058,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1073,7 +1073,7 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1094,9 +1094,9 @@ def _ew6(w: Writer, v: Any) -> None:
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+    p = r.pos
     v = r.v
     n = r.nbits
-    p = r.pos
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -1110,7 +1110,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -1118,7 +1118,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1140,7 +1140,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
                 if y2 > 127:
                     r.pos = p - 8
                     g = _more(r, g)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     g = (g & 127) | (y2 << 7)
             f0 = -g - 1 if y > 255 else g
@@ -1148,7 +1148,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1163,7 +1163,7 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0 = r.text
                 r.text = None
@@ -1184,9 +1184,11 @@ def _ew7(w: Writer, v: Any) -> None:
 
 
 def _d0(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -1199,17 +1201,17 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -1221,12 +1223,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1236,12 +1238,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d2(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1251,12 +1253,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d1(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1266,12 +1268,12 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d9(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 2:
@@ -1279,7 +1281,7 @@ def _d0(r: Reader) -> Any:
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1289,7 +1291,7 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -1297,7 +1299,7 @@ def _d0(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1307,7 +1309,7 @@ def _d0(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d15(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f4.append(e)
             s = 6
         elif c == 1:
@@ -1315,7 +1317,7 @@ def _d0(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1337,6 +1339,8 @@ def _e0(w: Writer, o: Any) -> None:
     f4 = o.object_
     i4 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -1475,9 +1479,11 @@ def _e0(w: Writer, o: Any) -> None:
 _FN0 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d1(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = b""
     s = 0
@@ -1487,17 +1493,17 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1512,12 +1518,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -1530,12 +1536,12 @@ def _d1(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.binary()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -1550,7 +1556,7 @@ def _d1(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1 = r.text
                 r.text = None
@@ -1568,6 +1574,8 @@ def _e1(w: Writer, o: Any) -> None:
     f0 = o.id
     f1 = o.value
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -1653,9 +1661,11 @@ def _e1(w: Writer, o: Any) -> None:
 _FN1 = ('id', 'value')
 
 def _d2(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -1667,17 +1677,17 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = _d3(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -1689,12 +1699,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d3(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1704,12 +1714,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = _d3(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1719,12 +1729,12 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d4(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1734,13 +1744,13 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1750,7 +1760,7 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -1758,7 +1768,7 @@ def _d2(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1768,7 +1778,7 @@ def _d2(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f3.append(e)
             s = 6
         elif c == 1:
@@ -1776,7 +1786,7 @@ def _d2(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -1796,6 +1806,8 @@ def _e2(w: Writer, o: Any) -> None:
     f3 = o.reference
     i3 = 0
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -1927,9 +1939,11 @@ def _e2(w: Writer, o: Any) -> None:
 _FN2 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d3(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -1939,12 +1953,12 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -1959,19 +1973,19 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -1984,19 +1998,19 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -2009,19 +2023,19 @@ def _d3(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -2117,9 +2131,11 @@ _FN3 = ('algorithm', 'content')
 _K3: dict[str, int] = {}
 
 def _d4(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -2129,12 +2145,12 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -2151,7 +2167,7 @@ def _d4(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -2162,7 +2178,7 @@ def _d4(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -2170,25 +2186,25 @@ def _d4(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -2203,7 +2219,7 @@ def _d4(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw6(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -2214,7 +2230,7 @@ def _d4(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 e = -g - 1 if y > 255 else g
@@ -2222,25 +2238,25 @@ def _d4(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw6(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
             s = 3
         elif c == 1:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -2253,19 +2269,19 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -2278,19 +2294,19 @@ def _d4(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -2448,9 +2464,11 @@ _FN4 = ('algorithm', 'content')
 _K4: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d5(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -2464,32 +2482,32 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             f4 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 0, 0, 3, 0, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -2501,27 +2519,27 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             f4 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 0, 2, 1, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2531,22 +2549,22 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             r.pos = p
             f4 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 0, 1, 2, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2556,17 +2574,17 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 3, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2576,17 +2594,17 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f4 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2596,12 +2614,12 @@ def _d5(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f4 = _d8(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2613,21 +2631,21 @@ def _d5(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw3(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw3(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2639,7 +2657,7 @@ def _d5(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2662,6 +2680,8 @@ def _e5(w: Writer, o: Any) -> None:
     f4 = o.digest_method
     f5 = o.digest_value
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -2888,9 +2908,11 @@ def _e5(w: Writer, o: Any) -> None:
 _FN5 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d6(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -2899,13 +2921,13 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d7(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -2917,13 +2939,13 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d7(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2933,7 +2955,7 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d7(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -2941,7 +2963,7 @@ def _d6(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2951,7 +2973,7 @@ def _d6(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d7(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(e)
             s = 3
         elif c == 1:
@@ -2959,7 +2981,7 @@ def _d6(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -2973,6 +2995,8 @@ def _e6(w: Writer, o: Any) -> None:
     f0 = o.transform
     i0 = 0
     left: int = len(f0)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -3045,9 +3069,11 @@ def _e6(w: Writer, o: Any) -> None:
 _FN6 = ('transform',)
 
 def _d7(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -3058,12 +3084,12 @@ def _d7(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -3080,34 +3106,34 @@ def _d7(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 1, 1, 0, 1, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3122,34 +3148,34 @@ def _d7(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3164,34 +3190,34 @@ def _d7(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3206,34 +3232,34 @@ def _d7(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 4:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3374,9 +3400,11 @@ _FN7 = ('algorithm', 'content')
 _K7: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d8(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -3386,12 +3414,12 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -3406,19 +3434,19 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -3431,19 +3459,19 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -3456,19 +3484,19 @@ def _d8(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f1.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f1.append(("#text", r.text))
                 r.text = None
@@ -3564,9 +3592,11 @@ _FN8 = ('algorithm', 'content')
 _K8: dict[str, int] = {}
 
 def _d9(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -3577,53 +3607,53 @@ def _d9(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 1
             elif c == 1:
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 2:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 3:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 4:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 6:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 7:
@@ -3631,32 +3661,32 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 8:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 0, 0, 1, 0, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -3673,46 +3703,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -3720,32 +3750,32 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 1, 0, 0, 1, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3760,46 +3790,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 2
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 3
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 4
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 5
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 6
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 7
             elif c == 6:
@@ -3807,32 +3837,32 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 8
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 8:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 10
             elif c == 9:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3847,46 +3877,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -3894,34 +3924,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 9
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -3936,46 +3966,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -3983,34 +4013,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 8
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4025,46 +4055,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4072,34 +4102,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 7
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4114,46 +4144,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4161,34 +4191,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4203,46 +4233,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4250,34 +4280,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4292,46 +4322,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4339,34 +4369,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 4
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4381,46 +4411,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4428,34 +4458,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4470,46 +4500,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4517,34 +4547,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 2
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4559,46 +4589,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4606,34 +4636,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 11
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4648,46 +4678,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4695,34 +4725,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 12
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4737,46 +4767,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4784,34 +4814,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4826,46 +4856,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4873,34 +4903,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 14
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 14, 14)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -4915,46 +4945,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -4962,34 +4992,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 15
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 15, 15)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -5004,46 +5034,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -5051,34 +5081,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 16
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 16, 16)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -5093,46 +5123,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -5140,34 +5170,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 17
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 17, 17)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -5182,46 +5212,46 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
                 s = 11
             elif c == 1:
                 r.pos = p
                 e = _d10(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
                 s = 12
             elif c == 2:
                 r.pos = p
                 e = _d11(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
                 s = 13
             elif c == 3:
                 r.pos = p
                 e = _d12(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
                 s = 14
             elif c == 4:
                 r.pos = p
                 e = _d13(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
                 s = 15
             elif c == 5:
                 r.pos = p
                 e = _d14(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
                 s = 16
             elif c == 6:
@@ -5229,34 +5259,34 @@ def _d9(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
                 s = 17
             elif c == 7:
                 r.pos = p
                 f1.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 8:
                 s = -1
             elif c == 9:
                 r.pos = p
                 f1.append(("#text", r.string()))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 18
             elif c == 10:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 18, 18)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f1.append(("#text", r.text))
                     r.text = None
@@ -6533,9 +6563,11 @@ _FN9 = ('id', 'content')
 _K9: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d10(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -6544,29 +6576,29 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -6581,29 +6613,29 @@ def _d10(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d19(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
             s = 1
         elif c == 1:
             r.pos = p
             e = _d20(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
             s = 2
         elif c == 2:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -6618,12 +6650,12 @@ def _d10(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -6638,12 +6670,12 @@ def _d10(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -6658,12 +6690,12 @@ def _d10(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             f0.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -6795,9 +6827,11 @@ _FN10 = ('content',)
 _K10: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d11(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -6808,24 +6842,24 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             s = _dv(r, 0, 1, 2, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -6837,19 +6871,19 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 1, 1, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6859,14 +6893,14 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 1, 0, 2, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6876,14 +6910,14 @@ def _d11(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = _d6(r)
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6895,7 +6929,7 @@ def _d11(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -6912,6 +6946,8 @@ def _e11(w: Writer, o: Any) -> None:
     f1 = o.uri
     f2 = o.transforms
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -7010,9 +7046,11 @@ def _e11(w: Writer, o: Any) -> None:
 _FN11 = ('type_', 'uri', 'transforms')
 
 def _d12(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -7022,7 +7060,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -7030,16 +7068,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -7047,16 +7085,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -7064,16 +7102,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -7081,27 +7119,27 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -7116,7 +7154,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 1
             elif c == 1:
@@ -7124,16 +7162,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 2
             elif c == 2:
@@ -7141,16 +7179,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 3
             elif c == 3:
@@ -7158,16 +7196,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 4
             elif c == 4:
@@ -7175,27 +7213,27 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 5
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 6
             elif c == 6:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 7, 7)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7208,7 +7246,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7216,16 +7254,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7233,16 +7271,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7250,16 +7288,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7267,29 +7305,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7302,7 +7340,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7310,16 +7348,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7327,16 +7365,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7344,16 +7382,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7361,29 +7399,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7396,7 +7434,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7404,16 +7442,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7421,16 +7459,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7438,16 +7476,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7455,29 +7493,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7490,7 +7528,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7498,16 +7536,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7515,16 +7553,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7532,16 +7570,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7549,29 +7587,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7584,7 +7622,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7592,16 +7630,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7609,16 +7647,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7626,16 +7664,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7643,29 +7681,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7678,7 +7716,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7686,16 +7724,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7703,16 +7741,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7720,16 +7758,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7737,29 +7775,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7772,7 +7810,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7780,16 +7818,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7797,16 +7835,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7814,16 +7852,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7831,29 +7869,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7866,7 +7904,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7874,16 +7912,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7891,16 +7929,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -7908,16 +7946,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -7925,29 +7963,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -7960,7 +7998,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -7968,16 +8006,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -7985,16 +8023,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -8002,16 +8040,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -8019,29 +8057,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 10, 10)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -8054,7 +8092,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -8062,16 +8100,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -8079,16 +8117,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -8096,16 +8134,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -8113,29 +8151,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -8148,7 +8186,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -8156,16 +8194,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -8173,16 +8211,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -8190,16 +8228,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -8207,29 +8245,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -8242,7 +8280,7 @@ def _d12(r: Reader) -> Any:
             if c == 0:
                 r.pos = p
                 e = _d21(r)
-                p = r.pos
+                p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
                 s = 8
             elif c == 1:
@@ -8250,16 +8288,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
                 s = 9
             elif c == 2:
@@ -8267,16 +8305,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw4(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.string()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw4(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
                 s = 10
             elif c == 3:
@@ -8284,16 +8322,16 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
                 s = 11
             elif c == 4:
@@ -8301,29 +8339,29 @@ def _d12(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
                 s = 12
             elif c == 5:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 13
             elif c == 6:
                 s = -1
             elif c == 7:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -8970,9 +9008,11 @@ _FN12 = ('content',)
 _K12: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d13(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s == 0:
@@ -8983,16 +9023,16 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -9000,22 +9040,22 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -9032,16 +9072,16 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
             s = 1
         elif c == 1:
@@ -9049,22 +9089,22 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -9077,14 +9117,14 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -9097,14 +9137,14 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 6
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -9119,29 +9159,29 @@ def _d13(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 e = _dw1(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 e = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r, 1, e)
-                    p = r.pos
+                    p = r.pos; v = r.v
             f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
             s = 4
         elif c == 1:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -9154,14 +9194,14 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -9174,14 +9214,14 @@ def _d13(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f0.append(("#text", r.text))
                 r.text = None
@@ -9305,9 +9345,11 @@ _FN13 = ('content',)
 _K13: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d14(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = []
     s = 0
     while s >= 0:
@@ -9319,22 +9361,22 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 0, 0, 0, 0, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if s == -3:
                     return r.obj
                 if r.text is not None:
@@ -9351,22 +9393,22 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 1
             elif c == 1:
                 r.pos = p
                 s = _dv(r, 2, 0, 0, 2, 2)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -9381,29 +9423,29 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 3
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -9418,16 +9460,16 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -9435,7 +9477,7 @@ def _d14(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -9450,29 +9492,29 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
                 r.pos = p
                 f0.append(_any(r))
-                p = r.pos
+                p = r.pos; v = r.v
                 s = 5
             elif c == 2:
                 s = -1
             elif c == 3:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -9487,16 +9529,16 @@ def _d14(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     e = _dw1(r)
-                    p = r.pos
+                    p = r.pos; v = r.v
                 else:
                     r.pos = p
                     e = r.binary()
-                    p = r.pos
+                    p = r.pos; v = r.v
                     p += 1
                     if (v >> (n - p)) & 1:
                         r.pos = p - 1
                         e = _dw1(r, 1, e)
-                        p = r.pos
+                        p = r.pos; v = r.v
                 f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
                 s = 4
             elif c == 1:
@@ -9504,7 +9546,7 @@ def _d14(r: Reader) -> Any:
             elif c == 2:
                 r.pos = p
                 s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos
+                p = r.pos; v = r.v
                 if r.text is not None:
                     f0.append(("#text", r.text))
                     r.text = None
@@ -9623,9 +9665,11 @@ _FN14 = ('content',)
 _K14: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d15(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -9637,34 +9681,34 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 4:
             s = -1
         elif c == 5:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 6:
             r.pos = p
             s = _dv(r, 0, 1, 3, 0, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -9679,29 +9723,29 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             s = -1
         elif c == 4:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 5:
             r.pos = p
             s = _dv(r, 1, 1, 2, 1, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -9714,24 +9758,24 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 4:
             r.pos = p
             s = _dv(r, 1, 1, 1, 2, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -9744,19 +9788,19 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 1, 1, 0, 3, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -9769,19 +9813,19 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -9794,19 +9838,19 @@ def _d15(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f3.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f3.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f3.append(("#text", r.text))
                 r.text = None
@@ -9986,9 +10030,11 @@ _FN15 = ('encoding', 'id', 'mime_type', 'content')
 _K15: dict[str, int] = {}
 
 def _d16(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -9998,18 +10044,18 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10021,13 +10067,13 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10037,13 +10083,13 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10053,7 +10099,7 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -10061,7 +10107,7 @@ def _d16(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10071,7 +10117,7 @@ def _d16(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d5(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -10079,7 +10125,7 @@ def _d16(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10095,6 +10141,8 @@ def _e16(w: Writer, o: Any) -> None:
     f1 = o.reference
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10192,9 +10240,11 @@ def _e16(w: Writer, o: Any) -> None:
 _FN16 = ('id', 'reference')
 
 def _d17(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = []
     s = 0
@@ -10204,18 +10254,18 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             e = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10227,13 +10277,13 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10243,13 +10293,13 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10259,7 +10309,7 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -10267,7 +10317,7 @@ def _d17(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10277,7 +10327,7 @@ def _d17(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             e = _d18(r)
-            p = r.pos
+            p = r.pos; v = r.v
             f1.append(e)
             s = 4
         elif c == 1:
@@ -10285,7 +10335,7 @@ def _d17(r: Reader) -> Any:
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10301,6 +10351,8 @@ def _e17(w: Writer, o: Any) -> None:
     f1 = o.signature_property
     i1 = 0
     left: int = (f0 is not None) + len(f1)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -10398,9 +10450,11 @@ def _e17(w: Writer, o: Any) -> None:
 _FN17 = ('id', 'signature_property')
 
 def _d18(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = []
@@ -10411,17 +10465,17 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f0 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 2:
             r.pos = p
             s = _dv(r, 0, 0, 2, 0, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
             if r.text is not None:
@@ -10436,12 +10490,12 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f1 = r.string()
-            p = r.pos
+            p = r.pos; v = r.v
             s = 2
         elif c == 1:
             r.pos = p
             s = _dv(r, 1, 0, 1, 1, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -10454,17 +10508,17 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 1, 0, 0, 2, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -10477,17 +10531,17 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 1:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -10500,19 +10554,19 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 4
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -10525,19 +10579,19 @@ def _d18(r: Reader) -> Any:
         if c == 0:
             r.pos = p
             f2.append(_any(r))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             f2.append(("#text", r.string()))
-            p = r.pos
+            p = r.pos; v = r.v
             s = 5
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
             if r.text is not None:
                 f2.append(("#text", r.text))
                 r.text = None
@@ -10674,9 +10728,11 @@ _FN18 = ('id', 'target', 'content')
 _K18: dict[str, int] = {}
 
 def _d19(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     f2: Any = None
@@ -10693,53 +10749,53 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -10753,53 +10809,53 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 2:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10811,21 +10867,21 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 5
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10837,37 +10893,37 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f2 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f2 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f2 = _dw5(r, 1, f2)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 2
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10879,21 +10935,21 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f3 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f3 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f3 = _dw5(r, 1, f3)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10905,39 +10961,39 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f4 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f4 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f4 = _dw5(r, 1, f4)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 6
         elif c == 1:
             p += 1
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 2:
             s = -1
         elif c == 3:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10949,23 +11005,23 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f5 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f5 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f5 = _dw5(r, 1, f5)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 7
         elif c == 1:
             s = -1
         elif c == 2:
             r.pos = p
             s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -10977,21 +11033,21 @@ def _d19(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f6 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f6 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f6 = _dw5(r, 1, f6)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 8
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11003,7 +11059,7 @@ def _d19(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11028,6 +11084,8 @@ def _e19(w: Writer, o: Any) -> None:
     f5 = o.seed
     f6 = o.pgen_counter
     left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11228,9 +11286,11 @@ def _e19(w: Writer, o: Any) -> None:
 _FN19 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d20(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -11242,21 +11302,21 @@ def _d20(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11270,21 +11330,21 @@ def _d20(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw5(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11296,21 +11356,21 @@ def _d20(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw5(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f1 = r.binary()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw5(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11322,7 +11382,7 @@ def _d20(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11337,6 +11397,8 @@ def _e20(w: Writer, o: Any) -> None:
     f0 = o.modulus
     f1 = o.exponent
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
@@ -11402,9 +11464,11 @@ def _e20(w: Writer, o: Any) -> None:
 _FN20 = ('modulus', 'exponent')
 
 def _d21(r: Reader) -> Any:
+    p = r.pos
+    if p - r.cut > 4096:
+        r.drop(p)
     v = r.v
     n = r.nbits
-    p = r.pos
     f0: Any = None
     f1: Any = None
     s = 0
@@ -11416,21 +11480,21 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos
+            p = r.pos; v = r.v
             if s == -3:
                 return r.obj
         else:
@@ -11444,21 +11508,21 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f0 = _dw4(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 r.pos = p
                 f0 = r.string()
-                p = r.pos
+                p = r.pos; v = r.v
                 p += 1
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f0 = _dw4(r, 1, f0)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 1
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11470,7 +11534,7 @@ def _d21(r: Reader) -> Any:
             if (v >> (n - p)) & 1:
                 r.pos = p - 1
                 f1 = _dw7(r)
-                p = r.pos
+                p = r.pos; v = r.v
             else:
                 p += 9
                 y = (v >> (n - p)) & 511
@@ -11481,7 +11545,7 @@ def _d21(r: Reader) -> Any:
                     if y2 > 127:
                         r.pos = p - 8
                         g = _more(r, g)
-                        p = r.pos
+                        p = r.pos; v = r.v
                     else:
                         g = (g & 127) | (y2 << 7)
                 f1 = -g - 1 if y > 255 else g
@@ -11489,12 +11553,12 @@ def _d21(r: Reader) -> Any:
                 if (v >> (n - p)) & 1:
                     r.pos = p - 1
                     f1 = _dw7(r, 1, f1)
-                    p = r.pos
+                    p = r.pos; v = r.v
             s = 3
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11506,7 +11570,7 @@ def _d21(r: Reader) -> Any:
         elif c == 1:
             r.pos = p
             s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos
+            p = r.pos; v = r.v
         else:
             r.pos = p
             raise r.bad(c)
@@ -11521,6 +11585,8 @@ def _e21(w: Writer, o: Any) -> None:
     f0 = o.x509_issuer_name
     f1 = o.x509_serial_number
     left: int = (f0 is not None) + (f1 is not None)
+    if w.a.bit_length() > 4096:
+        w.flush()
     a = w.a
     s = 0
     while s == 0:
