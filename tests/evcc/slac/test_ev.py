@@ -283,3 +283,15 @@ def test_matched_to_dict() -> None:
     data = matched(world.run(20.0)).to_dict()
     assert data["evse_mac"] == "02:00:00:00:5e:01" and data["nid"] == NID.hex()
     assert data["attenuation_db"] == {"02:00:00:00:5e:01": 10.0} and data["duration_ms"] > 0
+
+
+def test_silent_local_modem_leave_key_is_retried_then_the_attempt_restarts() -> None:
+    _, world = make(None, FakeEvse(EVSE1, 10), modem=FakeModem(answer=False))
+    world.run(1.1)
+    keys = [t for t, m in world.sent if m.name == "CM_SET_KEY.REQ"]
+    # C_EV_match_retry (2) resends TT_match_response (200 ms) apart, give up after another
+    # 200 ms, then TT_matching_rate (400 ms) before the next attempt's leave key.
+    assert keys == pytest.approx([0.0, 0.2, 0.4, 1.0])
+    assert any(isinstance(e, Progress) and "does not answer CM_SET_KEY.REQ" in e.detail
+               for e in world.events)
+    assert not any(m.name == "CM_SLAC_PARM.REQ" for _, m in world.sent)
