@@ -39,7 +39,11 @@ def register(subparsers: Any) -> None:
                      help="contract leaf first, then its sub-CAs")
     imp.add_argument("--key", type=Path, required=True, metavar="KEY.pem",
                      help="the contract private key (PKCS#8 or SEC1 PEM)")
-    imp.add_argument("--key-password", metavar="PASSWORD", help="if the key file is encrypted")
+    secret = imp.add_mutually_exclusive_group()
+    secret.add_argument("--key-password", metavar="PASSWORD",
+                        help="if the key file is encrypted (visible in `ps`; prefer the file)")
+    secret.add_argument("--key-password-file", type=Path, metavar="FILE",
+                        help="read the key password from FILE (first line)")
     imp.add_argument("--priority", type=int, metavar="N")
     imp.add_argument("--emaid", help="default: the certificate CN")
     imp.add_argument("--source", choices=("bench", "charger", "ota"), default="bench")
@@ -110,6 +114,11 @@ def _import(args: argparse.Namespace) -> int:
 
     chain = read_certificates(args.cert)
     password = args.key_password.encode() if args.key_password else None
+    if args.key_password_file is not None:
+        lines = read_file(args.key_password_file).splitlines()
+        if not lines or not lines[0]:
+            raise EvccError(f"{args.key_password_file}: no password on the first line")
+        password = lines[0]
     try:
         key = serialization.load_pem_private_key(read_file(args.key), password)
     except (ValueError, TypeError):

@@ -168,3 +168,24 @@ def test_slac_decode_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     proc.stdout.close()  # like `| head -1`
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=30) == 0 and "Traceback" not in err and "Broken pipe" not in err
+
+
+def test_contract_key_password_from_a_file_is_never_echoed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "pw").write_text("s3cret-Pw\n")
+    (tmp_path / "wrong").write_text("not-it\n")
+    assert main(["pki", "init", str(tmp_path / "pki"), "--password-file",
+                 str(tmp_path / "pw")]) == 0
+    store = ["--store", f"soft:{tmp_path / 'ks'}"]
+    assert main(["keystore", *store, "init"]) == 0
+    files = ["--cert", str(tmp_path / "pki/chains/mo.pem"),
+             "--key", str(tmp_path / "pki/keys/contract_leaf.key.pem")]
+    line = _error(capsys, "contracts", *store, "import", *files,
+                  "--key-password-file", str(tmp_path / "wrong"))
+    assert "wrong password?" in line and "not-it" not in line
+    capsys.readouterr()
+    assert main(["contracts", *store, "import", *files, "--key-password-file",
+                 str(tmp_path / "pw"), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "s3cret" not in out + err and '"emaid": "DEPNCC00000001A"' in out
