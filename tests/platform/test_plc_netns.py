@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from evcc_platform.plc import PlcModem
 from evcc_platform.sim.netns import Topology, netns_available
+
+from evcc.slac.mme import build
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -81,3 +85,28 @@ def test_missing_interface_is_a_clear_error() -> None:
         text=True, cwd=ROOT, timeout=30, check=False,
     )
     assert out.returncode == 2 and "not found" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.fixture
+def veth() -> Iterator[tuple[str, str]]:
+    a, b = f"evpf{os.getpid() % 100000}a", f"evpf{os.getpid() % 100000}b"
+    subprocess.run(["ip", "link", "add", a, "type", "veth", "peer", "name", b], check=True)
+    try:
+        for name in (a, b):
+            subprocess.run(["ip", "link", "set", name, "up"], check=True)
+        yield a, b
+    finally:
+        subprocess.run(["ip", "link", "del", a], check=False)
+
+
+def test_modem_socket_takes_only_homeplug_frames_from_others(veth: tuple[str, str]) -> None:
+    a, b = veth
+    peer = bytes.fromhex("02aabbccddee")
+    with PlcModem(a) as modem, socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as raw:
+        raw.bind((b, 0))
+        raw.send(modem.mac + peer + b"\x86\xdd" + bytes(60))  # IPv6: not for the modem socket
+        homeplug = build("CM_SET_KEY.CNF", modem.mac, peer, result=1)
+        raw.send(homeplug)
+        assert modem.recv(2.0) == homeplug
+        modem.send(build("CM_SET_KEY.CNF", peer, modem.mac, result=0))  # our own frame
+        assert modem.recv(0.3) is None
