@@ -116,7 +116,16 @@ class TpmEngine:
                 raise ValueError("handle out of range")
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptedFileError(f"keystore.json: TPM parameters damaged ({exc})") from exc
-        self._run(self._srk, "resolving the SRK")
+        try:
+            self._run(self._srk, "resolving the SRK")
+        except TpmError as exc:
+            if exc.rc & 0xBF == 0x8B:  # TPM_RC_HANDLE: nothing persistent at that handle
+                raise TpmError(
+                    f"the TPM holds no SRK at 0x{self._srk_handle:08x}: it was cleared, or "
+                    f"{self.link.tcti!r} is not the TPM this store was made on",
+                    exc.rc,
+                ) from None
+            raise
 
     # ---------------------------------------------------------------- keys
     def _parent(self, esapi: Any, parent: str) -> tuple[Any, bool]:

@@ -335,3 +335,16 @@ def test_roots_nv_index_is_written_only_with_owner_auth(tstore: TpmKeystore) -> 
 
 def test_swtpm_state_is_owner_only(swtpm: Swtpm) -> None:
     assert swtpm.state_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_cleared_tpm_is_a_clear_error(swtpm: Swtpm, tmp_path: Path) -> None:
+    import shutil
+
+    from keystore import TpmError
+
+    TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True).close()
+    swtpm.kill()
+    shutil.rmtree(swtpm.state_dir)  # a factory-fresh TPM answers on the same port
+    swtpm.start()
+    with pytest.raises(TpmError, match="holds no SRK at 0x81000001: it was cleared"):
+        TpmKeystore(tmp_path / "s", tcti=swtpm.tcti)
