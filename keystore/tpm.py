@@ -39,6 +39,11 @@ NV_INDICES = range(0x01000100, 0x01000200)
 _T = TypeVar("_T")
 
 
+def _no_object_at_handle(exc: TpmError) -> bool:
+    """TPM_RC_HANDLE (for any handle position): nothing persistent at the handle given."""
+    return exc.rc & 0xBF == 0x8B
+
+
 class TpmEngine:
     """Key engine on a TPM 2.0 through :class:`TpmLink`."""
 
@@ -119,7 +124,7 @@ class TpmEngine:
         try:
             self._run(self._srk, "resolving the SRK")
         except TpmError as exc:
-            if exc.rc & 0xBF == 0x8B:  # TPM_RC_HANDLE: nothing persistent at that handle
+            if _no_object_at_handle(exc):
                 raise TpmError(
                     f"the TPM holds no SRK at 0x{self._srk_handle:08x}: it was cleared, or "
                     f"{self.link.tcti!r} is not the TPM this store was made on",
@@ -264,7 +269,16 @@ class TpmEngine:
             finally:
                 esapi.flush_context(tr)
 
-        return self._run(op, f"using the {slot} key")
+        try:
+            return self._run(op, f"using the {slot} key")
+        except TpmError as exc:
+            if kind == "tpm-persistent" and _no_object_at_handle(exc):
+                raise TpmError(
+                    f"the TPM no longer holds the {slot} key at 0x{int(record['handle']):08x} "
+                    "(evicted, or the TPM was cleared); create a new one",
+                    exc.rc,
+                ) from None
+            raise
 
     def sign(self, record: KeyRecord, slot: str, digest: bytes) -> bytes:
         """TPM2_Sign (ECDSA, hash chosen by the digest length)."""

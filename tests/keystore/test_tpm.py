@@ -348,3 +348,18 @@ def test_cleared_tpm_is_a_clear_error(swtpm: Swtpm, tmp_path: Path) -> None:
     swtpm.start()
     with pytest.raises(TpmError, match="holds no SRK at 0x81000001: it was cleared"):
         TpmKeystore(tmp_path / "s", tcti=swtpm.tcti)
+
+
+def test_evicted_provisioning_key_is_a_clear_error(tstore: TpmKeystore) -> None:
+    from tpm2_pytss.constants import ESYS_TR
+
+    from keystore import TpmError
+
+    info = tstore.create_provisioning_key(PCID, "iso2")
+    assert info.tpm_handle is not None
+    esapi = tstore.engine.link.esapi()
+    esapi.evict_control(ESYS_TR.OWNER, esapi.tr_from_tpmpublic(info.tpm_handle), info.tpm_handle)
+    tstore.engine.link.forget(info.tpm_handle)
+    wanted = f"no longer holds the provisioning key at 0x{info.tpm_handle:08x}"
+    with pytest.raises(TpmError, match=wanted):
+        tstore.sign(PROVISIONING, bytes(32))
