@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,9 @@ def _build(cls: type[Any], values: dict[str, Any], where: str) -> Any:
     return obj
 
 
+_MAC = re.compile(r"[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}")
+
+
 def parse_board(text: str, where: str = "<board>") -> Board:
     """Parse board TOML text; raises BoardError with the offending key."""
     try:
@@ -124,6 +128,10 @@ def parse_board(text: str, where: str = "<board>") -> Board:
     slac = _build(SlacBoardConfig, _table(data, "slac", where), f"{where}: slac")
     if slac.link_check not in ("link_status", "nw_info", "none"):
         raise BoardError(f"{where}: slac.link_check must be link_status, nw_info or none")
+    if slac.max_attenuation_db is not None and not 0 <= slac.max_attenuation_db <= 255:
+        raise BoardError(f"{where}: slac.max_attenuation_db must be within 0..255 dB")
+    if not _MAC.fullmatch(modem.mac):
+        raise BoardError(f"{where}: modem.mac {modem.mac!r} is not a MAC address (aa:bb:...)")
     return Board(
         name=name, modem=modem, control_pilot=cp, can=can, tpm=tpm, slac=slac,
         description=str(top.get("description", "")),

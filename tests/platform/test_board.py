@@ -47,6 +47,9 @@ def test_minimal_board_and_defaults() -> None:
         (MINIMAL.replace('"eth1"', "3"), "interface"),
         (MINIMAL + "[slac]\nmax_attenuation_db = true\n", "max_attenuation_db"),
         (MINIMAL + "[slac]\nlink_check = 'ping'\n", "link_check"),
+        (MINIMAL + "[slac]\nmax_attenuation_db = -4\n", "max_attenuation_db"),
+        (MINIMAL + 'mac = "zz:zz"\n', "modem.mac 'zz:zz' is not a MAC"),
+        (MINIMAL + 'mac = "00:b0:52:00:00"\n', "is not a MAC"),
         (MINIMAL + "[tpm]\ntcti = 'x'\nextra = 1\n", "extra"),
     ],
 )
