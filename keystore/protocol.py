@@ -55,8 +55,8 @@ class Keystore(Protocol):
         """Verified trust anchors as certificates."""
         ...
 
-    def remove_root(self, reference: str) -> RootInfo:
-        """Remove a root by fingerprint prefix or subject."""
+    def remove_root(self, reference: str, kind: RootKind | None = None) -> RootInfo:
+        """Remove a root by fingerprint prefix or subject (and kind, if given)."""
         ...
 
     def root_certificate_ids(self, kind: RootKind = "v2g") -> list[RootCertificateId]:

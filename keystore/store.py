@@ -176,10 +176,13 @@ class RecordKeystore:
         """Trust anchors as certificates, for chain validation."""
         return [e.cert() for e in self._trust.entries() if kind is None or e.kind == kind]
 
-    def remove_root(self, reference: str) -> RootInfo:
-        """Remove the root whose fingerprint starts with ``reference`` (or whose subject is it)."""
+    def remove_root(self, reference: str, kind: RootKind | None = None) -> RootInfo:
+        """Remove the root whose fingerprint starts with ``reference`` (or whose subject is it).
+
+        ``kind`` picks one when the same certificate is trusted as more than one kind.
+        """
         with files.store_lock(self.path):
-            entries, entry = self._trust.without(reference)
+            entries, entry = self._trust.without(reference, kind)
             self._trust.write(entries)
         return root_info(entry)
 

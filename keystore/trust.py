@@ -86,14 +86,17 @@ class TrustAnchors:
         entries = self.entries()
         return (entries if entry in entries else [*entries, entry]), entry
 
-    def without(self, reference: str) -> tuple[list[RootEntry], RootEntry]:
+    def without(
+        self, reference: str, kind: RootKind | None = None
+    ) -> tuple[list[RootEntry], RootEntry]:
         """The set without the root whose fingerprint starts with (or subject is) ``reference``."""
         entries = self.entries()
-        matches = [e for e in entries if _matches(e, reference)]
+        matches = [e for e in entries if _matches(e, reference) and kind in (None, e.kind)]
         if not matches:
             raise KeyNotFoundError(f"no root matches {reference!r}")
         if len(matches) > 1:
-            raise AmbiguousReferenceError(f"{reference!r} matches {len(matches)} roots")
+            hint = " (give --kind)" if kind is None and len({e.kind for e in matches}) > 1 else ""
+            raise AmbiguousReferenceError(f"{reference!r} matches {len(matches)} roots{hint}")
         return [e for e in entries if e != matches[0]], matches[0]
 
 

@@ -109,6 +109,8 @@ def register(subparsers: Any) -> None:
     ids.add_argument("--kind", choices=("v2g", "mo", "oem"), default="v2g")
     remove = action(rsub, "remove", _roots_remove, "remove a root by fingerprint prefix")
     remove.add_argument("reference", metavar="FINGERPRINT")
+    remove.add_argument("--kind", choices=("v2g", "mo", "oem"),
+                        help="which one, when a certificate is trusted as several kinds")
 
     prov = sub.add_parser("provisioning", help="OEM provisioning identity")
     psub = prov.add_subparsers(dest="provisioning_command", metavar="ACTION", required=True)
@@ -176,7 +178,7 @@ def _roots_ids(args: argparse.Namespace) -> int:
 
 def _roots_remove(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        root = store.remove_root(args.reference).to_json()
+        root = store.remove_root(args.reference, args.kind).to_json()
     return emit(args, root, f"removed {root['fingerprint'][:16]} {root['subject']}")
 
 

@@ -61,6 +61,15 @@ def test_roots_add_list_remove_and_ids(store: Keystore, pki: Pki) -> None:
         store.remove_root(v2g.fingerprint[:12])
 
 
+def test_root_trusted_as_two_kinds_is_removed_by_kind(store: Keystore, pki: Pki) -> None:
+    both = store.add_root(pki.v2g_root.cert)
+    store.add_root(pki.v2g_root.cert, kind="mo")
+    with pytest.raises(keystore.AmbiguousReferenceError, match="give --kind"):
+        store.remove_root(both.fingerprint[:12])
+    assert store.remove_root(both.fingerprint[:12], "mo").kind == "mo"
+    assert [r.kind for r in store.roots()] == ["v2g"]
+
+
 def test_root_must_be_self_signed(store: Keystore, pki: Pki) -> None:
     with pytest.raises(CertificateError):
         store.add_root(pki.mo_sub.cert)
