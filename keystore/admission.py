@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from evcc.errors import IdentifierError
+from evcc.pnc.cert_rules import PARSE_ERRORS
 from evcc.pnc.identifiers import Emaid, Pcid
 from keystore import certs
 from keystore.errors import CertificateError
@@ -30,7 +31,7 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 def check_root(cert: x509.Certificate) -> None:
     """A trust anchor: EC key, self-signed (name and signature), cA=TRUE, may sign certs."""
-    certs.ec_public_key(cert)
+    certs.ec_public_key(certs.readable(cert))
     if cert.issuer != cert.subject:
         raise CertificateError(f"{_subject(cert)} is not a self-signed root")
     certs.check_chain_links([cert, cert])
@@ -45,7 +46,7 @@ def check_root(cert: x509.Certificate) -> None:
 
 
 def _check_leaf(cert: x509.Certificate, what: str) -> None:
-    if _is_ca(cert):
+    if _is_ca(certs.readable(cert)):
         raise CertificateError(f"{_subject(cert)} is a CA certificate, not a {what} leaf")
 
 
@@ -81,7 +82,7 @@ def check_anchored(
     for root in roots:
         try:
             last.verify_directly_issued_by(root)
-        except (ValueError, TypeError, InvalidSignature):
+        except (*PARSE_ERRORS, InvalidSignature):
             continue
         return
     raise CertificateError(

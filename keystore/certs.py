@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.x509.oid import NameOID
 
+from evcc.pnc.cert_rules import PARSE_ERRORS
 from keystore.errors import CertificateError, UnsupportedError
 
 CURVES: dict[str, ec.EllipticCurve] = {"secp256r1": ec.SECP256R1(), "secp521r1": ec.SECP521R1()}
@@ -71,19 +72,37 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
             certs = x509.load_pem_x509_certificates(data)
         else:
             certs = [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise CertificateError(f"not a certificate: {exc}") from exc
     if not certs:
         raise CertificateError("no certificate found")
-    return certs
+    return [readable(c) for c in certs]
 
 
 def parse_der(der: bytes) -> x509.Certificate:
     """One DER certificate, with a typed error."""
     try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+        cert = x509.load_der_x509_certificate(der)
+    except (ValueError, x509.InvalidVersion) as exc:
         raise CertificateError(f"not a DER certificate: {exc}") from exc
+    return readable(cert)
+
+
+def readable(cert: x509.Certificate) -> x509.Certificate:
+    """``cert`` once every part the keystore reads has parsed; CertificateError otherwise.
+
+    cryptography parses names, keys and extensions lazily: without this a malformed part
+    would raise an untyped error deep inside a check.
+    """
+    try:
+        cert.subject.rfc4514_string()
+        cert.issuer.rfc4514_string()
+        cert.public_key()
+        _ = cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc
+        _ = cert.signature_hash_algorithm
+    except PARSE_ERRORS as exc:
+        raise CertificateError(f"certificate part not readable: {exc}") from None
+    return cert
 
 
 def to_der(cert: x509.Certificate) -> bytes:
@@ -129,7 +148,7 @@ def check_chain_links(chain: Sequence[x509.Certificate]) -> None:
     for child, parent in itertools.pairwise(chain):
         try:
             child.verify_directly_issued_by(parent)
-        except (ValueError, TypeError, InvalidSignature) as exc:
+        except (*PARSE_ERRORS, InvalidSignature) as exc:
             raise CertificateError(
                 f"{child.subject.rfc4514_string()} is not issued by "
                 f"{parent.subject.rfc4514_string()}: {exc}"

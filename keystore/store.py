@@ -484,7 +484,8 @@ def _pem(key: ec.EllipticCurvePublicKey) -> str:
 def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certificate]:
     if not chain:
         raise CertificateError("empty certificate chain")
-    return [c if isinstance(c, x509.Certificate) else certs.parse_der(c) for c in chain]
+    return [certs.readable(c) if isinstance(c, x509.Certificate) else certs.parse_der(c)
+            for c in chain]
 
 
 def _one(matches: list[_T], reference: str, what: str) -> _T:
