@@ -68,12 +68,16 @@ def pick_messages() -> list[tuple[str, str, bytes]]:
         ("DC_ChargeLoopReq (-20)", "iso20-dc", first("ISO 15118-20 DC", "DC_ChargeLoopReq")),
     ]
     out = [(label, g, bytes.fromhex(v["hex"])) for label, g, v in rows]
-    out.append(("ChargeParamDiscRes 3x1024 (synthetic)", "iso2", big_schedule()))
+    out.append(("ChargeParamDiscRes 3x1023 (synthetic)", "iso2", big_schedule()))
     return out
 
 
 def big_schedule() -> bytes:
-    """A 25 KB ChargeParameterDiscoveryRes: 3 tuples of 1,024 PMax entries (scaling check)."""
+    """A 25 KB ChargeParameterDiscoveryRes: 3 tuples of 1,023 PMax entries (scaling check).
+
+    1,023 rather than the schema maximum 1,024: the bridge's precompiled grammars do not
+    end a full list the way EXI and stock EXIficient do (see docs/exi.md).
+    """
     g = exi.grammar_module("iso2")
 
     def pv(unit: Any, value: int) -> Any:
@@ -84,7 +88,7 @@ def big_schedule() -> bytes:
         pmax_schedule=g.PMaxScheduleType(pmax_schedule_entry=[
             g.PMaxScheduleEntryType(time_interval=g.RelativeTimeIntervalType(start=60 * i),
                                     pmax=pv(g.UnitSymbolType.W, 11000))
-            for i in range(1024)]))
+            for i in range(1023)]))
         for t in range(3)]
     res = g.ChargeParameterDiscoveryResType(
         response_code=g.ResponseCodeType.OK, evse_processing=g.EVSEProcessingType.Finished,

@@ -142,3 +142,47 @@ def test_second_level_deviations(hex_: str, value: str) -> None:
     msg = exi.decode(bytes.fromhex(hex_), "app")
     assert msg.response_code == value
     assert msg.schema_id is None
+
+
+# Lists filled to maxOccurs: after the last allowed item the element is no longer a
+# production, so EE takes fewer bits (EXI 8.5.4.1.4). These bytes were produced by our
+# encoder and decoded and re-encoded byte-identically by stock EXIficient loading
+# ../shared/schemas (the reference setup of the vectors README).
+FULL_LIST_SAP_20 = (
+    "80003bab9371d3c0020000000000775726e3a780040000080800eeae4dc74f00080000202001dd5c9b8e9e"
+    "00100000606003bab9371d3c0020000101000775726e3a780040000282800eeae4dc74f00080000606001dd"
+    "5c9b8e9e00100000e0e003bab9371d3c0020000202000775726e3a780040000484800eeae4dc74f00080000"
+    "a0a001dd5c9b8e9e00100001616003bab9371d3c0020000303000775726e3a780040000686800eeae4dc74f"
+    "00080000e0e001dd5c9b8e9e00100001e1e003bab9371d3c0020000404000775726e3a780040000888800ee"
+    "ae4dc74f00080001212001dd5c9b8e9e001000026260"
+)
+FULL_LIST_PROFILE_24 = (
+    "80980200000000000000001150000000018a1d00e20020c50e807100206287403880183143a01c401018a1d"
+    "00e200a0c50e807100606287403880383143a01c402018a1d00e20120c50e807100a06287403880583143a0"
+    "1c403018a1d00e201a0c50e807100e06287403880783143a01c404018a1d00e20220c50e807101206287403"
+    "880983143a01c405018a1d00e202a0c50e807101606287403880b83143a01c500"
+)
+
+
+def test_lists_filled_to_max_occurs() -> None:
+    app = exi.grammar_module("app")
+    sap = app.SupportedAppProtocolReq(app_protocol=[
+        app.AppProtocolType(protocol_namespace="urn:x", version_number_major=2,
+                            version_number_minor=0, schema_id=i, priority=1 + i)
+        for i in range(20)])
+    assert exi.encode(sap, "app").hex() == FULL_LIST_SAP_20
+    assert exi.decode(bytes.fromhex(FULL_LIST_SAP_20), "app") == sap
+    with pytest.raises(ExiEncodeError):
+        exi.encode(app.SupportedAppProtocolReq(app_protocol=sap.app_protocol * 2), "app")
+    g = exi.grammar_module("iso2")
+    profile = g.ChargingProfileType(profile_entry=[
+        g.ProfileEntryType(charging_profile_entry_start=i,
+                           charging_profile_entry_max_power=g.PhysicalValueType(
+                               multiplier=0, unit=g.UnitSymbolType.W, value=1000))
+        for i in range(24)])
+    msg = g.V2G_Message(header=g.MessageHeaderType(session_id=bytes(8)),
+                        body=g.BodyType(body_element=g.PowerDeliveryReqType(
+                            charge_progress=g.ChargeProgressType.Start,
+                            sa_schedule_tuple_id=1, charging_profile=profile)))
+    assert exi.encode(msg, "iso2").hex() == FULL_LIST_PROFILE_24
+    assert exi.decode(bytes.fromhex(FULL_LIST_PROFILE_24), "iso2") == msg
