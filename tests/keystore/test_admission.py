@@ -97,3 +97,24 @@ def test_provisioning_checks_pcid_and_oem_root(store: Keystore, pki: Pki) -> Non
     store.add_root(oem_root, kind="oem")
     assert store.install_provisioning_chain(chain).chain_length == 3
     assert store.provisioning_chain() == chain
+
+
+def test_a_real_contract_chain_passes_admission(store: Keystore) -> None:
+    """The public Hubject-QA contract chain (2021) is not refused for its form, only its key."""
+    import base64
+    import json
+
+    from evcc.bench.demo_exi import DEFAULT_FIXTURE_DIR
+    from keystore import KeyMismatchError
+
+    path = DEFAULT_FIXTURE_DIR / "decoded.json"
+    if not path.exists():
+        pytest.skip(f"reference fixture {path} is not present (source checkout only)")
+    res = json.loads(path.read_text())["CertificateInstallationRes"]["V2G_Message"]["Body"]
+    chain_doc = res["CertificateInstallationRes"]["ContractSignatureCertChain"]
+    chain = [base64.b64decode(chain_doc["Certificate"])] + [
+        base64.b64decode(c) for c in chain_doc["SubCertificates"]["Certificate"]
+    ]
+    with pytest.raises(KeyMismatchError):
+        store.install_contract(chain, ec.generate_private_key(ec.SECP256R1()))
+    assert store.contracts() == []
