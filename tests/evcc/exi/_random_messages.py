@@ -34,7 +34,10 @@ def random_simple(g: ModuleType, facets: tuple[Any, ...], rng: random.Random) ->
         n = rng.randint(a, min(b, a + 24))
     if kind in ("hexBinary", "base64Binary"):
         return rng.randbytes(n)
-    return "".join(rng.choice(_CHARS) for _ in range(n))
+    text = "".join(rng.choice(_CHARS) for _ in range(n))
+    # whitespace-collapsed form: anyURI, ID, token... are collapsed by XML processors
+    text = " ".join(text.split())
+    return text + "x" * (n - len(text))
 
 
 def build(g: ModuleType, cname: str, rng: random.Random, depth: int = 0) -> Any:
