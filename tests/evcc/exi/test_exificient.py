@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from evcc import exi
-from tests.evcc.exi._random_messages import Unsupported, message_roots
+from tests.evcc.exi._random_messages import Unsupported, build, message_roots
 
 REPO = Path(__file__).resolve().parents[3]
 SCHEMAS = REPO.parent / "shared" / "schemas"
@@ -136,3 +136,40 @@ def test_random_messages_match_exificient(exificient: tuple[str, Path]) -> None:
     print(f"{len(lines) - len(bad)}/{len(lines)} random messages byte-identical in EXIficient")
     assert not bad, bad[:10]
     assert len(lines) > 400
+
+
+@pytest.mark.timeout(600)
+def test_random_fragments_match_exificient(exificient: tuple[str, Path]) -> None:
+    classpath, schemas = exificient
+    lines, labels = [], []
+    for grammar in exi.GRAMMAR_NAMES:
+        g = exi.grammar_module(grammar)
+        rng = random.Random(f"exificient-fragment-{grammar}")
+        rows = list(g.FRAG)
+        picked = [r for r in rows if r[1] is None]  # relaxed element-fragment grammar
+        picked += rng.sample(rows, min(30, len(rows)))
+        for qn, _dec, _enc in picked:
+            spec = g.ELEMENT_SPECS.get(qn)
+            if spec is None:  # several types: take the complex one, as signers do
+                decls = [s for q, s in g.ELEMENT_SPECS.items() if q == qn]
+                spec = next((s for s in decls if s and s.startswith("class:")), None)
+                if spec is None:
+                    candidates = [c for c, q in g.ELEMENT_OF_CLASS.items() if q == qn]
+                    spec = "class:" + candidates[0] if candidates else None
+            if spec is None or not spec.startswith("class:"):
+                continue
+            try:
+                value = build(g, spec[6:], rng)
+            except Unsupported:
+                continue
+            data = exi.encode(exi.Named(qn, value), grammar, fragment=True)
+            lines.append(f"{schemas / ROOTS[grammar]} 1 {data.hex()}")
+            labels.append(f"{grammar}:{qn[1]}")
+    proc = subprocess.run(["java", "-cp", classpath, "Check"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, timeout=600, check=True)
+    results = proc.stdout.splitlines()
+    assert len(results) == len(lines)
+    bad = [(label, r[:160]) for label, r in zip(labels, results, strict=True) if r != "OK"]
+    print(f"{len(lines) - len(bad)}/{len(lines)} random fragments byte-identical in EXIficient")
+    assert not bad, bad[:10]
+    assert len(lines) > 100
