@@ -129,14 +129,21 @@ def more(r: Reader, first: int) -> int:
     value = first & 0x7F
     if first < 0x80:
         return value
+    v = r.v
+    n = r.nbits
+    p = r.pos
     shift = 7
     for _ in range(_MAX_UINT_GROUPS):
-        b = r.bits(8)
+        p += 8
+        if p > n:
+            raise ExiDecodeError("premature end of stream", r.pos)
+        b = (v >> (n - p)) & 0xFF
         value |= (b & 0x7F) << shift
         if b < 0x80:
+            r.pos = p
             return value
         shift += 7
-    raise ExiDecodeError("unsigned integer too long", r.pos)
+    raise ExiDecodeError("unsigned integer too long", p)
 
 
 class Writer:
