@@ -110,10 +110,28 @@ class Reader:
         return "".join(out)
 
     def string(self) -> str:
-        n = self.uint()
-        if n < 2:
-            raise ExiDecodeError("string table hit, but the value table is empty", self.pos)
-        return self.chars(n - 2)
+        v = self.v
+        n = self.nbits
+        p = self.pos + 8
+        if p > n:
+            raise ExiDecodeError("premature end of stream", self.pos)
+        length = (v >> (n - p)) & 0xFF
+        if length > 0x7F:
+            self.pos = p - 8
+            length = self.uint()
+            p = self.pos
+        if length < 2:
+            raise ExiDecodeError("string table hit, but the value table is empty", p)
+        length -= 2
+        end = p + 8 * length
+        if end > n:
+            raise ExiDecodeError(f"string length {length} beyond the stream", p)
+        raw = ((v >> (n - end)) & ((1 << (8 * length)) - 1)).to_bytes(length, "big")
+        if raw.isascii():
+            self.pos = end
+            return raw.decode("ascii")
+        self.pos = p
+        return self.chars(length)
 
     def bad(self, code: int) -> ExiDecodeError:
         return ExiDecodeError(f"event code {code} out of range", self.pos)
@@ -185,6 +203,9 @@ class Writer:
 
     def binary(self, b: bytes) -> None:
         n = len(b)
+        if n < 128:
+            self.a = (((self.a << 8) | n) << (8 * n)) | int.from_bytes(b, "big")
+            return
         self.uint(n)
         if n:
             self.a = (self.a << (8 * n)) | int.from_bytes(b, "big")
@@ -205,7 +226,12 @@ class Writer:
                 self.uint(c)
 
     def string(self, s: str) -> None:
-        self.uint(len(s) + 2)
+        n = len(s)
+        if n < 126 and s.isascii():
+            self.a = (((self.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(
+                s.encode("ascii"), "big")
+            return
+        self.uint(n + 2)
         self.chars(s)
 
     def getvalue(self) -> bytes:
