@@ -9,6 +9,7 @@ from keystore.engine import TpmEncryptedPrivateKey
 from keystore.errors import (
     AmbiguousReferenceError,
     CertificateError,
+    ContractValidityError,
     CorruptedFileError,
     KeyMismatchError,
     KeyNotFoundError,
@@ -46,6 +47,7 @@ __all__ = [
     "CertificateError",
     "ContractInfo",
     "ContractSource",
+    "ContractValidityError",
     "CorruptedFileError",
     "KeyMismatchError",
     "KeyNotFoundError",

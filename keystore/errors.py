@@ -74,3 +74,15 @@ class CertificateError(KeystoreError):
 
 class UnsupportedError(KeystoreError):
     """An operation this backend or curve does not offer."""
+
+
+class ContractValidityError(CertificateError):
+    """A contract leaf that is expired or not yet valid at install time.
+
+    ``state`` is ``expired`` or ``not-yet-valid``. A bench may install it anyway with
+    ``allow_expired=True`` (CLI ``--allow-expired``), which the contract record keeps.
+    """
+
+    def __init__(self, message: str, state: str) -> None:
+        super().__init__(message)
+        self.state = state

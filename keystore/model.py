@@ -10,6 +10,7 @@ from typing import Any, Literal
 Profile = Literal["iso2", "iso20"]
 RootKind = Literal["v2g", "mo", "oem"]
 ContractSource = Literal["charger", "ota", "bench"]
+Validity = Literal["valid", "expired", "not-yet-valid"]
 
 PROFILES: tuple[Profile, ...] = ("iso2", "iso20")
 ROOT_KINDS: tuple[RootKind, ...] = ("v2g", "mo", "oem")
@@ -20,6 +21,15 @@ PROVISIONING = "provisioning"
 
 #: Curve per profile: ISO 15118-2 uses P-256, ISO 15118-20 P-521.
 PROFILE_CURVE: dict[Profile, str] = {"iso2": "secp256r1", "iso20": "secp521r1"}
+
+
+def validity_at(not_before: datetime, not_after: datetime, now: datetime) -> Validity:
+    """``valid``, ``expired`` or ``not-yet-valid`` of a certificate period at ``now``."""
+    if now < not_before:
+        return "not-yet-valid"
+    if now > not_after:
+        return "expired"
+    return "valid"
 
 
 def _plain(value: Any) -> Any:
@@ -84,6 +94,8 @@ class ContractInfo(_Jsonable):
     enabled: bool
     source: ContractSource
     installed_at: datetime
+    validity: Validity = "valid"  # of the leaf, at the time the info was made
+    validity_override: bool = False  # installed outside its validity (bench override)
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,9 @@ class Keystore(Protocol):
         emaid: str | None = None,
         source: ContractSource = "charger",
         priority: int | None = None,
+        allow_expired: bool = False,
     ) -> ContractInfo:
-        """Atomic install of chain + key + metadata."""
+        """Atomic install of chain + key + metadata; refuses a leaf outside its validity."""
         ...
 
     def contracts(self) -> list[ContractInfo]:

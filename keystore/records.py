@@ -31,6 +31,7 @@ from keystore.model import (
     ContractSource,
     Profile,
     RootKind,
+    validity_at,
 )
 
 FORMAT = 1
@@ -67,6 +68,13 @@ def _chain(obj: dict[str, Any], key: str, path: Path) -> list[x509.Certificate]:
         except (ValueError, CertificateError) as exc:
             raise CorruptedFileError(f"{path}: {key} holds a damaged certificate") from exc
     return chain
+
+
+def _optional_bool(obj: dict[str, Any], key: str, path: Path) -> bool:
+    value = obj.get(key, False)
+    if not isinstance(value, bool):
+        raise CorruptedFileError(f"{path}: field {key!r} is not a boolean")
+    return value
 
 
 def _key(obj: dict[str, Any], path: Path) -> KeyRecord:
@@ -177,9 +185,10 @@ class ContractRecord:
     installed_at: datetime
     chain: list[x509.Certificate]
     key: KeyRecord
+    validity_override: bool = False
 
-    def info(self) -> ContractInfo:
-        """The public view of the record."""
+    def info(self, now: datetime) -> ContractInfo:
+        """The public view of the record, with the leaf's validity at ``now``."""
         leaf = self.chain[0]
         return ContractInfo(
             id=self.id,
@@ -192,6 +201,8 @@ class ContractRecord:
             enabled=self.enabled,
             source=self.source,
             installed_at=self.installed_at,
+            validity=validity_at(leaf.not_valid_before_utc, leaf.not_valid_after_utc, now),
+            validity_override=self.validity_override,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -206,6 +217,7 @@ class ContractRecord:
             "installed_at": self.installed_at.isoformat(),
             "chain": [b64(certs.to_der(c)) for c in self.chain],
             "key": self.key,
+            **({"validity_override": True} if self.validity_override else {}),
         }
 
     @classmethod
@@ -224,6 +236,7 @@ class ContractRecord:
             installed_at=_time(obj, "installed_at", path),
             chain=_chain(obj, "chain", path),
             key=_key(obj, path),
+            validity_override=_optional_bool(obj, "validity_override", path),
         )
         if not record.chain:
             raise CorruptedFileError(f"{path}: empty chain")

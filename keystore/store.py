@@ -24,6 +24,7 @@ from keystore.engine import KeyEngine, KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import (
     AmbiguousReferenceError,
     CertificateError,
+    ContractValidityError,
     CorruptedFileError,
     KeyMismatchError,
     KeyNotFoundError,
@@ -45,6 +46,7 @@ from keystore.model import (
     RootInfo,
     RootKind,
     StoreStatus,
+    validity_at,
 )
 from keystore.records import (
     FORMAT,
@@ -320,16 +322,30 @@ class RecordKeystore:
         emaid: str | None = None,
         source: ContractSource = "charger",
         priority: int | None = None,
+        allow_expired: bool = False,
     ) -> ContractInfo:
         """Install a contract chain with its key as one atomic transaction.
 
         The key must belong to the leaf (d·G check); the store keeps only an
         engine-protected form of it. Installing the same leaf again replaces the entry.
+        A leaf that is expired or not yet valid at the store's clock is refused
+        (:class:`ContractValidityError`) unless ``allow_expired`` (bench use; recorded).
         """
         parsed = _parse_chain(chain)
         certs.check_chain_links(parsed)
         leaf_pub = certs.ec_public_key(parsed[0])
         cn = admission.check_contract_leaf(parsed[0])
+        now = self._clock()
+        state = validity_at(parsed[0].not_valid_before_utc, parsed[0].not_valid_after_utc, now)
+        if state != "valid" and not allow_expired:
+            leaf = parsed[0]
+            period = f"{leaf.not_valid_before_utc:%Y-%m-%d %H:%M} .. "
+            period += f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+            raise ContractValidityError(
+                f"contract certificate {cn} is {state.replace('-', ' ')} (valid {period}, "
+                f"now {now.isoformat()}); refused",
+                state,
+            )
         admission.check_anchored(parsed, self._contract_anchors(), "MO")
         emaid = emaid if emaid is not None else cn
         if not emaid or certs.normalize_emaid(emaid) != certs.normalize_emaid(cn):
@@ -360,12 +376,13 @@ class RecordKeystore:
                 source=source,
                 priority=priority,
                 enabled=previous.enabled if previous else True,
-                installed_at=self._clock(),
+                installed_at=now,
                 chain=parsed,
                 key=key,
+                validity_override=state != "valid",
             )
             files.atomic_write(self._contract_path(cid), files.dump_json(record.to_json()))
-        return record.info()
+        return record.info(now)
 
     def _contract_anchors(self) -> list[x509.Certificate]:
         """With MO roots in the store, a contract chain must end at an MO or V2G root."""
@@ -376,11 +393,12 @@ class RecordKeystore:
 
     def contracts(self) -> list[ContractInfo]:
         """Installed contracts, preferred first (priority, then install time)."""
-        return [r.info() for r in self._records()]
+        now = self._clock()
+        return [r.info(now) for r in self._records()]
 
     def contract(self, reference: str) -> ContractInfo:
         """One contract by id (prefix) or eMAID."""
-        return self._record(reference).info()
+        return self._record(reference).info(self._clock())
 
     def contract_chain(self, reference: str) -> list[x509.Certificate]:
         """The contract chain (leaf first)."""
@@ -390,7 +408,7 @@ class RecordKeystore:
         with files.store_lock(self.path):
             record = replace(self._record(reference), **changes)
             files.atomic_write(self._contract_path(record.id), files.dump_json(record.to_json()))
-        return record.info()
+        return record.info(self._clock())
 
     def set_priority(self, reference: str, priority: int) -> ContractInfo:
         """Change a contract's priority (lower number = preferred)."""
@@ -411,7 +429,7 @@ class RecordKeystore:
         with files.store_lock(self.path):
             record = self._record(reference)
             files.durable_unlink(self._contract_path(record.id))
-        return record.info()
+        return record.info(self._clock())
 
     def expiring(self, within_days: float, now: datetime | None = None) -> list[ContractInfo]:
         """Contracts whose certificate ends within ``within_days`` of ``now`` (or has ended)."""

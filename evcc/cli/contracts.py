@@ -47,18 +47,26 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--priority", type=int, metavar="N")
     imp.add_argument("--emaid", help="default: the certificate CN")
     imp.add_argument("--source", choices=("bench", "charger", "ota"), default="bench")
+    imp.add_argument("--allow-expired", action="store_true",
+                     help="bench: install a leaf that is expired or not yet valid "
+                          "(recorded in the contract's metadata)")
 
 
 def _row(c: dict[str, Any]) -> str:
     state = "on " if c["enabled"] else "off"
+    validity = c["validity"] + ("*" if c["validity_override"] else "")
     return (f"{c['priority']:>4}  {state}  {c['id']}  {c['emaid']:<18} {c['provider']}  "
-            f"{c['not_after'][:10]}  {c['source']}")
+            f"{c['not_after'][:10]}  {validity:<14} {c['source']}")
 
 
 def _table(contracts: list[dict[str, Any]]) -> str:
     if not contracts:
         return "no contracts"
-    head = f"{'prio':>4}  {'en':<3}  {'id':<16}  {'eMAID':<18} {'prov.'}  {'expires':<10}  source"
+    head = (f"{'prio':>4}  {'en':<3}  {'id':<16}  {'eMAID':<18} {'prov.'}  {'expires':<10}  "
+            f"{'validity':<14} source")
+    if any(c["validity_override"] for c in contracts):
+        return "\n".join([head, *(_row(c) for c in contracts),
+                          "* installed outside its validity period (--allow-expired)"])
     return "\n".join([head, *(_row(c) for c in contracts)])
 
 
@@ -128,5 +136,6 @@ def _import(args: argparse.Namespace) -> int:
         raise EvccError(f"{args.key}: not an EC private key")
     with opened(args) as store:
         info = store.install_contract(chain, key, emaid=args.emaid, source=args.source,
-                                      priority=args.priority).to_json()
+                                      priority=args.priority,
+                                      allow_expired=args.allow_expired).to_json()
     return emit(args, info, "installed\n" + _table([info]))

@@ -9,7 +9,7 @@ import pytest
 
 from keystore import Keystore, SoftKeystore
 from keystore.swtpm import Swtpm
-from tests.keystore.pki import Pki
+from tests.keystore.pki import Pki, clock
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def swtpm(tmp_path: Path) -> Iterator[Swtpm]:
 
 def make_store(kind: str, path: Path, swtpm: Swtpm | None, *, create: bool = True) -> Keystore:
     if kind == "soft":
-        return SoftKeystore(path, passphrase=b"test passphrase", create=create)
+        return SoftKeystore(path, passphrase=b"test passphrase", create=create, clock=clock)
     from keystore.tpm import TpmKeystore
 
     assert swtpm is not None
-    return TpmKeystore(path, tcti=swtpm.tcti, create=create)
+    return TpmKeystore(path, tcti=swtpm.tcti, create=create, clock=clock)
 
 
 @pytest.fixture(params=["soft", "tpm"])

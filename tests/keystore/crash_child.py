@@ -18,16 +18,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from keystore import Keystore, SoftKeystore
 from keystore.certs import load_certificates
 from keystore.records import contract_id
+from tests.keystore.pki import clock
 
 PASSPHRASE = b"test passphrase"
 
 
 def open_store(backend: str, store: Path, tcti: str, *, create: bool = False) -> Keystore:
     if backend == "soft":
-        return SoftKeystore(store, passphrase=PASSPHRASE, create=create)
+        return SoftKeystore(store, passphrase=PASSPHRASE, create=create, clock=clock)
     from keystore.tpm import TpmKeystore
 
-    return TpmKeystore(store, tcti=tcti, create=create)
+    return TpmKeystore(store, tcti=tcti, create=create, clock=clock)
 
 
 def main(argv: list[str]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -21,6 +21,8 @@ from evcc.pnc.cert_roles import Role, get_profile
 from evcc.pnc.identifiers import Emaid
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+#: What the test stores' clocks say: a day into the contracts' validity, whatever the date.
+TEST_NOW = NOW + timedelta(days=1)
 CURVES = {"iso2": ec.SECP256R1(), "iso20": ec.SECP521R1()}
 
 
@@ -35,6 +37,11 @@ class ContractMaterial:
     chain: list[x509.Certificate]
     key: ec.EllipticCurvePrivateKey
     emaid: str
+
+
+def clock() -> datetime:
+    """Fixed store clock for tests (see TEST_NOW)."""
+    return TEST_NOW
 
 
 def _ec(key: object) -> ec.EllipticCurvePrivateKey:
@@ -58,10 +65,13 @@ class Pki:
         self.mo_sub1 = m.cert(Role.MO_SUB1)
         self._n = 0
 
-    def contract(self, *, days: int = 365, start: datetime = NOW) -> ContractMaterial:
-        """A fresh contract leaf (its own key and eMAID) with the MO sub-CAs."""
+    def contract(
+        self, *, days: int = 365, start: datetime = NOW, emaid: str | None = None
+    ) -> ContractMaterial:
+        """A fresh contract leaf (its own key, and eMAID unless given) with the MO sub-CAs."""
         self._n += 1
-        emaid = Emaid.parse(f"DE-PNC-C{self._n:08d}").with_check_digit().normalized
+        if emaid is None:
+            emaid = Emaid.parse(f"DE-PNC-C{self._n:08d}").with_check_digit().normalized
         key = ec.generate_private_key(CURVES[self.profile])
         leaf = build_certificate(
             profile=get_profile(self.profile),

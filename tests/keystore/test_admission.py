@@ -100,7 +100,7 @@ def test_provisioning_checks_pcid_and_oem_root(store: Keystore, pki: Pki) -> Non
 
 
 def test_a_real_contract_chain_passes_admission(store: Keystore) -> None:
-    """The public Hubject-QA contract chain (2021) is not refused for its form, only its key."""
+    """The public Hubject-QA chain (2021) is refused for its key and age, not its form."""
     import base64
     import json
 
@@ -115,6 +115,10 @@ def test_a_real_contract_chain_passes_admission(store: Keystore) -> None:
     chain = [base64.b64decode(chain_doc["Certificate"])] + [
         base64.b64decode(c) for c in chain_doc["SubCertificates"]["Certificate"]
     ]
-    with pytest.raises(KeyMismatchError):
+    from keystore import ContractValidityError
+
+    with pytest.raises(ContractValidityError, match="expired"):  # it ended in 2022
         store.install_contract(chain, ec.generate_private_key(ec.SECP256R1()))
+    with pytest.raises(KeyMismatchError):
+        store.install_contract(chain, ec.generate_private_key(ec.SECP256R1()), allow_expired=True)
     assert store.contracts() == []

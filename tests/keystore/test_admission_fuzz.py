@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from keystore import KeystoreError, SoftKeystore, admission
 from keystore.certs import parse_der
-from tests.keystore.pki import Pki
+from tests.keystore.pki import Pki, clock
 
 _PKI = Pki()
 _CONTRACT = _PKI.contract()
@@ -23,7 +23,7 @@ _SEEDS = [
     for c in (_PKI.v2g_root.cert, _PKI.mo_root.cert, *_CONTRACT.chain)
 ]
 _TMP = tempfile.TemporaryDirectory(prefix="evcc-admission-fuzz-")
-_STORE = SoftKeystore(Path(_TMP.name) / "s", passphrase=b"fuzz", create=True)
+_STORE = SoftKeystore(Path(_TMP.name) / "s", passphrase=b"fuzz", create=True, clock=clock)
 _STORE.add_root(_PKI.mo_root.cert, kind="mo")  # so that every link of a contract chain counts
 _EDITS = st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 255)), min_size=1, max_size=4)
 pytestmark = pytest.mark.filterwarnings(

@@ -23,14 +23,14 @@ from keystore import (
 )
 from keystore.swtpm import Swtpm
 from keystore.tpm import KEY_HANDLES, TpmKeystore
-from tests.keystore.pki import Pki
+from tests.keystore.pki import Pki, clock
 
 PCID = "WMI1234567ABCDEFG7"
 
 
 @pytest.fixture
 def tstore(swtpm: Swtpm, tmp_path: Path) -> Iterator[TpmKeystore]:
-    ks = TpmKeystore(tmp_path / "store", tcti=swtpm.tcti, create=True)
+    ks = TpmKeystore(tmp_path / "store", tcti=swtpm.tcti, create=True, clock=clock)
     yield ks
     ks.close()
 
@@ -91,8 +91,8 @@ def test_provisioning_key_handle_and_attributes(tstore: TpmKeystore) -> None:
 
 
 def test_two_stores_share_one_tpm(swtpm: Swtpm, tmp_path: Path) -> None:
-    a = TpmKeystore(tmp_path / "a", tcti=swtpm.tcti, create=True)
-    b = TpmKeystore(tmp_path / "b", tcti=swtpm.tcti, create=True)
+    a = TpmKeystore(tmp_path / "a", tcti=swtpm.tcti, create=True, clock=clock)
+    b = TpmKeystore(tmp_path / "b", tcti=swtpm.tcti, create=True, clock=clock)
     try:
         pa = a.create_provisioning_key(PCID, "iso2")
         pb = b.create_provisioning_key(PCID, "iso2")
@@ -181,7 +181,7 @@ def test_full_nv_is_a_clear_error(swtpm: Swtpm, tmp_path: Path) -> None:
     finally:
         esapi.close()
     with pytest.raises(NvFullError):
-        TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True)
+        TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True, clock=clock)
 
 
 def test_iso20_tpm_encrypted_private_key(tstore: TpmKeystore, pki20: Pki) -> None:
@@ -233,12 +233,12 @@ def test_close_sends_orderly_shutdown(tstore: TpmKeystore) -> None:
 
 def test_store_survives_a_new_process_view(swtpm: Swtpm, tmp_path: Path, pki: Pki) -> None:
     # A second context (like a later boot of the ECU software) finds the persistent key.
-    first = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True)
+    first = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True, clock=clock)
     first.create_provisioning_key(PCID, "iso2")
     pub = first.public_key(PROVISIONING)
     first.close()
     swtpm.restart()
-    second = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti)
+    second = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, clock=clock)
     try:
         digest = os.urandom(32)
         pub.verify(second.sign(PROVISIONING, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
@@ -258,7 +258,7 @@ def test_foreign_srk_at_0x81000001_is_left_alone(swtpm: Swtpm, tmp_path: Path, p
         foreign_name = bytes(esapi.tr_get_name(esapi.tr_from_tpmpublic(0x81000001)))
     finally:
         esapi.close()
-    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True)
+    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True, clock=clock)
     try:
         assert store.status().detail["srk_handle"] != "0x81000001"
         contract = pki.contract()
@@ -342,12 +342,12 @@ def test_cleared_tpm_is_a_clear_error(swtpm: Swtpm, tmp_path: Path) -> None:
 
     from keystore import TpmError
 
-    TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True).close()
+    TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True, clock=clock).close()
     swtpm.kill()
     shutil.rmtree(swtpm.state_dir)  # a factory-fresh TPM answers on the same port
     swtpm.start()
     with pytest.raises(TpmError, match="holds no SRK at 0x81000001: it was cleared"):
-        TpmKeystore(tmp_path / "s", tcti=swtpm.tcti)
+        TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, clock=clock)
 
 
 def test_evicted_provisioning_key_is_a_clear_error(tstore: TpmKeystore) -> None:

@@ -180,3 +180,50 @@ def test_console_script_with_env(swtpm: Swtpm, tmp_path: Path) -> None:
     status = json.loads(out)
     assert status["backend"] == "tpm" and status["detail"]["tcti"] == swtpm.tcti
     assert status["detail"]["lockout_counter"] == 0
+
+
+def _write_contract(directory: Path, name: str, chain: list[x509.Certificate],
+                    key: ec.EllipticCurvePrivateKey) -> tuple[Path, Path]:
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key.pem"
+    cert_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_contract_validity(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The CLI uses the wall clock: a leaf that ended in January 2026 is refused."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.keystore.pki import Pki
+
+    cli = Cli(capsys, ["--store", f"soft:{tmp_path / 'store'}"])
+    cli("keystore", "init")
+    pki = Pki("iso2")
+    old = pki.contract(days=10)  # 2026-01-01 .. 2026-01-11
+    future = pki.contract(start=datetime.now(UTC) + timedelta(days=30))
+    old_files = _write_contract(tmp_path, "old", old.chain, old.key)
+    future_files = _write_contract(tmp_path, "future", future.chain, future.key)
+    err = cli("contracts", "import", "--cert", str(old_files[0]), "--key", str(old_files[1]),
+              code=2)
+    assert "is expired" in err and len(err.strip().splitlines()) == 1
+    err = cli("contracts", "import", "--cert", str(future_files[0]),
+              "--key", str(future_files[1]), code=2)
+    assert "not yet valid" in err
+    assert cli.json("contracts", "list") == []
+    imported = cli.json("contracts", "import", "--cert", str(old_files[0]),
+                        "--key", str(old_files[1]), "--allow-expired")
+    assert isinstance(imported, dict)
+    assert imported["validity"] == "expired" and imported["validity_override"] is True
+    cli("contracts", "import", "--cert", str(future_files[0]), "--key", str(future_files[1]),
+        "--allow-expired")
+    listed = cli.json("contracts", "list")
+    assert isinstance(listed, list)
+    assert sorted(c["validity"] for c in listed) == ["expired", "not-yet-valid"]
+    table = cli("contracts", "list")
+    assert "expired*" in table and "not-yet-valid*" in table and "--allow-expired" in table
+    soon = cli.json("contracts", "expiring", "--days", "1")
+    assert isinstance(soon, list) and [c["id"] for c in soon] == [imported["id"]]

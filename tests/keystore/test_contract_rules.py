@@ -1,0 +1,107 @@
+"""Contract admission by validity period."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from keystore import (
+    ContractValidityError,
+    Keystore,
+    SoftKeystore,
+)
+from tests.keystore.conftest import make_store
+from tests.keystore.pki import NOW, TEST_NOW, Pki
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(TEST_NOW)
+
+
+@pytest.fixture
+def timed_store(
+    backend: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> Iterator[Keystore]:
+    if backend == "soft":
+        ks: Keystore = SoftKeystore(tmp_path / "s", passphrase=b"t", create=True, clock=clock)
+    else:
+        from keystore.tpm import TpmKeystore
+
+        tpm = request.getfixturevalue("swtpm")
+        ks = TpmKeystore(tmp_path / "s", tcti=tpm.tcti, create=True, clock=clock)
+    yield ks
+    ks.close()
+
+
+@pytest.fixture
+def soft_store(tmp_path: Path) -> Iterator[Keystore]:
+    ks = make_store("soft", tmp_path / "s", None)
+    yield ks
+    ks.close()
+
+
+def _files(store: Keystore) -> list[str]:
+    return sorted(p.name for p in (store.path / "contracts").iterdir())
+
+
+# ---------------------------------------------------------------- validity
+def test_expired_and_not_yet_valid_leaves_are_refused(
+    timed_store: Keystore, pki: Pki, clock: Clock
+) -> None:
+    old = pki.contract(days=10)
+    future = pki.contract(start=NOW + timedelta(days=30))
+    clock.now = NOW + timedelta(days=11)
+    with pytest.raises(ContractValidityError, match="is expired") as expired:
+        timed_store.install_contract(old.chain, old.key)
+    assert expired.value.state == "expired"
+    assert old.emaid in str(expired.value)
+    with pytest.raises(ContractValidityError, match="not yet valid") as early:
+        timed_store.install_contract(future.chain, future.key)
+    assert early.value.state == "not-yet-valid"
+    assert timed_store.contracts() == [] and _files(timed_store) == []
+    # a second before the end is still fine
+    clock.now = old.chain[0].not_valid_after_utc - timedelta(seconds=1)
+    assert timed_store.install_contract(old.chain, old.key).validity == "valid"
+
+
+def test_override_installs_and_is_recorded(
+    timed_store: Keystore, pki: Pki, clock: Clock
+) -> None:
+    old = pki.contract(days=10)
+    clock.now = NOW + timedelta(days=20)
+    info = timed_store.install_contract(old.chain, old.key, allow_expired=True)
+    assert (info.validity, info.validity_override) == ("expired", True)
+    stored = json.loads((timed_store.path / "contracts" / f"{info.id}.json").read_text())
+    assert stored["validity_override"] is True
+    fresh = pki.contract()
+    ok = timed_store.install_contract(fresh.chain, fresh.key, allow_expired=True)
+    assert ok.validity_override is False  # nothing to override
+    listed = {c.id: c for c in timed_store.contracts()}
+    assert listed[info.id].validity == "expired" and listed[ok.id].validity == "valid"
+    # the key still works and expiry queries still see it
+    assert timed_store.sign(info.id, b"\1" * 32)
+    assert [c.id for c in timed_store.expiring(0)] == [info.id]
+
+
+def test_validity_state_follows_the_clock(soft_store: Keystore, pki: Pki) -> None:
+    a = pki.contract(days=5)
+    soft_store.install_contract(a.chain, a.key)
+    assert soft_store.contract(a.emaid).validity == "valid"
+    clock = Clock(NOW + timedelta(days=6))
+    reopened = SoftKeystore(soft_store.path, passphrase=b"test passphrase", clock=clock)
+    assert reopened.contract(a.emaid).validity == "expired"
+    clock.now = NOW - timedelta(days=1)
+    assert [c.validity for c in reopened.contracts()] == ["not-yet-valid"]
