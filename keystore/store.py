@@ -10,14 +10,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from evcc.errors import IdentifierError
-from evcc.pnc.identifiers import Pcid
+from evcc.pnc.identifiers import Emaid, Pcid
 from keystore import admission, certs, files
 from keystore.csr import build_csr
 from keystore.engine import KeyEngine, KeyRecord, TpmEncryptedPrivateKey
@@ -59,7 +59,6 @@ from keystore.trust import TrustAnchors, root_id, root_info
 
 log = logging.getLogger("keystore")
 Clock = Callable[[], datetime]
-_T = TypeVar("_T")
 
 
 def utc_now() -> datetime:
@@ -303,16 +302,43 @@ class RecordKeystore:
         return records, problems
 
     def _record(self, reference: str) -> ContractRecord:
+        """A contract by id, id prefix (>= 4 hex digits) or eMAID.
+
+        The eMAID may have separators or not, any case, with or without its check digit;
+        a shorter eMAID prefix (>= 4 characters) works too when it names one contract.
+        """
         path = self._contract_path(reference)
         if re.fullmatch(r"[0-9a-f]{16}", reference) and path.exists():
             return ContractRecord.from_json(files.read_json(path), path)
-        wanted = certs.normalize_emaid(reference)
-        matches = [
-            r
-            for r in self._records()
-            if r.id.startswith(reference.lower()) or certs.normalize_emaid(r.emaid) == wanted
-        ]
-        return _one(matches, reference, "contract")
+        records = self._records()
+        text = reference.strip()
+        compact = certs.normalize_emaid(text)
+        emaid_error = ""
+        try:
+            body: str | None = Emaid.parse(text).body
+        except IdentifierError as exc:
+            body, emaid_error = None, str(exc)
+        if body is not None:
+            matches = [r for r in records if _emaid_body(r.emaid) == body]
+        else:
+            id_prefix = text.lower() if re.fullmatch(r"[0-9a-fA-F]{4,16}", text) else None
+            matches = [
+                r
+                for r in records
+                if (id_prefix is not None and r.id.startswith(id_prefix))
+                or (len(compact) >= 4 and _emaid_body(r.emaid).startswith(compact))
+            ]
+        if not matches:
+            hint = f" ({emaid_error})" if emaid_error and len(compact) >= 14 else ""
+            raise KeyNotFoundError(f"no contract matches {reference!r}{hint}")
+        if len(matches) > 1:
+            listed = ", ".join(f"{r.id} {r.emaid}" for r in matches[:5])
+            more = ", ..." if len(matches) > 5 else ""
+            raise AmbiguousReferenceError(
+                f"{reference!r} matches {len(matches)} contracts ({listed}{more}); "
+                "give more of the id or the whole eMAID"
+            )
+        return matches[0]
 
     def install_contract(
         self,
@@ -506,14 +532,12 @@ def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certifi
             for c in chain]
 
 
-def _one(matches: list[_T], reference: str, what: str) -> _T:
-    if not matches:
-        raise KeyNotFoundError(f"no {what} matches {reference!r}")
-    if len(matches) > 1:
-        raise AmbiguousReferenceError(
-            f"{reference!r} matches {len(matches)} {what}s; be more specific"
-        )
-    return matches[0]
+def _emaid_body(emaid: str) -> str:
+    """The stored eMAID without separators and check digit (as far as it parses)."""
+    try:
+        return Emaid.parse(emaid).body
+    except IdentifierError:
+        return certs.normalize_emaid(emaid)
 
 
 __all__ = ["Clock", "KeystoreError", "RecordKeystore", "utc_now"]

@@ -1,4 +1,4 @@
-"""Contract admission by validity period."""
+"""Contract admission by validity period, and contract lookup by eMAID."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from evcc.pnc.identifiers import Emaid
 from keystore import (
+    AmbiguousReferenceError,
     ContractValidityError,
+    KeyNotFoundError,
     Keystore,
     SoftKeystore,
 )
@@ -105,3 +108,66 @@ def test_validity_state_follows_the_clock(soft_store: Keystore, pki: Pki) -> Non
     assert reopened.contract(a.emaid).validity == "expired"
     clock.now = NOW - timedelta(days=1)
     assert [c.validity for c in reopened.contracts()] == ["not-yet-valid"]
+
+
+# ---------------------------------------------------------------- lookup
+def test_lookup_by_emaid_in_any_spelling(soft_store: Keystore, pki: Pki) -> None:
+    a, b = pki.contract(), pki.contract()
+    ia = soft_store.install_contract(a.chain, a.key)
+    soft_store.install_contract(b.chain, b.key)
+    parsed = Emaid.parse(a.emaid)
+    assert parsed.check_digit is not None
+    spellings = [
+        a.emaid,
+        a.emaid.lower(),
+        parsed.display,
+        parsed.display.lower(),
+        parsed.body,
+        f"{parsed.country}-{parsed.provider}-{parsed.instance}".lower(),
+        f" {a.emaid} ",
+    ]
+    for spelling in spellings:
+        assert soft_store.contract(spelling).id == ia.id, spelling
+    assert soft_store.disable(parsed.body.lower()).id == ia.id
+    assert soft_store.contract(ia.id[:5].upper()).id == ia.id
+
+
+def test_stored_emaid_without_check_digit_matches_reference_with_it(
+    soft_store: Keystore, pki: Pki
+) -> None:
+    m = pki.contract(emaid="DE-PNC-X12345678")
+    info = soft_store.install_contract(m.chain, m.key)
+    full = Emaid.parse("DEPNCX12345678").with_check_digit()
+    assert soft_store.contract(full.display).id == info.id
+    assert soft_store.contract(full.normalized.lower()).id == info.id
+
+
+def test_wrong_check_digit_says_so(soft_store: Keystore, pki: Pki) -> None:
+    a = pki.contract()
+    soft_store.install_contract(a.chain, a.key)
+    body, check = a.emaid[:14], a.emaid[14]
+    wrong = body + ("0" if check != "0" else "1")
+    with pytest.raises(KeyNotFoundError, match="check digit"):
+        soft_store.contract(wrong)
+
+
+def test_ambiguous_prefix_and_shared_emaid_are_clear_errors(
+    soft_store: Keystore, pki: Pki
+) -> None:
+    a, b = pki.contract(), pki.contract()
+    ia = soft_store.install_contract(a.chain, a.key)
+    ib = soft_store.install_contract(b.chain, b.key)
+    with pytest.raises(AmbiguousReferenceError, match="matches 2 contracts") as err:
+        soft_store.contract("de-pnc-c")
+    assert ia.id in str(err.value) and ib.id in str(err.value)
+    # a renewed certificate for the same account: the eMAID alone cannot choose
+    renewed = pki.contract(emaid=a.emaid)
+    ir = soft_store.install_contract(renewed.chain, renewed.key)
+    with pytest.raises(AmbiguousReferenceError, match="give more of the id"):
+        soft_store.remove_contract(a.emaid)
+    assert {c.id for c in soft_store.contracts()} == {ia.id, ib.id, ir.id}
+    assert soft_store.remove_contract(ir.id[:8]).id == ir.id
+    with pytest.raises(KeyNotFoundError):
+        soft_store.contract("XX")
+    with pytest.raises(KeyNotFoundError):
+        soft_store.contract("FRXYZ123456789")

@@ -192,12 +192,13 @@ def _write_contract(directory: Path, name: str, chain: list[x509.Certificate],
     return cert_path, key_path
 
 
-def test_contract_validity(
+def test_contract_validity_and_emaid_lookup(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The CLI uses the wall clock: a leaf that ended in January 2026 is refused."""
     from datetime import UTC, datetime, timedelta
 
+    from evcc.pnc.identifiers import Emaid
     from tests.keystore.pki import Pki
 
     cli = Cli(capsys, ["--store", f"soft:{tmp_path / 'store'}"])
@@ -227,3 +228,9 @@ def test_contract_validity(
     assert "expired*" in table and "not-yet-valid*" in table and "--allow-expired" in table
     soon = cli.json("contracts", "expiring", "--days", "1")
     assert isinstance(soon, list) and [c["id"] for c in soon] == [imported["id"]]
+    # eMAID lookup: separators, case and the check digit do not matter
+    body = Emaid.parse(old.emaid).body
+    dashed = f"{body[:2]}-{body[2:5]}-{body[5:]}".lower()
+    assert cli.json("contracts", "show", dashed)["id"] == imported["id"]  # type: ignore[index]
+    err = cli("contracts", "show", "DE-PNC", code=2)
+    assert "matches 2 contracts" in err and len(err.strip().splitlines()) == 1
