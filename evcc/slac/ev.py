@@ -236,7 +236,8 @@ class SlacEv:
 
     def _on_setkey(self, now: float) -> None:
         self._retry("setkey", now, self._send_set_key, lambda: self._fail_attempt(
-            "local modem does not confirm the AVLN key", now))
+            "local modem does not answer CM_SET_KEY.REQ with the AVLN key "
+            f"(NID {self._nid.hex()})", now), missing="CM_SET_KEY.CNF for the AVLN key")
 
     def _on_poll(self, now: float) -> None:
         if self.config.link_check == "nw_info":

@@ -87,11 +87,15 @@ class FakeModem:
     answer: bool = True
     keyed_at: float | None = None
     nmk: bytes = b""
+    ignore_join_keys: int = 0  # swallow this many CM_SET_KEY.REQ that carry a NID (the join)
 
     def on_frame(self, msg: Mme, now: float) -> list[tuple[float, bytes]]:
         if msg.dst not in (k.MODEM_MGMT_MAC, MODEM) or not self.answer:
             return []
         if msg.name == "CM_SET_KEY.REQ":
+            if msg["nid"] != bytes(7) and self.ignore_join_keys > 0:
+                self.ignore_join_keys -= 1
+                return []
             self.nmk, self.keyed_at = msg["new_key"], now
             return [(0.001, build("CM_SET_KEY.CNF", msg.src, MODEM, result=1))]
         keyed = self.keyed_at is not None and now - self.keyed_at >= self.link_after

@@ -12,7 +12,7 @@ from evcc.errors import FrameError, SlacError
 from evcc.slac import constants as k
 from evcc.slac.ev import Phase, SlacConfig, SlacEv
 from evcc.slac.events import Failed, Matched, Progress, SlacEvent, ValidateToggle
-from evcc.slac.mme import build
+from evcc.slac.mme import Mme, build
 from tests.evcc.slac.fakes import EV_MAC, NID, FakeEvse, FakeModem, World, rng_from
 
 EVSE1 = bytes.fromhex("020000005e01")
@@ -295,3 +295,50 @@ def test_silent_local_modem_leave_key_is_retried_then_the_attempt_restarts() -> 
     assert any(isinstance(e, Progress) and "does not answer CM_SET_KEY.REQ" in e.detail
                for e in world.events)
     assert not any(m.name == "CM_SLAC_PARM.REQ" for _, m in world.sent)
+
+
+def _join_keys(world: World) -> list[tuple[float, Mme]]:
+    """CM_SET_KEY.REQ frames that carry a NID: the join, not the leave key."""
+    return [(t, m) for t, m in world.sent if m.name == "CM_SET_KEY.REQ" and m["nid"] != bytes(7)]
+
+
+def test_join_set_key_is_retried_when_the_local_modem_misses_the_first() -> None:
+    modem = FakeModem(ignore_join_keys=1)
+    ev, world = make(None, FakeEvse(EVSE1, 10), modem=modem)
+    result = matched(world.run(20.0))
+    assert result.attempts == 1 and result.nid == NID and ev.phase is Phase.MATCHED
+    match_cnf_at = next(e.at for e in world.events
+                        if isinstance(e, Progress) and "CM_SLAC_MATCH.CNF" in e.detail)
+    keys = _join_keys(world)
+    assert [t - match_cnf_at for t, _ in keys] == pytest.approx([0.0, 0.2])  # TT_match_response
+    assert all(m["nid"] == NID and m["new_key"] == modem.nmk for _, m in keys)
+    assert keys[0][1]["my_nonce"] != keys[1][1]["my_nonce"]
+    assert any(isinstance(e, Progress) and "no CM_SET_KEY.CNF for the AVLN key, retry 1"
+               in e.detail for e in world.events)
+    # the link is polled only once the modem holds the key, and the match needed no restart
+    polls = [t for t, m in world.sent if m.name == "VS_PL_LINK_STATUS.REQ"]
+    assert polls and polls[0] >= keys[1][0]
+    assert world.sent_names().count("CM_SLAC_PARM.REQ") == 1
+
+
+def test_join_set_key_unanswered_fails_with_a_clear_reason() -> None:
+    ev, world = make(None, FakeEvse(EVSE1, 10), modem=FakeModem(ignore_join_keys=10**6))
+    events = world.run(30.0)
+    failed = [e for e in events if isinstance(e, Failed)]
+    assert len(failed) == 1 and events[-1] is failed[0]
+    assert "does not answer CM_SET_KEY.REQ with the AVLN key" in failed[0].reason
+    assert NID.hex() in failed[0].reason
+    assert ev.phase is Phase.FAILED and ev.timer() is None
+    # restart rules: every attempt starts within TT_matching_repetition (10 s), none after
+    leaves = [t for t, m in world.sent if m.name == "CM_SET_KEY.REQ" and m["nid"] == bytes(7)]
+    assert len(leaves) == failed[0].attempts and leaves[-1] < 10.0 <= failed[0].at
+    assert world.sent[-1][0] <= failed[0].at
+    assert "VS_PL_LINK_STATUS.REQ" not in world.sent_names()
+    # every attempt: the join key once plus C_EV_match_retry (2) resends 200 ms apart
+    keys = [t for t, _ in _join_keys(world)]
+    matches = world.sent_names().count("CM_SLAC_MATCH.REQ")
+    assert matches == failed[0].attempts >= 2 and len(keys) == 3 * matches
+    for first in range(0, len(keys), 3):
+        assert [t - keys[first] for t in keys[first:first + 3]] == pytest.approx([0.0, 0.2, 0.4])
+    with pytest.raises(SlacError, match="AVLN key"):
+        raise failed[0].error()
