@@ -64,14 +64,23 @@ def test_setup_cfg_lists_every_package() -> None:
 
 
 def test_wheel_contains_every_package(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
-    )
+    # Build from a copy of the tracked files: setuptools writes build/ into the source tree.
+    import shutil
     import zipfile
 
-    (wheel,) = tmp_path.glob("pnc_evcc-*.whl")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                             check=True).stdout.decode().split("\0")
+    src = tmp_path / "src"
+    for name in filter(None, tracked):
+        if (ROOT / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "dist"), str(src)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("pnc_evcc-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for package in _listed_packages():
         assert f"{package.replace('.', '/')}/__init__.py" in names, package
