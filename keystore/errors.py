@@ -86,3 +86,7 @@ class ContractValidityError(CertificateError):
     def __init__(self, message: str, state: str) -> None:
         super().__init__(message)
         self.state = state
+
+
+class TpmAuthError(TpmError):
+    """The TPM refused an authorization (e.g. a wrong owner authorization value)."""

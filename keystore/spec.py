@@ -45,11 +45,13 @@ def open_keystore(
     *,
     create: bool = False,
     env: Mapping[str, str] | None = None,
+    owner_auth: bytes = b"",
 ) -> Keystore:
     """Open (or with ``create=True`` initialise) the keystore named by ``spec``.
 
     ``env`` defaults to the process environment; it supplies ``$EVCC_TCTI`` and, for
-    software stores, ``$EVCC_KEYSTORE_PASSPHRASE``.
+    software stores, ``$EVCC_KEYSTORE_PASSPHRASE``. ``owner_auth`` is the TPM owner
+    hierarchy's authorization value (TPM stores only; ignored by software stores).
     """
     environ = os.environ if env is None else env
     kind, path = parse_spec(spec)
@@ -63,4 +65,6 @@ def open_keystore(
     except ImportError as exc:
         raise TpmUnavailableError(f"TPM support unavailable: {exc} (pip extra 'tpm')") from exc
 
-    return TpmKeystore(path, tcti=resolve_tcti(tcti, environ), create=create)
+    return TpmKeystore(
+        path, tcti=resolve_tcti(tcti, environ), create=create, owner_auth=owner_auth
+    )

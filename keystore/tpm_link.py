@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from tpm2_pytss import ESAPI, TSS2_Exception
 from tpm2_pytss.constants import ESYS_TR, TPM2_SU
 
-from keystore.errors import NvFullError, TpmError, TpmUnavailableError
+from keystore.errors import NvFullError, TpmAuthError, TpmError, TpmUnavailableError
 
 T = TypeVar("T")
 
@@ -20,6 +20,8 @@ RC_NV_SPACE = 0x14B
 RC_NV_DEFINED = 0x14C
 RC_OBJECT_MEMORY = 0x902
 RC_LOCKOUT = 0x921
+RC_AUTH_FAIL = 0x08E  # format 1: wrong auth, counts for DA protection
+RC_BAD_AUTH = 0x0A2  # format 1: wrong auth without DA implications (hierarchies, noDA)
 _RETRY_WARNINGS = (0x908, 0x90A, 0x922)  # YIELDED, TESTING, RETRY
 
 
@@ -39,6 +41,13 @@ def describe(exc: BaseException, what: str) -> TpmError:
     base = rc & 0xFFF
     if base in (RC_NV_SPACE,):
         return NvFullError(f"{what}: TPM NV memory is full ({exc})", rc)
+    if rc & 0x80 and rc & 0xBF in (RC_AUTH_FAIL, RC_BAD_AUTH):
+        return TpmAuthError(
+            f"{what}: the TPM refused the authorization; for owner-authorized commands check "
+            "the owner authorization given (CLI --owner-auth-file or "
+            f"$EVCC_TPM_OWNER_AUTH_FILE) (rc 0x{rc:x})",
+            rc,
+        )
     if base == RC_LOCKOUT:
         return TpmError(
             f"{what}: TPM is in dictionary-attack lockout; reset it with the lockout "

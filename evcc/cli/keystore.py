@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from keystore import Keystore
 
 STORE_ENV = "EVCC_KEYSTORE"
+OWNER_AUTH_ENV = "EVCC_TPM_OWNER_AUTH_FILE"
+MAX_OWNER_AUTH = 64  # bytes: the largest digest a TPM hierarchy auth can be
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -48,15 +50,51 @@ def action(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.Ar
     return parser
 
 
+def owner_auth_option(parser: argparse.ArgumentParser) -> None:
+    """--owner-auth-file for the actions that need TPM owner authorization."""
+    parser.add_argument("--owner-auth-file", type=Path, metavar="FILE",
+                        help="TPM owner hierarchy authorization value, read from FILE "
+                             f"(default ${OWNER_AUTH_ENV}; none: empty owner auth)")
+
+
+def read_owner_auth(args: argparse.Namespace) -> bytes:
+    """The owner authorization from --owner-auth-file or $EVCC_TPM_OWNER_AUTH_FILE.
+
+    The file holds the value as bytes; one trailing newline is dropped. Its content is never
+    printed, also not in errors.
+    """
+    path = getattr(args, "owner_auth_file", None)
+    if path is None and os.environ.get(OWNER_AUTH_ENV):
+        path = Path(os.environ[OWNER_AUTH_ENV])
+    if path is None:
+        return b""
+    value = read_file(path)
+    if value.endswith(b"\r\n"):
+        value = value[:-2]
+    elif value.endswith(b"\n"):
+        value = value[:-1]
+    if not value:
+        raise EvccError(f"{path}: owner authorization file is empty")
+    if len(value) > MAX_OWNER_AUTH:
+        raise EvccError(f"{path}: owner authorization longer than {MAX_OWNER_AUTH} bytes")
+    return value
+
+
 @contextmanager
-def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator[Keystore]:
-    """Open the store named on the command line; closes it (TPM2_Shutdown) afterwards."""
+def opened(
+    args: argparse.Namespace, *, create: bool = False, owner: bool = False
+) -> Iterator[Keystore]:
+    """Open the store named on the command line; closes it (TPM2_Shutdown) afterwards.
+
+    ``owner``: the action needs TPM owner authorization (read it from the file given).
+    """
     from keystore import open_keystore
 
     spec = args.store or os.environ.get(STORE_ENV)
     if not spec:
         raise EvccError(f"no keystore given: use --store tpm:DIR|soft:DIR or set ${STORE_ENV}")
-    store = open_keystore(spec, args.tcti, create=create)
+    auth = read_owner_auth(args) if owner else b""
+    store = open_keystore(spec, args.tcti, create=create, owner_auth=auth)
     try:
         yield store
     finally:
@@ -95,7 +133,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("keystore", help="TPM/software keystore: roots, OEM key")
     common_options(parser, top=True)
     sub = parser.add_subparsers(dest="keystore_command", metavar="ACTION", required=True)
-    action(sub, "init", _init, "create a keystore in the store directory")
+    owner_auth_option(action(sub, "init", _init, "create a keystore in the store directory"))
     action(sub, "status", _status, "counts, integrity, TPM details")
 
     roots = sub.add_parser("roots", help="trust anchors (V2G, MO, OEM roots)")
@@ -103,6 +141,7 @@ def register(subparsers: Any) -> None:
     add = action(rsub, "add", _roots_add, "add self-signed root certificates (PEM or DER)")
     add.add_argument("certs", nargs="+", type=Path, metavar="CERT")
     add.add_argument("--kind", choices=("v2g", "mo", "oem"), default="v2g")
+    owner_auth_option(add)
     listing = action(rsub, "list", _roots_list, "list trust anchors")
     listing.add_argument("--kind", choices=("v2g", "mo", "oem"))
     ids = action(rsub, "ids", _roots_ids, "ListOfRootCertificateIDs (issuer + serial)")
@@ -111,6 +150,7 @@ def register(subparsers: Any) -> None:
     remove.add_argument("reference", metavar="FINGERPRINT")
     remove.add_argument("--kind", choices=("v2g", "mo", "oem"),
                         help="which one, when a certificate is trusted as several kinds")
+    owner_auth_option(remove)
 
     prov = sub.add_parser("provisioning", help="OEM provisioning identity")
     psub = prov.add_subparsers(dest="provisioning_command", metavar="ACTION", required=True)
@@ -119,18 +159,19 @@ def register(subparsers: Any) -> None:
     create.add_argument("--profile", choices=("iso2", "iso20"), required=True,
                         help="iso2: P-256, iso20: P-521")
     create.add_argument("--force", action="store_true", help="replace an existing key")
+    owner_auth_option(create)
     csr = action(psub, "csr", _prov_csr, "CSR (CN = PCID) signed inside the keystore")
     csr.add_argument("--out", type=Path, metavar="FILE", help="write the PEM here")
     install = action(psub, "install", _prov_install, "install the issued chain (leaf first)")
     install.add_argument("chain", type=Path, metavar="CHAIN")
-    action(psub, "show", _prov_show, "the provisioning identity")
+    owner_auth_option(action(psub, "show", _prov_show, "the provisioning identity"))
     sign = action(psub, "sign", _prov_sign, "sign a digest (bench use); raw r||s hex")
     sign.add_argument("--digest", required=True, metavar="HEX",
                       help="SHA-256 (iso2) or SHA-512 (iso20) digest")
 
 
 def _init(args: argparse.Namespace) -> int:
-    with opened(args, create=True) as store:
+    with opened(args, create=True, owner=True) as store:
         status = store.status()
     return emit(args, status.to_json(), f"created {status.backend} keystore in {status.path}")
 
@@ -155,7 +196,7 @@ def _roots_add(args: argparse.Namespace) -> int:
     certificates = [c for path in args.certs for c in read_certificates(path)]
     for cert in certificates:  # all or nothing: check every root before adding any
         check_root(cert)
-    with opened(args) as store:
+    with opened(args, owner=True) as store:
         added = [store.add_root(cert, args.kind).to_json() for cert in certificates]
     return emit(args, added, "\n".join(f"added {r['kind']} {r['fingerprint'][:16]} "
                                        f"{r['subject']}" for r in added))
@@ -177,7 +218,7 @@ def _roots_ids(args: argparse.Namespace) -> int:
 
 
 def _roots_remove(args: argparse.Namespace) -> int:
-    with opened(args) as store:
+    with opened(args, owner=True) as store:
         root = store.remove_root(args.reference, args.kind).to_json()
     return emit(args, root, f"removed {root['fingerprint'][:16]} {root['subject']}")
 
@@ -196,7 +237,7 @@ def _prov_text(info: dict[str, Any]) -> str:
 
 
 def _prov_create(args: argparse.Namespace) -> int:
-    with opened(args) as store:
+    with opened(args, owner=True) as store:
         info = store.create_provisioning_key(args.pcid, args.profile,
                                              replace_existing=args.force).to_json()
     return emit(args, info, _prov_text(info))
@@ -229,7 +270,7 @@ def _prov_install(args: argparse.Namespace) -> int:
 def _prov_show(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives import serialization
 
-    with opened(args) as store:
+    with opened(args, owner=True) as store:  # the -20 import parent is an owner primary
         prov = store.provisioning()
         if prov is None:
             raise EvccError("no OEM provisioning key (create one with `provisioning create`)")

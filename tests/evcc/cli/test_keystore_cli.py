@@ -234,3 +234,83 @@ def test_contract_validity_and_emaid_lookup(
     assert cli.json("contracts", "show", dashed)["id"] == imported["id"]  # type: ignore[index]
     err = cli("contracts", "show", "DE-PNC", code=2)
     assert "matches 2 contracts" in err and len(err.strip().splitlines()) == 1
+
+
+def _lockout_counter(esapi: object) -> int:
+    from tpm2_pytss.constants import TPM2_CAP, TPM2_PT
+
+    props = esapi.get_capability(  # type: ignore[attr-defined]
+        TPM2_CAP.TPM_PROPERTIES, TPM2_PT.LOCKOUT_COUNTER, 1)[1]
+    return int(props.data.tpmProperties.tpmProperty[0].value)
+
+
+def test_owner_auth_file(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch, swtpm: Swtpm, tmp_path: Path,
+) -> None:
+    """A TPM whose owner auth is set: init, roots add/remove and provisioning create need it."""
+    import secrets
+
+    from tpm2_pytss import ESAPI
+    from tpm2_pytss.constants import ESYS_TR
+
+    from tests.keystore.pki import Pki
+
+    monkeypatch.delenv("EVCC_TPM_OWNER_AUTH_FILE", raising=False)
+    secret, wrong_secret = secrets.token_hex(12), secrets.token_hex(12)
+    good, wrong = tmp_path / "owner.auth", tmp_path / "other.auth"
+    good.write_text(secret + "\n")
+    wrong.write_text(wrong_secret)
+    root = tmp_path / "root.pem"
+    root.write_bytes(Pki("iso2").v2g_root.cert.public_bytes(serialization.Encoding.PEM))
+    esapi = ESAPI(swtpm.tcti)
+    try:
+        esapi.hierarchy_change_auth(ESYS_TR.OWNER, secret.encode())
+        esapi.tr_set_auth(ESYS_TR.OWNER, secret.encode())
+        before = _lockout_counter(esapi)
+        cli = Cli(capsys, ["--store", f"tpm:{tmp_path / 'store'}", "--tcti", swtpm.tcti])
+        errors = [cli("keystore", "init", code=2),
+                  cli("keystore", "init", "--owner-auth-file", str(wrong), code=2)]
+        for err in errors:
+            assert "refused the authorization" in err and "--owner-auth-file" in err
+            assert len(err.strip().splitlines()) == 1
+            assert secret not in err and wrong_secret not in err
+        assert not (tmp_path / "store").exists()  # nothing half-made
+        assert _lockout_counter(esapi) == before  # no DA side effect from the wrong attempts
+        monkeypatch.setenv("EVCC_TPM_OWNER_AUTH_FILE", str(good))
+        cli("keystore", "init")
+        monkeypatch.delenv("EVCC_TPM_OWNER_AUTH_FILE")
+        assert "refused the authorization" in cli("keystore", "roots", "add", str(root), code=2)
+        added = cli.json("keystore", "roots", "add", str(root), "--owner-auth-file", str(good))
+        assert isinstance(added, list) and len(added) == 1
+        # reading needs no owner authorization
+        assert len(cli.json("keystore", "roots", "list")) == 1  # type: ignore[arg-type]
+        err = cli("keystore", "provisioning", "create", "--pcid", PCID, "--profile", "iso2",
+                  "--owner-auth-file", str(wrong), code=2)
+        assert "refused the authorization" in err
+        created = cli.json("keystore", "provisioning", "create", "--pcid", PCID,
+                           "--profile", "iso2", "--owner-auth-file", str(good))
+        assert isinstance(created, dict) and created["tpm_handle"] >= 0x81000100
+        cli("keystore", "provisioning", "sign", "--digest", "00" * 32)
+        fingerprint = added[0]["fingerprint"]
+        cli("keystore", "roots", "remove", fingerprint, "--owner-auth-file", str(wrong), code=2)
+        cli("keystore", "roots", "remove", fingerprint, "--owner-auth-file", str(good))
+        assert cli.json("keystore", "roots", "list") == []
+        status = cli.json("keystore", "status")
+        assert isinstance(status, dict) and status["detail"]["lockout_counter"] == before
+        # unusable files: one clear line, nothing of the content
+        (tmp_path / "empty.auth").write_bytes(b"\n")
+        (tmp_path / "long.auth").write_bytes(b"x" * 65)
+        assert "is empty" in cli("keystore", "init", "--owner-auth-file",
+                                 str(tmp_path / "empty.auth"), code=2)
+        assert "longer than 64" in cli("keystore", "init", "--owner-auth-file",
+                                       str(tmp_path / "long.auth"), code=2)
+        assert "cannot read" in cli("keystore", "init", "--owner-auth-file",
+                                    str(tmp_path / "missing"), code=2)
+        out, err = capsys.readouterr()
+        for text in (out, err, caplog.text):
+            assert secret not in text and wrong_secret not in text
+    finally:
+        if _lockout_counter(esapi) > 0:  # leave no DA state behind for other users of the TPM
+            esapi.dictionary_attack_lock_reset()
+        esapi.close()
