@@ -45,6 +45,9 @@ ensure_project() {
     local stamp
     stamp=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
     ensure_venv .venv "$stamp" -e ".[tpm,ota,dev]"
+    # Byte-compile once (a no-op when up to date): the generated EXI grammars are large, and
+    # an installed product ships its bytecode too, so first imports stay fast.
+    .venv/bin/python -m compileall -q -j 0 evcc keystore ota platform/evcc_platform >/dev/null
 }
 
 # Third-party peers for interop tests and benchmarks, each in its own virtualenv because
