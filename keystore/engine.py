@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,12 +56,22 @@ class KeyEngine(Protocol):
         """Attach to an existing store described by ``meta``."""
         ...
 
-    def create_key(self, curve: str, slot: str) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
-        """Generate a sign + ECDH key inside the engine."""
+    def create_key(
+        self, curve: str, slot: str, before_persist: Callable[[KeyRecord], None] | None = None
+    ) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
+        """Generate a sign + ECDH key inside the engine.
+
+        An engine that keeps the key outside the record (a persistent TPM handle) calls
+        ``before_persist(record)`` before it makes the key persistent.
+        """
         ...
 
-    def destroy_key(self, record: KeyRecord) -> None:
-        """Free engine resources held by a key (e.g. a persistent TPM handle)."""
+    def key_resident(self, record: KeyRecord) -> bool:
+        """True if the engine holds this key outside its record (e.g. at a TPM handle)."""
+        ...
+
+    def destroy_key(self, record: KeyRecord) -> bool:
+        """Free what the engine holds for a key, only if it is exactly that key; True if freed."""
         ...
 
     def import_key(self, private_key: ec.EllipticCurvePrivateKey, slot: str) -> KeyRecord:

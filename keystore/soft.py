@@ -108,13 +108,20 @@ class SoftEngine:
             raise CorruptedFileError(f"{slot}: encrypted key damaged or moved") from exc
         return ec.derive_private_key(int.from_bytes(scalar, "big"), certs.CURVES[curve])
 
-    def create_key(self, curve: str, slot: str) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
-        """A fresh key, sealed."""
+    def create_key(
+        self, curve: str, slot: str, before_persist: Callable[[KeyRecord], None] | None = None
+    ) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
+        """A fresh key, sealed; it lives only in its record (``before_persist`` is not needed)."""
         key = ec.generate_private_key(certs.CURVES[curve])
         return self._seal(key, slot), key.public_key()
 
-    def destroy_key(self, record: KeyRecord) -> None:
+    def key_resident(self, record: KeyRecord) -> bool:
+        """Nothing is held outside the record."""
+        return False
+
+    def destroy_key(self, record: KeyRecord) -> bool:
         """Nothing outside the record to free."""
+        return False
 
     def import_key(self, private_key: ec.EllipticCurvePrivateKey, slot: str) -> KeyRecord:
         """Seal a software key."""

@@ -76,6 +76,7 @@ class RecordKeystore:
         self._meta_path = self.path / "keystore.json"
         self._trust = TrustAnchors(self.path, engine)
         self._prov_path = self.path / "provisioning.json"
+        self._pending_path = self.path / "provisioning.pending.json"
         self._contracts_dir = self.path / "contracts"
         if create:
             self._create()
@@ -212,17 +213,69 @@ class RecordKeystore:
         except IdentifierError as exc:
             raise CertificateError(str(exc)) from None
         with files.store_lock(self.path):
+            self._recover_provisioning()
             old = self._prov_record() if self._prov_path.exists() else None
             if old is not None and not replace_existing:
                 raise StoreExistsError("an OEM provisioning key exists already (use --force)")
-            key, _ = self._engine.create_key(PROFILE_CURVE[profile], PROVISIONING)
+            pending: list[KeyRecord] = [old.key] if old is not None else []
+
+            def note(record: KeyRecord) -> None:  # before the key becomes persistent
+                pending.append(record)
+                files.atomic_write(self._pending_path, files.dump_json({"keys": pending}))
+
+            key, _ = self._engine.create_key(PROFILE_CURVE[profile], PROVISIONING, note)
             record = ProvisioningRecord(
                 pcid=pcid, profile=profile, created_at=self._clock(), key=key, chain=[]
             )
             files.atomic_write(self._prov_path, files.dump_json(record.to_json()))
             if old is not None:
                 self._engine.destroy_key(old.key)
+            if self._pending_path.exists():
+                files.durable_unlink(self._pending_path)
         return self._prov_info(record)
+
+    # Keys a create noted before making them persistent, and that provisioning.json does not
+    # reference, were left by an interrupted create (or by a replace that did not get to
+    # evict the old key). Only these are ever evicted: each is checked to be exactly the key
+    # noted (TPM name = hash of the recorded public area, our template, our handle range),
+    # so keys of other stores on the same TPM and foreign objects are never touched.
+    def _pending_keys(self) -> list[KeyRecord]:
+        try:
+            obj = files.read_json(self._pending_path)
+        except FileNotFoundError:
+            return []
+        keys = obj.get("keys")
+        if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
+            raise CorruptedFileError(f"{self._pending_path}: no list of keys")
+        return keys
+
+    def _orphaned_keys(self) -> list[KeyRecord]:
+        pending = self._pending_keys()
+        if not pending:
+            return []
+        current = self._prov_record().key if self._prov_path.exists() else None
+        orphans = []
+        for key in pending:
+            if _same_key(key, current):
+                continue
+            try:
+                resident = self._engine.key_resident(key)
+            except CorruptedFileError:  # not a note this store wrote: never evict for it
+                log.warning("%s: ignoring a damaged entry", self._pending_path)
+                continue
+            if resident:
+                orphans.append(key)
+        return orphans
+
+    def _recover_provisioning(self) -> list[KeyRecord]:
+        """Evict keys orphaned by an interrupted create; the caller holds the store lock."""
+        orphans = self._orphaned_keys()
+        for key in orphans:
+            if self._engine.destroy_key(key):
+                log.warning("evicted orphaned provisioning key at %s", _handle_text(key))
+        if self._pending_path.exists():
+            files.durable_unlink(self._pending_path)
+        return orphans
 
     def _prov_info(self, record: ProvisioningRecord) -> ProvisioningInfo:
         pub = self._engine.public_key(record.key, PROVISIONING)
@@ -507,6 +560,14 @@ class RecordKeystore:
         detail = dict(self._engine.status())
         if problems:
             detail["damaged_files"] = problems
+        try:
+            orphans = self._orphaned_keys()
+        except KeystoreError as exc:
+            detail["orphaned_keys_check"] = str(exc)
+        else:
+            if orphans:
+                # evicted by the next `provisioning create` (which has owner authorization)
+                detail["orphaned_keys"] = [_handle_text(k) for k in orphans]
         return StoreStatus(
             backend=self.backend,
             path=str(self.path),
@@ -530,6 +591,17 @@ def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certifi
         raise CertificateError("empty certificate chain")
     return [certs.readable(c) if isinstance(c, x509.Certificate) else certs.parse_der(c)
             for c in chain]
+
+
+def _same_key(a: KeyRecord, b: KeyRecord | None) -> bool:
+    return b is not None and a.get("handle") == b.get("handle") and a.get("public") == b.get(
+        "public"
+    )
+
+
+def _handle_text(key: KeyRecord) -> str:
+    handle = key.get("handle")
+    return f"0x{handle:08x}" if isinstance(handle, int) else "?"
 
 
 def _emaid_body(emaid: str) -> str:

@@ -157,36 +157,65 @@ class TpmEngine:
         """Public key of the P-521/SHA-512 storage key a TPM_EncryptedPrivateKey targets."""
         return tpm_templates.public_key(self._parent_public("p521-import"))
 
-    def create_key(self, curve: str, slot: str) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
-        """Create a sign + ECDH key under the SRK and persist it in the owner range."""
+    def create_key(
+        self, curve: str, slot: str, before_persist: Callable[[KeyRecord], None] | None = None
+    ) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
+        """Create a sign + ECDH key under the SRK and persist it in the owner range.
+
+        ``before_persist(record)`` runs once the handle is chosen and before EvictControl, so
+        the store can note the key: a crash after this point leaves a handle it can find.
+        """
 
         def op(esapi: Any) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
             srk = self._srk(esapi)
             priv, pub, *_ = esapi.create(srk, None, tpm_templates.identity_key(curve))
             handle = self._free_handle(esapi, KEY_HANDLES, "persistent handle")
+            record = {"type": "tpm-persistent", "handle": handle, "public": pub.marshal().hex()}
+            if before_persist is not None:
+                before_persist(record)
             tr = esapi.load(srk, priv, pub)
             try:
                 esapi.evict_control(ESYS_TR.OWNER, tr, handle)
             finally:
                 esapi.flush_context(tr)
             self.link.forget(handle)
-            record = {"type": "tpm-persistent", "handle": handle, "public": pub.marshal().hex()}
             return record, tpm_templates.public_key(pub)
 
         return self._run(op, f"creating the {slot} key")
 
-    def destroy_key(self, record: KeyRecord) -> None:
-        """Evict a persistent key (when it is replaced)."""
-        if record.get("type") != "tpm-persistent":
-            return
+    def _resident(self, esapi: Any, record: KeyRecord) -> Any:
+        """The ESYS_TR of a persistent key if its handle holds exactly that key, else None."""
+        handle = record.get("handle")
+        if record.get("type") != "tpm-persistent" or type(handle) is not int:
+            return None
+        public = self._public(record, "persistent key")
+        if handle not in KEY_HANDLES or not tpm_templates.is_identity_key(public):
+            return None
+        if handle not in self._used_handles(esapi, handle):
+            return None
+        tr = self.link.persistent(esapi, handle)
+        if not hmac.compare_digest(bytes(esapi.tr_get_name(tr)), bytes(public.get_name())):
+            return None  # another key now: not ours to touch
+        return tr
 
-        def op(esapi: Any) -> None:
+    def key_resident(self, record: KeyRecord) -> bool:
+        """True if the TPM holds exactly this persistent key at its handle."""
+        return self._run(lambda esapi: self._resident(esapi, record) is not None,
+                         "looking up a persistent key")
+
+    def destroy_key(self, record: KeyRecord) -> bool:
+        """Evict a persistent key, only if its handle still holds exactly that key."""
+
+        def op(esapi: Any) -> bool:
+            tr = self._resident(esapi, record)
+            if tr is None:
+                return False
             handle = int(record["handle"])
-            tr = self.link.persistent(esapi, handle)
             esapi.evict_control(ESYS_TR.OWNER, tr, handle)
             self.link.forget(handle)
+            return True
 
-        self._run(op, "evicting the old provisioning key")
+        return self._run(op, "evicting a provisioning key")
 
     def import_key(self, private_key: ec.EllipticCurvePrivateKey, slot: str) -> KeyRecord:
         """Wrap the scalar to the SRK in software (tpm2_pytss.utils.wrap) and TPM2_Import it."""

@@ -77,6 +77,18 @@ def identity_key(curve: str) -> Any:
     return _ecc(curve, _generated() | a.SIGN_ENCRYPT | a.DECRYPT | a.NODA)
 
 
+def is_identity_key(public: Any) -> bool:
+    """True if ``public`` (TPM2B_PUBLIC) has the :func:`identity_key` template (either curve)."""
+    area = public.publicArea
+    template = identity_key("secp256r1").publicArea
+    return bool(
+        area.type == c.TPM2_ALG.ECC
+        and int(area.objectAttributes) == int(template.objectAttributes)
+        and int(area.nameAlg) == int(template.nameAlg)
+        and int(area.parameters.eccDetail.curveID) in {_curve_id(n) for n in certs.CURVES}
+    )
+
+
 def imported_public(public_key: ec.EllipticCurvePublicKey) -> Any:
     """Public area of an imported sign + ECDH key (fixedTPM/fixedParent must be clear)."""
     a = c.TPMA_OBJECT

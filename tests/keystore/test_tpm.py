@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -11,14 +12,18 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from keystore import (
     PROVISIONING,
+    KeystoreError,
     NvFullError,
     StoreSpecError,
     TpmEncryptedPrivateKey,
     TpmUnavailableError,
     TrustAnchorTamperedError,
+    files,
     open_keystore,
 )
 from keystore.swtpm import Swtpm
@@ -363,3 +368,120 @@ def test_evicted_provisioning_key_is_a_clear_error(tstore: TpmKeystore) -> None:
     wanted = f"no longer holds the provisioning key at 0x{info.tpm_handle:08x}"
     with pytest.raises(TpmError, match=wanted):
         tstore.sign(PROVISIONING, bytes(32))
+
+
+class _Crash(BaseException):
+    """Stands for the process dying: nothing catches it, nothing is cleaned up."""
+
+
+def _handles(store: TpmKeystore) -> set[str]:
+    return set(store.status().detail["persistent_handles"])
+
+
+def test_orphaned_provisioning_key_is_found_and_evicted(
+    swtpm: Swtpm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A create that died between EvictControl and writing provisioning.json."""
+    other = TpmKeystore(tmp_path / "other", tcti=swtpm.tcti, create=True, clock=clock)
+    other.create_provisioning_key(PCID, "iso2")
+    foreign = TpmKeystore(tmp_path / "foreign", tcti=swtpm.tcti, create=True, clock=clock)
+    foreign.create_provisioning_key(PCID, "iso2")
+    foreign.close()
+    (tmp_path / "foreign" / "provisioning.json").unlink()  # a handle no file references,
+    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True, clock=clock)  # unmarked
+    before = _handles(store)
+    real_write = files.atomic_write
+
+    def crash_on_provisioning(path: Path, data: bytes) -> None:
+        if path.name == "provisioning.json":
+            raise _Crash
+        real_write(path, data)
+
+    monkeypatch.setattr(files, "atomic_write", crash_on_provisioning)
+    with pytest.raises(_Crash):
+        store.create_provisioning_key(PCID, "iso2")
+    monkeypatch.undo()
+    store.engine.link.close(shutdown=False)
+    (orphan,) = _handles(other) - before
+    assert (tmp_path / "s" / "provisioning.pending.json").exists()
+
+    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, clock=clock)
+    try:
+        assert store.provisioning() is None
+        assert store.status().detail["orphaned_keys"] == [orphan]  # found, not yet touched
+        assert orphan in _handles(store)
+        info = store.create_provisioning_key(PCID, "iso20")
+        after = _handles(store)
+        assert after == before | {f"0x{info.tpm_handle:08x}"}  # orphan gone, nothing else
+        assert "orphaned_keys" not in store.status().detail
+        assert not (tmp_path / "s" / "provisioning.pending.json").exists()
+        assert store.sign("provisioning", b"\1" * 64)
+        assert other.sign("provisioning", b"\1" * 32)  # another store's key is untouched
+    finally:
+        store.close()
+        other.close()
+
+
+def test_replaced_key_left_by_a_crash_is_evicted_later(
+    swtpm: Swtpm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--force died after writing the new provisioning.json, before evicting the old key."""
+    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, create=True, clock=clock)
+    first = store.create_provisioning_key(PCID, "iso2")
+
+    def crash(record: object) -> bool:
+        raise _Crash
+
+    monkeypatch.setattr(store.engine, "destroy_key", crash)
+    with pytest.raises(_Crash):
+        store.create_provisioning_key(PCID, "iso2", replace_existing=True)
+    store.engine.link.close(shutdown=False)
+    store = TpmKeystore(tmp_path / "s", tcti=swtpm.tcti, clock=clock)
+    try:
+        second = store.provisioning()
+        assert second is not None and second.public_key_pem != first.public_key_pem
+        old = f"0x{first.tpm_handle:08x}"
+        assert store.status().detail["orphaned_keys"] == [old]
+        third = store.create_provisioning_key(PCID, "iso2", replace_existing=True)
+        assert _handles(store) == {f"0x{third.tpm_handle:08x}"}
+        assert "orphaned_keys" not in store.status().detail
+    finally:
+        store.close()
+
+
+_entry = st.dictionaries(
+    st.sampled_from(["type", "handle", "public", "private"]),
+    st.none() | st.booleans() | st.integers(0x81000000, 0x81000300) | st.text(max_size=8)
+    | st.sampled_from(["tpm-persistent", "00", "zz", "0018" + "00" * 24]),
+    max_size=4,
+)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(
+    st.lists(_entry, max_size=3).map(lambda keys: {"keys": keys}),
+    st.just({"keys": 5}), st.just([1, 2]), st.binary(max_size=20),
+))
+@example(content={"keys": [{"type": "tpm-persistent", "handle": 0x81000100, "public": "zz"}]})
+@example(content={"keys": [{"type": "tpm-persistent", "handle": "0x81000100"}]})
+def test_damaged_pending_note_gives_only_typed_errors(
+    tstore: TpmKeystore, content: object
+) -> None:
+    pending = tstore.path / "provisioning.pending.json"
+    if isinstance(content, bytes):
+        pending.write_bytes(content)
+    else:
+        pending.write_text(json.dumps(content))
+    own = tstore.provisioning()
+    handles = _handles(tstore) - ({f"0x{own.tpm_handle:08x}"} if own and own.tpm_handle else set())
+    status = tstore.status()  # reports, never raises for a bad note
+    assert "orphaned_keys" not in status.detail  # nothing noted is on the TPM
+    try:
+        tstore.create_provisioning_key(PCID, "iso2", replace_existing=True)
+    except KeystoreError as exc:
+        assert "provisioning.pending.json" in str(exc)  # only a note that is no list of keys
+    else:
+        assert not pending.exists()
+    assert handles <= _handles(tstore)  # only the replaced key of this store may go
+    pending.unlink(missing_ok=True)
