@@ -75,17 +75,31 @@ class Reader:
         return self.uint()
 
     def binary(self) -> bytes:
-        n = self.uint()
-        if n * 8 > self.nbits - self.pos:
-            raise ExiDecodeError(f"binary length {n} beyond the stream", self.pos)
-        if n == 0:
-            return b""
-        pos = self.pos
-        end = self.pos = pos + 8 * n
+        v = self.v
+        nb = self.nbits
+        pos = self.pos + 8
+        if pos > nb:
+            raise ExiDecodeError("premature end of stream", self.pos)
+        n = (v >> (nb - pos)) & 0xFF
+        if n > 0x7F:
+            pos += 8
+            if pos > nb:
+                raise ExiDecodeError("premature end of stream", pos - 8)
+            b = (v >> (nb - pos)) & 0xFF
+            if b > 0x7F:
+                self.pos = pos - 16
+                n = self.uint()
+                pos = self.pos
+            else:
+                n = (n & 0x7F) | (b << 7)
+        end = pos + 8 * n
+        if end > nb:
+            raise ExiDecodeError(f"binary length {n} beyond the stream", pos)
+        self.pos = end
         if pos & 7 == 0:
-            out = self.data[pos >> 3:(pos >> 3) + n]
+            out = self.data[pos >> 3:end >> 3]
         else:
-            out = ((self.v >> (self.nbits - end)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
+            out = ((v >> (nb - end)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
         if n > 32:
             self.drop(end)
         return out
@@ -206,11 +220,13 @@ class Writer:
         if n < 128:
             self.a = (((self.a << 8) | n) << (8 * n)) | int.from_bytes(b, "big")
             return
-        self.uint(n)
-        if n:
-            self.a = (self.a << (8 * n)) | int.from_bytes(b, "big")
-            if n > 32:
-                self.flush()
+        if n < 0x4000:
+            a = (self.a << 16) | 0x8000 | ((n & 0x7F) << 8) | (n >> 7)
+        else:
+            self.uint(n)
+            a = self.a
+        self.a = (a << (8 * n)) | int.from_bytes(b, "big")
+        self.flush()
 
     def chars(self, s: str) -> None:
         if s.isascii():

@@ -190,19 +190,30 @@ class Emitter(CodecEmitter):
         elif k == "boolean":
             out.append(f"    w.bits(1 if _cbool(v, {label!r}) else 0, 1)")
         elif k in ("hexBinary", "base64Binary"):
-            out.append(f"    v = _cb(v, {label!r})")
+            out.append("    if type(v) is not bytes:")
+            out.append(f"        v = _cb(v, {label!r})")
             if st.length is not None or st.min_length is not None or st.max_length is not None:
                 out.append("    if w.validate:")
                 out.append(f"        _cl(len(v), {st.length}, {st.min_length}, {st.max_length}, "
                            f"{label!r})")
-            out.append("    w.binary(v)")
+            out.append("    n = len(v)")
+            out.append("    if n < 128:")
+            out.append("        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')")
+            out.append("    else:")
+            out.append("        w.binary(v)")
         else:
-            out.append(f"    v = _cs(v, {label!r})")
+            out.append("    if type(v) is not str:")
+            out.append(f"        v = _cs(v, {label!r})")
             if st.length is not None or st.min_length is not None or st.max_length is not None:
                 out.append("    if w.validate:")
                 out.append(f"        _cl(len(v), {st.length}, {st.min_length}, {st.max_length}, "
                            f"{label!r})")
-            out.append("    w.string(v)")
+            out.append("    n = len(v)")
+            out.append("    if n < 126 and v.isascii():")
+            out.append("        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes("
+                       "v.encode('ascii'), 'big')")
+            out.append("    else:")
+            out.append("        w.string(v)")
         out.append("")
         out.append("")
 

@@ -115,10 +115,15 @@ class AppProtocolType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    v = _cs(v, 'protocolNamespaceType')
+    if type(v) is not str:
+        v = _cs(v, 'protocolNamespaceType')
     if w.validate:
         _cl(len(v), None, None, 100, 'protocolNamespaceType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
@@ -144,13 +149,23 @@ def _s4(w: Writer, v: Any) -> None:
 
 
 def _s5(w: Writer, v: Any) -> None:
-    v = _cs(v, 'anyURI')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'anyURI')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
-    v = _cs(v, 'string')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'string')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s7(w: Writer, v: Any) -> None:
@@ -159,10 +174,15 @@ def _s7(w: Writer, v: Any) -> None:
 
 
 def _s8(w: Writer, v: Any) -> None:
-    v = _cs(v, 'protocolNameType')
+    if type(v) is not str:
+        v = _cs(v, 'protocolNameType')
     if w.validate:
         _cl(len(v), None, None, 30, 'protocolNameType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:

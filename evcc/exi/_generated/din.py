@@ -2662,38 +2662,73 @@ class BodyType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    v = _cs(v, 'IDREF')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'IDREF')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    v = _cs(v, 'ID')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'ID')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    v = _cb(v, 'base64Binary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'base64Binary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    v = _cs(v, 'anyURI')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'anyURI')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    v = _cb(v, 'DigestValueType')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'DigestValueType')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    v = _cs(v, 'string')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'string')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
-    v = _cb(v, 'CryptoBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'CryptoBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s7(w: Writer, v: Any) -> None:
@@ -2721,31 +2756,51 @@ def _s10(w: Writer, v: Any) -> None:
 
 
 def _s11(w: Writer, v: Any) -> None:
-    v = _cb(v, 'certificateType')
+    if type(v) is not bytes:
+        v = _cb(v, 'certificateType')
     if w.validate:
         _cl(len(v), None, None, 1200, 'certificateType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s12(w: Writer, v: Any) -> None:
-    v = _cb(v, 'dHParamsType')
+    if type(v) is not bytes:
+        v = _cb(v, 'dHParamsType')
     if w.validate:
         _cl(len(v), None, None, 256, 'dHParamsType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s13(w: Writer, v: Any) -> None:
-    v = _cb(v, 'privateKeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'privateKeyType')
     if w.validate:
         _cl(len(v), None, None, 128, 'privateKeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s14(w: Writer, v: Any) -> None:
-    v = _cs(v, 'contractIDType')
+    if type(v) is not str:
+        v = _cs(v, 'contractIDType')
     if w.validate:
         _cl(len(v), None, None, 24, 'contractIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s15(w: Writer, v: Any) -> None:
@@ -2761,10 +2816,15 @@ def _s16(w: Writer, v: Any) -> None:
 
 
 def _s17(w: Writer, v: Any) -> None:
-    v = _cb(v, 'evseIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'evseIDType')
     if w.validate:
         _cl(len(v), None, None, 32, 'evseIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s18(w: Writer, v: Any) -> None:
@@ -2777,15 +2837,25 @@ def _s19(w: Writer, v: Any) -> None:
 
 
 def _s20(w: Writer, v: Any) -> None:
-    v = _cs(v, 'genChallengeType')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'genChallengeType')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s21(w: Writer, v: Any) -> None:
-    v = _cb(v, 'sessionIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'sessionIDType')
     if w.validate:
         _cl(len(v), None, None, 8, 'sessionIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s22(w: Writer, v: Any) -> None:
@@ -2799,10 +2869,15 @@ def _s23(w: Writer, v: Any) -> None:
 
 
 def _s24(w: Writer, v: Any) -> None:
-    v = _cs(v, 'serviceScopeType')
+    if type(v) is not str:
+        v = _cs(v, 'serviceScopeType')
     if w.validate:
         _cl(len(v), None, None, 32, 'serviceScopeType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s25(w: Writer, v: Any) -> None:
@@ -2820,10 +2895,15 @@ def _s26(w: Writer, v: Any) -> None:
 
 
 def _s27(w: Writer, v: Any) -> None:
-    v = _cb(v, 'evccIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'evccIDType')
     if w.validate:
         _cl(len(v), None, None, 8, 'evccIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s28(w: Writer, v: Any) -> None:
@@ -2877,24 +2957,39 @@ def _s35(w: Writer, v: Any) -> None:
 
 
 def _s36(w: Writer, v: Any) -> None:
-    v = _cs(v, 'rootCertificateIDType')
+    if type(v) is not str:
+        v = _cs(v, 'rootCertificateIDType')
     if w.validate:
         _cl(len(v), None, None, 40, 'rootCertificateIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s37(w: Writer, v: Any) -> None:
-    v = _cs(v, 'meterIDType')
+    if type(v) is not str:
+        v = _cs(v, 'meterIDType')
     if w.validate:
         _cl(len(v), None, None, 32, 'meterIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s38(w: Writer, v: Any) -> None:
-    v = _cb(v, 'sigMeterReadingType')
+    if type(v) is not bytes:
+        v = _cb(v, 'sigMeterReadingType')
     if w.validate:
         _cl(len(v), None, None, 32, 'sigMeterReadingType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s39(w: Writer, v: Any) -> None:
@@ -2910,10 +3005,15 @@ def _s40(w: Writer, v: Any) -> None:
 
 
 def _s41(w: Writer, v: Any) -> None:
-    v = _cs(v, 'faultMsgType')
+    if type(v) is not str:
+        v = _cs(v, 'faultMsgType')
     if w.validate:
         _cl(len(v), None, None, 64, 'faultMsgType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s42(w: Writer, v: Any) -> None:
@@ -2951,10 +3051,15 @@ def _s47(w: Writer, v: Any) -> None:
 
 
 def _s48(w: Writer, v: Any) -> None:
-    v = _cs(v, 'tariffDescriptionType')
+    if type(v) is not str:
+        v = _cs(v, 'tariffDescriptionType')
     if w.validate:
         _cl(len(v), None, None, 32, 'tariffDescriptionType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s49(w: Writer, v: Any) -> None:
@@ -2965,15 +3070,25 @@ def _s49(w: Writer, v: Any) -> None:
 
 
 def _s50(w: Writer, v: Any) -> None:
-    v = _cs(v, 'serviceNameType')
+    if type(v) is not str:
+        v = _cs(v, 'serviceNameType')
     if w.validate:
         _cl(len(v), None, None, 32, 'serviceNameType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s51(w: Writer, v: Any) -> None:
-    v = _cb(v, 'hexBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'hexBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s52(w: Writer, v: Any) -> None:

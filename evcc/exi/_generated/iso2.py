@@ -2747,33 +2747,63 @@ class BodyType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    v = _cs(v, 'ID')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'ID')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    v = _cb(v, 'base64Binary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'base64Binary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    v = _cs(v, 'anyURI')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'anyURI')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    v = _cb(v, 'DigestValueType')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'DigestValueType')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    v = _cs(v, 'string')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'string')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    v = _cb(v, 'CryptoBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'CryptoBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
@@ -2787,10 +2817,15 @@ def _s7(w: Writer, v: Any) -> None:
 
 
 def _s8(w: Writer, v: Any) -> None:
-    v = _cb(v, 'genChallengeType')
+    if type(v) is not bytes:
+        v = _cb(v, 'genChallengeType')
     if w.validate:
         _cl(len(v), 16, None, None, 'genChallengeType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s9(w: Writer, v: Any) -> None:
@@ -2808,31 +2843,51 @@ def _s10(w: Writer, v: Any) -> None:
 
 
 def _s11(w: Writer, v: Any) -> None:
-    v = _cb(v, 'certificateType')
+    if type(v) is not bytes:
+        v = _cb(v, 'certificateType')
     if w.validate:
         _cl(len(v), None, None, 800, 'certificateType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s12(w: Writer, v: Any) -> None:
-    v = _cb(v, 'privateKeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'privateKeyType')
     if w.validate:
         _cl(len(v), None, None, 48, 'privateKeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s13(w: Writer, v: Any) -> None:
-    v = _cb(v, 'dHpublickeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'dHpublickeyType')
     if w.validate:
         _cl(len(v), None, None, 65, 'dHpublickeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s14(w: Writer, v: Any) -> None:
-    v = _cs(v, 'eMAIDType')
+    if type(v) is not str:
+        v = _cs(v, 'eMAIDType')
     if w.validate:
         _cl(len(v), None, 14, 15, 'eMAIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s15(w: Writer, v: Any) -> None:
@@ -2853,10 +2908,15 @@ def _s17(w: Writer, v: Any) -> None:
 
 
 def _s18(w: Writer, v: Any) -> None:
-    v = _cs(v, 'evseIDType')
+    if type(v) is not str:
+        v = _cs(v, 'evseIDType')
     if w.validate:
         _cl(len(v), None, 7, 37, 'evseIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s19(w: Writer, v: Any) -> None:
@@ -2869,10 +2929,15 @@ def _s20(w: Writer, v: Any) -> None:
 
 
 def _s21(w: Writer, v: Any) -> None:
-    v = _cb(v, 'sessionIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'sessionIDType')
     if w.validate:
         _cl(len(v), None, None, 8, 'sessionIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s22(w: Writer, v: Any) -> None:
@@ -2900,10 +2965,15 @@ def _s25(w: Writer, v: Any) -> None:
 
 
 def _s26(w: Writer, v: Any) -> None:
-    v = _cs(v, 'serviceScopeType')
+    if type(v) is not str:
+        v = _cs(v, 'serviceScopeType')
     if w.validate:
         _cl(len(v), None, None, 64, 'serviceScopeType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s27(w: Writer, v: Any) -> None:
@@ -2914,10 +2984,15 @@ def _s27(w: Writer, v: Any) -> None:
 
 
 def _s28(w: Writer, v: Any) -> None:
-    v = _cb(v, 'evccIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'evccIDType')
     if w.validate:
         _cl(len(v), None, None, 6, 'evccIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s29(w: Writer, v: Any) -> None:
@@ -2940,10 +3015,15 @@ def _s31(w: Writer, v: Any) -> None:
 
 
 def _s32(w: Writer, v: Any) -> None:
-    v = _cs(v, 'serviceNameType')
+    if type(v) is not str:
+        v = _cs(v, 'serviceNameType')
     if w.validate:
         _cl(len(v), None, None, 32, 'serviceNameType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s33(w: Writer, v: Any) -> None:
@@ -2985,10 +3065,15 @@ def _s38(w: Writer, v: Any) -> None:
 
 
 def _s39(w: Writer, v: Any) -> None:
-    v = _cs(v, 'meterIDType')
+    if type(v) is not str:
+        v = _cs(v, 'meterIDType')
     if w.validate:
         _cl(len(v), None, None, 32, 'meterIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s40(w: Writer, v: Any) -> None:
@@ -2997,10 +3082,15 @@ def _s40(w: Writer, v: Any) -> None:
 
 
 def _s41(w: Writer, v: Any) -> None:
-    v = _cb(v, 'sigMeterReadingType')
+    if type(v) is not bytes:
+        v = _cb(v, 'sigMeterReadingType')
     if w.validate:
         _cl(len(v), None, None, 64, 'sigMeterReadingType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s42(w: Writer, v: Any) -> None:
@@ -3016,10 +3106,15 @@ def _s43(w: Writer, v: Any) -> None:
 
 
 def _s44(w: Writer, v: Any) -> None:
-    v = _cs(v, 'faultMsgType')
+    if type(v) is not str:
+        v = _cs(v, 'faultMsgType')
     if w.validate:
         _cl(len(v), None, None, 64, 'faultMsgType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s45(w: Writer, v: Any) -> None:
@@ -3060,15 +3155,25 @@ def _s51(w: Writer, v: Any) -> None:
 
 
 def _s52(w: Writer, v: Any) -> None:
-    v = _cs(v, 'tariffDescriptionType')
+    if type(v) is not str:
+        v = _cs(v, 'tariffDescriptionType')
     if w.validate:
         _cl(len(v), None, None, 32, 'tariffDescriptionType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s53(w: Writer, v: Any) -> None:
-    v = _cb(v, 'hexBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'hexBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s54(w: Writer, v: Any) -> None:

@@ -1795,33 +1795,63 @@ class V2GResponseType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    v = _cs(v, 'ID')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'ID')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    v = _cb(v, 'base64Binary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'base64Binary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    v = _cs(v, 'anyURI')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'anyURI')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    v = _cb(v, 'DigestValueType')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'DigestValueType')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    v = _cs(v, 'string')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'string')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    v = _cb(v, 'CryptoBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'CryptoBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
@@ -1873,10 +1903,15 @@ def _s14(w: Writer, v: Any) -> None:
 
 
 def _s15(w: Writer, v: Any) -> None:
-    v = _cb(v, 'sessionIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'sessionIDType')
     if w.validate:
         _cl(len(v), 8, None, None, 'sessionIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s16(w: Writer, v: Any) -> None:
@@ -1885,17 +1920,27 @@ def _s16(w: Writer, v: Any) -> None:
 
 
 def _s17(w: Writer, v: Any) -> None:
-    v = _cs(v, 'meterIDType')
+    if type(v) is not str:
+        v = _cs(v, 'meterIDType')
     if w.validate:
         _cl(len(v), None, None, 32, 'meterIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s18(w: Writer, v: Any) -> None:
-    v = _cb(v, 'meterSignatureType')
+    if type(v) is not bytes:
+        v = _cb(v, 'meterSignatureType')
     if w.validate:
         _cl(len(v), None, None, 64, 'meterSignatureType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s19(w: Writer, v: Any) -> None:
@@ -1909,29 +1954,49 @@ def _s20(w: Writer, v: Any) -> None:
 
 
 def _s21(w: Writer, v: Any) -> None:
-    v = _cb(v, 'hexBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'hexBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s22(w: Writer, v: Any) -> None:
-    v = _cs(v, 'descriptionType')
+    if type(v) is not str:
+        v = _cs(v, 'descriptionType')
     if w.validate:
         _cl(len(v), None, None, 160, 'descriptionType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s23(w: Writer, v: Any) -> None:
-    v = _cs(v, 'identifierType')
+    if type(v) is not str:
+        v = _cs(v, 'identifierType')
     if w.validate:
         _cl(len(v), None, None, 255, 'identifierType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s24(w: Writer, v: Any) -> None:
-    v = _cs(v, 'nameType')
+    if type(v) is not str:
+        v = _cs(v, 'nameType')
     if w.validate:
         _cl(len(v), None, None, 80, 'nameType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s25(w: Writer, v: Any) -> None:

@@ -3259,33 +3259,63 @@ class V2GResponseType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    v = _cs(v, 'ID')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'ID')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    v = _cb(v, 'base64Binary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'base64Binary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    v = _cs(v, 'anyURI')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'anyURI')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    v = _cb(v, 'DigestValueType')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'DigestValueType')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    v = _cs(v, 'string')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'string')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    v = _cb(v, 'CryptoBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'CryptoBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
@@ -3309,38 +3339,63 @@ def _s9(w: Writer, v: Any) -> None:
 
 
 def _s10(w: Writer, v: Any) -> None:
-    v = _cs(v, 'descriptionType')
+    if type(v) is not str:
+        v = _cs(v, 'descriptionType')
     if w.validate:
         _cl(len(v), None, None, 160, 'descriptionType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s11(w: Writer, v: Any) -> None:
-    v = _cs(v, 'currencyType')
+    if type(v) is not str:
+        v = _cs(v, 'currencyType')
     if w.validate:
         _cl(len(v), None, None, 3, 'currencyType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s12(w: Writer, v: Any) -> None:
-    v = _cs(v, 'languageType')
+    if type(v) is not str:
+        v = _cs(v, 'languageType')
     if w.validate:
         _cl(len(v), None, None, 3, 'languageType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s13(w: Writer, v: Any) -> None:
-    v = _cs(v, 'identifierType')
+    if type(v) is not str:
+        v = _cs(v, 'identifierType')
     if w.validate:
         _cl(len(v), None, None, 255, 'identifierType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s14(w: Writer, v: Any) -> None:
-    v = _cs(v, 'nameType')
+    if type(v) is not str:
+        v = _cs(v, 'nameType')
     if w.validate:
         _cl(len(v), None, None, 80, 'nameType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s15(w: Writer, v: Any) -> None:
@@ -3369,10 +3424,15 @@ def _s18(w: Writer, v: Any) -> None:
 
 
 def _s19(w: Writer, v: Any) -> None:
-    v = _cb(v, 'certificateType')
+    if type(v) is not bytes:
+        v = _cb(v, 'certificateType')
     if w.validate:
         _cl(len(v), None, None, 1600, 'certificateType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s20(w: Writer, v: Any) -> None:
@@ -3411,10 +3471,15 @@ def _s26(w: Writer, v: Any) -> None:
 
 
 def _s27(w: Writer, v: Any) -> None:
-    v = _cb(v, 'genChallengeType')
+    if type(v) is not bytes:
+        v = _cb(v, 'genChallengeType')
     if w.validate:
         _cl(len(v), 16, None, None, 'genChallengeType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s28(w: Writer, v: Any) -> None:
@@ -3463,38 +3528,63 @@ def _s34(w: Writer, v: Any) -> None:
 
 
 def _s35(w: Writer, v: Any) -> None:
-    v = _cb(v, 'dhPublicKeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'dhPublicKeyType')
     if w.validate:
         _cl(len(v), 133, None, None, 'dhPublicKeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s36(w: Writer, v: Any) -> None:
-    v = _cb(v, 'secp521_EncryptedPrivateKeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'secp521_EncryptedPrivateKeyType')
     if w.validate:
         _cl(len(v), 94, None, None, 'secp521_EncryptedPrivateKeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s37(w: Writer, v: Any) -> None:
-    v = _cb(v, 'x448_EncryptedPrivateKeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'x448_EncryptedPrivateKeyType')
     if w.validate:
         _cl(len(v), 84, None, None, 'x448_EncryptedPrivateKeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s38(w: Writer, v: Any) -> None:
-    v = _cb(v, 'tpm_EncryptedPrivateKeyType')
+    if type(v) is not bytes:
+        v = _cb(v, 'tpm_EncryptedPrivateKeyType')
     if w.validate:
         _cl(len(v), 206, None, None, 'tpm_EncryptedPrivateKeyType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s39(w: Writer, v: Any) -> None:
-    v = _cb(v, 'sessionIDType')
+    if type(v) is not bytes:
+        v = _cb(v, 'sessionIDType')
     if w.validate:
         _cl(len(v), 8, None, None, 'sessionIDType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s40(w: Writer, v: Any) -> None:
@@ -3533,22 +3623,37 @@ def _s44(w: Writer, v: Any) -> None:
 
 
 def _s45(w: Writer, v: Any) -> None:
-    v = _cs(v, 'meterIDType')
+    if type(v) is not str:
+        v = _cs(v, 'meterIDType')
     if w.validate:
         _cl(len(v), None, None, 32, 'meterIDType')
-    w.string(v)
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s46(w: Writer, v: Any) -> None:
-    v = _cb(v, 'meterSignatureType')
+    if type(v) is not bytes:
+        v = _cb(v, 'meterSignatureType')
     if w.validate:
         _cl(len(v), None, None, 64, 'meterSignatureType')
-    w.binary(v)
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s47(w: Writer, v: Any) -> None:
-    v = _cb(v, 'hexBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'hexBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:

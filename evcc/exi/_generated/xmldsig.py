@@ -544,33 +544,63 @@ class X509IssuerSerialType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    v = _cs(v, 'ID')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'ID')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    v = _cb(v, 'base64Binary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'base64Binary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    v = _cs(v, 'anyURI')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'anyURI')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    v = _cb(v, 'DigestValueType')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'DigestValueType')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    v = _cs(v, 'string')
-    w.string(v)
+    if type(v) is not str:
+        v = _cs(v, 'string')
+    n = len(v)
+    if n < 126 and v.isascii():
+        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+        w.string(v)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    v = _cb(v, 'CryptoBinary')
-    w.binary(v)
+    if type(v) is not bytes:
+        v = _cb(v, 'CryptoBinary')
+    n = len(v)
+    if n < 128:
+        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+    else:
+        w.binary(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
