@@ -134,20 +134,22 @@ class CodecEmitter:
             out.append("        r.drop(p)")
         out.append("    v = r.v")
         out.append("    n = r.nbits")
-        for i, f in enumerate(fields):
-            if wrapper:
-                continue
+        inits: list[str] = []
+        for f in fields:
             if f.kind == "value":
                 assert value_st is not None
-                init = self.empty_value(value_st)
+                inits.append(self.empty_value(value_st))
             elif f.is_list or f.kind == "content":
-                init = "[]"
+                inits.append("[]")
             else:
-                init = "None"
-            out.append(f"    f{i}: Any = {init}")
+                inits.append("None")
         if not wrapper:
+            # runs that end the element return at once, before the general state machine
+            self._dec_chain(out, tg, (result, inits), early=True)
+            for i, init in enumerate(inits):
+                out.append(f"    f{i}: Any = {init}")
             out.append("    s = 0")
-            self._dec_chain(out, tg)
+            self._dec_chain(out, tg, (result, inits), early=False)
         ind = "    "
         if not tg.acyclic:
             out.append("    while s >= 0:")
@@ -263,15 +265,24 @@ class CodecEmitter:
             return None
         return width(len(st.prods) + 1), p0.field, kind == "int", t
 
-    def _dec_chain(self, out: list[str], tg: TypeGrammar) -> None:
-        """One read for the leading run of fixed-width simple elements (codes 0)."""
+    def _dec_chain(self, out: list[str], tg: TypeGrammar, obj: tuple[str, list[str]],
+                   early: bool) -> None:
+        """One read for the leading run of fixed-width simple elements (codes 0).
+
+        With ``early`` only the reads that end the element are emitted, and they build
+        and return the object at once; otherwise the reads that continue in a state.
+        """
         segs, total, k, ee = self._chain(tg)
         if not segs:
             return
         tail = self._var_tail(tg, k)
         if tail is not None:
-            self._dec_chain_tail(out, segs, total, tail, 1)
-            self._dec_chain_tail(out, segs, total, tail, 2)
+            if early:
+                self._dec_chain_tail(out, segs, total, tail, 1, tg, obj)
+                self._dec_chain_tail(out, segs, total, tail, 2, tg, obj)
+                return
+        elif early != (k == -1):
+            return
         chk = 0
         lines = []
         full = total + ee
@@ -284,17 +295,39 @@ class CodecEmitter:
             lines.append(f"        f{fi} = {self.fixed_value(t, raw)}")
         if ee:
             chk |= (1 << ee) - 1
-        guard = "s == 0 and " if tail is not None else ""
-        out.append(f"    if {guard}n - p >= {full}:")
+        out.append(f"    if n - p >= {full}:")
         out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
         out.append(f"        if x & {chk} == 0:")
+        if early:
+            self._dec_early_return(out, tg, obj, lines, full)
+            return
         out.append(f"            p += {full}")
         for ln in lines:
             out.append("    " + ln)
         out.append(f"            s = {k}")
 
-    def _dec_chain_tail(self, out: list[str], segs: list[Any], total: int, tail: Any,
-                        groups: int) -> None:
+    def _dec_early_return(self, out: list[str], tg: TypeGrammar, obj: tuple[str, list[str]],
+                          lines: list[str], full: int) -> None:
+        """Build the object from a successful run read (``fN = expr`` lines) and return."""
+        result, inits = obj
+        out.append(f"            r.pos = p + {full}")
+        out.append(f"            o = _new({result})")
+        done = set()
+        for ln in lines:
+            head, _, expr = ln.strip().partition(" = ")
+            if head.startswith("f") and head[1:].isdigit():
+                i = int(head[1:])
+                done.add(i)
+                out.append(f"            o.{tg.fields[i].name} = {expr}")
+            else:
+                out.append(f"            {head} = {expr}")
+        for i, f in enumerate(tg.fields):
+            if i not in done:
+                out.append(f"            o.{f.name} = {inits[i]}")
+        out.append("            return o")
+
+    def _dec_chain_tail(self, out: list[str], segs: list[Any], total: int, tail: Any,  # noqa: PLR0917
+                        groups: int, tg: TypeGrammar, obj: tuple[str, list[str]]) -> None:
         """Fixed run + one int element whose value has 1 or 2 groups + the type's EE."""
         w_t, f_t, signed, _t = tail
         full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
@@ -331,13 +364,10 @@ class CodecEmitter:
             lines.append(f"        f{f_t} = -g - 1 if (x >> {sign_shift}) & 1 else g")
         else:
             lines.append(f"        f{f_t} = {g}")
-        out.append(f"    if {'s == 0 and ' if groups == 2 else ''}n - p >= {full}:")
+        out.append(f"    if n - p >= {full}:")
         out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
         out.append(f"        if x & {chk} == {exp}:")
-        out.append(f"            p += {full}")
-        for ln in lines:
-            out.append("    " + ln)
-        out.append("            s = -1")
+        self._dec_early_return(out, tg, obj, lines, full)
 
     def _fixed_parts(self, segs: list[Any], full: int) -> tuple[list[str], list[str]]:
         conds = []
@@ -392,13 +422,8 @@ class CodecEmitter:
             else:
                 parts.append(f"((((g & 127) | 128) << {g1}) | ((g >> 7) << {g1 - 8}))")
                 out.append("        elif g < 16384:")
-            out.append(f"            a = (a << {full}) | {' | '.join(parts)}")
-            out.append("            s = -1")
-        out.append("        if s == -1:")
-        for *_, fi in segs:
-            out.append(f"            f{fi} = None")
-        out.append(f"            f{f_t} = None")
-        out.append("            left = 0")
+            out.append(f"            w.a = (a << {full}) | {' | '.join(parts)}")
+            out.append("            return")
 
     def _enc_chain(self, out: list[str], tg: TypeGrammar) -> None:
         """One write for the leading run of fixed-width simple elements, when all fit."""
@@ -426,15 +451,15 @@ class CodecEmitter:
                 raw = f"(1 if f{fi} else 0)"
             if fw:
                 parts.append(f"({raw} << {shift})" if shift else raw)
-        guard = "s == 0 and " if tail is not None else ""
-        out.append(f"    if {guard}{' and '.join(conds)}:")
+        out.append(f"    if {' and '.join(conds)}:")
         out.append(f"        a = (a << {full}) | {' | '.join(parts) if parts else '0'}")
         for *_, fi in segs:
             out.append(f"        f{fi} = None")
         out.append(f"        left -= {len(segs)}")
         if k == -1:
             out.append("        if left == 0:")
-            out.append("            s = -1")
+            out.append("            w.a = a")
+            out.append("            return")
             out.append("        else:")
             out.append(f"            a >>= {full}")
             out.append("            s = 0")

@@ -1010,16 +1010,17 @@ def _d1(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    s = 0
     if n - p >= 18:
         x = (v >> (n - p - 18)) & 262143
         if x & 211971 == 0:
-            p += 18
-            f0 = _V4[((x >> 14) & 3)]
-            f1 = ((x >> 2) & 255)
-            s = -1
+            r.pos = p + 18
+            o = _new(SupportedAppProtocolRes)
+            o.response_code = _V4[((x >> 14) & 3)]
+            o.schema_id = ((x >> 2) & 255)
+            return o
+    f0: Any = None
+    f1: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -1117,7 +1118,8 @@ def _e1(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 18
             s = 0

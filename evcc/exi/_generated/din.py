@@ -9220,22 +9220,23 @@ def _d14(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
+    if n - p >= 32:
+        x = (v >> (n - p - 32)) & 4294967295
+        if x & 3740732931 == 0:
+            r.pos = p + 32
+            o = _new(DC_EVStatusType)
+            o.ev_ready = ((x >> 29) & 1) == 1
+            o.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+            o.evress_conditioning = ((x >> 19) & 1) == 1
+            o.ev_error_code = _V35[((x >> 12) & 15)]
+            o.evresssoc = ((x >> 2) & 127)
+            return o
     f0: Any = None
     f1: Any = None
     f2: Any = None
     f3: Any = None
     f4: Any = None
     s = 0
-    if n - p >= 32:
-        x = (v >> (n - p - 32)) & 4294967295
-        if x & 3740732931 == 0:
-            p += 32
-            f0 = ((x >> 29) & 1) == 1
-            f1 = ((x >> 24) & 1) == 1
-            f2 = ((x >> 19) & 1) == 1
-            f3 = _V35[((x >> 12) & 15)]
-            f4 = ((x >> 2) & 127)
-            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -9430,7 +9431,8 @@ def _e14(w: Writer, o: Any) -> None:
         f4 = None
         left -= 5
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 32
             s = 0
@@ -12928,14 +12930,15 @@ def _d30(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    s = 0
     if n - p >= 9:
         x = (v >> (n - p - 9)) & 511
         if x & 387 == 0:
-            p += 9
-            f0 = _V9[((x >> 2) & 31)]
-            s = -1
+            r.pos = p + 9
+            o = _new(ServicePaymentSelectionResType)
+            o.response_code = _V9[((x >> 2) & 31)]
+            return o
+    f0: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -13008,7 +13011,8 @@ def _e30(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 9
             s = 0
@@ -13688,16 +13692,17 @@ def _d34(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    s = 0
     if n - p >= 13:
         x = (v >> (n - p - 13)) & 8191
         if x & 6203 == 0:
-            p += 13
-            f0 = _V9[((x >> 6) & 31)]
-            f1 = _V10[((x >> 2) & 1)]
-            s = -1
+            r.pos = p + 13
+            o = _new(ContractAuthenticationResType)
+            o.response_code = _V9[((x >> 6) & 31)]
+            o.evse_processing = _V10[((x >> 2) & 1)]
+            return o
+    f0: Any = None
+    f1: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -13793,7 +13798,8 @@ def _e34(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 13
             s = 0
@@ -15848,14 +15854,15 @@ def _d44(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    s = 0
     if n - p >= 9:
         x = (v >> (n - p - 9)) & 511
         if x & 387 == 0:
-            p += 9
-            f0 = _V9[((x >> 2) & 31)]
-            s = -1
+            r.pos = p + 9
+            o = _new(SessionStopResType)
+            o.response_code = _V9[((x >> 2) & 31)]
+            return o
+    f0: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -15928,7 +15935,8 @@ def _e44(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 9
             s = 0
@@ -30407,29 +30415,31 @@ def _d81(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
+    if n - p >= 27:
+        x = (v >> (n - p - 27)) & 134217727
+        if x & 104610307 == 0:
+            r.pos = p + 27
+            o = _new(PhysicalValueType)
+            o.multiplier = ((x >> 22) & 7) + -3
+            o.unit = _V46[((x >> 14) & 15)]
+            g = ((x >> 2) & 127)
+            o.value = -g - 1 if (x >> 10) & 1 else g
+            return o
+    if n - p >= 35:
+        x = (v >> (n - p - 35)) & 34359738367
+        if x & 26780238339 == 131072:
+            r.pos = p + 35
+            o = _new(PhysicalValueType)
+            o.multiplier = ((x >> 30) & 7) + -3
+            o.unit = _V46[((x >> 22) & 15)]
+            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+            o.value = -g - 1 if (x >> 18) & 1 else g
+            return o
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
-    if n - p >= 27:
-        x = (v >> (n - p - 27)) & 134217727
-        if x & 104610307 == 0:
-            p += 27
-            f0 = ((x >> 22) & 7) + -3
-            f1 = _V46[((x >> 14) & 15)]
-            g = ((x >> 2) & 127)
-            f2 = -g - 1 if (x >> 10) & 1 else g
-            s = -1
-    if s == 0 and n - p >= 35:
-        x = (v >> (n - p - 35)) & 34359738367
-        if x & 26780238339 == 131072:
-            p += 35
-            f0 = ((x >> 30) & 7) + -3
-            f1 = _V46[((x >> 22) & 15)]
-            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-            f2 = -g - 1 if (x >> 18) & 1 else g
-            s = -1
-    if s == 0 and n - p >= 14:
+    if n - p >= 14:
         x = (v >> (n - p - 14)) & 16383
         if x & 12769 == 0:
             p += 14
@@ -30597,17 +30607,12 @@ def _e81(w: Writer, o: Any) -> None:
             g = f2
             sg = 0
         if g < 128:
-            a = (a << 27) | ((f0 - -3) << 22) | (k1 << 14) | (sg << 10) | (g << 2)
-            s = -1
+            w.a = (a << 27) | ((f0 - -3) << 22) | (k1 << 14) | (sg << 10) | (g << 2)
+            return
         elif g < 16384:
-            a = (a << 35) | ((f0 - -3) << 30) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-            s = -1
-        if s == -1:
-            f0 = None
-            f1 = None
-            f2 = None
-            left = 0
-    if s == 0 and type(f0) is int and -3 <= f0 <= 3 and (k1 := _I46.get(f1)) is not None:
+            w.a = (a << 35) | ((f0 - -3) << 30) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+            return
+    if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I46.get(f1)) is not None:
         a = (a << 14) | ((f0 - -3) << 9) | (k1 << 1)
         f0 = None
         f1 = None

@@ -9313,18 +9313,19 @@ def _d12(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
+    if n - p >= 22:
+        x = (v >> (n - p - 22)) & 4194303
+        if x & 3608067 == 0:
+            r.pos = p + 22
+            o = _new(DC_EVStatusType)
+            o.ev_ready = ((x >> 19) & 1) == 1
+            o.ev_error_code = _V38[((x >> 12) & 15)]
+            o.evresssoc = ((x >> 2) & 127)
+            return o
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
-    if n - p >= 22:
-        x = (v >> (n - p - 22)) & 4194303
-        if x & 3608067 == 0:
-            p += 22
-            f0 = ((x >> 19) & 1) == 1
-            f1 = _V38[((x >> 12) & 15)]
-            f2 = ((x >> 2) & 127)
-            s = -1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -9443,7 +9444,8 @@ def _e12(w: Writer, o: Any) -> None:
         f2 = None
         left -= 3
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 22
             s = 0
@@ -23411,14 +23413,15 @@ def _d50(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    s = 0
     if n - p >= 9:
         x = (v >> (n - p - 9)) & 511
         if x & 387 == 0:
-            p += 9
-            f0 = _V9[((x >> 2) & 31)]
-            s = -1
+            r.pos = p + 9
+            o = _new(PaymentServiceSelectionResType)
+            o.response_code = _V9[((x >> 2) & 31)]
+            return o
+    f0: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -23491,7 +23494,8 @@ def _e50(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 9
             s = 0
@@ -24171,16 +24175,17 @@ def _d54(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    s = 0
     if n - p >= 14:
         x = (v >> (n - p - 14)) & 16383
         if x & 12403 == 0:
-            p += 14
-            f0 = _V9[((x >> 7) & 31)]
-            f1 = _V10[((x >> 2) & 3)]
-            s = -1
+            r.pos = p + 14
+            o = _new(AuthorizationResType)
+            o.response_code = _V9[((x >> 7) & 31)]
+            o.evse_processing = _V10[((x >> 2) & 3)]
+            return o
+    f0: Any = None
+    f1: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -24276,7 +24281,8 @@ def _e54(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 14
             s = 0
@@ -25917,14 +25923,15 @@ def _d61(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    s = 0
     if n - p >= 5:
         x = (v >> (n - p - 5)) & 31
         if x & 27 == 0:
-            p += 5
-            f0 = _V29[((x >> 2) & 1)]
-            s = -1
+            r.pos = p + 5
+            o = _new(SessionStopReqType)
+            o.charging_session = _V29[((x >> 2) & 1)]
+            return o
+    f0: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -25997,7 +26004,8 @@ def _e61(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 5
             s = 0
@@ -26062,14 +26070,15 @@ def _d62(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    s = 0
     if n - p >= 9:
         x = (v >> (n - p - 9)) & 511
         if x & 387 == 0:
-            p += 9
-            f0 = _V9[((x >> 2) & 31)]
-            s = -1
+            r.pos = p + 9
+            o = _new(SessionStopResType)
+            o.response_code = _V9[((x >> 2) & 31)]
+            return o
+    f0: Any = None
+    s = 0
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -26142,7 +26151,8 @@ def _e62(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         if left == 0:
-            s = -1
+            w.a = a
+            return
         else:
             a >>= 9
             s = 0
@@ -31504,29 +31514,31 @@ def _d83(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
+    if n - p >= 25:
+        x = (v >> (n - p - 25)) & 33554431
+        if x & 26098179 == 0:
+            r.pos = p + 25
+            o = _new(PhysicalValueType)
+            o.multiplier = ((x >> 20) & 7) + -3
+            o.unit = _V47[((x >> 14) & 7)]
+            g = ((x >> 2) & 127)
+            o.value = -g - 1 if (x >> 10) & 1 else g
+            return o
+    if n - p >= 33:
+        x = (v >> (n - p - 33)) & 8589934591
+        if x & 6681133571 == 131072:
+            r.pos = p + 33
+            o = _new(PhysicalValueType)
+            o.multiplier = ((x >> 28) & 7) + -3
+            o.unit = _V47[((x >> 22) & 7)]
+            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+            o.value = -g - 1 if (x >> 18) & 1 else g
+            return o
     f0: Any = None
     f1: Any = None
     f2: Any = None
     s = 0
-    if n - p >= 25:
-        x = (v >> (n - p - 25)) & 33554431
-        if x & 26098179 == 0:
-            p += 25
-            f0 = ((x >> 20) & 7) + -3
-            f1 = _V47[((x >> 14) & 7)]
-            g = ((x >> 2) & 127)
-            f2 = -g - 1 if (x >> 10) & 1 else g
-            s = -1
-    if s == 0 and n - p >= 33:
-        x = (v >> (n - p - 33)) & 8589934591
-        if x & 6681133571 == 131072:
-            p += 33
-            f0 = ((x >> 28) & 7) + -3
-            f1 = _V47[((x >> 22) & 7)]
-            g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-            f2 = -g - 1 if (x >> 18) & 1 else g
-            s = -1
-    if s == 0 and n - p >= 12:
+    if n - p >= 12:
         x = (v >> (n - p - 12)) & 4095
         if x & 3185 == 0:
             p += 12
@@ -31668,17 +31680,12 @@ def _e83(w: Writer, o: Any) -> None:
             g = f2
             sg = 0
         if g < 128:
-            a = (a << 25) | ((f0 - -3) << 20) | (k1 << 14) | (sg << 10) | (g << 2)
-            s = -1
+            w.a = (a << 25) | ((f0 - -3) << 20) | (k1 << 14) | (sg << 10) | (g << 2)
+            return
         elif g < 16384:
-            a = (a << 33) | ((f0 - -3) << 28) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-            s = -1
-        if s == -1:
-            f0 = None
-            f1 = None
-            f2 = None
-            left = 0
-    if s == 0 and type(f0) is int and -3 <= f0 <= 3 and (k1 := _I47.get(f1)) is not None:
+            w.a = (a << 33) | ((f0 - -3) << 28) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+            return
+    if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I47.get(f1)) is not None:
         a = (a << 12) | ((f0 - -3) << 7) | (k1 << 1)
         f0 = None
         f1 = None

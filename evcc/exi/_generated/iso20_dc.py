@@ -28748,26 +28748,28 @@ def _d51(r: Reader) -> Any:
         r.drop(p)
     v = r.v
     n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    s = 0
     if n - p >= 24:
         x = (v >> (n - p - 24)) & 16777215
         if x & 12597763 == 0:
-            p += 24
-            f0 = ((x >> 14) & 255) + -128
+            r.pos = p + 24
+            o = _new(RationalNumberType)
+            o.exponent = ((x >> 14) & 255) + -128
             g = ((x >> 2) & 127)
-            f1 = -g - 1 if (x >> 10) & 1 else g
-            s = -1
-    if s == 0 and n - p >= 32:
+            o.value = -g - 1 if (x >> 10) & 1 else g
+            return o
+    if n - p >= 32:
         x = (v >> (n - p - 32)) & 4294967295
         if x & 3225027075 == 131072:
-            p += 32
-            f0 = ((x >> 22) & 255) + -128
+            r.pos = p + 32
+            o = _new(RationalNumberType)
+            o.exponent = ((x >> 22) & 255) + -128
             g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-            f1 = -g - 1 if (x >> 18) & 1 else g
-            s = -1
-    if s == 0 and n - p >= 11:
+            o.value = -g - 1 if (x >> 18) & 1 else g
+            return o
+    f0: Any = None
+    f1: Any = None
+    s = 0
+    if n - p >= 11:
         x = (v >> (n - p - 11)) & 2047
         if x & 1537 == 0:
             p += 11
@@ -28886,16 +28888,12 @@ def _e51(w: Writer, o: Any) -> None:
             g = f1
             sg = 0
         if g < 128:
-            a = (a << 24) | ((f0 - -128) << 14) | (sg << 10) | (g << 2)
-            s = -1
+            w.a = (a << 24) | ((f0 - -128) << 14) | (sg << 10) | (g << 2)
+            return
         elif g < 16384:
-            a = (a << 32) | ((f0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-            s = -1
-        if s == -1:
-            f0 = None
-            f1 = None
-            left = 0
-    if s == 0 and type(f0) is int and -128 <= f0 <= 127:
+            w.a = (a << 32) | ((f0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+            return
+    if type(f0) is int and -128 <= f0 <= 127:
         a = (a << 11) | ((f0 - -128) << 1)
         f0 = None
         left -= 1
