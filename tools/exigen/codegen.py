@@ -20,6 +20,11 @@ def width(n: int) -> int:
     return (n - 1).bit_length() if n > 1 else 0
 
 
+def loop_kw(st: Any, k: int) -> str:
+    """``while`` for a state that can stay in itself, ``if`` for one that always leaves."""
+    return "while" if any(k in (p.target, p.alt) for p in st.prods) else "if"
+
+
 def clark(qn: tuple[str, str]) -> str:
     return f"{{{qn[0]}}}{qn[1]}" if qn[0] else qn[1]
 
@@ -150,6 +155,7 @@ class CodecEmitter:
                 out.append(f"    f{i}: Any = {init}")
             out.append("    s = 0")
             self._dec_chain(out, tg, (result, inits), early=False)
+            self._dec_attr_only(out, tg, result, inits)
         ind = "    "
         if not tg.acyclic:
             out.append("    while s >= 0:")
@@ -202,6 +208,64 @@ class CodecEmitter:
             out.append("    return o")
         out.append("")
         out.append("")
+
+    def _attr_only(self, tg: TypeGrammar) -> tuple[int, int, int, int, int, int] | None:
+        """(field, code, width, next state, EE code, EE width) when the type has one
+        attribute, taken from state 0, after which EE may follow (xmldsig Algorithm)."""
+        if tg.ct.simple is not None or self._chain(tg)[0]:
+            return None
+        attrs = [i for i, f in enumerate(tg.fields) if f.kind == "attr"]
+        if len(attrs) != 1:
+            return None
+        st0 = tg.states[0]
+        for ci, p in enumerate(st0.prods):
+            if p.kind == AT and p.field == attrs[0] and not p.limit and p.target >= 0:
+                nxt = tg.states[p.target]
+                ee = [cj for cj, q in enumerate(nxt.prods) if q.kind == EE]
+                if ee:
+                    return (attrs[0], ci, width(len(st0.prods) + 1), p.target, ee[0],
+                            width(len(nxt.prods) + 1))
+        return None
+
+    def _dec_attr_only(self, out: list[str], tg: TypeGrammar, result: str,
+                       inits: list[str]) -> None:
+        """Attribute then EE in straight-line code; otherwise continue in the states."""
+        fast = self._attr_only(tg)
+        if fast is None:
+            return
+        fa, ci, w0, t, ce, wt = fast
+        attr = tg.states[0].prods[ci].attr
+        assert attr is not None
+        out.append(f"    if (v >> (n - p - {w0})) & {(1 << w0) - 1} == {ci}:")
+        out.append(f"        p += {w0}")
+        for ln in self.read_value(attr.type, f"f{fa}"):
+            out.append(f"        {ln}")
+        out.append(f"        if (v >> (n - p - {wt})) & {(1 << wt) - 1} == {ce}:")
+        out.append(f"            r.pos = p + {wt}")
+        out.append(f"            o = _new({result})")
+        for i, f in enumerate(tg.fields):
+            out.append(f"            o.{f.name} = {f'f{i}' if i == fa else inits[i]}")
+        out.append("            return o")
+        out.append(f"        s = {t}")
+
+    def _enc_attr_only(self, out: list[str], tg: TypeGrammar) -> None:
+        """Attribute then EE in one go when no other field is set."""
+        fast = self._attr_only(tg)
+        if fast is None:
+            return
+        fa, ci, w0, _t, ce, wt = fast
+        attr = tg.states[0].prods[ci].attr
+        assert attr is not None
+        conds = [f"(v := o.{tg.fields[fa].name}) is not None"]
+        for i, f in enumerate(tg.fields):
+            if i != fa:
+                conds.append(f"not o.{f.name}" if f.is_list or f.kind == "content"
+                             else f"o.{f.name} is None")
+        out.append(f"    if {' and '.join(conds)}:")
+        out.append(f"        w.a = (w.a << {w0}) | {ci}" if ci else f"        w.a <<= {w0}")
+        out.append(f"        _s{self.sindex[id(attr.type)]}(w, v)")
+        out.append(f"        w.a = (w.a << {wt}) | {ce}" if ce else f"        w.a <<= {wt}")
+        out.append("        return")
 
     def _chain(self, tg: TypeGrammar) -> tuple[list[Any], int, int, int]:
         """Leading run of fixed-width simple elements taken with code 0 from state 0.
@@ -558,6 +622,7 @@ class CodecEmitter:
         fields = tg.fields
         ti = fname[2:]
         out.append(f"def {fname}(w: Writer, o: Any) -> None:")
+        self._enc_attr_only(out, tg)
         out.append("    it: list[Any] = []")
         key_of: dict[str, int] = {}
         if tg.irregular:
@@ -613,6 +678,7 @@ class CodecEmitter:
         fields = tg.fields
         ti = fname[2:]
         out.append(f"def {fname}(w: Writer, o: Any) -> None:")
+        self._enc_attr_only(out, tg)
         left = []
         for i, f in enumerate(fields):
             out.append(f"    f{i} = o.{f.name}")
@@ -649,7 +715,7 @@ class CodecEmitter:
         n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
             6 if st.kind == 0 else 4 if st.kind == 1 else 2)
         w2 = width(n2)
-        out.append(f"{ind}while s == {k}:")
+        out.append(f"{ind}{loop_kw(st, k)} s == {k}:")
         first = True
         handled: set[int] = set()
         b = ind + "        "
@@ -764,7 +830,7 @@ class CodecEmitter:
         n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
             6 if st.kind == 0 else 4 if st.kind == 1 else 2)
         w2 = width(n2)
-        out.append(f"{ind}while s == {k}:")
+        out.append(f"{ind}{loop_kw(st, k)} s == {k}:")
         out.append(f"{ind}    f, v = it[q]")
         first = True
         handled: set[object] = set()

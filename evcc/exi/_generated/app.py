@@ -929,7 +929,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -946,7 +946,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -963,7 +963,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -993,7 +993,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -1126,7 +1126,7 @@ def _e1(w: Writer, o: Any) -> None:
             f0 = o.response_code
             f1 = o.schema_id
             left += 2
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -1147,7 +1147,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -1168,7 +1168,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -1186,7 +1186,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -1406,7 +1406,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -1423,7 +1423,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -1440,7 +1440,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -1468,7 +1468,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -1496,7 +1496,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -1516,7 +1516,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -1536,7 +1536,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1

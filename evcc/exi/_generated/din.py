@@ -7065,7 +7065,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7082,7 +7082,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2G_Message', _FN0, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7099,7 +7099,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2G_Message', _FN0, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7116,7 +7116,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2G_Message', _FN0, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -7171,13 +7171,13 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('BodyBaseType', _FN1, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -7299,7 +7299,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7316,7 +7316,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7333,7 +7333,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7355,7 +7355,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -7376,7 +7376,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -7431,13 +7431,13 @@ def _e3(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('SASchedulesType', _FN3, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -7540,7 +7540,7 @@ def _e4(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -7557,7 +7557,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleListType', _FN4, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -7574,7 +7574,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleListType', _FN4, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -7684,7 +7684,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7704,7 +7704,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EntryType', _FN5, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7724,7 +7724,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EntryType', _FN5, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -7861,7 +7861,7 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7881,7 +7881,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7901,7 +7901,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7921,7 +7921,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
-    while s == 3:
+    if s == 3:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 2
@@ -8070,7 +8070,7 @@ def _e7(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -8090,7 +8090,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -8110,7 +8110,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8143,7 +8143,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8198,13 +8198,13 @@ def _e8(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('IntervalType', _FN8, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -8360,7 +8360,7 @@ def _e9(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8388,7 +8388,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8416,7 +8416,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -8442,7 +8442,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8497,13 +8497,13 @@ def _e10(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN10, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -8686,7 +8686,7 @@ def _e11(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8708,7 +8708,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8730,7 +8730,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8752,7 +8752,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -8780,7 +8780,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -8801,7 +8801,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -8856,13 +8856,13 @@ def _e12(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVStatusType', _FN12, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -9065,7 +9065,7 @@ def _e13(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 2
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -9099,7 +9099,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -9133,7 +9133,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9154,7 +9154,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -9182,7 +9182,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9203,7 +9203,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -9442,7 +9442,7 @@ def _e14(w: Writer, o: Any) -> None:
             f3 = o.ev_error_code
             f4 = o.evresssoc
             left += 5
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9464,7 +9464,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9486,7 +9486,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -9535,7 +9535,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -9570,7 +9570,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9591,7 +9591,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -9611,7 +9611,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -9666,13 +9666,13 @@ def _e15(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVChargeParameterType', _FN15, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -9860,7 +9860,7 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9888,7 +9888,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9916,7 +9916,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9933,7 +9933,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -9950,7 +9950,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9967,7 +9967,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -9984,7 +9984,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -10264,7 +10264,7 @@ def _e17(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10281,7 +10281,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10298,7 +10298,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10315,7 +10315,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -10341,7 +10341,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -10358,7 +10358,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -10406,7 +10406,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -10445,7 +10445,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -10475,7 +10475,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -10493,7 +10493,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -10548,13 +10548,13 @@ def _e18(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVSEChargeParameterType', _FN18, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -10684,7 +10684,7 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10701,7 +10701,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10718,7 +10718,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10735,7 +10735,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -10752,7 +10752,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -10769,7 +10769,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -11001,7 +11001,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11018,7 +11018,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11035,7 +11035,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11052,7 +11052,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -11078,7 +11078,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -11095,7 +11095,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -11112,7 +11112,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -11129,7 +11129,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -11155,7 +11155,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -11172,7 +11172,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -11187,7 +11187,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -11242,13 +11242,13 @@ def _e21(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVPowerDeliveryParameterType', _FN21, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -11380,7 +11380,7 @@ def _e22(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11397,7 +11397,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11414,7 +11414,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -11450,7 +11450,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11472,7 +11472,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -11570,7 +11570,7 @@ def _e23(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11587,7 +11587,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN23, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11604,7 +11604,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN23, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -11771,7 +11771,7 @@ def _e24(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11792,7 +11792,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11813,7 +11813,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11830,7 +11830,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -11861,7 +11861,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -12008,7 +12008,7 @@ def _e25(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -12036,7 +12036,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -12064,7 +12064,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -12083,7 +12083,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -12236,7 +12236,7 @@ def _e26(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12257,7 +12257,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12278,7 +12278,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12295,7 +12295,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -12312,7 +12312,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -12327,7 +12327,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -12443,7 +12443,7 @@ def _e27(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12471,7 +12471,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN27, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12499,7 +12499,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN27, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -12654,7 +12654,7 @@ def _e28(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12675,7 +12675,7 @@ def _e28(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12696,7 +12696,7 @@ def _e28(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12724,7 +12724,7 @@ def _e28(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -12739,7 +12739,7 @@ def _e28(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -12854,7 +12854,7 @@ def _e29(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12875,7 +12875,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12896,7 +12896,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12913,7 +12913,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -13018,7 +13018,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = 0
             f0 = o.response_code
             left += 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13039,7 +13039,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServicePaymentSelectionResType', _FN30, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13060,7 +13060,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServicePaymentSelectionResType', _FN30, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -13176,7 +13176,7 @@ def _e31(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13193,7 +13193,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13210,7 +13210,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13227,7 +13227,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -13392,7 +13392,7 @@ def _e32(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13413,7 +13413,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13434,7 +13434,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13451,7 +13451,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -13484,7 +13484,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -13504,6 +13504,18 @@ def _d33(r: Reader) -> Any:
     f0: Any = None
     f1: Any = None
     s = 0
+    if (v >> (n - p - 2)) & 3 == 0:
+        p += 2
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(ContractAuthenticationReqType)
+            o.id = f0
+            o.gen_challenge = None
+            return o
+        s = 1
     while s == 0:
         p += 2
         c = (v >> (n - p)) & 3
@@ -13615,6 +13627,11 @@ def _d33(r: Reader) -> Any:
 
 
 def _e33(w: Writer, o: Any) -> None:
+    if (v := o.id) is not None and o.gen_challenge is None:
+        w.a <<= 2
+        _s0(w, v)
+        w.a = (w.a << 2) | 1
+        return
     f0 = o.id
     f1 = o.gen_challenge
     left: int = (f0 is not None) + (f1 is not None)
@@ -13622,7 +13639,7 @@ def _e33(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -13645,7 +13662,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -13660,7 +13677,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -13675,7 +13692,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -13806,7 +13823,7 @@ def _e34(w: Writer, o: Any) -> None:
             f0 = o.response_code
             f1 = o.evse_processing
             left += 2
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13827,7 +13844,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13848,7 +13865,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13869,7 +13886,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -13994,7 +14011,7 @@ def _e35(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14015,7 +14032,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14036,7 +14053,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -14056,7 +14073,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -14229,7 +14246,7 @@ def _e36(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14250,7 +14267,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14271,7 +14288,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14292,7 +14309,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -14312,7 +14329,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             m = _SUB3.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -14332,7 +14349,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -14484,7 +14501,7 @@ def _e37(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14506,7 +14523,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14528,7 +14545,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -14555,7 +14572,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             m = _SUB5.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -14573,7 +14590,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -14698,7 +14715,7 @@ def _e38(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14719,7 +14736,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -14740,7 +14757,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             m = _SUB6.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -14760,7 +14777,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -14815,13 +14832,13 @@ def _e39(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ChargingStatusReqType', _FN39, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -15088,7 +15105,7 @@ def _e40(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -15109,7 +15126,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -15130,7 +15147,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -15147,7 +15164,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -15180,7 +15197,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -15220,7 +15237,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -15251,7 +15268,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -15273,7 +15290,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -15290,7 +15307,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -15484,7 +15501,7 @@ def _e41(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -15509,7 +15526,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -15526,7 +15543,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -15543,7 +15560,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -15585,7 +15602,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -15602,7 +15619,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -15717,7 +15734,7 @@ def _e42(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -15738,7 +15755,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -15759,7 +15776,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -15776,7 +15793,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -15831,13 +15848,13 @@ def _e43(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('SessionStopType', _FN43, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -15942,7 +15959,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = 0
             f0 = o.response_code
             left += 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -15963,7 +15980,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN44, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -15984,7 +16001,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN44, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -16159,7 +16176,7 @@ def _e45(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -16184,7 +16201,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16201,7 +16218,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16218,7 +16235,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -16235,7 +16252,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -16252,7 +16269,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -16269,7 +16286,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -16517,7 +16534,7 @@ def _e46(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -16533,7 +16550,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16554,7 +16571,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16575,7 +16592,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -16592,7 +16609,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -16609,7 +16626,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -16626,7 +16643,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -16643,7 +16660,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -16676,7 +16693,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -16855,7 +16872,7 @@ def _e47(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -16880,7 +16897,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16897,7 +16914,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16914,7 +16931,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -16931,7 +16948,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -16948,7 +16965,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -17157,7 +17174,7 @@ def _e48(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -17173,7 +17190,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -17194,7 +17211,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -17215,7 +17232,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -17232,7 +17249,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -17249,7 +17266,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -17266,7 +17283,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -17283,7 +17300,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -17359,7 +17376,7 @@ def _e49(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17376,7 +17393,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckReqType', _FN49, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17393,7 +17410,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckReqType', _FN49, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -17531,7 +17548,7 @@ def _e50(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17552,7 +17569,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17573,7 +17590,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -17590,7 +17607,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -17611,7 +17628,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -17723,7 +17740,7 @@ def _e51(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17740,7 +17757,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17757,7 +17774,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -17774,7 +17791,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -17791,7 +17808,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -17924,7 +17941,7 @@ def _e52(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17945,7 +17962,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -17966,7 +17983,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -17983,7 +18000,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -18000,7 +18017,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -18348,7 +18365,7 @@ def _e53(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -18365,7 +18382,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -18382,7 +18399,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -18399,7 +18416,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -18462,7 +18479,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -18516,7 +18533,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -18561,7 +18578,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -18597,7 +18614,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -18619,7 +18636,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -18654,7 +18671,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -18680,7 +18697,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -18697,7 +18714,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if left == 0:
             a <<= 1
             s = -1
@@ -18992,7 +19009,7 @@ def _e54(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -19013,7 +19030,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -19034,7 +19051,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19051,7 +19068,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -19068,7 +19085,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -19085,7 +19102,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -19107,7 +19124,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -19129,7 +19146,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -19151,7 +19168,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -19184,7 +19201,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -19208,7 +19225,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -19223,7 +19240,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if left == 0:
             a <<= 1
             s = -1
@@ -19299,7 +19316,7 @@ def _e55(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -19316,7 +19333,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionReqType', _FN55, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -19333,7 +19350,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionReqType', _FN55, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -19466,7 +19483,7 @@ def _e56(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -19487,7 +19504,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -19508,7 +19525,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19525,7 +19542,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -19542,7 +19559,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -19713,7 +19730,7 @@ def _e57(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -19738,7 +19755,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19755,7 +19772,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19772,7 +19789,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -19789,7 +19806,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -19813,7 +19830,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -19948,7 +19965,7 @@ def _e58(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -19977,7 +19994,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN58, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -19998,7 +20015,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN58, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -20019,7 +20036,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN58, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -20180,7 +20197,7 @@ def _e59(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -20205,7 +20222,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -20222,7 +20239,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -20239,7 +20256,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -20256,7 +20273,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -20273,7 +20290,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -20317,6 +20334,18 @@ def _d60(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -20420,6 +20449,11 @@ def _d60(r: Reader) -> Any:
 
 
 def _e60(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s3(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -20430,7 +20464,7 @@ def _e60(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -20444,7 +20478,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN60, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -20509,6 +20543,18 @@ def _d61(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -20691,6 +20737,11 @@ def _d61(r: Reader) -> Any:
 
 
 def _e61(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s3(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -20701,7 +20752,7 @@ def _e61(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -20715,7 +20766,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN61, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -21054,7 +21105,7 @@ def _e62(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -21104,7 +21155,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -21146,7 +21197,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -21180,7 +21231,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -21206,7 +21257,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -21232,7 +21283,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -21249,7 +21300,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -21266,7 +21317,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -21369,7 +21420,7 @@ def _e63(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -21386,7 +21437,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN63, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -21403,7 +21454,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN63, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -21447,6 +21498,18 @@ def _d64(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -21644,6 +21707,11 @@ def _d64(r: Reader) -> Any:
 
 
 def _e64(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s3(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -21655,7 +21723,7 @@ def _e64(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -21669,7 +21737,7 @@ def _e64(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN64, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21778,6 +21846,18 @@ def _d65(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -21881,6 +21961,11 @@ def _d65(r: Reader) -> Any:
 
 
 def _e65(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s3(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -21891,7 +21976,7 @@ def _e65(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -21905,7 +21990,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN65, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -23682,7 +23767,7 @@ def _e66(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -23754,7 +23839,7 @@ def _e66(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN66, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -25086,7 +25171,7 @@ def _e67(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -25320,7 +25405,7 @@ def _e68(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -25351,7 +25436,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -25374,7 +25459,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -25389,7 +25474,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -25404,7 +25489,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26753,7 +26838,7 @@ def _e69(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26797,7 +26882,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26841,7 +26926,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26885,7 +26970,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26929,7 +27014,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26973,7 +27058,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -27017,7 +27102,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -27061,7 +27146,7 @@ def _e69(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN69, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -27612,7 +27697,7 @@ def _e70(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -27633,7 +27718,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN70, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -27654,7 +27739,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN70, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -27672,7 +27757,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN70, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -27688,7 +27773,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN70, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -27938,7 +28023,7 @@ def _e71(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -27952,7 +28037,7 @@ def _e71(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN71, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -27966,7 +28051,7 @@ def _e71(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN71, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -27982,7 +28067,7 @@ def _e71(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN71, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -28012,7 +28097,7 @@ def _e71(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN71, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -28253,7 +28338,7 @@ def _e72(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -28290,7 +28375,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN72, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -28320,7 +28405,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN72, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -28343,7 +28428,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN72, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -28515,7 +28600,7 @@ def _e73(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -28540,7 +28625,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -28557,7 +28642,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -28574,7 +28659,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -28725,7 +28810,7 @@ def _e74(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -28750,7 +28835,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -28767,7 +28852,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -28784,7 +28869,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -28990,7 +29075,7 @@ def _e75(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -29011,7 +29096,7 @@ def _e75(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN75, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -29025,7 +29110,7 @@ def _e75(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN75, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -29458,7 +29543,7 @@ def _e76(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -29493,7 +29578,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -29528,7 +29613,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29545,7 +29630,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -29571,7 +29656,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -29588,7 +29673,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -29612,7 +29697,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -29627,7 +29712,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -29644,7 +29729,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -29771,7 +29856,7 @@ def _e77(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29788,7 +29873,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29805,7 +29890,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29822,7 +29907,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29959,7 +30044,7 @@ def _e78(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29976,7 +30061,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29993,7 +30078,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30026,7 +30111,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -30173,7 +30258,7 @@ def _e79(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30190,7 +30275,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN79, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30207,7 +30292,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN79, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -30349,7 +30434,7 @@ def _e80(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30366,7 +30451,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN80, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30383,7 +30468,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN80, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -30398,7 +30483,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN80, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -30618,7 +30703,7 @@ def _e81(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30638,7 +30723,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30658,7 +30743,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -30704,7 +30789,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -30737,7 +30822,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31114,7 +31199,7 @@ def _e82(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31131,7 +31216,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31148,7 +31233,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -31222,7 +31307,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -31287,7 +31372,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -31343,7 +31428,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -31374,7 +31459,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -31536,7 +31621,7 @@ def _e83(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31569,7 +31654,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31602,7 +31687,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -31619,7 +31704,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -31746,7 +31831,7 @@ def _e84(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31763,7 +31848,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN84, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31780,7 +31865,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN84, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -31927,7 +32012,7 @@ def _e85(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31948,7 +32033,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentOptionsType', _FN85, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31969,7 +32054,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentOptionsType', _FN85, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32104,7 +32189,7 @@ def _e86(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32121,7 +32206,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagListType', _FN86, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32138,7 +32223,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagListType', _FN86, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32265,7 +32350,7 @@ def _e87(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32282,7 +32367,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN87, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32299,7 +32384,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN87, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32470,7 +32555,7 @@ def _e88(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32487,7 +32572,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN88, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32504,7 +32589,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN88, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32683,7 +32768,7 @@ def _e89(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32711,7 +32796,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32739,7 +32824,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -32772,7 +32857,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -32932,7 +33017,7 @@ def _e90(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32953,7 +33038,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN90, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32974,7 +33059,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN90, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -33002,7 +33087,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN90, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -33020,7 +33105,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN90, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33382,7 +33467,7 @@ def _e91(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -33398,7 +33483,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 1
             w.a = a
@@ -33414,7 +33499,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -33516,7 +33601,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -33618,37 +33703,37 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33804,7 +33889,7 @@ def _e92(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33837,7 +33922,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33870,7 +33955,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -33887,7 +33972,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -33902,7 +33987,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -34064,7 +34149,7 @@ def _e93(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34097,7 +34182,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34130,7 +34215,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -34147,7 +34232,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -34413,7 +34498,7 @@ def _e94(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -34429,7 +34514,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34462,7 +34547,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34495,7 +34580,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -34524,7 +34609,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -34544,7 +34629,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 1
@@ -34561,7 +34646,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
-    while s == 6:
+    if s == 6:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -34729,7 +34814,7 @@ def _e95(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34757,7 +34842,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ConsumptionCostType', _FN95, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34785,7 +34870,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ConsumptionCostType', _FN95, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -34966,7 +35051,7 @@ def _e96(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34994,7 +35079,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35022,7 +35107,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -35053,7 +35138,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -35262,7 +35347,7 @@ def _e97(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35290,7 +35375,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35318,7 +35403,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -35348,7 +35433,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -35369,7 +35454,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -35384,7 +35469,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -35546,7 +35631,7 @@ def _e98(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35579,7 +35664,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35612,7 +35697,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -35629,7 +35714,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -35752,7 +35837,7 @@ def _e99(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35769,7 +35854,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN99, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35786,7 +35871,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN99, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -35808,7 +35893,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN99, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -35936,7 +36021,7 @@ def _e100(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35957,7 +36042,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('NotificationType', _FN100, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35978,7 +36063,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('NotificationType', _FN100, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -35993,7 +36078,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('NotificationType', _FN100, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -36136,7 +36221,7 @@ def _e101(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36153,7 +36238,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36170,7 +36255,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -36194,7 +36279,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -36209,7 +36294,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -36629,7 +36714,7 @@ def _e102(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -36647,7 +36732,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BodyType', _FN102, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -36665,7 +36750,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BodyType', _FN102, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1

@@ -7300,7 +7300,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7317,7 +7317,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2G_Message', _FN0, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7334,7 +7334,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2G_Message', _FN0, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7351,7 +7351,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2G_Message', _FN0, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -7406,13 +7406,13 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('SASchedulesType', _FN1, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -7527,7 +7527,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -7544,7 +7544,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -7561,7 +7561,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -7591,7 +7591,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -7677,7 +7677,7 @@ def _e3(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7697,7 +7697,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EntryType', _FN3, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7717,7 +7717,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EntryType', _FN3, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -7874,7 +7874,7 @@ def _e4(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7894,7 +7894,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -7914,7 +7914,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -7941,7 +7941,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
-    while s == 3:
+    if s == 3:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 2
@@ -7971,7 +7971,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -8075,7 +8075,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -8095,7 +8095,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -8115,7 +8115,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8132,7 +8132,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8187,13 +8187,13 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('IntervalType', _FN6, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -8349,7 +8349,7 @@ def _e7(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8377,7 +8377,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8405,7 +8405,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -8431,7 +8431,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8570,7 +8570,7 @@ def _e8(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8598,7 +8598,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8626,7 +8626,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8647,7 +8647,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8809,7 +8809,7 @@ def _e9(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8837,7 +8837,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8865,7 +8865,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8886,7 +8886,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -8908,7 +8908,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -8963,13 +8963,13 @@ def _e10(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVStatusType', _FN10, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -9164,7 +9164,7 @@ def _e11(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9192,7 +9192,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9220,7 +9220,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9241,7 +9241,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -9275,7 +9275,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9296,7 +9296,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -9453,7 +9453,7 @@ def _e12(w: Writer, o: Any) -> None:
             f1 = o.ev_error_code
             f2 = o.evresssoc
             left += 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9475,7 +9475,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9497,7 +9497,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9518,7 +9518,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -9538,7 +9538,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -9658,7 +9658,7 @@ def _e13(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -9684,7 +9684,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVChargeParameterType', _FN13, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -9710,7 +9710,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVChargeParameterType', _FN13, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -9908,7 +9908,7 @@ def _e14(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -9945,7 +9945,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -9982,7 +9982,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9999,7 +9999,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -10016,7 +10016,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -10033,7 +10033,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -10050,7 +10050,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -10398,7 +10398,7 @@ def _e15(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -10435,7 +10435,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -10472,7 +10472,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10489,7 +10489,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -10506,7 +10506,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -10532,7 +10532,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -10549,7 +10549,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -10597,7 +10597,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -10636,7 +10636,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -10666,7 +10666,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -10684,7 +10684,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -10739,13 +10739,13 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVSEChargeParameterType', _FN16, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -10857,7 +10857,7 @@ def _e17(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10874,7 +10874,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10891,7 +10891,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10908,7 +10908,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -10925,7 +10925,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -11152,7 +11152,7 @@ def _e18(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11169,7 +11169,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11186,7 +11186,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11203,7 +11203,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11220,7 +11220,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -11237,7 +11237,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -11254,7 +11254,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -11271,7 +11271,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -11297,7 +11297,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -11314,7 +11314,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -11329,7 +11329,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -11384,13 +11384,13 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EVPowerDeliveryParameterType', _FN19, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -11522,7 +11522,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11539,7 +11539,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11556,7 +11556,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -11592,7 +11592,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11614,7 +11614,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -11785,7 +11785,7 @@ def _e21(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -11810,7 +11810,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11827,7 +11827,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11844,7 +11844,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11861,7 +11861,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -11885,7 +11885,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -12020,7 +12020,7 @@ def _e22(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -12049,7 +12049,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN22, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -12070,7 +12070,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN22, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -12091,7 +12091,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN22, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -12252,7 +12252,7 @@ def _e23(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -12277,7 +12277,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12294,7 +12294,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12311,7 +12311,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -12328,7 +12328,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -12345,7 +12345,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -12389,6 +12389,18 @@ def _d24(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -12492,6 +12504,11 @@ def _d24(r: Reader) -> Any:
 
 
 def _e24(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -12502,7 +12519,7 @@ def _e24(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -12516,7 +12533,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN24, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -12581,6 +12598,18 @@ def _d25(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -12763,6 +12792,11 @@ def _d25(r: Reader) -> Any:
 
 
 def _e25(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -12773,7 +12807,7 @@ def _e25(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -12787,7 +12821,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN25, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -13126,7 +13160,7 @@ def _e26(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -13176,7 +13210,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -13218,7 +13252,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -13252,7 +13286,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -13278,7 +13312,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -13304,7 +13338,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -13321,7 +13355,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -13338,7 +13372,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -13441,7 +13475,7 @@ def _e27(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -13458,7 +13492,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN27, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -13475,7 +13509,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN27, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -13519,6 +13553,18 @@ def _d28(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -13716,6 +13762,11 @@ def _d28(r: Reader) -> Any:
 
 
 def _e28(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -13727,7 +13778,7 @@ def _e28(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -13741,7 +13792,7 @@ def _e28(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN28, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -13850,6 +13901,18 @@ def _d29(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -13953,6 +14016,11 @@ def _d29(r: Reader) -> Any:
 
 
 def _e29(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -13963,7 +14031,7 @@ def _e29(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -13977,7 +14045,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN29, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -15754,7 +15822,7 @@ def _e30(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -15826,7 +15894,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN30, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -17158,7 +17226,7 @@ def _e31(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -17392,7 +17460,7 @@ def _e32(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -17423,7 +17491,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -17446,7 +17514,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -17461,7 +17529,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -17476,7 +17544,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -18825,7 +18893,7 @@ def _e33(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18869,7 +18937,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18913,7 +18981,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18957,7 +19025,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -19001,7 +19069,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -19045,7 +19113,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -19089,7 +19157,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -19133,7 +19201,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN33, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -19684,7 +19752,7 @@ def _e34(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -19705,7 +19773,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN34, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -19726,7 +19794,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN34, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -19744,7 +19812,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN34, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -19760,7 +19828,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN34, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -20010,7 +20078,7 @@ def _e35(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -20024,7 +20092,7 @@ def _e35(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN35, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -20038,7 +20106,7 @@ def _e35(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN35, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -20054,7 +20122,7 @@ def _e35(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN35, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -20084,7 +20152,7 @@ def _e35(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN35, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -20325,7 +20393,7 @@ def _e36(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -20362,7 +20430,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN36, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -20392,7 +20460,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN36, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -20415,7 +20483,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN36, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -20587,7 +20655,7 @@ def _e37(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -20612,7 +20680,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -20629,7 +20697,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -20646,7 +20714,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -20797,7 +20865,7 @@ def _e38(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -20822,7 +20890,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -20839,7 +20907,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -20856,7 +20924,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -21062,7 +21130,7 @@ def _e39(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -21083,7 +21151,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN39, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -21097,7 +21165,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN39, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -21530,7 +21598,7 @@ def _e40(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -21565,7 +21633,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -21600,7 +21668,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -21617,7 +21685,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -21643,7 +21711,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -21660,7 +21728,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -21684,7 +21752,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -21699,7 +21767,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -21716,7 +21784,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -21843,7 +21911,7 @@ def _e41(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21860,7 +21928,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21877,7 +21945,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -21894,7 +21962,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -21949,13 +22017,13 @@ def _e42(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('BodyBaseType', _FN42, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -22053,7 +22121,7 @@ def _e43(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22070,7 +22138,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN43, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22087,7 +22155,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN43, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -22254,7 +22322,7 @@ def _e44(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22275,7 +22343,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22296,7 +22364,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -22313,7 +22381,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -22344,7 +22412,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -22491,7 +22559,7 @@ def _e45(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -22519,7 +22587,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -22547,7 +22615,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -22566,7 +22634,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -22719,7 +22787,7 @@ def _e46(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22740,7 +22808,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22761,7 +22829,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -22778,7 +22846,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -22795,7 +22863,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -22810,7 +22878,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -22926,7 +22994,7 @@ def _e47(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22954,7 +23022,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN47, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -22982,7 +23050,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN47, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -23137,7 +23205,7 @@ def _e48(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23158,7 +23226,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23179,7 +23247,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -23207,7 +23275,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -23222,7 +23290,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -23337,7 +23405,7 @@ def _e49(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23358,7 +23426,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23379,7 +23447,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -23396,7 +23464,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -23501,7 +23569,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = 0
             f0 = o.response_code
             left += 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23522,7 +23590,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentServiceSelectionResType', _FN50, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23543,7 +23611,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentServiceSelectionResType', _FN50, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -23659,7 +23727,7 @@ def _e51(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23676,7 +23744,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23693,7 +23761,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -23710,7 +23778,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -23875,7 +23943,7 @@ def _e52(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23896,7 +23964,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23917,7 +23985,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -23934,7 +24002,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -23967,7 +24035,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -23987,6 +24055,18 @@ def _d53(r: Reader) -> Any:
     f0: Any = None
     f1: Any = None
     s = 0
+    if (v >> (n - p - 2)) & 3 == 0:
+        p += 2
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(AuthorizationReqType)
+            o.id = f0
+            o.gen_challenge = None
+            return o
+        s = 1
     while s == 0:
         p += 2
         c = (v >> (n - p)) & 3
@@ -24098,6 +24178,11 @@ def _d53(r: Reader) -> Any:
 
 
 def _e53(w: Writer, o: Any) -> None:
+    if (v := o.id) is not None and o.gen_challenge is None:
+        w.a <<= 2
+        _s0(w, v)
+        w.a = (w.a << 2) | 1
+        return
     f0 = o.id
     f1 = o.gen_challenge
     left: int = (f0 is not None) + (f1 is not None)
@@ -24105,7 +24190,7 @@ def _e53(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -24128,7 +24213,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -24143,7 +24228,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -24158,7 +24243,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -24289,7 +24374,7 @@ def _e54(w: Writer, o: Any) -> None:
             f0 = o.response_code
             f1 = o.evse_processing
             left += 2
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24310,7 +24395,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24331,7 +24416,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24352,7 +24437,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -24539,7 +24624,7 @@ def _e55(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -24580,7 +24665,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -24621,7 +24706,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24642,7 +24727,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -24662,7 +24747,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -24850,7 +24935,7 @@ def _e56(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24871,7 +24956,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24892,7 +24977,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24913,7 +24998,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -24945,7 +25030,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             m = _SUB4.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -24965,7 +25050,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -25142,7 +25227,7 @@ def _e57(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25163,7 +25248,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25184,7 +25269,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -25204,7 +25289,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -25231,7 +25316,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             m = _SUB6.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -25249,7 +25334,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -25374,7 +25459,7 @@ def _e58(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25395,7 +25480,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25416,7 +25501,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -25436,7 +25521,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -25614,7 +25699,7 @@ def _e59(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -25639,7 +25724,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -25656,7 +25741,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -25673,7 +25758,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -25702,7 +25787,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -25719,7 +25804,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -25844,7 +25929,7 @@ def _e60(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25865,7 +25950,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25886,7 +25971,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -25906,7 +25991,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26011,7 +26096,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = 0
             f0 = o.charging_session
             left += 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26032,7 +26117,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN61, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26053,7 +26138,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN61, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -26158,7 +26243,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = 0
             f0 = o.response_code
             left += 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26179,7 +26264,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN62, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26200,7 +26285,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN62, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -26341,7 +26426,7 @@ def _e63(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -26357,7 +26442,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26374,7 +26459,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26391,7 +26476,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -26408,7 +26493,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -26425,7 +26510,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -26653,7 +26738,7 @@ def _e64(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26674,7 +26759,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26695,7 +26780,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26712,7 +26797,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -26729,7 +26814,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -26746,7 +26831,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -26763,7 +26848,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -26780,7 +26865,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -26811,7 +26896,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -26945,7 +27030,7 @@ def _e65(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -26961,7 +27046,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26978,7 +27063,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26995,7 +27080,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -27012,7 +27097,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27199,7 +27284,7 @@ def _e66(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27220,7 +27305,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27241,7 +27326,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27258,7 +27343,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -27275,7 +27360,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -27292,7 +27377,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -27309,7 +27394,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -27326,7 +27411,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -27381,13 +27466,13 @@ def _e67(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ChargingStatusReqType', _FN67, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -27653,7 +27738,7 @@ def _e68(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27674,7 +27759,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27695,7 +27780,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27712,7 +27797,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -27732,7 +27817,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -27781,7 +27866,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -27821,7 +27906,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -27852,7 +27937,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -27869,7 +27954,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -27945,7 +28030,7 @@ def _e69(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27962,7 +28047,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckReqType', _FN69, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27979,7 +28064,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckReqType', _FN69, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -28117,7 +28202,7 @@ def _e70(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28138,7 +28223,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28159,7 +28244,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28176,7 +28261,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -28197,7 +28282,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -28309,7 +28394,7 @@ def _e71(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28326,7 +28411,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28343,7 +28428,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28360,7 +28445,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -28377,7 +28462,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -28510,7 +28595,7 @@ def _e72(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28531,7 +28616,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28552,7 +28637,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28569,7 +28654,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -28586,7 +28671,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -28934,7 +29019,7 @@ def _e73(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28951,7 +29036,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28968,7 +29053,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28985,7 +29070,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -29048,7 +29133,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -29102,7 +29187,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -29147,7 +29232,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -29183,7 +29268,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -29205,7 +29290,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -29240,7 +29325,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -29266,7 +29351,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -29283,7 +29368,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if left == 0:
             a <<= 1
             s = -1
@@ -29727,7 +29812,7 @@ def _e74(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29748,7 +29833,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29769,7 +29854,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29786,7 +29871,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -29803,7 +29888,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -29820,7 +29905,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -29842,7 +29927,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -29864,7 +29949,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -29886,7 +29971,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -29930,7 +30015,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -29965,7 +30050,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -29991,7 +30076,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -30008,7 +30093,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 1
@@ -30028,7 +30113,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -30057,7 +30142,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 2
@@ -30077,7 +30162,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 15:
+    if s == 15:
         if left == 0:
             a <<= 1
             s = -1
@@ -30153,7 +30238,7 @@ def _e75(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30170,7 +30255,7 @@ def _e75(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionReqType', _FN75, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30187,7 +30272,7 @@ def _e75(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionReqType', _FN75, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -30320,7 +30405,7 @@ def _e76(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30341,7 +30426,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30362,7 +30447,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30379,7 +30464,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -30396,7 +30481,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -30533,7 +30618,7 @@ def _e77(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30550,7 +30635,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30567,7 +30652,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30600,7 +30685,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -30715,7 +30800,7 @@ def _e78(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30732,7 +30817,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30749,7 +30834,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -30779,7 +30864,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -30931,7 +31016,7 @@ def _e79(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -30956,7 +31041,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30973,7 +31058,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30990,7 +31075,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -31005,7 +31090,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31111,7 +31196,7 @@ def _e80(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -31127,7 +31212,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -31148,7 +31233,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             left -= 1
@@ -31169,7 +31254,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31275,7 +31360,7 @@ def _e81(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -31291,7 +31376,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -31312,7 +31397,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             left -= 1
@@ -31333,7 +31418,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31439,7 +31524,7 @@ def _e82(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -31455,7 +31540,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EMAIDType', _FN82, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -31476,7 +31561,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EMAIDType', _FN82, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             left -= 1
@@ -31497,7 +31582,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EMAIDType', _FN82, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31691,7 +31776,7 @@ def _e83(w: Writer, o: Any) -> None:
         f1 = None
         left -= 2
         s = 3
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31711,7 +31796,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31731,7 +31816,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31752,7 +31837,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -31785,7 +31870,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -32182,7 +32267,7 @@ def _e84(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32199,7 +32284,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32216,7 +32301,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -32301,7 +32386,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -32366,7 +32451,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -32422,7 +32507,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -32453,7 +32538,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -32568,7 +32653,7 @@ def _e85(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32585,7 +32670,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32602,7 +32687,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32632,7 +32717,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -32747,7 +32832,7 @@ def _e86(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32764,7 +32849,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32781,7 +32866,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32811,7 +32896,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -32926,7 +33011,7 @@ def _e87(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32943,7 +33028,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32960,7 +33045,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -32990,7 +33075,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33102,7 +33187,7 @@ def _e88(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33123,7 +33208,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33144,7 +33229,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -33163,7 +33248,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -33421,7 +33506,7 @@ def _e89(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33449,7 +33534,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33477,7 +33562,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -33507,7 +33592,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -33528,7 +33613,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -33559,7 +33644,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -33581,7 +33666,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -33598,7 +33683,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -33713,7 +33798,7 @@ def _e90(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33730,7 +33815,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceListType', _FN90, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33747,7 +33832,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceListType', _FN90, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -33777,7 +33862,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceListType', _FN90, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33936,7 +34021,7 @@ def _e91(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33953,7 +34038,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33970,7 +34055,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -34000,7 +34085,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -34135,7 +34220,7 @@ def _e92(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -34156,7 +34241,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -34177,7 +34262,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -34215,7 +34300,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -34374,7 +34459,7 @@ def _e93(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34402,7 +34487,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34430,7 +34515,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34447,7 +34532,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -34465,7 +34550,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -34625,7 +34710,7 @@ def _e94(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34646,7 +34731,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN94, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34667,7 +34752,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN94, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34695,7 +34780,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN94, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -34713,7 +34798,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CostType', _FN94, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -35058,7 +35143,7 @@ def _e95(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -35074,7 +35159,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -35176,7 +35261,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -35278,37 +35363,37 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -35443,7 +35528,7 @@ def _e96(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35463,7 +35548,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35483,7 +35568,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -35500,7 +35585,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -35515,7 +35600,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -35630,7 +35715,7 @@ def _e97(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -35647,7 +35732,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -35664,7 +35749,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -35694,7 +35779,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -35938,7 +36023,7 @@ def _e98(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -35966,7 +36051,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -35986,7 +36071,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -36006,7 +36091,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -36044,7 +36129,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -36073,7 +36158,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 1
@@ -36090,7 +36175,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 6:
+    if s == 6:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -36120,7 +36205,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -36252,7 +36337,7 @@ def _e99(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36269,7 +36354,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36286,7 +36371,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -36303,7 +36388,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -36333,7 +36418,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -36490,7 +36575,7 @@ def _e100(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36518,7 +36603,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36546,7 +36631,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -36577,7 +36662,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -36817,7 +36902,7 @@ def _e101(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36845,7 +36930,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36873,7 +36958,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -36903,7 +36988,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -36924,7 +37009,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -36955,7 +37040,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -36977,7 +37062,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -37151,7 +37236,7 @@ def _e102(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37184,7 +37269,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37217,7 +37302,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -37234,7 +37319,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -37264,7 +37349,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -37392,7 +37477,7 @@ def _e103(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37413,7 +37498,7 @@ def _e103(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('NotificationType', _FN103, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37434,7 +37519,7 @@ def _e103(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('NotificationType', _FN103, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -37449,7 +37534,7 @@ def _e103(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('NotificationType', _FN103, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -37592,7 +37677,7 @@ def _e104(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37609,7 +37694,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37626,7 +37711,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -37650,7 +37735,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -37665,7 +37750,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -38085,7 +38170,7 @@ def _e105(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             m = _SUB8.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -38103,7 +38188,7 @@ def _e105(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BodyType', _FN105, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             m = _SUB8.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -38121,7 +38206,7 @@ def _e105(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BodyType', _FN105, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1

@@ -4034,7 +4034,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4051,7 +4051,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4068,7 +4068,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -4088,7 +4088,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -4210,7 +4210,7 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4227,7 +4227,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4244,7 +4244,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -4265,7 +4265,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -4285,7 +4285,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -4450,7 +4450,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4467,7 +4467,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopReqType', _FN2, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4484,7 +4484,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopReqType', _FN2, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -4515,7 +4515,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopReqType', _FN2, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -4537,7 +4537,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopReqType', _FN2, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -4557,7 +4557,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopReqType', _FN2, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -4896,7 +4896,7 @@ def _e3(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4913,7 +4913,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4930,7 +4930,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -4951,7 +4951,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -5007,7 +5007,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 4
@@ -5054,7 +5054,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -5092,7 +5092,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -5121,7 +5121,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -5141,7 +5141,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_ChargeLoopResType', _FN3, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -5331,7 +5331,7 @@ def _e4(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5348,7 +5348,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5365,7 +5365,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -5400,7 +5400,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -5426,7 +5426,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -5443,7 +5443,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -5467,7 +5467,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -5482,7 +5482,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDReqEnergyTransferModeType', _FN4, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -5846,7 +5846,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5863,7 +5863,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5880,7 +5880,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -5915,7 +5915,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -5941,7 +5941,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -5958,7 +5958,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -5993,7 +5993,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -6019,7 +6019,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -6036,7 +6036,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -6087,7 +6087,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 3
@@ -6129,7 +6129,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 3
@@ -6162,7 +6162,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 2
@@ -6186,7 +6186,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -6201,7 +6201,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AC_CPDResEnergyTransferModeType', _FN5, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 13:
+    if s == 13:
         if left == 0:
             a <<= 1
             s = -1
@@ -6529,7 +6529,7 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6546,7 +6546,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6563,7 +6563,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -6598,7 +6598,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -6624,7 +6624,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -6641,7 +6641,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -6676,7 +6676,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -6702,7 +6702,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -6719,7 +6719,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -6754,7 +6754,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -6780,7 +6780,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -6797,7 +6797,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 2
@@ -6821,7 +6821,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -6836,7 +6836,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDReqEnergyTransferModeType', _FN6, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 13:
+    if s == 13:
         if left == 0:
             a <<= 1
             s = -1
@@ -7347,7 +7347,7 @@ def _e7(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7364,7 +7364,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7381,7 +7381,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -7416,7 +7416,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -7442,7 +7442,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -7459,7 +7459,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -7494,7 +7494,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -7520,7 +7520,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -7537,7 +7537,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -7599,7 +7599,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 3
@@ -7652,7 +7652,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 3
@@ -7696,7 +7696,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 2
@@ -7731,7 +7731,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -7757,7 +7757,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 1
@@ -7774,7 +7774,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 2
@@ -7809,7 +7809,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 15:
+    if s == 15:
         if f14 is not None:
             v = f14
             a <<= 2
@@ -7835,7 +7835,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 16:
+    if s == 16:
         if f15 is not None:
             v = f15
             a <<= 1
@@ -7852,7 +7852,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 17:
+    if s == 17:
         if f16 is not None:
             v = f16
             a <<= 2
@@ -7876,7 +7876,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 18:
+    if s == 18:
         if f17 is not None:
             v = f17
             a <<= 2
@@ -7891,7 +7891,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_AC_CPDResEnergyTransferModeType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17,))
-    while s == 19:
+    if s == 19:
         if left == 0:
             a <<= 1
             s = -1
@@ -8549,7 +8549,7 @@ def _e8(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -8647,7 +8647,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 11:
+    if s == 11:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -8745,7 +8745,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -8834,7 +8834,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -8914,7 +8914,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -8985,7 +8985,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -9047,7 +9047,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -9100,7 +9100,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -9144,7 +9144,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -9179,7 +9179,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -9205,7 +9205,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 9:
+    if s == 9:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -9222,7 +9222,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 10:
+    if s == 10:
         if f10 is not None:
             v = f10
             a <<= 3
@@ -9273,7 +9273,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 3
@@ -9315,7 +9315,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 3
@@ -9348,7 +9348,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 2
@@ -9372,7 +9372,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 15:
+    if s == 15:
         if f14 is not None:
             v = f14
             a <<= 2
@@ -9387,7 +9387,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLReqControlModeType', _FN8, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14,))
-    while s == 16:
+    if s == 16:
         if left == 0:
             a <<= 1
             s = -1
@@ -9847,7 +9847,7 @@ def _e9(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -9934,7 +9934,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 10:
+    if s == 10:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -10021,7 +10021,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -10099,7 +10099,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -10168,7 +10168,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -10228,7 +10228,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -10279,7 +10279,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -10321,7 +10321,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -10354,7 +10354,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -10378,7 +10378,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -10393,7 +10393,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_AC_CLResControlModeType', _FN9, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -11396,7 +11396,7 @@ def _e10(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -11494,7 +11494,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 11:
+    if s == 11:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -11592,7 +11592,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -11681,7 +11681,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -11761,7 +11761,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -11832,7 +11832,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -11894,7 +11894,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -11947,7 +11947,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -11991,7 +11991,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -12026,7 +12026,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -12052,7 +12052,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 9:
+    if s == 9:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -12069,7 +12069,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 10:
+    if s == 10:
         if f10 is not None:
             v = f10
             a <<= 4
@@ -12174,7 +12174,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 4
@@ -12270,7 +12270,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 4
@@ -12357,7 +12357,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 4
@@ -12435,7 +12435,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 15:
+    if s == 15:
         if f14 is not None:
             v = f14
             a <<= 4
@@ -12504,7 +12504,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 16:
+    if s == 16:
         if f15 is not None:
             v = f15
             a <<= 3
@@ -12564,7 +12564,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 17:
+    if s == 17:
         if f16 is not None:
             v = f16
             a <<= 3
@@ -12615,7 +12615,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 18:
+    if s == 18:
         if f17 is not None:
             v = f17
             a <<= 3
@@ -12657,7 +12657,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 19:
+    if s == 19:
         if f18 is not None:
             v = f18
             a <<= 3
@@ -12690,7 +12690,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 20:
+    if s == 20:
         if f19 is not None:
             v = f19
             a <<= 2
@@ -12714,7 +12714,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 21:
+    if s == 21:
         if f20 is not None:
             v = f20
             a <<= 2
@@ -12729,7 +12729,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLReqControlModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20,))
-    while s == 22:
+    if s == 22:
         if left == 0:
             a <<= 1
             s = -1
@@ -13189,7 +13189,7 @@ def _e11(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -13276,7 +13276,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 10:
+    if s == 10:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -13363,7 +13363,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -13441,7 +13441,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -13510,7 +13510,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -13570,7 +13570,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -13621,7 +13621,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -13663,7 +13663,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -13696,7 +13696,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -13720,7 +13720,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -13735,7 +13735,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_AC_CLResControlModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -14185,7 +14185,7 @@ def _e12(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -14222,7 +14222,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -14259,7 +14259,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14276,7 +14276,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -14293,7 +14293,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -14310,7 +14310,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -14327,7 +14327,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -14362,7 +14362,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -14388,7 +14388,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -14405,7 +14405,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -14440,7 +14440,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -14466,7 +14466,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -14483,7 +14483,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -14518,7 +14518,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -14544,7 +14544,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 1
@@ -14561,7 +14561,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 15:
+    if s == 15:
         if f14 is not None:
             v = f14
             a <<= 2
@@ -14585,7 +14585,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 16:
+    if s == 16:
         if f15 is not None:
             v = f15
             a <<= 2
@@ -14600,7 +14600,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLReqControlModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15,))
-    while s == 17:
+    if s == 17:
         if left == 0:
             a <<= 1
             s = -1
@@ -15293,7 +15293,7 @@ def _e13(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -15374,7 +15374,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 6:
+    if s == 6:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -15455,7 +15455,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -15516,7 +15516,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -15565,7 +15565,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -15602,7 +15602,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -15619,7 +15619,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 4
@@ -15697,7 +15697,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 4
@@ -15766,7 +15766,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -15826,7 +15826,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 3
@@ -15877,7 +15877,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 3
@@ -15919,7 +15919,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 3
@@ -15952,7 +15952,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -15976,7 +15976,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -15991,7 +15991,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_AC_CLResControlModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 14:
+    if s == 14:
         if left == 0:
             a <<= 1
             s = -1
@@ -16644,7 +16644,7 @@ def _e14(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -16681,7 +16681,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -16718,7 +16718,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -16735,7 +16735,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -16752,7 +16752,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -16769,7 +16769,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -16786,7 +16786,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -16821,7 +16821,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -16847,7 +16847,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -16864,7 +16864,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -16899,7 +16899,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -16925,7 +16925,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -16942,7 +16942,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -16977,7 +16977,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -17003,7 +17003,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 1
@@ -17020,7 +17020,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 15:
+    if s == 15:
         if f14 is not None:
             v = f14
             a <<= 2
@@ -17055,7 +17055,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 16:
+    if s == 16:
         if f15 is not None:
             v = f15
             a <<= 2
@@ -17081,7 +17081,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 17:
+    if s == 17:
         if f16 is not None:
             v = f16
             a <<= 1
@@ -17098,7 +17098,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 18:
+    if s == 18:
         if f17 is not None:
             v = f17
             a <<= 2
@@ -17133,7 +17133,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 19:
+    if s == 19:
         if f18 is not None:
             v = f18
             a <<= 2
@@ -17159,7 +17159,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 20:
+    if s == 20:
         if f19 is not None:
             v = f19
             a <<= 1
@@ -17176,7 +17176,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 21:
+    if s == 21:
         if f20 is not None:
             v = f20
             a <<= 3
@@ -17218,7 +17218,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 22:
+    if s == 22:
         if f21 is not None:
             v = f21
             a <<= 3
@@ -17251,7 +17251,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 23:
+    if s == 23:
         if f22 is not None:
             v = f22
             a <<= 2
@@ -17275,7 +17275,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 24:
+    if s == 24:
         if f23 is not None:
             v = f23
             a <<= 2
@@ -17290,7 +17290,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23,))
-    while s == 25:
+    if s == 25:
         if left == 0:
             a <<= 1
             s = -1
@@ -17983,7 +17983,7 @@ def _e15(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -18064,7 +18064,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 6:
+    if s == 6:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -18145,7 +18145,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -18206,7 +18206,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -18255,7 +18255,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -18292,7 +18292,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -18309,7 +18309,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 4
@@ -18387,7 +18387,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 4
@@ -18456,7 +18456,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -18516,7 +18516,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 3
@@ -18567,7 +18567,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 3
@@ -18609,7 +18609,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 3
@@ -18642,7 +18642,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -18666,7 +18666,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -18681,7 +18681,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_AC_CLResControlModeType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 14:
+    if s == 14:
         if left == 0:
             a <<= 1
             s = -1
@@ -18736,13 +18736,13 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLReqControlModeType', _FN16, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -18797,13 +18797,13 @@ def _e17(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLResControlModeType', _FN17, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -18974,7 +18974,7 @@ def _e18(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -18999,7 +18999,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN18, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19016,7 +19016,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN18, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19033,7 +19033,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN18, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -19050,7 +19050,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN18, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -19074,7 +19074,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN18, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -19209,7 +19209,7 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -19238,7 +19238,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN19, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -19259,7 +19259,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN19, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -19280,7 +19280,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN19, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -19441,7 +19441,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -19466,7 +19466,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN20, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19483,7 +19483,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN20, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -19500,7 +19500,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN20, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -19517,7 +19517,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN20, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -19534,7 +19534,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN20, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -19578,6 +19578,18 @@ def _d21(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -19681,6 +19693,11 @@ def _d21(r: Reader) -> Any:
 
 
 def _e21(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -19691,7 +19708,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -19705,7 +19722,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN21, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -19770,6 +19787,18 @@ def _d22(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -19952,6 +19981,11 @@ def _d22(r: Reader) -> Any:
 
 
 def _e22(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -19962,7 +19996,7 @@ def _e22(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -19976,7 +20010,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN22, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -20315,7 +20349,7 @@ def _e23(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -20365,7 +20399,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -20407,7 +20441,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -20441,7 +20475,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -20467,7 +20501,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -20493,7 +20527,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -20510,7 +20544,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -20527,7 +20561,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN23, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -20630,7 +20664,7 @@ def _e24(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -20647,7 +20681,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN24, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -20664,7 +20698,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN24, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -20708,6 +20742,18 @@ def _d25(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -20905,6 +20951,11 @@ def _d25(r: Reader) -> Any:
 
 
 def _e25(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -20916,7 +20967,7 @@ def _e25(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -20930,7 +20981,7 @@ def _e25(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN25, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21039,6 +21090,18 @@ def _d26(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -21142,6 +21205,11 @@ def _d26(r: Reader) -> Any:
 
 
 def _e26(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -21152,7 +21220,7 @@ def _e26(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -21166,7 +21234,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN26, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -22943,7 +23011,7 @@ def _e27(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -23015,7 +23083,7 @@ def _e27(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN27, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -24347,7 +24415,7 @@ def _e28(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -24581,7 +24649,7 @@ def _e29(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -24612,7 +24680,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN29, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -24635,7 +24703,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN29, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -24650,7 +24718,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN29, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -24665,7 +24733,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN29, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26014,7 +26082,7 @@ def _e30(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26058,7 +26126,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26102,7 +26170,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26146,7 +26214,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26190,7 +26258,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26234,7 +26302,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26278,7 +26346,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26322,7 +26390,7 @@ def _e30(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN30, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -26873,7 +26941,7 @@ def _e31(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -26894,7 +26962,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN31, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -26915,7 +26983,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN31, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -26933,7 +27001,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN31, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -26949,7 +27017,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN31, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -27199,7 +27267,7 @@ def _e32(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -27213,7 +27281,7 @@ def _e32(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN32, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -27227,7 +27295,7 @@ def _e32(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN32, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -27243,7 +27311,7 @@ def _e32(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN32, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -27273,7 +27341,7 @@ def _e32(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN32, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -27514,7 +27582,7 @@ def _e33(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -27551,7 +27619,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN33, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -27581,7 +27649,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN33, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -27604,7 +27672,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN33, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -27776,7 +27844,7 @@ def _e34(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -27801,7 +27869,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN34, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -27818,7 +27886,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN34, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -27835,7 +27903,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN34, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -27986,7 +28054,7 @@ def _e35(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -28011,7 +28079,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN35, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -28028,7 +28096,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN35, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -28045,7 +28113,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN35, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -28251,7 +28319,7 @@ def _e36(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -28272,7 +28340,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN36, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -28286,7 +28354,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN36, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -28719,7 +28787,7 @@ def _e37(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -28754,7 +28822,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -28789,7 +28857,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28806,7 +28874,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -28832,7 +28900,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -28849,7 +28917,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -28873,7 +28941,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -28888,7 +28956,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -28905,7 +28973,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN37, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -29032,7 +29100,7 @@ def _e38(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29049,7 +29117,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN38, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29066,7 +29134,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN38, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29083,7 +29151,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN38, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29220,7 +29288,7 @@ def _e39(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29237,7 +29305,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN39, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29254,7 +29322,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN39, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29287,7 +29355,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN39, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29454,7 +29522,7 @@ def _e40(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29474,7 +29542,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN40, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29494,7 +29562,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN40, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29527,7 +29595,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN40, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29683,7 +29751,7 @@ def _e41(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29700,7 +29768,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN41, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29717,7 +29785,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN41, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29745,7 +29813,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN41, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -29760,7 +29828,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN41, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -30897,7 +30965,7 @@ def _e42(w: Writer, o: Any) -> None:
         f3 = None
         left -= 4
         s = 4
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -31048,7 +31116,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -31199,7 +31267,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -31338,7 +31406,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -31465,7 +31533,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 4
@@ -31580,7 +31648,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -31683,7 +31751,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -31766,7 +31834,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -31829,7 +31897,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -31872,7 +31940,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -31901,7 +31969,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -31921,7 +31989,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN42, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -32060,7 +32128,7 @@ def _e43(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32088,7 +32156,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN43, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32116,7 +32184,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN43, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -32137,7 +32205,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN43, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -32857,7 +32925,7 @@ def _e44(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32874,7 +32942,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32891,7 +32959,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -32919,7 +32987,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -33039,7 +33107,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -33139,7 +33207,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -33219,7 +33287,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -33279,7 +33347,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -33330,7 +33398,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -33356,7 +33424,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN44, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -33646,7 +33714,7 @@ def _e45(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33674,7 +33742,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33702,7 +33770,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -33753,7 +33821,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -33795,7 +33863,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -33828,7 +33896,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -33852,7 +33920,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 6:
+    if s == 6:
         if i5 < len(f5):
             v = f5[i5]
             a <<= 2
@@ -33882,7 +33950,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN45, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -33976,7 +34044,7 @@ def _e46(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33993,7 +34061,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN46, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34010,7 +34078,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN46, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34027,7 +34095,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN46, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -34161,7 +34229,7 @@ def _e47(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34189,7 +34257,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN47, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34217,7 +34285,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN47, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34234,7 +34302,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN47, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -34361,7 +34429,7 @@ def _e48(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34378,7 +34446,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN48, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34395,7 +34463,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN48, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -34426,7 +34494,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN48, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -34448,7 +34516,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN48, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -34622,7 +34690,7 @@ def _e49(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34639,7 +34707,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN49, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34656,7 +34724,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN49, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34677,7 +34745,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN49, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -34710,7 +34778,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN49, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -34734,7 +34802,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN49, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -34749,7 +34817,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN49, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -34825,7 +34893,7 @@ def _e50(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34842,7 +34910,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN50, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34859,7 +34927,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN50, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -34958,7 +35026,7 @@ def _e51(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34975,7 +35043,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN51, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34992,7 +35060,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN51, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -35013,7 +35081,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN51, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -35193,7 +35261,7 @@ def _e52(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -35230,7 +35298,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN52, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -35267,7 +35335,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN52, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -35284,7 +35352,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN52, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -35301,7 +35369,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN52, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -35318,7 +35386,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN52, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -35678,7 +35746,7 @@ def _e53(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -35748,7 +35816,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN53, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -35818,7 +35886,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN53, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -35868,7 +35936,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN53, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -35906,7 +35974,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN53, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -35932,7 +36000,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN53, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -36047,7 +36115,7 @@ def _e54(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -36064,7 +36132,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN54, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -36081,7 +36149,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN54, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -36111,7 +36179,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN54, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -36256,7 +36324,7 @@ def _e55(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -36289,7 +36357,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN55, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -36322,7 +36390,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN55, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -36346,7 +36414,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN55, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -36361,7 +36429,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN55, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -36416,13 +36484,13 @@ def _e56(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Scheduled_CLResControlModeType', _FN56, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -36498,7 +36566,7 @@ def _e57(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36515,7 +36583,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN57, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36532,7 +36600,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN57, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -36608,7 +36676,7 @@ def _e58(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36625,7 +36693,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN58, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36642,7 +36710,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN58, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -36741,7 +36809,7 @@ def _e59(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36758,7 +36826,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN59, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36775,7 +36843,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN59, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -36796,7 +36864,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN59, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1

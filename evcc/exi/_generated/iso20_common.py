@@ -7244,7 +7244,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7261,7 +7261,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN0, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7278,7 +7278,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN0, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7295,7 +7295,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupReqType', _FN0, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -7423,7 +7423,7 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7440,7 +7440,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN1, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7457,7 +7457,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN1, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7478,7 +7478,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN1, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -7495,7 +7495,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionSetupResType', _FN1, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -7571,7 +7571,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7588,7 +7588,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupReqType', _FN2, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7605,7 +7605,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupReqType', _FN2, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -7821,7 +7821,7 @@ def _e3(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7838,7 +7838,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7855,7 +7855,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7876,7 +7876,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 1
@@ -7897,7 +7897,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 2
@@ -7932,7 +7932,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -7954,7 +7954,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -7980,13 +7980,13 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('AuthorizationSetupResType', _FN3, (f0, f1, f2[i2:], f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -8123,7 +8123,7 @@ def _e4(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8140,7 +8140,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8157,7 +8157,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8178,7 +8178,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -8204,13 +8204,13 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('AuthorizationReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -8332,7 +8332,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8349,7 +8349,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN5, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8366,7 +8366,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN5, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8387,7 +8387,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN5, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -8408,7 +8408,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AuthorizationResType', _FN5, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -8504,7 +8504,7 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8521,7 +8521,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN6, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8538,7 +8538,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN6, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -8553,7 +8553,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryReqType', _FN6, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8713,7 +8713,7 @@ def _e7(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8730,7 +8730,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN7, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8747,7 +8747,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN7, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8768,7 +8768,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN7, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -8790,7 +8790,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN7, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -8807,7 +8807,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN7, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -8822,7 +8822,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDiscoveryResType', _FN7, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -8936,7 +8936,7 @@ def _e8(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8953,7 +8953,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN8, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8970,7 +8970,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN8, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8998,7 +8998,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailReqType', _FN8, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -9153,7 +9153,7 @@ def _e9(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9170,7 +9170,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN9, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9187,7 +9187,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN9, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9208,7 +9208,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN9, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -9236,7 +9236,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN9, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9253,7 +9253,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceDetailResType', _FN9, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -9367,7 +9367,7 @@ def _e10(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9384,7 +9384,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionReqType', _FN10, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9401,7 +9401,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionReqType', _FN10, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9418,7 +9418,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionReqType', _FN10, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -9433,7 +9433,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionReqType', _FN10, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -9532,7 +9532,7 @@ def _e11(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9549,7 +9549,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionResType', _FN11, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9566,7 +9566,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionResType', _FN11, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9587,7 +9587,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceSelectionResType', _FN11, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -9724,7 +9724,7 @@ def _e12(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9741,7 +9741,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeReqType', _FN12, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9758,7 +9758,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeReqType', _FN12, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9778,7 +9778,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeReqType', _FN12, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -9804,13 +9804,13 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeReqType', _FN12, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ScheduleExchangeReqType', _FN12, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -10003,7 +10003,7 @@ def _e13(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10020,7 +10020,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10037,7 +10037,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10058,7 +10058,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -10079,7 +10079,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -10119,7 +10119,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -10145,13 +10145,13 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ScheduleExchangeResType', _FN13, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -10328,7 +10328,7 @@ def _e14(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10345,7 +10345,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10362,7 +10362,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10383,7 +10383,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -10404,7 +10404,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -10432,7 +10432,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -10451,7 +10451,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryReqType', _FN14, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -10570,7 +10570,7 @@ def _e15(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10587,7 +10587,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN15, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10604,7 +10604,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN15, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10625,7 +10625,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN15, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -10640,7 +10640,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerDeliveryResType', _FN15, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -10734,7 +10734,7 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10751,7 +10751,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringConfirmationReqType', _FN16, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10768,7 +10768,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringConfirmationReqType', _FN16, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10785,7 +10785,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringConfirmationReqType', _FN16, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -10884,7 +10884,7 @@ def _e17(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10901,7 +10901,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringConfirmationResType', _FN17, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10918,7 +10918,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringConfirmationResType', _FN17, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10939,7 +10939,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeteringConfirmationResType', _FN17, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -11116,7 +11116,7 @@ def _e18(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11133,7 +11133,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN18, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11150,7 +11150,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN18, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11171,7 +11171,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN18, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -11195,7 +11195,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN18, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -11210,7 +11210,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopReqType', _FN18, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -11309,7 +11309,7 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11326,7 +11326,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN19, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11343,7 +11343,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN19, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11364,7 +11364,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SessionStopResType', _FN19, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -11519,7 +11519,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11536,7 +11536,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN20, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11553,7 +11553,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN20, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11570,7 +11570,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN20, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11587,7 +11587,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN20, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -11607,7 +11607,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN20, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -11622,7 +11622,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationReqType', _FN20, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -11803,7 +11803,7 @@ def _e21(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11820,7 +11820,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11837,7 +11837,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11858,7 +11858,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11879,7 +11879,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -11896,7 +11896,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -11913,7 +11913,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -11933,7 +11933,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateInstallationResType', _FN21, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -12256,7 +12256,7 @@ def _e22(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12273,7 +12273,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12290,7 +12290,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12311,7 +12311,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -12332,7 +12332,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -12413,7 +12413,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -12469,7 +12469,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -12500,7 +12500,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInReqType', _FN22, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -12800,7 +12800,7 @@ def _e23(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12817,7 +12817,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInResType', _FN23, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -12834,7 +12834,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInResType', _FN23, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12855,7 +12855,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInResType', _FN23, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -12936,7 +12936,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInResType', _FN23, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -12992,7 +12992,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInResType', _FN23, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -13023,7 +13023,7 @@ def _e23(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckInResType', _FN23, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -13160,7 +13160,7 @@ def _e24(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13177,7 +13177,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutReqType', _FN24, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13194,7 +13194,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutReqType', _FN24, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13215,7 +13215,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutReqType', _FN24, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -13243,7 +13243,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutReqType', _FN24, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -13365,7 +13365,7 @@ def _e25(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13382,7 +13382,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutResType', _FN25, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -13399,7 +13399,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutResType', _FN25, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13420,7 +13420,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutResType', _FN25, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -13441,7 +13441,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('VehicleCheckOutResType', _FN25, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -13678,7 +13678,7 @@ def _e26(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -13694,7 +13694,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13711,7 +13711,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -13728,7 +13728,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -13749,7 +13749,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -13766,7 +13766,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -13801,19 +13801,19 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('SignedInstallationDataType', _FN26, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -14013,7 +14013,7 @@ def _e27(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -14029,7 +14029,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14046,7 +14046,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14063,7 +14063,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -14080,7 +14080,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -14115,7 +14115,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -14141,13 +14141,13 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('SignedMeteringDataType', _FN27, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -14202,13 +14202,13 @@ def _e28(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLReqControlModeType', _FN28, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -14263,13 +14263,13 @@ def _e29(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLResControlModeType', _FN29, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -14440,7 +14440,7 @@ def _e30(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -14465,7 +14465,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN30, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14482,7 +14482,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN30, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14499,7 +14499,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN30, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -14516,7 +14516,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN30, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -14540,7 +14540,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN30, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -14675,7 +14675,7 @@ def _e31(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -14704,7 +14704,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN31, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -14725,7 +14725,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN31, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -14746,7 +14746,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN31, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -14907,7 +14907,7 @@ def _e32(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -14932,7 +14932,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN32, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14949,7 +14949,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN32, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14966,7 +14966,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN32, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -14983,7 +14983,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN32, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -15000,7 +15000,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN32, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -15044,6 +15044,18 @@ def _d33(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -15147,6 +15159,11 @@ def _d33(r: Reader) -> Any:
 
 
 def _e33(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -15157,7 +15174,7 @@ def _e33(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -15171,7 +15188,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN33, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -15236,6 +15253,18 @@ def _d34(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -15418,6 +15447,11 @@ def _d34(r: Reader) -> Any:
 
 
 def _e34(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -15428,7 +15462,7 @@ def _e34(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -15442,7 +15476,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN34, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -15781,7 +15815,7 @@ def _e35(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -15831,7 +15865,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -15873,7 +15907,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -15907,7 +15941,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -15933,7 +15967,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -15959,7 +15993,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -15976,7 +16010,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -15993,7 +16027,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN35, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -16096,7 +16130,7 @@ def _e36(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -16113,7 +16147,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN36, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -16130,7 +16164,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN36, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -16174,6 +16208,18 @@ def _d37(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -16371,6 +16417,11 @@ def _d37(r: Reader) -> Any:
 
 
 def _e37(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -16382,7 +16433,7 @@ def _e37(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -16396,7 +16447,7 @@ def _e37(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN37, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -16505,6 +16556,18 @@ def _d38(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -16608,6 +16671,11 @@ def _d38(r: Reader) -> Any:
 
 
 def _e38(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -16618,7 +16686,7 @@ def _e38(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -16632,7 +16700,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN38, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -18409,7 +18477,7 @@ def _e39(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -18481,7 +18549,7 @@ def _e39(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN39, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -19813,7 +19881,7 @@ def _e40(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -20047,7 +20115,7 @@ def _e41(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -20078,7 +20146,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN41, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -20101,7 +20169,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN41, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -20116,7 +20184,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN41, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -20131,7 +20199,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN41, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -21480,7 +21548,7 @@ def _e42(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21524,7 +21592,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21568,7 +21636,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21612,7 +21680,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21656,7 +21724,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21700,7 +21768,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21744,7 +21812,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21788,7 +21856,7 @@ def _e42(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN42, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -22339,7 +22407,7 @@ def _e43(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -22360,7 +22428,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN43, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -22381,7 +22449,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN43, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -22399,7 +22467,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN43, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -22415,7 +22483,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN43, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -22665,7 +22733,7 @@ def _e44(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -22679,7 +22747,7 @@ def _e44(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN44, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -22693,7 +22761,7 @@ def _e44(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN44, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -22709,7 +22777,7 @@ def _e44(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN44, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -22739,7 +22807,7 @@ def _e44(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN44, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -22980,7 +23048,7 @@ def _e45(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -23017,7 +23085,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN45, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -23047,7 +23115,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN45, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -23070,7 +23138,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN45, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -23242,7 +23310,7 @@ def _e46(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -23267,7 +23335,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN46, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -23284,7 +23352,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN46, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -23301,7 +23369,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN46, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -23452,7 +23520,7 @@ def _e47(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -23477,7 +23545,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN47, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -23494,7 +23562,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN47, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -23511,7 +23579,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN47, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -23717,7 +23785,7 @@ def _e48(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -23738,7 +23806,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN48, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -23752,7 +23820,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN48, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -24185,7 +24253,7 @@ def _e49(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -24220,7 +24288,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -24255,7 +24323,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24272,7 +24340,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -24298,7 +24366,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -24315,7 +24383,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -24339,7 +24407,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -24354,7 +24422,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -24371,7 +24439,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -24498,7 +24566,7 @@ def _e50(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24515,7 +24583,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN50, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24532,7 +24600,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN50, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24549,7 +24617,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN50, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -24686,7 +24754,7 @@ def _e51(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24703,7 +24771,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN51, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24720,7 +24788,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN51, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24753,7 +24821,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN51, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -24920,7 +24988,7 @@ def _e52(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24940,7 +25008,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN52, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24960,7 +25028,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN52, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24993,7 +25061,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN52, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -25108,7 +25176,7 @@ def _e53(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -25125,7 +25193,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleListType', _FN53, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -25142,7 +25210,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleListType', _FN53, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -25172,7 +25240,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleListType', _FN53, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -25287,7 +25355,7 @@ def _e54(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -25304,7 +25372,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackListType', _FN54, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -25321,7 +25389,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackListType', _FN54, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -25351,7 +25419,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackListType', _FN54, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -25569,7 +25637,7 @@ def _e55(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -25615,7 +25683,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleListType', _FN55, (f0, f1, f2[i2:],))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -25661,7 +25729,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleListType', _FN55, (f0, f1, f2[i2:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -25687,7 +25755,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleListType', _FN55, (f0, f1, f2[i2:],))
-    while s == 2:
+    if s == 2:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 1
@@ -25704,7 +25772,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleListType', _FN55, (f0, f1, f2[i2:],))
-    while s == 3:
+    if s == 3:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 2
@@ -25734,7 +25802,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleListType', _FN55, (f0, f1, f2[i2:],))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -25849,7 +25917,7 @@ def _e56(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -25866,7 +25934,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AdditionalServiceListType', _FN56, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -25883,7 +25951,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AdditionalServiceListType', _FN56, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -25913,7 +25981,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AdditionalServiceListType', _FN56, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -26029,7 +26097,7 @@ def _e57(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26046,7 +26114,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AdditionalServiceType', _FN57, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26063,7 +26131,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AdditionalServiceType', _FN57, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26080,7 +26148,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AdditionalServiceType', _FN57, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26236,7 +26304,7 @@ def _e58(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26253,7 +26321,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN58, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26270,7 +26338,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN58, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26298,7 +26366,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN58, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -26313,7 +26381,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN58, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -26368,13 +26436,13 @@ def _e59(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EIM_AReqAuthorizationModeType', _FN59, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -26508,7 +26576,7 @@ def _e60(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -26524,7 +26592,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_AReqAuthorizationModeType', _FN60, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26541,7 +26609,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_AReqAuthorizationModeType', _FN60, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26558,7 +26626,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_AReqAuthorizationModeType', _FN60, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -26575,7 +26643,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_AReqAuthorizationModeType', _FN60, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -26630,13 +26698,13 @@ def _e61(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('EIM_ASResAuthorizationModeType', _FN61, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -26754,7 +26822,7 @@ def _e62(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26771,7 +26839,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_ASResAuthorizationModeType', _FN62, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26788,7 +26856,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_ASResAuthorizationModeType', _FN62, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -26803,7 +26871,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PnC_ASResAuthorizationModeType', _FN62, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26962,7 +27030,7 @@ def _e63(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -26979,7 +27047,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN63, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -26996,7 +27064,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN63, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -27026,7 +27094,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SubCertificatesType', _FN63, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27162,7 +27230,7 @@ def _e64(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -27178,7 +27246,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedCertificateChainType', _FN64, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27195,7 +27263,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedCertificateChainType', _FN64, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27212,7 +27280,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedCertificateChainType', _FN64, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -27227,7 +27295,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedCertificateChainType', _FN64, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27342,7 +27410,7 @@ def _e65(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27359,7 +27427,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN65, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27376,7 +27444,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN65, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -27406,7 +27474,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN65, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27565,7 +27633,7 @@ def _e66(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27582,7 +27650,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EMAIDListType', _FN66, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27599,7 +27667,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EMAIDListType', _FN66, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -27629,7 +27697,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EMAIDListType', _FN66, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27747,7 +27815,7 @@ def _e67(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27764,7 +27832,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN67, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27781,7 +27849,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN67, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -27796,7 +27864,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('CertificateChainType', _FN67, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -27981,7 +28049,7 @@ def _e68(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28009,7 +28077,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleType', _FN68, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28037,7 +28105,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleType', _FN68, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -28072,7 +28140,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleType', _FN68, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -28098,7 +28166,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleType', _FN68, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -28115,7 +28183,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleType', _FN68, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -28591,7 +28659,7 @@ def _e69(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -28627,7 +28695,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28655,7 +28723,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28683,7 +28751,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -28711,7 +28779,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -28737,7 +28805,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -28754,7 +28822,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -28771,7 +28839,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -28788,7 +28856,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -28832,7 +28900,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -28867,7 +28935,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -28893,7 +28961,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -28910,7 +28978,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -28934,7 +29002,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -28949,7 +29017,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AbsolutePriceScheduleType', _FN69, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 14:
+    if s == 14:
         if left == 0:
             a <<= 1
             s = -1
@@ -29226,7 +29294,7 @@ def _e70(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -29262,7 +29330,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29290,7 +29358,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29318,7 +29386,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -29346,7 +29414,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -29375,7 +29443,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -29395,7 +29463,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -29412,7 +29480,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleType', _FN70, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -29527,7 +29595,7 @@ def _e71(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -29544,7 +29612,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackListType', _FN71, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -29561,7 +29629,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackListType', _FN71, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -29591,7 +29659,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackListType', _FN71, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -29725,7 +29793,7 @@ def _e72(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29753,7 +29821,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleType', _FN72, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29781,7 +29849,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleType', _FN72, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29798,7 +29866,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleType', _FN72, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29990,7 +30058,7 @@ def _e73(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30018,7 +30086,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVAbsolutePriceScheduleType', _FN73, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30046,7 +30114,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVAbsolutePriceScheduleType', _FN73, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30063,7 +30131,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVAbsolutePriceScheduleType', _FN73, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -30080,7 +30148,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVAbsolutePriceScheduleType', _FN73, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -30097,7 +30165,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVAbsolutePriceScheduleType', _FN73, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -30276,7 +30344,7 @@ def _e74(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30304,7 +30372,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryType', _FN74, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30332,7 +30400,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryType', _FN74, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30349,7 +30417,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryType', _FN74, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -30373,7 +30441,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryType', _FN74, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -30388,7 +30456,7 @@ def _e74(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryType', _FN74, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -30443,13 +30511,13 @@ def _e75(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Dynamic_EVPPTControlModeType', _FN75, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -30590,7 +30658,7 @@ def _e76(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30618,7 +30686,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_EVPPTControlModeType', _FN76, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30646,7 +30714,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_EVPPTControlModeType', _FN76, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -30665,7 +30733,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_EVPPTControlModeType', _FN76, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -30780,7 +30848,7 @@ def _e77(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30797,7 +30865,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileEntryListType', _FN77, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30814,7 +30882,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileEntryListType', _FN77, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -30844,7 +30912,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileEntryListType', _FN77, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -30978,7 +31046,7 @@ def _e78(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31006,7 +31074,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleEntryType', _FN78, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31034,7 +31102,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleEntryType', _FN78, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31051,7 +31119,7 @@ def _e78(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleEntryType', _FN78, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31166,7 +31234,7 @@ def _e79(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31183,7 +31251,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleEntryListType', _FN79, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31200,7 +31268,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleEntryListType', _FN79, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -31230,7 +31298,7 @@ def _e79(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerScheduleEntryListType', _FN79, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31402,7 +31470,7 @@ def _e80(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31430,7 +31498,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackType', _FN80, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31458,7 +31526,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackType', _FN80, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -31475,7 +31543,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackType', _FN80, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -31505,7 +31573,7 @@ def _e80(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleStackType', _FN80, (f0, f1[i1:],))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -31599,7 +31667,7 @@ def _e81(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31616,7 +31684,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleType', _FN81, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31633,7 +31701,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleType', _FN81, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31650,7 +31718,7 @@ def _e81(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPriceRuleType', _FN81, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31892,7 +31960,7 @@ def _e82(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -31929,7 +31997,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleType', _FN82, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -31966,7 +32034,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleType', _FN82, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31994,7 +32062,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleType', _FN82, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -32011,7 +32079,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleType', _FN82, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -32039,7 +32107,7 @@ def _e82(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('OverstayRuleType', _FN82, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -32384,7 +32452,7 @@ def _e83(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 1
             w.a = a
@@ -32400,7 +32468,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -32502,7 +32570,7 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -32604,37 +32672,37 @@ def _e83(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ParameterType', _FN83, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -32750,7 +32818,7 @@ def _e84(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32767,7 +32835,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractCertificateChainType', _FN84, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32784,7 +32852,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractCertificateChainType', _FN84, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -32801,7 +32869,7 @@ def _e84(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ContractCertificateChainType', _FN84, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -32960,7 +33028,7 @@ def _e85(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32977,7 +33045,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedProvidersListType', _FN85, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -32994,7 +33062,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedProvidersListType', _FN85, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -33024,7 +33092,7 @@ def _e85(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SupportedProvidersListType', _FN85, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33199,7 +33267,7 @@ def _e86(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33227,7 +33295,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileType', _FN86, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33255,7 +33323,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileType', _FN86, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -33281,7 +33349,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileType', _FN86, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -33298,7 +33366,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileType', _FN86, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -33315,7 +33383,7 @@ def _e86(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVPowerProfileType', _FN86, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -33454,7 +33522,7 @@ def _e87(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33482,7 +33550,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN87, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33510,7 +33578,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN87, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -33531,7 +33599,7 @@ def _e87(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN87, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -33646,7 +33714,7 @@ def _e88(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33663,7 +33731,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryListType', _FN88, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33680,7 +33748,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryListType', _FN88, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -33710,7 +33778,7 @@ def _e88(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PowerScheduleEntryListType', _FN88, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33849,7 +33917,7 @@ def _e89(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33877,7 +33945,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleEntryType', _FN89, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33905,7 +33973,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleEntryType', _FN89, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -33925,7 +33993,7 @@ def _e89(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleEntryType', _FN89, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -34040,7 +34108,7 @@ def _e90(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -34057,7 +34125,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleEntryListType', _FN90, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -34074,7 +34142,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleEntryListType', _FN90, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -34104,7 +34172,7 @@ def _e90(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceLevelScheduleEntryListType', _FN90, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -34276,7 +34344,7 @@ def _e91(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34304,7 +34372,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackType', _FN91, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34332,7 +34400,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackType', _FN91, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -34349,7 +34417,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackType', _FN91, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -34379,7 +34447,7 @@ def _e91(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleStackType', _FN91, (f0, f1[i1:],))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -34715,7 +34783,7 @@ def _e92(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34732,7 +34800,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -34749,7 +34817,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -34827,7 +34895,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -34896,7 +34964,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -34945,7 +35013,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -34974,7 +35042,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -34991,7 +35059,7 @@ def _e92(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceRuleType', _FN92, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -35272,7 +35340,7 @@ def _e93(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35300,7 +35368,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -35328,7 +35396,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -35369,7 +35437,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -35398,7 +35466,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -35415,7 +35483,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -35432,7 +35500,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -35449,7 +35517,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -35473,7 +35541,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -35488,7 +35556,7 @@ def _e93(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEReqControlModeType', _FN93, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -35758,7 +35826,7 @@ def _e94(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -35820,7 +35888,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEReqControlModeType', _FN94, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -35882,7 +35950,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEReqControlModeType', _FN94, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -35924,7 +35992,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEReqControlModeType', _FN94, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -35957,7 +36025,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEReqControlModeType', _FN94, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -35981,7 +36049,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEReqControlModeType', _FN94, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -35996,7 +36064,7 @@ def _e94(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEReqControlModeType', _FN94, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -36296,7 +36364,7 @@ def _e95(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -36364,7 +36432,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEResControlModeType', _FN95, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -36432,7 +36500,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEResControlModeType', _FN95, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -36480,7 +36548,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEResControlModeType', _FN95, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -36516,7 +36584,7 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEResControlModeType', _FN95, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -36540,13 +36608,13 @@ def _e95(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_SEResControlModeType', _FN95, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Dynamic_SEResControlModeType', _FN95, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -36661,7 +36729,7 @@ def _e96(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -36678,7 +36746,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEResControlModeType', _FN96, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -36695,7 +36763,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEResControlModeType', _FN96, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -36725,7 +36793,7 @@ def _e96(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SEResControlModeType', _FN96, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -36841,7 +36909,7 @@ def _e97(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36858,7 +36926,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingScheduleType', _FN97, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -36875,7 +36943,7 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingScheduleType', _FN97, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -36899,13 +36967,13 @@ def _e97(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargingScheduleType', _FN97, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('ChargingScheduleType', _FN97, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -36999,7 +37067,7 @@ def _e98(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37016,7 +37084,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVEnergyOfferType', _FN98, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37033,7 +37101,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVEnergyOfferType', _FN98, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -37050,7 +37118,7 @@ def _e98(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVEnergyOfferType', _FN98, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -37204,7 +37272,7 @@ def _e99(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37232,7 +37300,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleTupleType', _FN99, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37260,7 +37328,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleTupleType', _FN99, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -37277,7 +37345,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleTupleType', _FN99, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -37292,7 +37360,7 @@ def _e99(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ScheduleTupleType', _FN99, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -37446,7 +37514,7 @@ def _e100(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37474,7 +37542,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -37502,7 +37570,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -37530,7 +37598,7 @@ def _e100(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -37645,7 +37713,7 @@ def _e101(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -37662,7 +37730,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN101, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -37679,7 +37747,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN101, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -37709,7 +37777,7 @@ def _e101(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceParameterListType', _FN101, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -37904,7 +37972,7 @@ def _e102(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -37932,7 +38000,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceIDListType', _FN102, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -37960,7 +38028,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceIDListType', _FN102, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -38012,7 +38080,7 @@ def _e102(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceIDListType', _FN102, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -38127,7 +38195,7 @@ def _e103(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -38144,7 +38212,7 @@ def _e103(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceListType', _FN103, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -38161,7 +38229,7 @@ def _e103(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceListType', _FN103, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -38191,7 +38259,7 @@ def _e103(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceListType', _FN103, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -38330,7 +38398,7 @@ def _e104(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -38358,7 +38426,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN104, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -38386,7 +38454,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN104, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -38408,7 +38476,7 @@ def _e104(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ServiceType', _FN104, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -38580,7 +38648,7 @@ def _e105(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -38608,7 +38676,7 @@ def _e105(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN105, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -38636,7 +38704,7 @@ def _e105(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN105, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -38653,7 +38721,7 @@ def _e105(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN105, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -38683,7 +38751,7 @@ def _e105(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ParameterSetType', _FN105, (f0, f1[i1:],))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -38798,7 +38866,7 @@ def _e106(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -38815,7 +38883,7 @@ def _e106(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN106, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -38832,7 +38900,7 @@ def _e106(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN106, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -38862,7 +38930,7 @@ def _e106(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SelectedServiceListType', _FN106, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -39582,7 +39650,7 @@ def _e107(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -39599,7 +39667,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -39616,7 +39684,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -39644,7 +39712,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -39764,7 +39832,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -39864,7 +39932,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -39944,7 +40012,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -40004,7 +40072,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -40055,7 +40123,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -40081,7 +40149,7 @@ def _e107(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN107, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -40371,7 +40439,7 @@ def _e108(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -40399,7 +40467,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -40427,7 +40495,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -40478,7 +40546,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -40520,7 +40588,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -40553,7 +40621,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -40577,7 +40645,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 6:
+    if s == 6:
         if i5 < len(f5):
             v = f5[i5]
             a <<= 2
@@ -40607,7 +40675,7 @@ def _e108(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN108, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -40662,13 +40730,13 @@ def _e109(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Dynamic_SMDTControlModeType', _FN109, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -40784,7 +40852,7 @@ def _e110(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -40812,7 +40880,7 @@ def _e110(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SMDTControlModeType', _FN110, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -40840,7 +40908,7 @@ def _e110(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_SMDTControlModeType', _FN110, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -41133,7 +41201,7 @@ def _e111(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -41161,7 +41229,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -41189,7 +41257,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -41215,7 +41283,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -41232,7 +41300,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -41268,7 +41336,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -41290,7 +41358,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -41312,7 +41380,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -41334,7 +41402,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -41356,7 +41424,7 @@ def _e111(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TaxRuleType', _FN111, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -42493,7 +42561,7 @@ def _e112(w: Writer, o: Any) -> None:
         f3 = None
         left -= 4
         s = 4
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -42644,7 +42712,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -42795,7 +42863,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -42934,7 +43002,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -43061,7 +43129,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 4
@@ -43176,7 +43244,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -43279,7 +43347,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -43362,7 +43430,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -43425,7 +43493,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -43468,7 +43536,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -43497,7 +43565,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -43517,7 +43585,7 @@ def _e112(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN112, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -43611,7 +43679,7 @@ def _e113(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -43628,7 +43696,7 @@ def _e113(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN113, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -43645,7 +43713,7 @@ def _e113(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN113, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -43662,7 +43730,7 @@ def _e113(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN113, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -43796,7 +43864,7 @@ def _e114(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -43824,7 +43892,7 @@ def _e114(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN114, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -43852,7 +43920,7 @@ def _e114(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN114, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -43869,7 +43937,7 @@ def _e114(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN114, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -44054,7 +44122,7 @@ def _e115(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44082,7 +44150,7 @@ def _e115(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceScheduleType', _FN115, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44110,7 +44178,7 @@ def _e115(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceScheduleType', _FN115, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -44138,7 +44206,7 @@ def _e115(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceScheduleType', _FN115, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -44153,7 +44221,7 @@ def _e115(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('PriceScheduleType', _FN115, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -44307,7 +44375,7 @@ def _e116(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44335,7 +44403,7 @@ def _e116(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TargetPositionType', _FN116, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44363,7 +44431,7 @@ def _e116(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TargetPositionType', _FN116, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -44391,7 +44459,7 @@ def _e116(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TargetPositionType', _FN116, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -44518,7 +44586,7 @@ def _e117(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44535,7 +44603,7 @@ def _e117(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN117, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44552,7 +44620,7 @@ def _e117(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN117, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -44583,7 +44651,7 @@ def _e117(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN117, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -44605,7 +44673,7 @@ def _e117(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN117, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -44779,7 +44847,7 @@ def _e118(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44796,7 +44864,7 @@ def _e118(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN118, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44813,7 +44881,7 @@ def _e118(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN118, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -44834,7 +44902,7 @@ def _e118(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN118, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -44867,7 +44935,7 @@ def _e118(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN118, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -44891,7 +44959,7 @@ def _e118(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN118, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -44906,7 +44974,7 @@ def _e118(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN118, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -44982,7 +45050,7 @@ def _e119(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -44999,7 +45067,7 @@ def _e119(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN119, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -45016,7 +45084,7 @@ def _e119(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN119, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -45115,7 +45183,7 @@ def _e120(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -45132,7 +45200,7 @@ def _e120(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN120, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -45149,7 +45217,7 @@ def _e120(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN120, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -45170,7 +45238,7 @@ def _e120(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN120, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -45350,7 +45418,7 @@ def _e121(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -45387,7 +45455,7 @@ def _e121(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN121, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -45424,7 +45492,7 @@ def _e121(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN121, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -45441,7 +45509,7 @@ def _e121(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN121, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -45458,7 +45526,7 @@ def _e121(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN121, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -45475,7 +45543,7 @@ def _e121(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN121, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -45835,7 +45903,7 @@ def _e122(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -45905,7 +45973,7 @@ def _e122(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN122, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -45975,7 +46043,7 @@ def _e122(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN122, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -46025,7 +46093,7 @@ def _e122(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN122, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -46063,7 +46131,7 @@ def _e122(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN122, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -46089,7 +46157,7 @@ def _e122(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN122, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -46234,7 +46302,7 @@ def _e123(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -46267,7 +46335,7 @@ def _e123(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN123, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -46300,7 +46368,7 @@ def _e123(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN123, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -46324,7 +46392,7 @@ def _e123(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN123, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -46339,7 +46407,7 @@ def _e123(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN123, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -46394,13 +46462,13 @@ def _e124(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Scheduled_CLResControlModeType', _FN124, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -46476,7 +46544,7 @@ def _e125(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -46493,7 +46561,7 @@ def _e125(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN125, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -46510,7 +46578,7 @@ def _e125(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN125, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -46586,7 +46654,7 @@ def _e126(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -46603,7 +46671,7 @@ def _e126(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN126, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -46620,7 +46688,7 @@ def _e126(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN126, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -46719,7 +46787,7 @@ def _e127(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -46736,7 +46804,7 @@ def _e127(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN127, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -46753,7 +46821,7 @@ def _e127(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN127, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -46774,7 +46842,7 @@ def _e127(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN127, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1

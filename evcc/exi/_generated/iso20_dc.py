@@ -4076,7 +4076,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4093,7 +4093,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4110,7 +4110,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -4130,7 +4130,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -4252,7 +4252,7 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4269,7 +4269,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4286,7 +4286,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -4307,7 +4307,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -4327,7 +4327,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -4403,7 +4403,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4420,7 +4420,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CableCheckReqType', _FN2, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4437,7 +4437,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CableCheckReqType', _FN2, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -4559,7 +4559,7 @@ def _e3(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4576,7 +4576,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4593,7 +4593,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -4614,7 +4614,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -4635,7 +4635,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -4770,7 +4770,7 @@ def _e4(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4787,7 +4787,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4804,7 +4804,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -4825,7 +4825,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -4842,7 +4842,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -4859,7 +4859,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -4976,7 +4976,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -4993,7 +4993,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5010,7 +5010,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -5031,7 +5031,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -5048,7 +5048,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -5231,7 +5231,7 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5248,7 +5248,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5265,7 +5265,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -5296,7 +5296,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -5318,7 +5318,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -5335,7 +5335,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -5355,7 +5355,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -5681,7 +5681,7 @@ def _e7(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5698,7 +5698,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5715,7 +5715,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -5736,7 +5736,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -5780,7 +5780,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -5815,7 +5815,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -5841,7 +5841,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -5858,7 +5858,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -5875,7 +5875,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -5897,7 +5897,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -5919,7 +5919,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -5941,7 +5941,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             m = _SUB3.get(v.qname if type(v) is _Named else type(v).__name__)
@@ -5961,7 +5961,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 12:
+    if s == 12:
         if left == 0:
             a <<= 1
             s = -1
@@ -6060,7 +6060,7 @@ def _e8(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6077,7 +6077,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6094,7 +6094,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -6115,7 +6115,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -6232,7 +6232,7 @@ def _e9(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6249,7 +6249,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6266,7 +6266,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -6287,7 +6287,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -6304,7 +6304,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -6495,7 +6495,7 @@ def _e10(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6512,7 +6512,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6529,7 +6529,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -6546,7 +6546,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -6563,7 +6563,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -6580,7 +6580,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -6597,7 +6597,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -6614,7 +6614,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -6632,7 +6632,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -6818,7 +6818,7 @@ def _e11(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6835,7 +6835,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6852,7 +6852,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -6869,7 +6869,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -6886,7 +6886,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -6903,7 +6903,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -6920,7 +6920,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -6937,7 +6937,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -6952,7 +6952,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -7218,7 +7218,7 @@ def _e12(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7235,7 +7235,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7252,7 +7252,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7269,7 +7269,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -7286,7 +7286,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -7303,7 +7303,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -7320,7 +7320,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -7337,7 +7337,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -7366,7 +7366,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -7383,7 +7383,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -7400,7 +7400,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -7417,7 +7417,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -7434,7 +7434,7 @@ def _e12(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 12:
+    if s == 12:
         if left == 0:
             a <<= 1
             s = -1
@@ -7695,7 +7695,7 @@ def _e13(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7712,7 +7712,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7729,7 +7729,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7746,7 +7746,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -7763,7 +7763,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -7780,7 +7780,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -7797,7 +7797,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -7814,7 +7814,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -7840,7 +7840,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -7857,7 +7857,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -7874,7 +7874,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -7891,7 +7891,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -7908,7 +7908,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
-    while s == 12:
+    if s == 12:
         if left == 0:
             a <<= 1
             s = -1
@@ -8251,7 +8251,7 @@ def _e14(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -8295,7 +8295,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -8339,7 +8339,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -8374,7 +8374,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -8400,7 +8400,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -8417,7 +8417,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -8434,7 +8434,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -8485,7 +8485,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -8527,7 +8527,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -8560,7 +8560,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -8584,7 +8584,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -8599,7 +8599,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if left == 0:
             a <<= 1
             s = -1
@@ -8784,7 +8784,7 @@ def _e15(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -8826,7 +8826,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -8868,7 +8868,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -8901,7 +8901,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -8925,7 +8925,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -8940,7 +8940,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -9433,7 +9433,7 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -9477,7 +9477,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -9521,7 +9521,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -9556,7 +9556,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -9582,7 +9582,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9599,7 +9599,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -9616,7 +9616,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 4
@@ -9694,7 +9694,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 4
@@ -9763,7 +9763,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -9823,7 +9823,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 3
@@ -9874,7 +9874,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 3
@@ -9916,7 +9916,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 3
@@ -9949,7 +9949,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -9973,7 +9973,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -9988,7 +9988,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
-    while s == 14:
+    if s == 14:
         if left == 0:
             a <<= 1
             s = -1
@@ -10383,7 +10383,7 @@ def _e17(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -10461,7 +10461,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -10539,7 +10539,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -10608,7 +10608,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -10668,7 +10668,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -10719,7 +10719,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -10761,7 +10761,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -10794,7 +10794,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -10818,7 +10818,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -10833,7 +10833,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -11103,7 +11103,7 @@ def _e18(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -11140,7 +11140,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -11177,7 +11177,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11194,7 +11194,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11211,7 +11211,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -11228,7 +11228,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -11245,7 +11245,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -11262,7 +11262,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -11279,7 +11279,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -11296,7 +11296,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -11313,7 +11313,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -11760,7 +11760,7 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -11841,7 +11841,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -11922,7 +11922,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -11983,7 +11983,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -12032,7 +12032,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -12069,7 +12069,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -12086,7 +12086,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -12103,7 +12103,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -12120,7 +12120,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -12137,7 +12137,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -12506,7 +12506,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -12543,7 +12543,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -12580,7 +12580,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -12597,7 +12597,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -12614,7 +12614,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -12631,7 +12631,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -12648,7 +12648,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -12665,7 +12665,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -12682,7 +12682,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -12699,7 +12699,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -12716,7 +12716,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -12733,7 +12733,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -12750,7 +12750,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 1
@@ -12767,7 +12767,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 13:
+    if s == 13:
         if f12 is not None:
             v = f12
             a <<= 2
@@ -12791,7 +12791,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 14:
+    if s == 14:
         if f13 is not None:
             v = f13
             a <<= 2
@@ -12806,7 +12806,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
-    while s == 15:
+    if s == 15:
         if left == 0:
             a <<= 1
             s = -1
@@ -13325,7 +13325,7 @@ def _e21(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -13406,7 +13406,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 6:
+    if s == 6:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -13487,7 +13487,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -13548,7 +13548,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -13597,7 +13597,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -13634,7 +13634,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -13651,7 +13651,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -13668,7 +13668,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -13685,7 +13685,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -13702,7 +13702,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -13719,7 +13719,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -13736,7 +13736,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 1
@@ -13753,7 +13753,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 1
@@ -13770,7 +13770,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
-    while s == 13:
+    if s == 13:
         if left == 0:
             a <<= 1
             s = -1
@@ -13825,13 +13825,13 @@ def _e22(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLReqControlModeType', _FN22, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -13886,13 +13886,13 @@ def _e23(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLResControlModeType', _FN23, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -14063,7 +14063,7 @@ def _e24(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -14088,7 +14088,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14105,7 +14105,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14122,7 +14122,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -14139,7 +14139,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -14163,7 +14163,7 @@ def _e24(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -14298,7 +14298,7 @@ def _e25(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -14327,7 +14327,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN25, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -14348,7 +14348,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN25, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -14369,7 +14369,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN25, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -14530,7 +14530,7 @@ def _e26(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -14555,7 +14555,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14572,7 +14572,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -14589,7 +14589,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -14606,7 +14606,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -14623,7 +14623,7 @@ def _e26(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -14667,6 +14667,18 @@ def _d27(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -14770,6 +14782,11 @@ def _d27(r: Reader) -> Any:
 
 
 def _e27(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -14780,7 +14797,7 @@ def _e27(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -14794,7 +14811,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN27, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -14859,6 +14876,18 @@ def _d28(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -15041,6 +15070,11 @@ def _d28(r: Reader) -> Any:
 
 
 def _e28(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -15051,7 +15085,7 @@ def _e28(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -15065,7 +15099,7 @@ def _e28(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN28, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -15404,7 +15438,7 @@ def _e29(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -15454,7 +15488,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -15496,7 +15530,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -15530,7 +15564,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -15556,7 +15590,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -15582,7 +15616,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -15599,7 +15633,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -15616,7 +15650,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -15719,7 +15753,7 @@ def _e30(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -15736,7 +15770,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN30, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -15753,7 +15787,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN30, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -15797,6 +15831,18 @@ def _d31(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -15994,6 +16040,11 @@ def _d31(r: Reader) -> Any:
 
 
 def _e31(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -16005,7 +16056,7 @@ def _e31(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -16019,7 +16070,7 @@ def _e31(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN31, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -16128,6 +16179,18 @@ def _d32(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -16231,6 +16294,11 @@ def _d32(r: Reader) -> Any:
 
 
 def _e32(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -16241,7 +16309,7 @@ def _e32(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -16255,7 +16323,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN32, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -18032,7 +18100,7 @@ def _e33(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -18104,7 +18172,7 @@ def _e33(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN33, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -19436,7 +19504,7 @@ def _e34(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -19670,7 +19738,7 @@ def _e35(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -19701,7 +19769,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -19724,7 +19792,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -19739,7 +19807,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -19754,7 +19822,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -21103,7 +21171,7 @@ def _e36(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21147,7 +21215,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21191,7 +21259,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21235,7 +21303,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21279,7 +21347,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21323,7 +21391,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21367,7 +21435,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21411,7 +21479,7 @@ def _e36(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN36, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -21962,7 +22030,7 @@ def _e37(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -21983,7 +22051,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN37, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -22004,7 +22072,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN37, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -22022,7 +22090,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN37, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -22038,7 +22106,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN37, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -22288,7 +22356,7 @@ def _e38(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -22302,7 +22370,7 @@ def _e38(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN38, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -22316,7 +22384,7 @@ def _e38(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN38, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -22332,7 +22400,7 @@ def _e38(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN38, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -22362,7 +22430,7 @@ def _e38(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN38, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -22603,7 +22671,7 @@ def _e39(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -22640,7 +22708,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN39, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -22670,7 +22738,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN39, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -22693,7 +22761,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN39, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -22865,7 +22933,7 @@ def _e40(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -22890,7 +22958,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -22907,7 +22975,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -22924,7 +22992,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -23075,7 +23143,7 @@ def _e41(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -23100,7 +23168,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -23117,7 +23185,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -23134,7 +23202,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -23340,7 +23408,7 @@ def _e42(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -23361,7 +23429,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN42, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -23375,7 +23443,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN42, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -23808,7 +23876,7 @@ def _e43(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -23843,7 +23911,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -23878,7 +23946,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -23895,7 +23963,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -23921,7 +23989,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -23938,7 +24006,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -23962,7 +24030,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -23977,7 +24045,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -23994,7 +24062,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -24121,7 +24189,7 @@ def _e44(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24138,7 +24206,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24155,7 +24223,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24172,7 +24240,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -24309,7 +24377,7 @@ def _e45(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24326,7 +24394,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24343,7 +24411,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24376,7 +24444,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -24532,7 +24600,7 @@ def _e46(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24549,7 +24617,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24566,7 +24634,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24594,7 +24662,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -24609,7 +24677,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -25746,7 +25814,7 @@ def _e47(w: Writer, o: Any) -> None:
         f3 = None
         left -= 4
         s = 4
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -25897,7 +25965,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -26048,7 +26116,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -26187,7 +26255,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -26314,7 +26382,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 4
@@ -26429,7 +26497,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -26532,7 +26600,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -26615,7 +26683,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -26678,7 +26746,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -26721,7 +26789,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -26750,7 +26818,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -26770,7 +26838,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -26909,7 +26977,7 @@ def _e48(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26937,7 +27005,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26965,7 +27033,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26986,7 +27054,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -27706,7 +27774,7 @@ def _e49(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27723,7 +27791,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27740,7 +27808,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27768,7 +27836,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -27888,7 +27956,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -27988,7 +28056,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -28068,7 +28136,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -28128,7 +28196,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -28179,7 +28247,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -28205,7 +28273,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -28495,7 +28563,7 @@ def _e50(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28523,7 +28591,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28551,7 +28619,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -28602,7 +28670,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -28644,7 +28712,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -28677,7 +28745,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -28701,7 +28769,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 6:
+    if s == 6:
         if i5 < len(f5):
             v = f5[i5]
             a <<= 2
@@ -28731,7 +28799,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -28898,7 +28966,7 @@ def _e51(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28918,7 +28986,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN51, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28938,7 +29006,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN51, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28971,7 +29039,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN51, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29065,7 +29133,7 @@ def _e52(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29082,7 +29150,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN52, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29099,7 +29167,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN52, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29116,7 +29184,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN52, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29250,7 +29318,7 @@ def _e53(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29278,7 +29346,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29306,7 +29374,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29323,7 +29391,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29450,7 +29518,7 @@ def _e54(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29467,7 +29535,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29484,7 +29552,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -29515,7 +29583,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -29537,7 +29605,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -29711,7 +29779,7 @@ def _e55(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29728,7 +29796,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29745,7 +29813,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29766,7 +29834,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -29799,7 +29867,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -29823,7 +29891,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -29838,7 +29906,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -29914,7 +29982,7 @@ def _e56(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29931,7 +29999,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN56, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29948,7 +30016,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN56, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -30047,7 +30115,7 @@ def _e57(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30064,7 +30132,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30081,7 +30149,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30102,7 +30170,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -30282,7 +30350,7 @@ def _e58(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -30319,7 +30387,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -30356,7 +30424,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30373,7 +30441,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -30390,7 +30458,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -30407,7 +30475,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -30767,7 +30835,7 @@ def _e59(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -30837,7 +30905,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -30907,7 +30975,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -30957,7 +31025,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -30995,7 +31063,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -31021,7 +31089,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31136,7 +31204,7 @@ def _e60(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31153,7 +31221,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -31170,7 +31238,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -31200,7 +31268,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31345,7 +31413,7 @@ def _e61(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -31378,7 +31446,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -31411,7 +31479,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -31435,7 +31503,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -31450,7 +31518,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31505,13 +31573,13 @@ def _e62(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Scheduled_CLResControlModeType', _FN62, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -31587,7 +31655,7 @@ def _e63(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31604,7 +31672,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN63, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31621,7 +31689,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN63, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -31697,7 +31765,7 @@ def _e64(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31714,7 +31782,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN64, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31731,7 +31799,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN64, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -31830,7 +31898,7 @@ def _e65(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31847,7 +31915,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN65, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31864,7 +31932,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN65, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31885,7 +31953,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN65, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1

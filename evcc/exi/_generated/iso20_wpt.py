@@ -5373,7 +5373,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5390,7 +5390,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5407,7 +5407,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -5428,7 +5428,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -5445,7 +5445,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -5462,7 +5462,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -5479,7 +5479,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -5507,7 +5507,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 7:
+    if s == 7:
         if i6 < len(f6):
             v = f6[i6]
             a <<= 2
@@ -5555,7 +5555,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 9:
+    if s == 9:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -5570,7 +5570,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -5853,7 +5853,7 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5870,7 +5870,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -5887,7 +5887,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -5908,7 +5908,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -5925,7 +5925,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -5942,7 +5942,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -5959,7 +5959,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -5987,7 +5987,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 7:
+    if s == 7:
         if i6 < len(f6):
             v = f6[i6]
             a <<= 2
@@ -6035,7 +6035,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 9:
+    if s == 9:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -6050,7 +6050,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -6264,7 +6264,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6281,7 +6281,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6298,7 +6298,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -6319,7 +6319,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -6340,7 +6340,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -6388,7 +6388,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
-    while s == 6:
+    if s == 6:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -6403,7 +6403,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -6617,7 +6617,7 @@ def _e3(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6634,7 +6634,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -6651,7 +6651,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -6672,7 +6672,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -6693,7 +6693,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -6741,7 +6741,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
-    while s == 6:
+    if s == 6:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -6756,7 +6756,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -6988,7 +6988,7 @@ def _e4(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7005,7 +7005,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7022,7 +7022,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7043,7 +7043,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -7084,7 +7084,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -7105,7 +7105,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -7135,7 +7135,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -7418,7 +7418,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7435,7 +7435,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7452,7 +7452,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7473,7 +7473,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -7494,7 +7494,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -7538,7 +7538,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -7562,7 +7562,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 6:
+    if s == 6:
         if i5 < len(f5):
             v = f5[i5]
             a <<= 2
@@ -7592,7 +7592,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -7865,7 +7865,7 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7882,7 +7882,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -7899,7 +7899,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -7916,7 +7916,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -7944,7 +7944,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -7972,7 +7972,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -7989,7 +7989,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -8011,7 +8011,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 7:
+    if s == 7:
         if i6 < len(f6):
             v = f6[i6]
             a <<= 2
@@ -8041,7 +8041,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -8373,7 +8373,7 @@ def _e7(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8390,7 +8390,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8407,7 +8407,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8428,7 +8428,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -8449,7 +8449,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -8466,7 +8466,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -8483,7 +8483,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -8511,7 +8511,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -8539,7 +8539,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -8556,7 +8556,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -8573,7 +8573,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 10:
+    if s == 10:
         if i9 < len(f9):
             v = f9[i9]
             a <<= 2
@@ -8603,7 +8603,7 @@ def _e7(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
-    while s == 12:
+    if s == 12:
         if left == 0:
             a <<= 1
             s = -1
@@ -8815,7 +8815,7 @@ def _e8(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8832,7 +8832,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -8849,7 +8849,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -8870,7 +8870,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -8900,7 +8900,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -8921,7 +8921,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -8951,7 +8951,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -9214,7 +9214,7 @@ def _e9(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9231,7 +9231,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9248,7 +9248,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -9269,7 +9269,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -9290,7 +9290,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -9323,7 +9323,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -9347,7 +9347,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 6:
+    if s == 6:
         if i5 < len(f5):
             v = f5[i5]
             a <<= 2
@@ -9377,7 +9377,7 @@ def _e9(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -9704,7 +9704,7 @@ def _e10(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9721,7 +9721,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -9738,7 +9738,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -9769,7 +9769,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -9791,7 +9791,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -9808,7 +9808,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -9825,7 +9825,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -9846,7 +9846,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -9879,7 +9879,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -9903,7 +9903,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 9:
+    if s == 9:
         if i8 < len(f8):
             v = f8[i8]
             a <<= 2
@@ -9933,7 +9933,7 @@ def _e10(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
-    while s == 11:
+    if s == 11:
         if left == 0:
             a <<= 1
             s = -1
@@ -10357,7 +10357,7 @@ def _e11(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10374,7 +10374,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -10391,7 +10391,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -10412,7 +10412,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -10456,7 +10456,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -10491,7 +10491,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -10517,7 +10517,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -10534,7 +10534,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -10560,7 +10560,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 1
@@ -10577,7 +10577,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 9:
+    if s == 9:
         if f8 is not None:
             v = f8
             a <<= 1
@@ -10594,7 +10594,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 10:
+    if s == 10:
         if f9 is not None:
             v = f9
             a <<= 1
@@ -10615,7 +10615,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 11:
+    if s == 11:
         if f10 is not None:
             v = f10
             a <<= 3
@@ -10648,7 +10648,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 12:
+    if s == 12:
         if f11 is not None:
             v = f11
             a <<= 2
@@ -10672,7 +10672,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 13:
+    if s == 13:
         if i12 < len(f12):
             v = f12[i12]
             a <<= 2
@@ -10702,7 +10702,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
-    while s == 15:
+    if s == 15:
         if left == 0:
             a <<= 1
             s = -1
@@ -10757,13 +10757,13 @@ def _e12(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLReqControlModeType', _FN12, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -10818,13 +10818,13 @@ def _e13(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('CLResControlModeType', _FN13, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -10995,7 +10995,7 @@ def _e14(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -11020,7 +11020,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11037,7 +11037,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11054,7 +11054,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11071,7 +11071,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -11095,7 +11095,7 @@ def _e14(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -11230,7 +11230,7 @@ def _e15(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -11259,7 +11259,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN15, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -11280,7 +11280,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN15, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -11301,7 +11301,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN15, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -11462,7 +11462,7 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -11487,7 +11487,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11504,7 +11504,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11521,7 +11521,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -11538,7 +11538,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -11555,7 +11555,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -11599,6 +11599,18 @@ def _d17(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -11702,6 +11714,11 @@ def _d17(r: Reader) -> Any:
 
 
 def _e17(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -11712,7 +11729,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -11726,7 +11743,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN17, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -11791,6 +11808,18 @@ def _d18(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -11973,6 +12002,11 @@ def _d18(r: Reader) -> Any:
 
 
 def _e18(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -11983,7 +12017,7 @@ def _e18(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -11997,7 +12031,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN18, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -12336,7 +12370,7 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -12386,7 +12420,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -12428,7 +12462,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -12462,7 +12496,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -12488,7 +12522,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -12514,7 +12548,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -12531,7 +12565,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -12548,7 +12582,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -12651,7 +12685,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -12668,7 +12702,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN20, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -12685,7 +12719,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN20, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -12729,6 +12763,18 @@ def _d21(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -12926,6 +12972,11 @@ def _d21(r: Reader) -> Any:
 
 
 def _e21(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -12937,7 +12988,7 @@ def _e21(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -12951,7 +13002,7 @@ def _e21(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN21, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -13060,6 +13111,18 @@ def _d22(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -13163,6 +13226,11 @@ def _d22(r: Reader) -> Any:
 
 
 def _e22(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -13173,7 +13241,7 @@ def _e22(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -13187,7 +13255,7 @@ def _e22(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN22, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -14964,7 +15032,7 @@ def _e23(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -15036,7 +15104,7 @@ def _e23(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN23, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -16368,7 +16436,7 @@ def _e24(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -16602,7 +16670,7 @@ def _e25(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -16633,7 +16701,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -16656,7 +16724,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -16671,7 +16739,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -16686,7 +16754,7 @@ def _e25(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -18035,7 +18103,7 @@ def _e26(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18079,7 +18147,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18123,7 +18191,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18167,7 +18235,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18211,7 +18279,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18255,7 +18323,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18299,7 +18367,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18343,7 +18411,7 @@ def _e26(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN26, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -18894,7 +18962,7 @@ def _e27(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -18915,7 +18983,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN27, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -18936,7 +19004,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN27, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -18954,7 +19022,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN27, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -18970,7 +19038,7 @@ def _e27(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN27, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -19220,7 +19288,7 @@ def _e28(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -19234,7 +19302,7 @@ def _e28(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN28, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -19248,7 +19316,7 @@ def _e28(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN28, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -19264,7 +19332,7 @@ def _e28(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN28, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -19294,7 +19362,7 @@ def _e28(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN28, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -19535,7 +19603,7 @@ def _e29(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -19572,7 +19640,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN29, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -19602,7 +19670,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN29, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -19625,7 +19693,7 @@ def _e29(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN29, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -19797,7 +19865,7 @@ def _e30(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -19822,7 +19890,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -19839,7 +19907,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -19856,7 +19924,7 @@ def _e30(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -20007,7 +20075,7 @@ def _e31(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -20032,7 +20100,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -20049,7 +20117,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -20066,7 +20134,7 @@ def _e31(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -20272,7 +20340,7 @@ def _e32(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -20293,7 +20361,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN32, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -20307,7 +20375,7 @@ def _e32(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN32, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -20740,7 +20808,7 @@ def _e33(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -20775,7 +20843,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -20810,7 +20878,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -20827,7 +20895,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -20853,7 +20921,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -20870,7 +20938,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -20894,7 +20962,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -20909,7 +20977,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -20926,7 +20994,7 @@ def _e33(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -21053,7 +21121,7 @@ def _e34(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21070,7 +21138,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21087,7 +21155,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -21104,7 +21172,7 @@ def _e34(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -21241,7 +21309,7 @@ def _e35(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21258,7 +21326,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21275,7 +21343,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -21308,7 +21376,7 @@ def _e35(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -21464,7 +21532,7 @@ def _e36(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21481,7 +21549,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -21498,7 +21566,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -21526,7 +21594,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -21541,7 +21609,7 @@ def _e36(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -22678,7 +22746,7 @@ def _e37(w: Writer, o: Any) -> None:
         f3 = None
         left -= 4
         s = 4
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -22829,7 +22897,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 11:
+    if s == 11:
         if f0 is not None:
             v = f0
             a <<= 4
@@ -22980,7 +23048,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 4
@@ -23119,7 +23187,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 4
@@ -23246,7 +23314,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 4
@@ -23361,7 +23429,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -23464,7 +23532,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -23547,7 +23615,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 6:
+    if s == 6:
         if f6 is not None:
             v = f6
             a <<= 3
@@ -23610,7 +23678,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 7:
+    if s == 7:
         if f7 is not None:
             v = f7
             a <<= 3
@@ -23653,7 +23721,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 8:
+    if s == 8:
         if f8 is not None:
             v = f8
             a <<= 2
@@ -23682,7 +23750,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 9:
+    if s == 9:
         if f9 is not None:
             v = f9
             a <<= 2
@@ -23702,7 +23770,7 @@ def _e37(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
-    while s == 10:
+    if s == 10:
         if left == 0:
             a <<= 1
             s = -1
@@ -23841,7 +23909,7 @@ def _e38(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23869,7 +23937,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -23897,7 +23965,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -23918,7 +23986,7 @@ def _e38(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -24638,7 +24706,7 @@ def _e39(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24655,7 +24723,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -24672,7 +24740,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -24700,7 +24768,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -24820,7 +24888,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -24920,7 +24988,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 3
@@ -25000,7 +25068,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 3
@@ -25060,7 +25128,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 2
@@ -25111,7 +25179,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 8:
+    if s == 8:
         if f7 is not None:
             v = f7
             a <<= 2
@@ -25137,7 +25205,7 @@ def _e39(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
-    while s == 9:
+    if s == 9:
         if left == 0:
             a <<= 1
             s = -1
@@ -25427,7 +25495,7 @@ def _e40(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25455,7 +25523,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25483,7 +25551,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -25534,7 +25602,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -25576,7 +25644,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 3
@@ -25609,7 +25677,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -25633,7 +25701,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 6:
+    if s == 6:
         if i5 < len(f5):
             v = f5[i5]
             a <<= 2
@@ -25663,7 +25731,7 @@ def _e40(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -25830,7 +25898,7 @@ def _e41(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25850,7 +25918,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN41, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -25870,7 +25938,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN41, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -25903,7 +25971,7 @@ def _e41(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RationalNumberType', _FN41, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -25997,7 +26065,7 @@ def _e42(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26014,7 +26082,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN42, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26031,7 +26099,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN42, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26048,7 +26116,7 @@ def _e42(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedCostType', _FN42, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26182,7 +26250,7 @@ def _e43(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26210,7 +26278,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26238,7 +26306,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -26255,7 +26323,7 @@ def _e43(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -26639,7 +26707,7 @@ def _e44(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -26692,7 +26760,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -26745,7 +26813,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -26789,7 +26857,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -26824,7 +26892,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -26850,7 +26918,7 @@ def _e44(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -26980,7 +27048,7 @@ def _e45(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -26997,7 +27065,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27014,7 +27082,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27031,7 +27099,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -27048,7 +27116,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -27065,7 +27133,7 @@ def _e45(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -27141,7 +27209,7 @@ def _e46(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27158,7 +27226,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_SPCPowerControlParameterType', _FN46, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27175,7 +27243,7 @@ def _e46(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_SPCPowerControlParameterType', _FN46, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -27290,7 +27358,7 @@ def _e47(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27310,7 +27378,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -27330,7 +27398,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -27347,7 +27415,7 @@ def _e47(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -27482,7 +27550,7 @@ def _e48(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27503,7 +27571,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27524,7 +27592,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -27562,7 +27630,7 @@ def _e48(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27697,7 +27765,7 @@ def _e49(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27718,7 +27786,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27739,7 +27807,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -27777,7 +27845,7 @@ def _e49(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -27912,7 +27980,7 @@ def _e50(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27933,7 +28001,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -27954,7 +28022,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -27992,7 +28060,7 @@ def _e50(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -28093,7 +28161,7 @@ def _e51(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -28119,7 +28187,7 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -28145,13 +28213,13 @@ def _e51(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -28286,7 +28354,7 @@ def _e52(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28306,7 +28374,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28326,7 +28394,7 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -28352,13 +28420,13 @@ def _e52(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -28434,7 +28502,7 @@ def _e53(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28451,7 +28519,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TxDataListType', _FN53, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28468,7 +28536,7 @@ def _e53(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TxDataListType', _FN53, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -28544,7 +28612,7 @@ def _e54(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28561,7 +28629,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxDataListType', _FN54, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28578,7 +28646,7 @@ def _e54(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxDataListType', _FN54, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -28730,7 +28798,7 @@ def _e55(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28758,7 +28826,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28786,7 +28854,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -28803,7 +28871,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -28820,7 +28888,7 @@ def _e55(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -28954,7 +29022,7 @@ def _e56(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -28982,7 +29050,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29010,7 +29078,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29027,7 +29095,7 @@ def _e56(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29103,7 +29171,7 @@ def _e57(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29120,7 +29188,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxRSSIListType', _FN57, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29137,7 +29205,7 @@ def _e57(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxRSSIListType', _FN57, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -29271,7 +29339,7 @@ def _e58(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29299,7 +29367,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29327,7 +29395,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29344,7 +29412,7 @@ def _e58(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -29561,7 +29629,7 @@ def _e59(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29581,7 +29649,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29601,7 +29669,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -29618,7 +29686,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 3:
+    if s == 3:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 1
@@ -29635,7 +29703,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 4:
+    if s == 4:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 1
@@ -29652,7 +29720,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 5:
+    if s == 5:
         if i2 < len(f2):
             v = f2[i2]
             a <<= 2
@@ -29700,7 +29768,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 7:
+    if s == 7:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -29715,7 +29783,7 @@ def _e59(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -29884,7 +29952,7 @@ def _e60(w: Writer, o: Any) -> None:
         f0 = None
         left -= 1
         s = 1
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29904,7 +29972,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -29924,7 +29992,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -29941,7 +30009,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -29958,7 +30026,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
-    while s == 4:
+    if s == 4:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -29988,7 +30056,7 @@ def _e60(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -30279,7 +30347,7 @@ def _e61(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30296,7 +30364,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30313,7 +30381,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30330,7 +30398,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -30404,7 +30472,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30432,7 +30500,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 6:
+    if s == 6:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -30460,7 +30528,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 7:
+    if s == 7:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -30488,7 +30556,7 @@ def _e61(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -30622,7 +30690,7 @@ def _e62(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30650,7 +30718,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -30678,7 +30746,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -30695,7 +30763,7 @@ def _e62(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -30810,7 +30878,7 @@ def _e63(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30827,7 +30895,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -30844,7 +30912,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -30874,7 +30942,7 @@ def _e63(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31028,7 +31096,7 @@ def _e64(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31056,7 +31124,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31084,7 +31152,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31112,7 +31180,7 @@ def _e64(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -31308,7 +31376,7 @@ def _e65(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31341,7 +31409,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31374,7 +31442,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31407,7 +31475,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -31440,7 +31508,7 @@ def _e65(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31567,7 +31635,7 @@ def _e66(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31584,7 +31652,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31601,7 +31669,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -31632,7 +31700,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -31654,7 +31722,7 @@ def _e66(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -31828,7 +31896,7 @@ def _e67(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31845,7 +31913,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -31862,7 +31930,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -31883,7 +31951,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
-    while s == 3:
+    if s == 3:
         if f2 is not None:
             v = f2
             a <<= 3
@@ -31916,7 +31984,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -31940,7 +32008,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
-    while s == 5:
+    if s == 5:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -31955,7 +32023,7 @@ def _e67(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
-    while s == 6:
+    if s == 6:
         if left == 0:
             a <<= 1
             s = -1
@@ -32031,7 +32099,7 @@ def _e68(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32048,7 +32116,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN68, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32065,7 +32133,7 @@ def _e68(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryReqType', _FN68, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -32164,7 +32232,7 @@ def _e69(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32181,7 +32249,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -32198,7 +32266,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -32219,7 +32287,7 @@ def _e69(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -32399,7 +32467,7 @@ def _e70(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -32436,7 +32504,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -32473,7 +32541,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -32490,7 +32558,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -32507,7 +32575,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -32524,7 +32592,7 @@ def _e70(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if left == 0:
             a <<= 1
             s = -1
@@ -32884,7 +32952,7 @@ def _e71(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -32954,7 +33022,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
-    while s == 5:
+    if s == 5:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -33024,7 +33092,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 3
@@ -33074,7 +33142,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -33112,7 +33180,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -33138,7 +33206,7 @@ def _e71(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33253,7 +33321,7 @@ def _e72(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33270,7 +33338,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -33287,7 +33355,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -33317,7 +33385,7 @@ def _e72(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
-    while s == 4:
+    if s == 4:
         if left == 0:
             a <<= 1
             s = -1
@@ -33462,7 +33530,7 @@ def _e73(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -33495,7 +33563,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 3
@@ -33528,7 +33596,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 2
@@ -33552,7 +33620,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -33567,7 +33635,7 @@ def _e73(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -33622,13 +33690,13 @@ def _e74(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if left == 0:
             a <<= 1
             s = -1
         else:
             raise _stuck('Scheduled_CLResControlModeType', _FN74, ())
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -33704,7 +33772,7 @@ def _e75(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33721,7 +33789,7 @@ def _e75(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN75, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33738,7 +33806,7 @@ def _e75(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GMessageType', _FN75, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -33814,7 +33882,7 @@ def _e76(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33831,7 +33899,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN76, (f0,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33848,7 +33916,7 @@ def _e76(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GRequestType', _FN76, (f0,))
-    while s == 1:
+    if s == 1:
         if left == 0:
             a <<= 1
             s = -1
@@ -33947,7 +34015,7 @@ def _e77(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33964,7 +34032,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN77, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -33981,7 +34049,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN77, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -34002,7 +34070,7 @@ def _e77(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('V2GResponseType', _FN77, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1

@@ -1373,7 +1373,7 @@ def _e0(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -1398,7 +1398,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -1415,7 +1415,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -1432,7 +1432,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -1449,7 +1449,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    while s == 4:
+    if s == 4:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -1473,7 +1473,7 @@ def _e0(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    while s == 5:
+    if s == 5:
         if i4 < len(f4):
             v = f4[i4]
             a <<= 2
@@ -1608,7 +1608,7 @@ def _e1(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -1637,7 +1637,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN1, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             left -= 1
@@ -1658,7 +1658,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN1, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             left -= 1
@@ -1679,7 +1679,7 @@ def _e1(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignatureValueType', _FN1, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if left == 0:
             a <<= 1
             s = -1
@@ -1840,7 +1840,7 @@ def _e2(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -1865,7 +1865,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -1882,7 +1882,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    while s == 3:
+    if s == 3:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -1899,7 +1899,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 1
@@ -1916,7 +1916,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    while s == 4:
+    if s == 4:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 1
@@ -1933,7 +1933,7 @@ def _e2(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    while s == 5:
+    if s == 5:
         if i3 < len(f3):
             v = f3[i3]
             a <<= 2
@@ -1977,6 +1977,18 @@ def _d3(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(CanonicalizationMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2080,6 +2092,11 @@ def _d3(r: Reader) -> Any:
 
 
 def _e3(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -2090,7 +2107,7 @@ def _e3(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -2104,7 +2121,7 @@ def _e3(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('CanonicalizationMethodType', _FN3, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
@@ -2169,6 +2186,18 @@ def _d4(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(SignatureMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -2351,6 +2380,11 @@ def _d4(r: Reader) -> Any:
 
 
 def _e4(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -2361,7 +2395,7 @@ def _e4(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -2375,7 +2409,7 @@ def _e4(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignatureMethodType', _FN4, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -2714,7 +2748,7 @@ def _e5(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -2764,7 +2798,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 3
             w.a = a
@@ -2806,7 +2840,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             a <<= 2
             w.a = a
@@ -2840,7 +2874,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 3:
+    if s == 3:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -2866,7 +2900,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 6:
+    if s == 6:
         if f3 is not None:
             v = f3
             a <<= 2
@@ -2892,7 +2926,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 4:
+    if s == 4:
         if f4 is not None:
             v = f4
             a <<= 1
@@ -2909,7 +2943,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 5:
+    if s == 5:
         if f5 is not None:
             v = f5
             a <<= 1
@@ -2926,7 +2960,7 @@ def _e5(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    while s == 7:
+    if s == 7:
         if left == 0:
             a <<= 1
             s = -1
@@ -3029,7 +3063,7 @@ def _e6(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -3046,7 +3080,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN6, (f0[i0:],))
-    while s == 2:
+    if s == 2:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 1
@@ -3063,7 +3097,7 @@ def _e6(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('TransformsType', _FN6, (f0[i0:],))
-    while s == 1:
+    if s == 1:
         if i0 < len(f0):
             v = f0[i0]
             a <<= 2
@@ -3107,6 +3141,18 @@ def _d7(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 3)) & 7 == 2:
+            r.pos = p + 3
+            o = _new(TransformType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s >= 0:
         while s == 0:
             p += 1
@@ -3304,6 +3350,11 @@ def _d7(r: Reader) -> Any:
 
 
 def _e7(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 3) | 2
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -3315,7 +3366,7 @@ def _e7(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 1
@@ -3329,7 +3380,7 @@ def _e7(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('TransformType', _FN7, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -3438,6 +3489,18 @@ def _d8(r: Reader) -> Any:
     f0: Any = None
     f1: Any = []
     s = 0
+    if (v >> (n - p - 1)) & 1 == 0:
+        p += 1
+        r.pos = p
+        f0 = r.string()
+        p = r.pos; v = r.v
+        if (v >> (n - p - 2)) & 3 == 1:
+            r.pos = p + 2
+            o = _new(DigestMethodType)
+            o.algorithm = f0
+            o.content = []
+            return o
+        s = 1
     while s == 0:
         p += 1
         c = (v >> (n - p)) & 1
@@ -3541,6 +3604,11 @@ def _d8(r: Reader) -> Any:
 
 
 def _e8(w: Writer, o: Any) -> None:
+    if (v := o.algorithm) is not None and not o.content:
+        w.a <<= 1
+        _s2(w, v)
+        w.a = (w.a << 2) | 1
+        return
     it: list[Any] = []
     v = o.algorithm
     if v is not None:
@@ -3551,7 +3619,7 @@ def _e8(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 1
@@ -3565,7 +3633,7 @@ def _e8(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('DigestMethodType', _FN8, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == -2:
             raise _err('DigestMethodType', "wildcard content cannot be encoded")
@@ -5342,7 +5410,7 @@ def _e9(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 0:
                 a <<= 4
@@ -5414,7 +5482,7 @@ def _e9(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 4
@@ -6746,7 +6814,7 @@ def _e10(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 3
@@ -6980,7 +7048,7 @@ def _e11(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 3
             w.a = a
@@ -7011,7 +7079,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             a <<= 2
             w.a = a
@@ -7034,7 +7102,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    while s == 2:
+    if s == 2:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -7049,7 +7117,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    while s == 4:
+    if s == 4:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -7064,7 +7132,7 @@ def _e11(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -8413,7 +8481,7 @@ def _e12(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8457,7 +8525,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 7:
+        if s == 7:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8501,7 +8569,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 6:
+        if s == 6:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8545,7 +8613,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8589,7 +8657,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 4:
+        if s == 4:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8633,7 +8701,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8677,7 +8745,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -8721,7 +8789,7 @@ def _e12(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('X509DataType', _FN12, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 3
@@ -9272,7 +9340,7 @@ def _e13(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -9293,7 +9361,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == 1000:
             a <<= 2
@@ -9314,7 +9382,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -9332,7 +9400,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1001:
             a <<= 2
@@ -9348,7 +9416,7 @@ def _e13(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('PGPDataType', _FN13, f)
-    while s == 4:
+    if s == 4:
         f, v = it[q]
         if f == -2:
             raise _err('PGPDataType', "wildcard content cannot be encoded")
@@ -9598,7 +9666,7 @@ def _e14(w: Writer, o: Any) -> None:
     q = 0
     s = 0
     while s >= 0:
-        while s == 0:
+        if s == 0:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -9612,7 +9680,7 @@ def _e14(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
-        while s == 2:
+        if s == 2:
             f, v = it[q]
             if f == 1000:
                 a <<= 1
@@ -9626,7 +9694,7 @@ def _e14(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
-        while s == 1:
+        if s == 1:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -9642,7 +9710,7 @@ def _e14(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
-        while s == 3:
+        if s == 3:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -9672,7 +9740,7 @@ def _e14(w: Writer, o: Any) -> None:
                 s = -1
             else:
                 raise _unexpected('SPKIDataType', _FN14, f)
-        while s == 5:
+        if s == 5:
             f, v = it[q]
             if f == 1000:
                 a <<= 2
@@ -9913,7 +9981,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 3
@@ -9950,7 +10018,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 3
@@ -9980,7 +10048,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == 2:
             a <<= 3
@@ -10003,7 +10071,7 @@ def _e15(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('ObjectType', _FN15, f)
-    while s == 3:
+    if s == 3:
         f, v = it[q]
         if f == -2:
             raise _err('ObjectType', "wildcard content cannot be encoded")
@@ -10175,7 +10243,7 @@ def _e16(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -10200,7 +10268,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -10217,7 +10285,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -10234,7 +10302,7 @@ def _e16(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -10385,7 +10453,7 @@ def _e17(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             a <<= 2
             w.a = a
@@ -10410,7 +10478,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    while s == 1:
+    if s == 1:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -10427,7 +10495,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    while s == 3:
+    if s == 3:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 1
@@ -10444,7 +10512,7 @@ def _e17(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    while s == 2:
+    if s == 2:
         if i1 < len(f1):
             v = f1[i1]
             a <<= 2
@@ -10650,7 +10718,7 @@ def _e18(w: Writer, o: Any) -> None:
     a = w.a
     q = 0
     s = 0
-    while s == 0:
+    if s == 0:
         f, v = it[q]
         if f == 0:
             a <<= 2
@@ -10671,7 +10739,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
-    while s == 1:
+    if s == 1:
         f, v = it[q]
         if f == 1:
             a <<= 1
@@ -10685,7 +10753,7 @@ def _e18(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _unexpected('SignaturePropertyType', _FN18, f)
-    while s == 2:
+    if s == 2:
         f, v = it[q]
         if f == -2:
             raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
@@ -11118,7 +11186,7 @@ def _e19(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -11153,7 +11221,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 4:
+    if s == 4:
         if f0 is not None:
             v = f0
             a <<= 2
@@ -11188,7 +11256,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11205,7 +11273,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 5:
+    if s == 5:
         if f2 is not None:
             v = f2
             a <<= 2
@@ -11231,7 +11299,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 2:
+    if s == 2:
         if f3 is not None:
             v = f3
             a <<= 1
@@ -11248,7 +11316,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 3:
+    if s == 3:
         if f4 is not None:
             v = f4
             a <<= 2
@@ -11272,7 +11340,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 6:
+    if s == 6:
         if f5 is not None:
             v = f5
             a <<= 2
@@ -11287,7 +11355,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 7:
+    if s == 7:
         if f6 is not None:
             v = f6
             a <<= 1
@@ -11304,7 +11372,7 @@ def _e19(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    while s == 8:
+    if s == 8:
         if left == 0:
             a <<= 1
             s = -1
@@ -11431,7 +11499,7 @@ def _e20(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11448,7 +11516,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11465,7 +11533,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11482,7 +11550,7 @@ def _e20(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
@@ -11619,7 +11687,7 @@ def _e21(w: Writer, o: Any) -> None:
         w.flush()
     a = w.a
     s = 0
-    while s == 0:
+    if s == 0:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11636,7 +11704,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
-    while s == 2:
+    if s == 2:
         if f0 is not None:
             v = f0
             a <<= 1
@@ -11653,7 +11721,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
-    while s == 1:
+    if s == 1:
         if f1 is not None:
             v = f1
             a <<= 1
@@ -11686,7 +11754,7 @@ def _e21(w: Writer, o: Any) -> None:
             s = -1
         else:
             raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
-    while s == 3:
+    if s == 3:
         if left == 0:
             a <<= 1
             s = -1
