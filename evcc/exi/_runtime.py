@@ -15,6 +15,8 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 _MAX_UINT_GROUPS = 20  # 140 bits, more than any V2G integer
 _MAX_DEPTH = 64
+#: masks of 0..127 whole bytes (string and binary values up to 127 bytes)
+_BYTE_MASKS: tuple[int, ...] = tuple((1 << (8 * i)) - 1 for i in range(128))
 
 
 @dataclass(slots=True)
@@ -99,7 +101,8 @@ class Reader:
         if pos & 7 == 0:
             out = self.data[pos >> 3:end >> 3]
         else:
-            out = ((v >> (nb - end)) & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
+            mask = _BYTE_MASKS[n] if n < 128 else (1 << (8 * n)) - 1
+            out = ((v >> (nb - end)) & mask).to_bytes(n, "big")
         if n > 32:
             self.drop(end)
         return out
@@ -140,12 +143,14 @@ class Reader:
         end = p + 8 * length
         if end > n:
             raise ExiDecodeError(f"string length {length} beyond the stream", p)
-        raw = ((v >> (n - end)) & ((1 << (8 * length)) - 1)).to_bytes(length, "big")
-        if raw.isascii():
-            self.pos = end
-            return raw.decode("ascii")
-        self.pos = p
-        return self.chars(length)
+        mask = _BYTE_MASKS[length] if length < 128 else (1 << (8 * length)) - 1
+        try:
+            text = ((v >> (n - end)) & mask).to_bytes(length, "big").decode("ascii")
+        except UnicodeDecodeError:
+            self.pos = p
+            return self.chars(length)
+        self.pos = end
+        return text
 
     def bad(self, code: int) -> ExiDecodeError:
         return ExiDecodeError(f"event code {code} out of range", self.pos)
