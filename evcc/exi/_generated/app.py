@@ -115,1434 +115,1434 @@ class AppProtocolType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'protocolNamespaceType')
-    if w.validate:
-        _cl(len(v), None, None, 100, 'protocolNamespaceType')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'protocolNamespaceType')
+ if w.validate:
+  _cl(len(v), None, None, 100, 'protocolNamespaceType')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    v = _ci(v, 0, 4294967295, 'unsignedInt')
-    w.uint(v)
+ v = _ci(v, 0, 4294967295, 'unsignedInt')
+ w.uint(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    v = _ci(v, 0, 255, 'idType')
-    w.bits(v, 8)
+ v = _ci(v, 0, 255, 'idType')
+ w.bits(v, 8)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    v = _ci(v, 1, 20, 'priorityType')
-    w.bits(v - 1, 5)
+ v = _ci(v, 1, 20, 'priorityType')
+ w.bits(v - 1, 5)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    k = _I4.get(v)
-    if k is None:
-        raise _err('responseCodeType', f"{v!r} is not an enumeration value")
-    w.bits(k, 2)
+ k = _I4.get(v)
+ if k is None:
+  raise _err('responseCodeType', f"{v!r} is not an enumeration value")
+ w.bits(k, 2)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'anyURI')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'anyURI')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'string')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'string')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _s7(w: Writer, v: Any) -> None:
-    v = _ci(v, 0, 255, 'unsignedByte')
-    w.bits(v, 8)
+ v = _ci(v, 0, 255, 'unsignedByte')
+ w.bits(v, 8)
 
 
 def _s8(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'protocolNameType')
-    if w.validate:
-        _cl(len(v), None, None, 30, 'protocolNameType')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'protocolNameType')
+ if w.validate:
+  _cl(len(v), None, None, 30, 'protocolNameType')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew0(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s0(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s0(w, v)
+ w.bits(0, 1)
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 8
-            y = (v >> (n - p)) & 255
-            if y > 127:
-                p += 8
-                y2 = (v >> (n - p)) & 255
-                if y2 > 127:
-                    r.pos = p - 8
-                    y = _more(r, y)
-                    p = r.pos; v = r.v
-                else:
-                    y = (y & 127) | (y2 << 7)
-            f0 = y
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 8
-            y = (v >> (n - p)) & 255
-            if y > 127:
-                p += 8
-                y2 = (v >> (n - p)) & 255
-                if y2 > 127:
-                    r.pos = p - 8
-                    y = _more(r, y)
-                    p = r.pos; v = r.v
-                else:
-                    y = (y & 127) | (y2 << 7)
-            f0 = y
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew1(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s1(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s1(w, v)
+ w.bits(0, 1)
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 8
-            f0 = ((v >> (n - p)) & 255)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 8
-            f0 = ((v >> (n - p)) & 255)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew2(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s2(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s2(w, v)
+ w.bits(0, 1)
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 5
-            f0 = ((v >> (n - p)) & 31) + 1
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 5
-            f0 = ((v >> (n - p)) & 31) + 1
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 5
+   f0 = ((v >> (n - p)) & 31) + 1
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 5
+   f0 = ((v >> (n - p)) & 31) + 1
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew3(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s3(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s3(w, v)
+ w.bits(0, 1)
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 2
-            f0 = _V4[((v >> (n - p)) & 3)]
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 2
-            f0 = _V4[((v >> (n - p)) & 3)]
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V4[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V4[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew4(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s4(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s4(w, v)
+ w.bits(0, 1)
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew5(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s5(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s5(w, v)
+ w.bits(0, 1)
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew6(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s6(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s6(w, v)
+ w.bits(0, 1)
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 8
-            f0 = ((v >> (n - p)) & 255)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 8
-            f0 = ((v >> (n - p)) & 255)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew7(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s7(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s7(w, v)
+ w.bits(0, 1)
 
 
 def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew8(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s8(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s8(w, v)
+ w.bits(0, 1)
 
 
 def _d0(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = []
-    s = 0
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d2(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d2(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d2(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 3 if len(f0) < 20 else 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d2(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 3 if len(f0) < 20 else 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SupportedAppProtocolReq)
-    o.app_protocol = f0
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = []
+ s = 0
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d2(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d2(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d2(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 3 if len(f0) < 20 else 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d2(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 3 if len(f0) < 20 else 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SupportedAppProtocolReq)
+ o.app_protocol = f0
+ return o
 
 
 def _e0(w: Writer, o: Any) -> None:
-    f0 = o.app_protocol
-    i0 = 0
-    left: int = len(f0)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 1
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('SupportedAppProtocolReq', "missing app_protocol")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    if s == 2:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 1
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('SupportedAppProtocolReq', "missing app_protocol")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    if s == 1:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 2
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 3 if i0 < 20 else 4
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    while s == 3:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 2
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 3 if i0 < 20 else 4
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    if s == 4:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
-    w.a = a
+ f0 = o.app_protocol
+ i0 = 0
+ left: int = len(f0)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 1
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('SupportedAppProtocolReq', "missing app_protocol")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
+ if s == 2:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 1
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('SupportedAppProtocolReq', "missing app_protocol")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
+ if s == 1:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 2
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 3 if i0 < 20 else 4
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
+ while s == 3:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 2
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 3 if i0 < 20 else 4
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
+ if s == 4:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolReq', _FN0, (f0[i0:],))
+ w.a = a
 
 
 _FN0 = ('app_protocol',)
 
 def _d1(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    if n - p >= 18:
-        x = (v >> (n - p - 18)) & 262143
-        if x & 211971 == 0:
-            r.pos = p + 18
-            o = _new(SupportedAppProtocolRes)
-            o.response_code = _V4[((x >> 14) & 3)]
-            o.schema_id = ((x >> 2) & 255)
-            return o
-    f0: Any = None
-    f1: Any = None
-    s = 0
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 4
-            x = (v >> (n - p)) & 15
-            if x & 9 == 0:
-                f0 = _V4[((x >> 1) & 3)]
-            else:
-                r.pos = p - 4
-                f0 = _dw4(r)
-                p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 4
-            x = (v >> (n - p)) & 15
-            if x & 9 == 0:
-                f0 = _V4[((x >> 1) & 3)]
-            else:
-                r.pos = p - 4
-                f0 = _dw4(r)
-                p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 10
-            x = (v >> (n - p)) & 1023
-            if x & 513 == 0:
-                f1 = ((x >> 1) & 255)
-            else:
-                r.pos = p - 10
-                f1 = _dw2(r)
-                p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SupportedAppProtocolRes)
-    o.response_code = f0
-    o.schema_id = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ if n - p >= 18:
+  x = (v >> (n - p - 18)) & 262143
+  if x & 211971 == 0:
+   r.pos = p + 18
+   o = _new(SupportedAppProtocolRes)
+   o.response_code = _V4[((x >> 14) & 3)]
+   o.schema_id = ((x >> 2) & 255)
+   return o
+ f0: Any = None
+ f1: Any = None
+ s = 0
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   x = (v >> (n - p)) & 15
+   if x & 9 == 0:
+    f0 = _V4[((x >> 1) & 3)]
+   else:
+    r.pos = p - 4
+    f0 = _dw4(r)
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   x = (v >> (n - p)) & 15
+   if x & 9 == 0:
+    f0 = _V4[((x >> 1) & 3)]
+   else:
+    r.pos = p - 4
+    f0 = _dw4(r)
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 10
+   x = (v >> (n - p)) & 1023
+   if x & 513 == 0:
+    f1 = ((x >> 1) & 255)
+   else:
+    r.pos = p - 10
+    f1 = _dw2(r)
+    p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SupportedAppProtocolRes)
+ o.response_code = f0
+ o.schema_id = f1
+ return o
 
 
 def _e1(w: Writer, o: Any) -> None:
-    f0 = o.response_code
-    f1 = o.schema_id
-    left: int = (f0 is not None) + (f1 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if (k0 := _I4.get(f0)) is not None and type(f1) is int and 0 <= f1 <= 255:
-        a = (a << 18) | (k0 << 14) | (f1 << 2)
-        f0 = None
-        f1 = None
-        left -= 2
-        if left == 0:
-            w.a = a
-            return
-        else:
-            a >>= 18
-            s = 0
-            f0 = o.response_code
-            f1 = o.schema_id
-            left += 2
-    if s == 0:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            k = _I4.get(v)
-            if k is not None:
-                a = (a << 4) | (k << 1)
-            else:
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('SupportedAppProtocolRes', "missing response_code")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
-    if s == 2:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            k = _I4.get(v)
-            if k is not None:
-                a = (a << 4) | (k << 1)
-            else:
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('SupportedAppProtocolRes', "missing response_code")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 2
-            if type(v) is int and 0 <= v <= 255:
-                a = (a << 10) | ((v) << 1)
-            else:
-                w.a = a
-                _ew2(w, v)
-                a = w.a
-            left -= 1
-            f1 = None
-            s = 3
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
-    if s == 3:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
+ f0 = o.response_code
+ f1 = o.schema_id
+ left: int = (f0 is not None) + (f1 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if (k0 := _I4.get(f0)) is not None and type(f1) is int and 0 <= f1 <= 255:
+  a = (a << 18) | (k0 << 14) | (f1 << 2)
+  f0 = None
+  f1 = None
+  left -= 2
+  if left == 0:
+   w.a = a
+   return
+  else:
+   a >>= 18
+   s = 0
+   f0 = o.response_code
+   f1 = o.schema_id
+   left += 2
+ if s == 0:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   k = _I4.get(v)
+   if k is not None:
+    a = (a << 4) | (k << 1)
+   else:
     w.a = a
+    _ew4(w, v)
+    a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('SupportedAppProtocolRes', "missing response_code")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
+ if s == 2:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   k = _I4.get(v)
+   if k is not None:
+    a = (a << 4) | (k << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('SupportedAppProtocolRes', "missing response_code")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 2
+   if type(v) is int and 0 <= v <= 255:
+    a = (a << 10) | ((v) << 1)
+   else:
+    w.a = a
+    _ew2(w, v)
+    a = w.a
+   left -= 1
+   f1 = None
+   s = 3
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
+ if s == 3:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('SupportedAppProtocolRes', _FN1, (f0, f1,))
+ w.a = a
 
 
 _FN1 = ('response_code', 'schema_id')
 
 def _d2(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    f3: Any = None
-    f4: Any = None
-    s = 0
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw0(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.string()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw0(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw0(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.string()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw0(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f1 = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                p += 8
-                y = (v >> (n - p)) & 255
-                if y > 127:
-                    p += 8
-                    y2 = (v >> (n - p)) & 255
-                    if y2 > 127:
-                        r.pos = p - 8
-                        y = _more(r, y)
-                        p = r.pos; v = r.v
-                    else:
-                        y = (y & 127) | (y2 << 7)
-                f1 = y
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f1 = _dw1(r, 1, f1)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f2 = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                p += 8
-                y = (v >> (n - p)) & 255
-                if y > 127:
-                    p += 8
-                    y2 = (v >> (n - p)) & 255
-                    if y2 > 127:
-                        r.pos = p - 8
-                        y = _more(r, y)
-                        p = r.pos; v = r.v
-                    else:
-                        y = (y & 127) | (y2 << 7)
-                f2 = y
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f2 = _dw1(r, 1, f2)
-                    p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 10
-            x = (v >> (n - p)) & 1023
-            if x & 513 == 0:
-                f3 = ((x >> 1) & 255)
-            else:
-                r.pos = p - 10
-                f3 = _dw2(r)
-                p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 7
-            x = (v >> (n - p)) & 127
-            if x & 65 == 0:
-                f4 = ((x >> 1) & 31) + 1
-            else:
-                r.pos = p - 7
-                f4 = _dw3(r)
-                p = r.pos; v = r.v
-            s = 6
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 6:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ f3: Any = None
+ f4: Any = None
+ s = 0
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw0(r)
+    p = r.pos; v = r.v
+   else:
     r.pos = p
-    o = _new(AppProtocolType)
-    o.protocol_namespace = f0
-    o.version_number_major = f1
-    o.version_number_minor = f2
-    o.schema_id = f3
-    o.priority = f4
-    return o
+    f0 = r.string()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw0(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw0(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f0 = r.string()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw0(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f1 = _dw1(r)
+    p = r.pos; v = r.v
+   else:
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y > 127:
+     p += 8
+     y2 = (v >> (n - p)) & 255
+     if y2 > 127:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+     else:
+      y = (y & 127) | (y2 << 7)
+    f1 = y
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f1 = _dw1(r, 1, f1)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f2 = _dw1(r)
+    p = r.pos; v = r.v
+   else:
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y > 127:
+     p += 8
+     y2 = (v >> (n - p)) & 255
+     if y2 > 127:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+     else:
+      y = (y & 127) | (y2 << 7)
+    f2 = y
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f2 = _dw1(r, 1, f2)
+     p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 10
+   x = (v >> (n - p)) & 1023
+   if x & 513 == 0:
+    f3 = ((x >> 1) & 255)
+   else:
+    r.pos = p - 10
+    f3 = _dw2(r)
+    p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 7
+   x = (v >> (n - p)) & 127
+   if x & 65 == 0:
+    f4 = ((x >> 1) & 31) + 1
+   else:
+    r.pos = p - 7
+    f4 = _dw3(r)
+    p = r.pos; v = r.v
+   s = 6
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 5, 5)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 6:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 6, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(AppProtocolType)
+ o.protocol_namespace = f0
+ o.version_number_major = f1
+ o.version_number_minor = f2
+ o.schema_id = f3
+ o.priority = f4
+ return o
 
 
 def _e2(w: Writer, o: Any) -> None:
-    f0 = o.protocol_namespace
-    f1 = o.version_number_major
-    f2 = o.version_number_minor
-    f3 = o.schema_id
-    f4 = o.priority
-    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            w.a = a
-            _ew0(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('AppProtocolType', "missing protocol_namespace")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    if s == 2:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            w.a = a
-            _ew0(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('AppProtocolType', "missing protocol_namespace")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            if type(v) is int and 0 <= v <= 4294967295:
-                g = v
-                if g < 128:
-                    a = (a << 10) | (g << 1)
-                elif g < 16384:
-                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-                else:
-                    w.a = a
-                    _ew1(w, v)
-                    a = w.a
-            else:
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-            left -= 1
-            f1 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('AppProtocolType', "missing version_number_major")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    if s == 3:
-        if f2 is not None:
-            v = f2
-            a <<= 1
-            if type(v) is int and 0 <= v <= 4294967295:
-                g = v
-                if g < 128:
-                    a = (a << 10) | (g << 1)
-                elif g < 16384:
-                    a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-                else:
-                    w.a = a
-                    _ew1(w, v)
-                    a = w.a
-            else:
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-            left -= 1
-            f2 = None
-            s = 4
-        elif left == 0:
-            if w.validate:
-                raise _err('AppProtocolType', "missing version_number_minor")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    if s == 4:
-        if f3 is not None:
-            v = f3
-            a <<= 1
-            if type(v) is int and 0 <= v <= 255:
-                a = (a << 10) | ((v) << 1)
-            else:
-                w.a = a
-                _ew2(w, v)
-                a = w.a
-            left -= 1
-            f3 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('AppProtocolType', "missing schema_id")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    if s == 5:
-        if f4 is not None:
-            v = f4
-            a <<= 1
-            if type(v) is int and 1 <= v <= 20:
-                a = (a << 7) | ((v - 1) << 1)
-            else:
-                w.a = a
-                _ew3(w, v)
-                a = w.a
-            left -= 1
-            f4 = None
-            s = 6
-        elif left == 0:
-            if w.validate:
-                raise _err('AppProtocolType', "missing priority")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
-    if s == 6:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ f0 = o.protocol_namespace
+ f1 = o.version_number_major
+ f2 = o.version_number_minor
+ f3 = o.schema_id
+ f4 = o.priority
+ left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   w.a = a
+   _ew0(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('AppProtocolType', "missing protocol_namespace")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ if s == 2:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   w.a = a
+   _ew0(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('AppProtocolType', "missing protocol_namespace")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   if type(v) is int and 0 <= v <= 4294967295:
+    g = v
+    if g < 128:
+     a = (a << 10) | (g << 1)
+    elif g < 16384:
+     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
+   else:
     w.a = a
+    _ew1(w, v)
+    a = w.a
+   left -= 1
+   f1 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('AppProtocolType', "missing version_number_major")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ if s == 3:
+  if f2 is not None:
+   v = f2
+   a <<= 1
+   if type(v) is int and 0 <= v <= 4294967295:
+    g = v
+    if g < 128:
+     a = (a << 10) | (g << 1)
+    elif g < 16384:
+     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+   left -= 1
+   f2 = None
+   s = 4
+  elif left == 0:
+   if w.validate:
+    raise _err('AppProtocolType', "missing version_number_minor")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ if s == 4:
+  if f3 is not None:
+   v = f3
+   a <<= 1
+   if type(v) is int and 0 <= v <= 255:
+    a = (a << 10) | ((v) << 1)
+   else:
+    w.a = a
+    _ew2(w, v)
+    a = w.a
+   left -= 1
+   f3 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('AppProtocolType', "missing schema_id")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ if s == 5:
+  if f4 is not None:
+   v = f4
+   a <<= 1
+   if type(v) is int and 1 <= v <= 20:
+    a = (a << 7) | ((v - 1) << 1)
+   else:
+    w.a = a
+    _ew3(w, v)
+    a = w.a
+   left -= 1
+   f4 = None
+   s = 6
+  elif left == 0:
+   if w.validate:
+    raise _err('AppProtocolType', "missing priority")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ if s == 6:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('AppProtocolType', _FN2, (f0, f1, f2, f3, f4,))
+ w.a = a
 
 
 _FN2 = ('protocol_namespace', 'version_number_major', 'version_number_minor', 'schema_id', 'priority')

@@ -544,11223 +544,11223 @@ class X509IssuerSerialType:
 
 
 def _s0(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'ID')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'ID')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _s1(w: Writer, v: Any) -> None:
-    if type(v) is not bytes:
-        v = _cb(v, 'base64Binary')
-    n = len(v)
-    if n < 128:
-        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
-    else:
-        w.binary(v)
+ if type(v) is not bytes:
+  v = _cb(v, 'base64Binary')
+ n = len(v)
+ if n < 128:
+  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+ else:
+  w.binary(v)
 
 
 def _s2(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'anyURI')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'anyURI')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _s3(w: Writer, v: Any) -> None:
-    if type(v) is not bytes:
-        v = _cb(v, 'DigestValueType')
-    n = len(v)
-    if n < 128:
-        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
-    else:
-        w.binary(v)
+ if type(v) is not bytes:
+  v = _cb(v, 'DigestValueType')
+ n = len(v)
+ if n < 128:
+  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+ else:
+  w.binary(v)
 
 
 def _s4(w: Writer, v: Any) -> None:
-    if type(v) is not str:
-        v = _cs(v, 'string')
-    n = len(v)
-    if n < 126 and v.isascii():
-        w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-        w.string(v)
+ if type(v) is not str:
+  v = _cs(v, 'string')
+ n = len(v)
+ if n < 126 and v.isascii():
+  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
+ else:
+  w.string(v)
 
 
 def _s5(w: Writer, v: Any) -> None:
-    if type(v) is not bytes:
-        v = _cb(v, 'CryptoBinary')
-    n = len(v)
-    if n < 128:
-        w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
-    else:
-        w.binary(v)
+ if type(v) is not bytes:
+  v = _cb(v, 'CryptoBinary')
+ n = len(v)
+ if n < 128:
+  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
+ else:
+  w.binary(v)
 
 
 def _s6(w: Writer, v: Any) -> None:
-    v = _ci(v, None, None, 'HMACOutputLengthType')
-    w.integer(v)
+ v = _ci(v, None, None, 'HMACOutputLengthType')
+ w.integer(v)
 
 
 def _s7(w: Writer, v: Any) -> None:
-    v = _ci(v, None, None, 'integer')
-    w.integer(v)
+ v = _ci(v, None, None, 'integer')
+ w.integer(v)
 
 
 def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew0(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s0(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s0(w, v)
+ w.bits(0, 1)
 
 
 def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.binary()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.binary()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.binary()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.binary()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew1(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s1(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s1(w, v)
+ w.bits(0, 1)
 
 
 def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew2(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s2(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s2(w, v)
+ w.bits(0, 1)
 
 
 def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.binary()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.binary()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.binary()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.binary()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew3(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s3(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s3(w, v)
+ w.bits(0, 1)
 
 
 def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew4(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s4(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s4(w, v)
+ w.bits(0, 1)
 
 
 def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.binary()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.binary()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.binary()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.binary()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew5(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s5(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s5(w, v)
+ w.bits(0, 1)
 
 
 def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 9
-            y = (v >> (n - p)) & 511
-            g = y & 255
-            if g > 127:
-                p += 8
-                y2 = (v >> (n - p)) & 255
-                if y2 > 127:
-                    r.pos = p - 8
-                    g = _more(r, g)
-                    p = r.pos; v = r.v
-                else:
-                    g = (g & 127) | (y2 << 7)
-            f0 = -g - 1 if y > 255 else g
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 9
-            y = (v >> (n - p)) & 511
-            g = y & 255
-            if g > 127:
-                p += 8
-                y2 = (v >> (n - p)) & 255
-                if y2 > 127:
-                    r.pos = p - 8
-                    g = _more(r, g)
-                    p = r.pos; v = r.v
-                else:
-                    g = (g & 127) | (y2 << 7)
-            f0 = -g - 1 if y > 255 else g
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew6(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s6(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s6(w, v)
+ w.bits(0, 1)
 
 
 def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
-    p = r.pos
-    v = r.v
-    n = r.nbits
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 9
-            y = (v >> (n - p)) & 511
-            g = y & 255
-            if g > 127:
-                p += 8
-                y2 = (v >> (n - p)) & 255
-                if y2 > 127:
-                    r.pos = p - 8
-                    g = _more(r, g)
-                    p = r.pos; v = r.v
-                else:
-                    g = (g & 127) | (y2 << 7)
-            f0 = -g - 1 if y > 255 else g
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 9
-            y = (v >> (n - p)) & 511
-            g = y & 255
-            if g > 127:
-                p += 8
-                y2 = (v >> (n - p)) & 255
-                if y2 > 127:
-                    r.pos = p - 8
-                    g = _more(r, g)
-                    p = r.pos; v = r.v
-                else:
-                    g = (g & 127) | (y2 << 7)
-            f0 = -g - 1 if y > 255 else g
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    return f0
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
 
 
 def _ew7(w: Writer, v: Any) -> None:
-    if v == "" or v == b"":
-        w.bits(8, 4)
-        return
-    w.bits(0, 1)
-    _s7(w, v)
-    w.bits(0, 1)
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s7(w, v)
+ w.bits(0, 1)
 
 
 def _d0(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    f3: Any = None
-    f4: Any = []
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = _d2(r)
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = _d2(r)
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = _d2(r)
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f2 = _d1(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f3 = _d9(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            r.pos = p
-            e = _d15(r)
-            p = r.pos; v = r.v
-            f4.append(e)
-            s = 6
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d15(r)
-            p = r.pos; v = r.v
-            f4.append(e)
-            s = 6
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 6:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d15(r)
-            p = r.pos; v = r.v
-            f4.append(e)
-            s = 6
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SignatureType)
-    o.id = f0
-    o.signed_info = f1
-    o.signature_value = f2
-    o.key_info = f3
-    o.object_ = f4
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ f3: Any = None
+ f4: Any = []
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = _d2(r)
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = _d2(r)
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 1, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = _d2(r)
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f2 = _d1(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f3 = _d9(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   r.pos = p
+   e = _d15(r)
+   p = r.pos; v = r.v
+   f4.append(e)
+   s = 6
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d15(r)
+   p = r.pos; v = r.v
+   f4.append(e)
+   s = 6
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 5, 5)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 6:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d15(r)
+   p = r.pos; v = r.v
+   f4.append(e)
+   s = 6
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 6, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SignatureType)
+ o.id = f0
+ o.signed_info = f1
+ o.signature_value = f2
+ o.key_info = f3
+ o.object_ = f4
+ return o
 
 
 def _e0(w: Writer, o: Any) -> None:
-    f0 = o.id
-    f1 = o.signed_info
-    f2 = o.signature_value
-    f3 = o.key_info
-    f4 = o.object_
-    i4 = 0
-    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 2
-            w.a = a
-            _s0(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f1 is not None:
-            v = f1
-            a = (a << 2) | 1
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureType', "missing id or signed_info")
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureType', "missing signed_info")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    if s == 3:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            w.a = a
-            _e2(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureType', "missing signed_info")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    if s == 2:
-        if f2 is not None:
-            v = f2
-            a <<= 1
-            w.a = a
-            _e1(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 4
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureType', "missing signature_value")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    if s == 4:
-        if f3 is not None:
-            v = f3
-            a <<= 2
-            w.a = a
-            _e9(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 5
-        elif i4 < len(f4):
-            v = f4[i4]
-            a = (a << 2) | 1
-            w.a = a
-            _e15(w, v)
-            a = w.a
-            left -= 1
-            i4 += 1
-            s = 6
-        elif left == 0:
-            a = (a << 2) | 2
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    if s == 5:
-        if i4 < len(f4):
-            v = f4[i4]
-            a <<= 2
-            w.a = a
-            _e15(w, v)
-            a = w.a
-            left -= 1
-            i4 += 1
-            s = 6
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    while s == 6:
-        if i4 < len(f4):
-            v = f4[i4]
-            a <<= 2
-            w.a = a
-            _e15(w, v)
-            a = w.a
-            left -= 1
-            i4 += 1
-            s = 6
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
-    w.a = a
+ f0 = o.id
+ f1 = o.signed_info
+ f2 = o.signature_value
+ f3 = o.key_info
+ f4 = o.object_
+ i4 = 0
+ left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 2
+   w.a = a
+   _s0(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f1 is not None:
+   v = f1
+   a = (a << 2) | 1
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureType', "missing id or signed_info")
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureType', "missing signed_info")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ if s == 3:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   w.a = a
+   _e2(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureType', "missing signed_info")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ if s == 2:
+  if f2 is not None:
+   v = f2
+   a <<= 1
+   w.a = a
+   _e1(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 4
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureType', "missing signature_value")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ if s == 4:
+  if f3 is not None:
+   v = f3
+   a <<= 2
+   w.a = a
+   _e9(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 5
+  elif i4 < len(f4):
+   v = f4[i4]
+   a = (a << 2) | 1
+   w.a = a
+   _e15(w, v)
+   a = w.a
+   left -= 1
+   i4 += 1
+   s = 6
+  elif left == 0:
+   a = (a << 2) | 2
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ if s == 5:
+  if i4 < len(f4):
+   v = f4[i4]
+   a <<= 2
+   w.a = a
+   _e15(w, v)
+   a = w.a
+   left -= 1
+   i4 += 1
+   s = 6
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ while s == 6:
+  if i4 < len(f4):
+   v = f4[i4]
+   a <<= 2
+   w.a = a
+   _e15(w, v)
+   a = w.a
+   left -= 1
+   i4 += 1
+   s = 6
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SignatureType', _FN0, (f0, f1, f2, f3, f4[i4:],))
+ w.a = a
 
 
 _FN0 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
 
 def _d1(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = b""
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = r.binary()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f1 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = r.binary()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = r.binary()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1 = r.text
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SignatureValueType)
-    o.id = f0
-    o.value = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = b""
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = r.binary()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f1 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = r.binary()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 1, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = r.binary()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SignatureValueType)
+ o.id = f0
+ o.value = f1
+ return o
 
 
 def _e1(w: Writer, o: Any) -> None:
-    f0 = o.id
-    f1 = o.value
-    left: int = (f0 is not None) + (f1 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 2
-            w.a = a
-            _s0(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f1 is not None:
-            v = f1
-            left -= 1
-            f1 = None
-            if v == "" or v == b"":
-                a = (a << 5) | (2 << 3)
-                s = -1
-            else:
-                a = (a << 2) | 1
-                w.a = a
-                _s1(w, v)
-                a = w.a
-                s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureValueType', "missing id or value")
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            left -= 1
-            f1 = None
-            if v == "" or v == b"":
-                a = (a << 4) | (1 << 3)
-                s = -1
-            else:
-                a <<= 1
-                w.a = a
-                _s1(w, v)
-                a = w.a
-                s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureValueType', "missing value")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
-    if s == 3:
-        if f1 is not None:
-            v = f1
-            left -= 1
-            f1 = None
-            if v == "" or v == b"":
-                a = (a << 3) | (1 << 2)
-                s = -1
-            else:
-                a <<= 1
-                w.a = a
-                _s1(w, v)
-                a = w.a
-                s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignatureValueType', "missing value")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
-    if s == 2:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('SignatureValueType', _FN1, (f0, f1,))
+ f0 = o.id
+ f1 = o.value
+ left: int = (f0 is not None) + (f1 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 2
+   w.a = a
+   _s0(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f1 is not None:
+   v = f1
+   left -= 1
+   f1 = None
+   if v == "" or v == b"":
+    a = (a << 5) | (2 << 3)
+    s = -1
+   else:
+    a = (a << 2) | 1
     w.a = a
+    _s1(w, v)
+    a = w.a
+    s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureValueType', "missing id or value")
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _stuck('SignatureValueType', _FN1, (f0, f1,))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   left -= 1
+   f1 = None
+   if v == "" or v == b"":
+    a = (a << 4) | (1 << 3)
+    s = -1
+   else:
+    a <<= 1
+    w.a = a
+    _s1(w, v)
+    a = w.a
+    s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureValueType', "missing value")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('SignatureValueType', _FN1, (f0, f1,))
+ if s == 3:
+  if f1 is not None:
+   v = f1
+   left -= 1
+   f1 = None
+   if v == "" or v == b"":
+    a = (a << 3) | (1 << 2)
+    s = -1
+   else:
+    a <<= 1
+    w.a = a
+    _s1(w, v)
+    a = w.a
+    s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignatureValueType', "missing value")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignatureValueType', _FN1, (f0, f1,))
+ if s == 2:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('SignatureValueType', _FN1, (f0, f1,))
+ w.a = a
 
 
 _FN1 = ('id', 'value')
 
 def _d2(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    f3: Any = []
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = _d3(r)
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = _d3(r)
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = _d3(r)
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f2 = _d4(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f3.append(e)
-            s = 5
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f3.append(e)
-            s = 6
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 6:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f3.append(e)
-            s = 6
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SignedInfoType)
-    o.id = f0
-    o.canonicalization_method = f1
-    o.signature_method = f2
-    o.reference = f3
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ f3: Any = []
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = _d3(r)
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = _d3(r)
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 1, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = _d3(r)
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f2 = _d4(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f3.append(e)
+   s = 5
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f3.append(e)
+   s = 6
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 5, 5)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 6:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f3.append(e)
+   s = 6
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 6, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SignedInfoType)
+ o.id = f0
+ o.canonicalization_method = f1
+ o.signature_method = f2
+ o.reference = f3
+ return o
 
 
 def _e2(w: Writer, o: Any) -> None:
-    f0 = o.id
-    f1 = o.canonicalization_method
-    f2 = o.signature_method
-    f3 = o.reference
-    i3 = 0
-    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 2
-            w.a = a
-            _s0(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f1 is not None:
-            v = f1
-            a = (a << 2) | 1
-            w.a = a
-            _e3(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignedInfoType', "missing canonicalization_method or id")
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            w.a = a
-            _e3(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignedInfoType', "missing canonicalization_method")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    if s == 3:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            w.a = a
-            _e3(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignedInfoType', "missing canonicalization_method")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    if s == 2:
-        if f2 is not None:
-            v = f2
-            a <<= 1
-            w.a = a
-            _e4(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 4
-        elif left == 0:
-            if w.validate:
-                raise _err('SignedInfoType', "missing signature_method")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    if s == 4:
-        if i3 < len(f3):
-            v = f3[i3]
-            a <<= 1
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i3 += 1
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('SignedInfoType', "missing reference")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    if s == 5:
-        if i3 < len(f3):
-            v = f3[i3]
-            a <<= 2
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i3 += 1
-            s = 6
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    while s == 6:
-        if i3 < len(f3):
-            v = f3[i3]
-            a <<= 2
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i3 += 1
-            s = 6
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
-    w.a = a
+ f0 = o.id
+ f1 = o.canonicalization_method
+ f2 = o.signature_method
+ f3 = o.reference
+ i3 = 0
+ left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 2
+   w.a = a
+   _s0(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f1 is not None:
+   v = f1
+   a = (a << 2) | 1
+   w.a = a
+   _e3(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignedInfoType', "missing canonicalization_method or id")
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   w.a = a
+   _e3(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignedInfoType', "missing canonicalization_method")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ if s == 3:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   w.a = a
+   _e3(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignedInfoType', "missing canonicalization_method")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ if s == 2:
+  if f2 is not None:
+   v = f2
+   a <<= 1
+   w.a = a
+   _e4(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 4
+  elif left == 0:
+   if w.validate:
+    raise _err('SignedInfoType', "missing signature_method")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ if s == 4:
+  if i3 < len(f3):
+   v = f3[i3]
+   a <<= 1
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i3 += 1
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('SignedInfoType', "missing reference")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ if s == 5:
+  if i3 < len(f3):
+   v = f3[i3]
+   a <<= 2
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i3 += 1
+   s = 6
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ while s == 6:
+  if i3 < len(f3):
+   v = f3[i3]
+   a <<= 2
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i3 += 1
+   s = 6
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SignedInfoType', _FN2, (f0, f1, f2, f3[i3:],))
+ w.a = a
 
 
 _FN2 = ('id', 'canonicalization_method', 'signature_method', 'reference')
 
 def _d3(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    if (v >> (n - p - 1)) & 1 == 0:
-        p += 1
-        r.pos = p
-        f0 = r.string()
-        p = r.pos; v = r.v
-        if (v >> (n - p - 2)) & 3 == 1:
-            r.pos = p + 2
-            o = _new(CanonicalizationMethodType)
-            o.algorithm = f0
-            o.content = []
-            return o
-        s = 1
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(CanonicalizationMethodType)
-    o.algorithm = f0
-    o.content = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ if (v >> (n - p - 1)) & 1 == 0:
+  p += 1
+  r.pos = p
+  f0 = r.string()
+  p = r.pos; v = r.v
+  if (v >> (n - p - 2)) & 3 == 1:
+   r.pos = p + 2
+   o = _new(CanonicalizationMethodType)
+   o.algorithm = f0
+   o.content = []
+   return o
+  s = 1
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 1, 1, 0, 1, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(CanonicalizationMethodType)
+ o.algorithm = f0
+ o.content = f1
+ return o
 
 
 def _e3(w: Writer, o: Any) -> None:
-    if (v := o.algorithm) is not None and not o.content:
-        w.a <<= 1
-        _s2(w, v)
-        w.a = (w.a << 2) | 1
-        return
-    it: list[Any] = []
-    v = o.algorithm
-    if v is not None:
-        it.append((0, v))
-    for nm, v in o.content:
-        it.append((_K3.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 0:
-            a <<= 1
-            w.a = a
-            _s2(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == -1:
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _unexpected('CanonicalizationMethodType', _FN3, f)
-    if s == 1:
-        f, v = it[q]
-        if f == -2:
-            raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'CanonicalizationMethodType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('CanonicalizationMethodType', _FN3, f)
-    while s == 2:
-        f, v = it[q]
-        if f == -2:
-            raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'CanonicalizationMethodType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('CanonicalizationMethodType', _FN3, f)
-    while s == 3:
-        f, v = it[q]
-        if f == -2:
-            raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'CanonicalizationMethodType'))
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('CanonicalizationMethodType', _FN3, f)
-    w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('CanonicalizationMethodType', _FN3, it[q][0])
+ if (v := o.algorithm) is not None and not o.content:
+  w.a <<= 1
+  _s2(w, v)
+  w.a = (w.a << 2) | 1
+  return
+ it: list[Any] = []
+ v = o.algorithm
+ if v is not None:
+  it.append((0, v))
+ for nm, v in o.content:
+  it.append((_K3.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 0:
+   a <<= 1
+   w.a = a
+   _s2(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == -1:
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _unexpected('CanonicalizationMethodType', _FN3, f)
+ if s == 1:
+  f, v = it[q]
+  if f == -2:
+   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'CanonicalizationMethodType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('CanonicalizationMethodType', _FN3, f)
+ while s == 2:
+  f, v = it[q]
+  if f == -2:
+   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'CanonicalizationMethodType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('CanonicalizationMethodType', _FN3, f)
+ while s == 3:
+  f, v = it[q]
+  if f == -2:
+   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'CanonicalizationMethodType'))
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('CanonicalizationMethodType', _FN3, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('CanonicalizationMethodType', _FN3, it[q][0])
 
 
 _FN3 = ('algorithm', 'content')
 _K3: dict[str, int] = {}
 
 def _d4(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    if (v >> (n - p - 1)) & 1 == 0:
-        p += 1
-        r.pos = p
-        f0 = r.string()
-        p = r.pos; v = r.v
-        if (v >> (n - p - 3)) & 7 == 2:
-            r.pos = p + 3
-            o = _new(SignatureMethodType)
-            o.algorithm = f0
-            o.content = []
-            return o
-        s = 1
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw6(r)
-                p = r.pos; v = r.v
-            else:
-                p += 9
-                y = (v >> (n - p)) & 511
-                g = y & 255
-                if g > 127:
-                    p += 8
-                    y2 = (v >> (n - p)) & 255
-                    if y2 > 127:
-                        r.pos = p - 8
-                        g = _more(r, g)
-                        p = r.pos; v = r.v
-                    else:
-                        g = (g & 127) | (y2 << 7)
-                e = -g - 1 if y > 255 else g
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw6(r, 1, e)
-                    p = r.pos; v = r.v
-            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-            s = 3
-        elif c == 1:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw6(r)
-                p = r.pos; v = r.v
-            else:
-                p += 9
-                y = (v >> (n - p)) & 511
-                g = y & 255
-                if g > 127:
-                    p += 8
-                    y2 = (v >> (n - p)) & 255
-                    if y2 > 127:
-                        r.pos = p - 8
-                        g = _more(r, g)
-                        p = r.pos; v = r.v
-                    else:
-                        g = (g & 127) | (y2 << 7)
-                e = -g - 1 if y > 255 else g
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw6(r, 1, e)
-                    p = r.pos; v = r.v
-            f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-            s = 3
-        elif c == 1:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SignatureMethodType)
-    o.algorithm = f0
-    o.content = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ if (v >> (n - p - 1)) & 1 == 0:
+  p += 1
+  r.pos = p
+  f0 = r.string()
+  p = r.pos; v = r.v
+  if (v >> (n - p - 3)) & 7 == 2:
+   r.pos = p + 3
+   o = _new(SignatureMethodType)
+   o.algorithm = f0
+   o.content = []
+   return o
+  s = 1
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw6(r)
+    p = r.pos; v = r.v
+   else:
+    p += 9
+    y = (v >> (n - p)) & 511
+    g = y & 255
+    if g > 127:
+     p += 8
+     y2 = (v >> (n - p)) & 255
+     if y2 > 127:
+      r.pos = p - 8
+      g = _more(r, g)
+      p = r.pos; v = r.v
+     else:
+      g = (g & 127) | (y2 << 7)
+    e = -g - 1 if y > 255 else g
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw6(r, 1, e)
+     p = r.pos; v = r.v
+   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
+   s = 3
+  elif c == 1:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 1, 1, 0, 1, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw6(r)
+    p = r.pos; v = r.v
+   else:
+    p += 9
+    y = (v >> (n - p)) & 511
+    g = y & 255
+    if g > 127:
+     p += 8
+     y2 = (v >> (n - p)) & 255
+     if y2 > 127:
+      r.pos = p - 8
+      g = _more(r, g)
+      p = r.pos; v = r.v
+     else:
+      g = (g & 127) | (y2 << 7)
+    e = -g - 1 if y > 255 else g
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw6(r, 1, e)
+     p = r.pos; v = r.v
+   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
+   s = 3
+  elif c == 1:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SignatureMethodType)
+ o.algorithm = f0
+ o.content = f1
+ return o
 
 
 def _e4(w: Writer, o: Any) -> None:
-    if (v := o.algorithm) is not None and not o.content:
-        w.a <<= 1
-        _s2(w, v)
-        w.a = (w.a << 3) | 2
-        return
-    it: list[Any] = []
-    v = o.algorithm
-    if v is not None:
-        it.append((0, v))
-    for nm, v in o.content:
-        it.append((_K4.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 0:
-            a <<= 1
-            w.a = a
-            _s2(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == -1:
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _unexpected('SignatureMethodType', _FN4, f)
-    if s == 1:
-        f, v = it[q]
-        if f == 1000:
-            a <<= 3
-            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-                if v < 0:
-                    g = -v - 1
-                    sg = 1
-                else:
-                    g = v
-                    sg = 0
-                if g < 128:
-                    a = (a << 11) | (sg << 9) | (g << 1)
-                elif g < 16384:
-                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-                else:
-                    w.a = a
-                    _ew6(w, v)
-                    a = w.a
-            else:
-                w.a = a
-                _ew6(w, v)
-                a = w.a
-            q += 1
-            s = 3
-        elif f == -2:
-            raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 3
-            w.a = a
-            w.string(_cs(v, 'SignatureMethodType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 3) | 2
-            s = -1
-        else:
-            raise _unexpected('SignatureMethodType', _FN4, f)
-    while s == 2:
-        f, v = it[q]
-        if f == 1000:
-            a <<= 3
-            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-                if v < 0:
-                    g = -v - 1
-                    sg = 1
-                else:
-                    g = v
-                    sg = 0
-                if g < 128:
-                    a = (a << 11) | (sg << 9) | (g << 1)
-                elif g < 16384:
-                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-                else:
-                    w.a = a
-                    _ew6(w, v)
-                    a = w.a
-            else:
-                w.a = a
-                _ew6(w, v)
-                a = w.a
-            q += 1
-            s = 3
-        elif f == -2:
-            raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 3
-            w.a = a
-            w.string(_cs(v, 'SignatureMethodType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 3) | 2
-            s = -1
-        else:
-            raise _unexpected('SignatureMethodType', _FN4, f)
-    while s == 3:
-        f, v = it[q]
-        if f == -2:
-            raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'SignatureMethodType'))
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('SignatureMethodType', _FN4, f)
-    while s == 4:
-        f, v = it[q]
-        if f == -2:
-            raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'SignatureMethodType'))
-            a = w.a
-            q += 1
-            s = 4
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('SignatureMethodType', _FN4, f)
+ if (v := o.algorithm) is not None and not o.content:
+  w.a <<= 1
+  _s2(w, v)
+  w.a = (w.a << 3) | 2
+  return
+ it: list[Any] = []
+ v = o.algorithm
+ if v is not None:
+  it.append((0, v))
+ for nm, v in o.content:
+  it.append((_K4.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 0:
+   a <<= 1
+   w.a = a
+   _s2(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == -1:
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _unexpected('SignatureMethodType', _FN4, f)
+ if s == 1:
+  f, v = it[q]
+  if f == 1000:
+   a <<= 3
+   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+    if v < 0:
+     g = -v - 1
+     sg = 1
+    else:
+     g = v
+     sg = 0
+    if g < 128:
+     a = (a << 11) | (sg << 9) | (g << 1)
+    elif g < 16384:
+     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    else:
+     w.a = a
+     _ew6(w, v)
+     a = w.a
+   else:
     w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('SignatureMethodType', _FN4, it[q][0])
+    _ew6(w, v)
+    a = w.a
+   q += 1
+   s = 3
+  elif f == -2:
+   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 3
+   w.a = a
+   w.string(_cs(v, 'SignatureMethodType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 3) | 2
+   s = -1
+  else:
+   raise _unexpected('SignatureMethodType', _FN4, f)
+ while s == 2:
+  f, v = it[q]
+  if f == 1000:
+   a <<= 3
+   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+    if v < 0:
+     g = -v - 1
+     sg = 1
+    else:
+     g = v
+     sg = 0
+    if g < 128:
+     a = (a << 11) | (sg << 9) | (g << 1)
+    elif g < 16384:
+     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    else:
+     w.a = a
+     _ew6(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _ew6(w, v)
+    a = w.a
+   q += 1
+   s = 3
+  elif f == -2:
+   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 3
+   w.a = a
+   w.string(_cs(v, 'SignatureMethodType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 3) | 2
+   s = -1
+  else:
+   raise _unexpected('SignatureMethodType', _FN4, f)
+ while s == 3:
+  f, v = it[q]
+  if f == -2:
+   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'SignatureMethodType'))
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('SignatureMethodType', _FN4, f)
+ while s == 4:
+  f, v = it[q]
+  if f == -2:
+   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'SignatureMethodType'))
+   a = w.a
+   q += 1
+   s = 4
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('SignatureMethodType', _FN4, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('SignatureMethodType', _FN4, it[q][0])
 
 
 _FN4 = ('algorithm', 'content')
 _K4: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
 
 def _d5(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    f3: Any = None
-    f4: Any = None
-    f5: Any = None
-    s = 0
-    while s == 0:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            f2 = r.string()
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            f3 = _d6(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 4:
-            r.pos = p
-            f4 = _d8(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 5:
-            r.pos = p
-            s = _dv(r, 0, 0, 3, 0, 6)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            f2 = r.string()
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            r.pos = p
-            f3 = _d6(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 3:
-            r.pos = p
-            f4 = _d8(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 1, 0, 2, 1, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2 = r.string()
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            r.pos = p
-            f3 = _d6(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 2:
-            r.pos = p
-            f4 = _d8(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 1, 0, 1, 2, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f3 = _d6(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            f4 = _d8(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 3, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 6:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f3 = _d6(r)
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            f4 = _d8(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 6, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f4 = _d8(r)
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f5 = _dw3(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f5 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f5 = _dw3(r, 1, f5)
-                    p = r.pos; v = r.v
-            s = 7
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 7:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 7, 7)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ f3: Any = None
+ f4: Any = None
+ f5: Any = None
+ s = 0
+ while s == 0:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   f2 = r.string()
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   f3 = _d6(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 4:
+   r.pos = p
+   f4 = _d8(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 5:
+   r.pos = p
+   s = _dv(r, 0, 0, 3, 0, 6)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   f2 = r.string()
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   r.pos = p
+   f3 = _d6(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 3:
+   r.pos = p
+   f4 = _d8(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 1, 0, 2, 1, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2 = r.string()
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   r.pos = p
+   f3 = _d6(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 2:
+   r.pos = p
+   f4 = _d8(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 1, 0, 1, 2, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f3 = _d6(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   f4 = _d8(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 3, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 6:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f3 = _d6(r)
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   f4 = _d8(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 6, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f4 = _d8(r)
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f5 = _dw3(r)
+    p = r.pos; v = r.v
+   else:
     r.pos = p
-    o = _new(ReferenceType)
-    o.id = f0
-    o.type_ = f1
-    o.uri = f2
-    o.transforms = f3
-    o.digest_method = f4
-    o.digest_value = f5
-    return o
+    f5 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f5 = _dw3(r, 1, f5)
+     p = r.pos; v = r.v
+   s = 7
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 5, 5)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 7:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 7, 7)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(ReferenceType)
+ o.id = f0
+ o.type_ = f1
+ o.uri = f2
+ o.transforms = f3
+ o.digest_method = f4
+ o.digest_value = f5
+ return o
 
 
 def _e5(w: Writer, o: Any) -> None:
-    f0 = o.id
-    f1 = o.type_
-    f2 = o.uri
-    f3 = o.transforms
-    f4 = o.digest_method
-    f5 = o.digest_value
-    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 3
-            w.a = a
-            _s0(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f1 is not None:
-            a = (a << 3) | 1
-            w.a = a
-            _s2(w, f1)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif f2 is not None:
-            a = (a << 3) | 2
-            w.a = a
-            _s2(w, f2)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif f3 is not None:
-            v = f3
-            a = (a << 3) | 3
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 4
-        elif f4 is not None:
-            v = f4
-            a = (a << 3) | 4
-            w.a = a
-            _e8(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
-            a = (a << 6) | (5 << 3)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 1:
-        if f1 is not None:
-            a <<= 3
-            w.a = a
-            _s2(w, f1)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif f2 is not None:
-            a = (a << 3) | 1
-            w.a = a
-            _s2(w, f2)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif f3 is not None:
-            v = f3
-            a = (a << 3) | 2
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 4
-        elif f4 is not None:
-            v = f4
-            a = (a << 3) | 3
-            w.a = a
-            _e8(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
-            a = (a << 6) | (4 << 3)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 2:
-        if f2 is not None:
-            a <<= 2
-            w.a = a
-            _s2(w, f2)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif f3 is not None:
-            v = f3
-            a = (a << 2) | 1
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 4
-        elif f4 is not None:
-            v = f4
-            a = (a << 2) | 2
-            w.a = a
-            _e8(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_method or transforms or uri")
-            a = (a << 5) | (3 << 3)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 3:
-        if f3 is not None:
-            v = f3
-            a <<= 2
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 4
-        elif f4 is not None:
-            v = f4
-            a = (a << 2) | 1
-            w.a = a
-            _e8(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_method or transforms")
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 6:
-        if f3 is not None:
-            v = f3
-            a <<= 2
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 4
-        elif f4 is not None:
-            v = f4
-            a = (a << 2) | 1
-            w.a = a
-            _e8(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_method or transforms")
-            a = (a << 4) | (2 << 2)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 4:
-        if f4 is not None:
-            v = f4
-            a <<= 1
-            w.a = a
-            _e8(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_method")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 5:
-        if f5 is not None:
-            v = f5
-            a <<= 1
-            w.a = a
-            _ew3(w, v)
-            a = w.a
-            left -= 1
-            f5 = None
-            s = 7
-        elif left == 0:
-            if w.validate:
-                raise _err('ReferenceType', "missing digest_value")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    if s == 7:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
-    w.a = a
+ f0 = o.id
+ f1 = o.type_
+ f2 = o.uri
+ f3 = o.transforms
+ f4 = o.digest_method
+ f5 = o.digest_value
+ left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 3
+   w.a = a
+   _s0(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f1 is not None:
+   a = (a << 3) | 1
+   w.a = a
+   _s2(w, f1)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif f2 is not None:
+   a = (a << 3) | 2
+   w.a = a
+   _s2(w, f2)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif f3 is not None:
+   v = f3
+   a = (a << 3) | 3
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 4
+  elif f4 is not None:
+   v = f4
+   a = (a << 3) | 4
+   w.a = a
+   _e8(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
+   a = (a << 6) | (5 << 3)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 1:
+  if f1 is not None:
+   a <<= 3
+   w.a = a
+   _s2(w, f1)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif f2 is not None:
+   a = (a << 3) | 1
+   w.a = a
+   _s2(w, f2)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif f3 is not None:
+   v = f3
+   a = (a << 3) | 2
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 4
+  elif f4 is not None:
+   v = f4
+   a = (a << 3) | 3
+   w.a = a
+   _e8(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
+   a = (a << 6) | (4 << 3)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 2:
+  if f2 is not None:
+   a <<= 2
+   w.a = a
+   _s2(w, f2)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif f3 is not None:
+   v = f3
+   a = (a << 2) | 1
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 4
+  elif f4 is not None:
+   v = f4
+   a = (a << 2) | 2
+   w.a = a
+   _e8(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_method or transforms or uri")
+   a = (a << 5) | (3 << 3)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 3:
+  if f3 is not None:
+   v = f3
+   a <<= 2
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 4
+  elif f4 is not None:
+   v = f4
+   a = (a << 2) | 1
+   w.a = a
+   _e8(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_method or transforms")
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 6:
+  if f3 is not None:
+   v = f3
+   a <<= 2
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 4
+  elif f4 is not None:
+   v = f4
+   a = (a << 2) | 1
+   w.a = a
+   _e8(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_method or transforms")
+   a = (a << 4) | (2 << 2)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 4:
+  if f4 is not None:
+   v = f4
+   a <<= 1
+   w.a = a
+   _e8(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_method")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 5:
+  if f5 is not None:
+   v = f5
+   a <<= 1
+   w.a = a
+   _ew3(w, v)
+   a = w.a
+   left -= 1
+   f5 = None
+   s = 7
+  elif left == 0:
+   if w.validate:
+    raise _err('ReferenceType', "missing digest_value")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ if s == 7:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('ReferenceType', _FN5, (f0, f1, f2, f3, f4, f5,))
+ w.a = a
 
 
 _FN5 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
 
 def _d6(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = []
-    s = 0
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d7(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d7(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d7(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d7(r)
-            p = r.pos; v = r.v
-            f0.append(e)
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(TransformsType)
-    o.transform = f0
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = []
+ s = 0
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d7(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d7(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d7(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d7(r)
+   p = r.pos; v = r.v
+   f0.append(e)
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(TransformsType)
+ o.transform = f0
+ return o
 
 
 def _e6(w: Writer, o: Any) -> None:
-    f0 = o.transform
-    i0 = 0
-    left: int = len(f0)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 1
-            w.a = a
-            _e7(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('TransformsType', "missing transform")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('TransformsType', _FN6, (f0[i0:],))
-    if s == 2:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 1
-            w.a = a
-            _e7(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('TransformsType', "missing transform")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('TransformsType', _FN6, (f0[i0:],))
-    if s == 1:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 2
-            w.a = a
-            _e7(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 3
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('TransformsType', _FN6, (f0[i0:],))
-    while s == 3:
-        if i0 < len(f0):
-            v = f0[i0]
-            a <<= 2
-            w.a = a
-            _e7(w, v)
-            a = w.a
-            left -= 1
-            i0 += 1
-            s = 3
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('TransformsType', _FN6, (f0[i0:],))
-    w.a = a
+ f0 = o.transform
+ i0 = 0
+ left: int = len(f0)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 1
+   w.a = a
+   _e7(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('TransformsType', "missing transform")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('TransformsType', _FN6, (f0[i0:],))
+ if s == 2:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 1
+   w.a = a
+   _e7(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('TransformsType', "missing transform")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('TransformsType', _FN6, (f0[i0:],))
+ if s == 1:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 2
+   w.a = a
+   _e7(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 3
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('TransformsType', _FN6, (f0[i0:],))
+ while s == 3:
+  if i0 < len(f0):
+   v = f0[i0]
+   a <<= 2
+   w.a = a
+   _e7(w, v)
+   a = w.a
+   left -= 1
+   i0 += 1
+   s = 3
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('TransformsType', _FN6, (f0[i0:],))
+ w.a = a
 
 
 _FN6 = ('transform',)
 
 def _d7(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    if (v >> (n - p - 1)) & 1 == 0:
-        p += 1
-        r.pos = p
-        f0 = r.string()
-        p = r.pos; v = r.v
-        if (v >> (n - p - 3)) & 7 == 2:
-            r.pos = p + 3
-            o = _new(TransformType)
-            o.algorithm = f0
-            o.content = []
-            return o
-        s = 1
-    while s >= 0:
-        while s == 0:
-            p += 1
-            c = (v >> (n - p)) & 1
-            if c == 0:
-                r.pos = p
-                f0 = r.string()
-                p = r.pos; v = r.v
-                s = 1
-            elif c == 1:
-                r.pos = p
-                s = _dv(r, 0, 0, 1, 0, 2)
-                p = r.pos; v = r.v
-                if s == -3:
-                    return r.obj
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 1:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-                s = 4
-            elif c == 1:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 2:
-                s = -1
-            elif c == 3:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 2
-            elif c == 4:
-                r.pos = p
-                s = _dv(r, 1, 1, 0, 1, 2)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 2:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-                s = 4
-            elif c == 1:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 2:
-                s = -1
-            elif c == 3:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 2
-            elif c == 4:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 3:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-                s = 4
-            elif c == 1:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 2:
-                s = -1
-            elif c == 3:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 4:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 4:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-                s = 4
-            elif c == 1:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 2:
-                s = -1
-            elif c == 3:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 4
-            elif c == 4:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ if (v >> (n - p - 1)) & 1 == 0:
+  p += 1
+  r.pos = p
+  f0 = r.string()
+  p = r.pos; v = r.v
+  if (v >> (n - p - 3)) & 7 == 2:
+   r.pos = p + 3
+   o = _new(TransformType)
+   o.algorithm = f0
+   o.content = []
+   return o
+  s = 1
+ while s >= 0:
+  while s == 0:
+   p += 1
+   c = (v >> (n - p)) & 1
+   if c == 0:
     r.pos = p
-    o = _new(TransformType)
-    o.algorithm = f0
-    o.content = f1
-    return o
+    f0 = r.string()
+    p = r.pos; v = r.v
+    s = 1
+   elif c == 1:
+    r.pos = p
+    s = _dv(r, 0, 0, 1, 0, 2)
+    p = r.pos; v = r.v
+    if s == -3:
+     return r.obj
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 1:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
+    s = 4
+   elif c == 1:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 2:
+    s = -1
+   elif c == 3:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 2
+   elif c == 4:
+    r.pos = p
+    s = _dv(r, 1, 1, 0, 1, 2)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 2:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
+    s = 4
+   elif c == 1:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 2:
+    s = -1
+   elif c == 3:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 2
+   elif c == 4:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 2, 2)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 3:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
+    s = 4
+   elif c == 1:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 2:
+    s = -1
+   elif c == 3:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 4:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 3, 3)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 4:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
+    s = 4
+   elif c == 1:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 2:
+    s = -1
+   elif c == 3:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 4
+   elif c == 4:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 4, 4)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+ r.pos = p
+ o = _new(TransformType)
+ o.algorithm = f0
+ o.content = f1
+ return o
 
 
 def _e7(w: Writer, o: Any) -> None:
-    if (v := o.algorithm) is not None and not o.content:
-        w.a <<= 1
-        _s2(w, v)
-        w.a = (w.a << 3) | 2
-        return
-    it: list[Any] = []
-    v = o.algorithm
-    if v is not None:
-        it.append((0, v))
-    for nm, v in o.content:
-        it.append((_K7.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    while s >= 0:
-        if s == 0:
-            f, v = it[q]
-            if f == 0:
-                a <<= 1
-                w.a = a
-                _s2(w, v)
-                a = w.a
-                q += 1
-                s = 1
-            elif f == -1:
-                a = (a << 4) | (1 << 3)
-                s = -1
-            else:
-                raise _unexpected('TransformType', _FN7, f)
-        if s == 1:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -2:
-                raise _err('TransformType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 3) | 3
-                w.a = a
-                w.string(_cs(v, 'TransformType'))
-                a = w.a
-                q += 1
-                s = 2
-            elif f == -1:
-                a = (a << 3) | 2
-                s = -1
-            else:
-                raise _unexpected('TransformType', _FN7, f)
-        while s == 2:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -2:
-                raise _err('TransformType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 3) | 3
-                w.a = a
-                w.string(_cs(v, 'TransformType'))
-                a = w.a
-                q += 1
-                s = 2
-            elif f == -1:
-                a = (a << 3) | 2
-                s = -1
-            else:
-                raise _unexpected('TransformType', _FN7, f)
-        while s == 3:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -2:
-                raise _err('TransformType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 3) | 3
-                w.a = a
-                w.string(_cs(v, 'TransformType'))
-                a = w.a
-                q += 1
-                s = 3
-            elif f == -1:
-                a = (a << 3) | 2
-                s = -1
-            else:
-                raise _unexpected('TransformType', _FN7, f)
-        while s == 4:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -2:
-                raise _err('TransformType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 3) | 3
-                w.a = a
-                w.string(_cs(v, 'TransformType'))
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -1:
-                a = (a << 3) | 2
-                s = -1
-            else:
-                raise _unexpected('TransformType', _FN7, f)
+ if (v := o.algorithm) is not None and not o.content:
+  w.a <<= 1
+  _s2(w, v)
+  w.a = (w.a << 3) | 2
+  return
+ it: list[Any] = []
+ v = o.algorithm
+ if v is not None:
+  it.append((0, v))
+ for nm, v in o.content:
+  it.append((_K7.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ while s >= 0:
+  if s == 0:
+   f, v = it[q]
+   if f == 0:
+    a <<= 1
     w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('TransformType', _FN7, it[q][0])
+    _s2(w, v)
+    a = w.a
+    q += 1
+    s = 1
+   elif f == -1:
+    a = (a << 4) | (1 << 3)
+    s = -1
+   else:
+    raise _unexpected('TransformType', _FN7, f)
+  if s == 1:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -2:
+    raise _err('TransformType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 3) | 3
+    w.a = a
+    w.string(_cs(v, 'TransformType'))
+    a = w.a
+    q += 1
+    s = 2
+   elif f == -1:
+    a = (a << 3) | 2
+    s = -1
+   else:
+    raise _unexpected('TransformType', _FN7, f)
+  while s == 2:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -2:
+    raise _err('TransformType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 3) | 3
+    w.a = a
+    w.string(_cs(v, 'TransformType'))
+    a = w.a
+    q += 1
+    s = 2
+   elif f == -1:
+    a = (a << 3) | 2
+    s = -1
+   else:
+    raise _unexpected('TransformType', _FN7, f)
+  while s == 3:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -2:
+    raise _err('TransformType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 3) | 3
+    w.a = a
+    w.string(_cs(v, 'TransformType'))
+    a = w.a
+    q += 1
+    s = 3
+   elif f == -1:
+    a = (a << 3) | 2
+    s = -1
+   else:
+    raise _unexpected('TransformType', _FN7, f)
+  while s == 4:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -2:
+    raise _err('TransformType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 3) | 3
+    w.a = a
+    w.string(_cs(v, 'TransformType'))
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -1:
+    a = (a << 3) | 2
+    s = -1
+   else:
+    raise _unexpected('TransformType', _FN7, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('TransformType', _FN7, it[q][0])
 
 
 _FN7 = ('algorithm', 'content')
 _K7: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
 
 def _d8(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    if (v >> (n - p - 1)) & 1 == 0:
-        p += 1
-        r.pos = p
-        f0 = r.string()
-        p = r.pos; v = r.v
-        if (v >> (n - p - 2)) & 3 == 1:
-            r.pos = p + 2
-            o = _new(DigestMethodType)
-            o.algorithm = f0
-            o.content = []
-            return o
-        s = 1
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 1, 1, 0, 1, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f1.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f1.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(DigestMethodType)
-    o.algorithm = f0
-    o.content = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ if (v >> (n - p - 1)) & 1 == 0:
+  p += 1
+  r.pos = p
+  f0 = r.string()
+  p = r.pos; v = r.v
+  if (v >> (n - p - 2)) & 3 == 1:
+   r.pos = p + 2
+   o = _new(DigestMethodType)
+   o.algorithm = f0
+   o.content = []
+   return o
+  s = 1
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 1, 1, 0, 1, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f1.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f1.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(DigestMethodType)
+ o.algorithm = f0
+ o.content = f1
+ return o
 
 
 def _e8(w: Writer, o: Any) -> None:
-    if (v := o.algorithm) is not None and not o.content:
-        w.a <<= 1
-        _s2(w, v)
-        w.a = (w.a << 2) | 1
-        return
-    it: list[Any] = []
-    v = o.algorithm
-    if v is not None:
-        it.append((0, v))
-    for nm, v in o.content:
-        it.append((_K8.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 0:
-            a <<= 1
-            w.a = a
-            _s2(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == -1:
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _unexpected('DigestMethodType', _FN8, f)
-    if s == 1:
-        f, v = it[q]
-        if f == -2:
-            raise _err('DigestMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'DigestMethodType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('DigestMethodType', _FN8, f)
-    while s == 2:
-        f, v = it[q]
-        if f == -2:
-            raise _err('DigestMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'DigestMethodType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('DigestMethodType', _FN8, f)
-    while s == 3:
-        f, v = it[q]
-        if f == -2:
-            raise _err('DigestMethodType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'DigestMethodType'))
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('DigestMethodType', _FN8, f)
-    w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('DigestMethodType', _FN8, it[q][0])
+ if (v := o.algorithm) is not None and not o.content:
+  w.a <<= 1
+  _s2(w, v)
+  w.a = (w.a << 2) | 1
+  return
+ it: list[Any] = []
+ v = o.algorithm
+ if v is not None:
+  it.append((0, v))
+ for nm, v in o.content:
+  it.append((_K8.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 0:
+   a <<= 1
+   w.a = a
+   _s2(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == -1:
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _unexpected('DigestMethodType', _FN8, f)
+ if s == 1:
+  f, v = it[q]
+  if f == -2:
+   raise _err('DigestMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'DigestMethodType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('DigestMethodType', _FN8, f)
+ while s == 2:
+  f, v = it[q]
+  if f == -2:
+   raise _err('DigestMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'DigestMethodType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('DigestMethodType', _FN8, f)
+ while s == 3:
+  f, v = it[q]
+  if f == -2:
+   raise _err('DigestMethodType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'DigestMethodType'))
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('DigestMethodType', _FN8, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('DigestMethodType', _FN8, it[q][0])
 
 
 _FN8 = ('algorithm', 'content')
 _K8: dict[str, int] = {}
 
 def _d9(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    while s >= 0:
-        while s == 0:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                r.pos = p
-                f0 = r.string()
-                p = r.pos; v = r.v
-                s = 1
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 2
-            elif c == 2:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 3
-            elif c == 3:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 4
-            elif c == 4:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 5
-            elif c == 5:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 6
-            elif c == 6:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 7
-            elif c == 7:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 8
-            elif c == 8:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 9
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 10
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 0, 0, 1, 0, 10)
-                p = r.pos; v = r.v
-                if s == -3:
-                    return r.obj
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 1:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 2
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 3
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 4
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 5
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 6
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 7
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 8
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 9
-            elif c == 8:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 10
-            elif c == 9:
-                r.pos = p
-                s = _dv(r, 1, 0, 0, 1, 10)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 10:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 2
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 3
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 4
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 5
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 6
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 7
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 8
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 9
-            elif c == 8:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 10
-            elif c == 9:
-                r.pos = p
-                s = _dv(r, 2, 0, 0, 10, 10)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 9:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 9
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 8:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 8
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 7:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 7
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 7, 7)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 6:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 6
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 5:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 5
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 4:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 4
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 3:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 2:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 2
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 11:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 11
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 12:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 12
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 13:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 14:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 14
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 14, 14)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 15:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 15
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 15, 15)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 16:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 16
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 16, 16)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 17:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 17
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 17, 17)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 18:
-            p += 4
-            c = (v >> (n - p)) & 15
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-                s = 11
-            elif c == 1:
-                r.pos = p
-                e = _d10(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-                s = 12
-            elif c == 2:
-                r.pos = p
-                e = _d11(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-                s = 13
-            elif c == 3:
-                r.pos = p
-                e = _d12(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-                s = 14
-            elif c == 4:
-                r.pos = p
-                e = _d13(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-                s = 15
-            elif c == 5:
-                r.pos = p
-                e = _d14(r)
-                p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-                s = 16
-            elif c == 6:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-                s = 17
-            elif c == 7:
-                r.pos = p
-                f1.append(_any(r))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 8:
-                s = -1
-            elif c == 9:
-                r.pos = p
-                f1.append(("#text", r.string()))
-                p = r.pos; v = r.v
-                s = 18
-            elif c == 10:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 18, 18)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f1.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ while s >= 0:
+  while s == 0:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
     r.pos = p
-    o = _new(KeyInfoType)
-    o.id = f0
-    o.content = f1
-    return o
+    f0 = r.string()
+    p = r.pos; v = r.v
+    s = 1
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 2
+   elif c == 2:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 3
+   elif c == 3:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 4
+   elif c == 4:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 5
+   elif c == 5:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 6
+   elif c == 6:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 7
+   elif c == 7:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 8
+   elif c == 8:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 9
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 10
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 0, 0, 1, 0, 10)
+    p = r.pos; v = r.v
+    if s == -3:
+     return r.obj
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 1:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 2
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 3
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 4
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 5
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 6
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 7
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 8
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 9
+   elif c == 8:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 10
+   elif c == 9:
+    r.pos = p
+    s = _dv(r, 1, 0, 0, 1, 10)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 10:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 2
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 3
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 4
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 5
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 6
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 7
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 8
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 9
+   elif c == 8:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 10
+   elif c == 9:
+    r.pos = p
+    s = _dv(r, 2, 0, 0, 10, 10)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 9:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 9
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 9, 9)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 8:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 8
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 8, 8)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 7:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 7
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 7, 7)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 6:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 6
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 6, 6)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 5:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 5
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 5, 5)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 4:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 4
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 4, 4)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 3:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 3, 3)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 2:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 2
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 2, 2)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 11:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 11
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 11, 11)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 12:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 12
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 12, 12)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 13:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 13, 13)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 14:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 14
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 14, 14)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 15:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 15
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 15, 15)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 16:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 16
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 16, 16)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 17:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 17
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 17, 17)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 18:
+   p += 4
+   c = (v >> (n - p)) & 15
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
+    s = 11
+   elif c == 1:
+    r.pos = p
+    e = _d10(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
+    s = 12
+   elif c == 2:
+    r.pos = p
+    e = _d11(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
+    s = 13
+   elif c == 3:
+    r.pos = p
+    e = _d12(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
+    s = 14
+   elif c == 4:
+    r.pos = p
+    e = _d13(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
+    s = 15
+   elif c == 5:
+    r.pos = p
+    e = _d14(r)
+    p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
+    s = 16
+   elif c == 6:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
+    s = 17
+   elif c == 7:
+    r.pos = p
+    f1.append(_any(r))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 8:
+    s = -1
+   elif c == 9:
+    r.pos = p
+    f1.append(("#text", r.string()))
+    p = r.pos; v = r.v
+    s = 18
+   elif c == 10:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 18, 18)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f1.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+ r.pos = p
+ o = _new(KeyInfoType)
+ o.id = f0
+ o.content = f1
+ return o
 
 
 def _e9(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    for nm, v in o.content:
-        it.append((_K9.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    while s >= 0:
-        if s == 0:
-            f, v = it[q]
-            if f == 0:
-                a <<= 4
-                w.a = a
-                _s0(w, v)
-                a = w.a
-                q += 1
-                s = 1
-            elif f == 1000:
-                a = (a << 4) | 1
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 2
-            elif f == 1001:
-                a = (a << 4) | 2
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 3
-            elif f == 1002:
-                a = (a << 4) | 3
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == 1003:
-                a = (a << 4) | 4
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 5
-            elif f == 1004:
-                a = (a << 4) | 5
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 6
-            elif f == 1005:
-                a = (a << 4) | 6
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 7
-            elif f == 1006:
-                a = (a << 4) | 7
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 10
-            elif f == -1:
-                a = (a << 7) | (10 << 3)
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        if s == 1:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 2
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 3
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 5
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 6
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 7
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 8
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 10
-            elif f == -1:
-                a = (a << 7) | (9 << 3)
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 10:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 2
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 3
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 5
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 6
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 7
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 8
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 10
-            elif f == -1:
-                a = (a << 6) | (9 << 2)
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 9:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 9
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 8:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 8
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 7:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 7
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 6:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 6
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 5:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 5
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 4:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 3:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 3
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 2:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 2
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 11:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 11
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 12:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 13:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 13
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 14:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 14
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 15:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 15
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 16:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 16
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 17:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
-        while s == 18:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 4
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1001:
-                a = (a << 4) | 1
-                w.a = a
-                _e10(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == 1002:
-                a = (a << 4) | 2
-                w.a = a
-                _e11(w, v)
-                a = w.a
-                q += 1
-                s = 13
-            elif f == 1003:
-                a = (a << 4) | 3
-                w.a = a
-                _e12(w, v)
-                a = w.a
-                q += 1
-                s = 14
-            elif f == 1004:
-                a = (a << 4) | 4
-                w.a = a
-                _e13(w, v)
-                a = w.a
-                q += 1
-                s = 15
-            elif f == 1005:
-                a = (a << 4) | 5
-                w.a = a
-                _e14(w, v)
-                a = w.a
-                q += 1
-                s = 16
-            elif f == 1006:
-                a = (a << 4) | 6
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 17
-            elif f == -2:
-                raise _err('KeyInfoType', "wildcard content cannot be encoded")
-            elif f == -3:
-                a = (a << 4) | 9
-                w.a = a
-                w.string(_cs(v, 'KeyInfoType'))
-                a = w.a
-                q += 1
-                s = 18
-            elif f == -1:
-                a = (a << 4) | 8
-                s = -1
-            else:
-                raise _unexpected('KeyInfoType', _FN9, f)
+ it: list[Any] = []
+ v = o.id
+ if v is not None:
+  it.append((0, v))
+ for nm, v in o.content:
+  it.append((_K9.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ while s >= 0:
+  if s == 0:
+   f, v = it[q]
+   if f == 0:
+    a <<= 4
     w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('KeyInfoType', _FN9, it[q][0])
+    _s0(w, v)
+    a = w.a
+    q += 1
+    s = 1
+   elif f == 1000:
+    a = (a << 4) | 1
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 2
+   elif f == 1001:
+    a = (a << 4) | 2
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 3
+   elif f == 1002:
+    a = (a << 4) | 3
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == 1003:
+    a = (a << 4) | 4
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 5
+   elif f == 1004:
+    a = (a << 4) | 5
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 6
+   elif f == 1005:
+    a = (a << 4) | 6
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 7
+   elif f == 1006:
+    a = (a << 4) | 7
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 10
+   elif f == -1:
+    a = (a << 7) | (10 << 3)
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  if s == 1:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 2
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 3
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 5
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 6
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 7
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 8
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 10
+   elif f == -1:
+    a = (a << 7) | (9 << 3)
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 10:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 2
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 3
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 5
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 6
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 7
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 8
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 10
+   elif f == -1:
+    a = (a << 6) | (9 << 2)
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 9:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 9
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 8:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 8
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 7:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 7
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 6:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 6
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 5:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 5
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 4:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 3:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 3
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 2:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 2
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 11:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 11
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 12:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 13:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 13
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 14:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 14
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 15:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 15
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 16:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 16
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 17:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+  while s == 18:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 4
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1001:
+    a = (a << 4) | 1
+    w.a = a
+    _e10(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == 1002:
+    a = (a << 4) | 2
+    w.a = a
+    _e11(w, v)
+    a = w.a
+    q += 1
+    s = 13
+   elif f == 1003:
+    a = (a << 4) | 3
+    w.a = a
+    _e12(w, v)
+    a = w.a
+    q += 1
+    s = 14
+   elif f == 1004:
+    a = (a << 4) | 4
+    w.a = a
+    _e13(w, v)
+    a = w.a
+    q += 1
+    s = 15
+   elif f == 1005:
+    a = (a << 4) | 5
+    w.a = a
+    _e14(w, v)
+    a = w.a
+    q += 1
+    s = 16
+   elif f == 1006:
+    a = (a << 4) | 6
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 17
+   elif f == -2:
+    raise _err('KeyInfoType', "wildcard content cannot be encoded")
+   elif f == -3:
+    a = (a << 4) | 9
+    w.a = a
+    w.string(_cs(v, 'KeyInfoType'))
+    a = w.a
+    q += 1
+    s = 18
+   elif f == -1:
+    a = (a << 4) | 8
+    s = -1
+   else:
+    raise _unexpected('KeyInfoType', _FN9, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('KeyInfoType', _FN9, it[q][0])
 
 
 _FN9 = ('id', 'content')
 _K9: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
 
 def _d10(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = []
-    s = 0
-    while s == 0:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            e = _d19(r)
-            p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-            s = 1
-        elif c == 1:
-            r.pos = p
-            e = _d20(r)
-            p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-            s = 2
-        elif c == 2:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            f0.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            e = _d19(r)
-            p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-            s = 1
-        elif c == 1:
-            r.pos = p
-            e = _d20(r)
-            p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-            s = 2
-        elif c == 2:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            f0.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            f0.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            f0.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            f0.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(KeyValueType)
-    o.content = f0
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = []
+ s = 0
+ while s == 0:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   e = _d19(r)
+   p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
+   s = 1
+  elif c == 1:
+   r.pos = p
+   e = _d20(r)
+   p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
+   s = 2
+  elif c == 2:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   f0.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 4)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   e = _d19(r)
+   p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
+   s = 1
+  elif c == 1:
+   r.pos = p
+   e = _d20(r)
+   p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
+   s = 2
+  elif c == 2:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   f0.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 4, 4)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   f0.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   f0.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   f0.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(KeyValueType)
+ o.content = f0
+ return o
 
 
 def _e10(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for nm, v in o.content:
-        it.append((_K10.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 1000:
-            a <<= 3
-            w.a = a
-            _e19(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == 1001:
-            a = (a << 3) | 1
-            w.a = a
-            _e20(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -2:
-            raise _err('KeyValueType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 3
-            w.a = a
-            w.string(_cs(v, 'KeyValueType'))
-            a = w.a
-            q += 1
-            s = 4
-        elif f == -1:
-            a = (a << 6) | (4 << 3)
-            s = -1
-        else:
-            raise _unexpected('KeyValueType', _FN10, f)
-    while s == 4:
-        f, v = it[q]
-        if f == 1000:
-            a <<= 3
-            w.a = a
-            _e19(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == 1001:
-            a = (a << 3) | 1
-            w.a = a
-            _e20(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -2:
-            raise _err('KeyValueType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 3
-            w.a = a
-            w.string(_cs(v, 'KeyValueType'))
-            a = w.a
-            q += 1
-            s = 4
-        elif f == -1:
-            a = (a << 5) | (4 << 2)
-            s = -1
-        else:
-            raise _unexpected('KeyValueType', _FN10, f)
-    while s == 3:
-        f, v = it[q]
-        if f == -3:
-            a = (a << 2) | 1
-            w.a = a
-            w.string(_cs(v, 'KeyValueType'))
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -1:
-            a <<= 2
-            s = -1
-        else:
-            raise _unexpected('KeyValueType', _FN10, f)
-    while s == 2:
-        f, v = it[q]
-        if f == -3:
-            a = (a << 2) | 1
-            w.a = a
-            w.string(_cs(v, 'KeyValueType'))
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a <<= 2
-            s = -1
-        else:
-            raise _unexpected('KeyValueType', _FN10, f)
-    while s == 1:
-        f, v = it[q]
-        if f == -3:
-            a = (a << 2) | 1
-            w.a = a
-            w.string(_cs(v, 'KeyValueType'))
-            a = w.a
-            q += 1
-            s = 1
-        elif f == -1:
-            a <<= 2
-            s = -1
-        else:
-            raise _unexpected('KeyValueType', _FN10, f)
-    w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('KeyValueType', _FN10, it[q][0])
+ it: list[Any] = []
+ for nm, v in o.content:
+  it.append((_K10.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 1000:
+   a <<= 3
+   w.a = a
+   _e19(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == 1001:
+   a = (a << 3) | 1
+   w.a = a
+   _e20(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -2:
+   raise _err('KeyValueType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 3
+   w.a = a
+   w.string(_cs(v, 'KeyValueType'))
+   a = w.a
+   q += 1
+   s = 4
+  elif f == -1:
+   a = (a << 6) | (4 << 3)
+   s = -1
+  else:
+   raise _unexpected('KeyValueType', _FN10, f)
+ while s == 4:
+  f, v = it[q]
+  if f == 1000:
+   a <<= 3
+   w.a = a
+   _e19(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == 1001:
+   a = (a << 3) | 1
+   w.a = a
+   _e20(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -2:
+   raise _err('KeyValueType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 3
+   w.a = a
+   w.string(_cs(v, 'KeyValueType'))
+   a = w.a
+   q += 1
+   s = 4
+  elif f == -1:
+   a = (a << 5) | (4 << 2)
+   s = -1
+  else:
+   raise _unexpected('KeyValueType', _FN10, f)
+ while s == 3:
+  f, v = it[q]
+  if f == -3:
+   a = (a << 2) | 1
+   w.a = a
+   w.string(_cs(v, 'KeyValueType'))
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -1:
+   a <<= 2
+   s = -1
+  else:
+   raise _unexpected('KeyValueType', _FN10, f)
+ while s == 2:
+  f, v = it[q]
+  if f == -3:
+   a = (a << 2) | 1
+   w.a = a
+   w.string(_cs(v, 'KeyValueType'))
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a <<= 2
+   s = -1
+  else:
+   raise _unexpected('KeyValueType', _FN10, f)
+ while s == 1:
+  f, v = it[q]
+  if f == -3:
+   a = (a << 2) | 1
+   w.a = a
+   w.string(_cs(v, 'KeyValueType'))
+   a = w.a
+   q += 1
+   s = 1
+  elif f == -1:
+   a <<= 2
+   s = -1
+  else:
+   raise _unexpected('KeyValueType', _FN10, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('KeyValueType', _FN10, it[q][0])
 
 
 _FN10 = ('content',)
 _K10: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
 
 def _d11(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    s = 0
-    while s == 0:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            f2 = _d6(r)
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            s = -1
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 0, 1, 2, 0, 4)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            f2 = _d6(r)
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 1, 1, 1, 1, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2 = _d6(r)
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 1, 1, 0, 2, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2 = _d6(r)
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(RetrievalMethodType)
-    o.type_ = f0
-    o.uri = f1
-    o.transforms = f2
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ s = 0
+ while s == 0:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   f2 = _d6(r)
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   s = -1
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 0, 1, 2, 0, 4)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   f2 = _d6(r)
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 1, 1, 1, 1, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2 = _d6(r)
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 1, 1, 0, 2, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2 = _d6(r)
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(RetrievalMethodType)
+ o.type_ = f0
+ o.uri = f1
+ o.transforms = f2
+ return o
 
 
 def _e11(w: Writer, o: Any) -> None:
-    f0 = o.type_
-    f1 = o.uri
-    f2 = o.transforms
-    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 3
-            w.a = a
-            _s2(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f1 is not None:
-            a = (a << 3) | 1
-            w.a = a
-            _s2(w, f1)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif f2 is not None:
-            v = f2
-            a = (a << 3) | 2
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif left == 0:
-            a = (a << 3) | 3
-            s = -1
-        else:
-            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    if s == 1:
-        if f1 is not None:
-            a <<= 2
-            w.a = a
-            _s2(w, f1)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 2
-        elif f2 is not None:
-            v = f2
-            a = (a << 2) | 1
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif left == 0:
-            a = (a << 2) | 2
-            s = -1
-        else:
-            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    if s == 2:
-        if f2 is not None:
-            v = f2
-            a <<= 2
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    if s == 4:
-        if f2 is not None:
-            v = f2
-            a <<= 2
-            w.a = a
-            _e6(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 3
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    if s == 3:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
-    w.a = a
+ f0 = o.type_
+ f1 = o.uri
+ f2 = o.transforms
+ left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 3
+   w.a = a
+   _s2(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f1 is not None:
+   a = (a << 3) | 1
+   w.a = a
+   _s2(w, f1)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif f2 is not None:
+   v = f2
+   a = (a << 3) | 2
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif left == 0:
+   a = (a << 3) | 3
+   s = -1
+  else:
+   raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
+ if s == 1:
+  if f1 is not None:
+   a <<= 2
+   w.a = a
+   _s2(w, f1)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 2
+  elif f2 is not None:
+   v = f2
+   a = (a << 2) | 1
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif left == 0:
+   a = (a << 2) | 2
+   s = -1
+  else:
+   raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
+ if s == 2:
+  if f2 is not None:
+   v = f2
+   a <<= 2
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
+ if s == 4:
+  if f2 is not None:
+   v = f2
+   a <<= 2
+   w.a = a
+   _e6(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 3
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
+ if s == 3:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('RetrievalMethodType', _FN11, (f0, f1, f2,))
+ w.a = a
 
 
 _FN11 = ('type_', 'uri', 'transforms')
 
 def _d12(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = []
-    s = 0
-    while s >= 0:
-        while s == 0:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 1
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 2
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 3
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 4
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 5
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 6
-            elif c == 6:
-                r.pos = p
-                s = _dv(r, 0, 0, 0, 0, 7)
-                p = r.pos; v = r.v
-                if s == -3:
-                    return r.obj
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 7:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 1
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 2
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 3
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 4
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 5
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 6
-            elif c == 6:
-                r.pos = p
-                s = _dv(r, 2, 0, 0, 7, 7)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 6:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 6, 6)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 5:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 4:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 3:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 2:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 2, 2)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 1:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 8:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 8, 8)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 9:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 9, 9)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 10:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 10, 10)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 11:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 11, 11)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 12:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 12, 12)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 13:
-            p += 3
-            c = (v >> (n - p)) & 7
-            if c == 0:
-                r.pos = p
-                e = _d21(r)
-                p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-                s = 8
-            elif c == 1:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-                s = 9
-            elif c == 2:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw4(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.string()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw4(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-                s = 10
-            elif c == 3:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-                s = 11
-            elif c == 4:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-                s = 12
-            elif c == 5:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 13
-            elif c == 6:
-                s = -1
-            elif c == 7:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 13, 13)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = []
+ s = 0
+ while s >= 0:
+  while s == 0:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
     r.pos = p
-    o = _new(X509DataType)
-    o.content = f0
-    return o
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 1
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 2
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 3
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 4
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 5
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 6
+   elif c == 6:
+    r.pos = p
+    s = _dv(r, 0, 0, 0, 0, 7)
+    p = r.pos; v = r.v
+    if s == -3:
+     return r.obj
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 7:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 1
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 2
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 3
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 4
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 5
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 6
+   elif c == 6:
+    r.pos = p
+    s = _dv(r, 2, 0, 0, 7, 7)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 6:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 6, 6)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 5:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 5, 5)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 4:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 4, 4)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 3:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 3, 3)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 2:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 2, 2)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 1:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 1, 1)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 8:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 8, 8)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 9:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 9, 9)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 10:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 10, 10)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 11:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 11, 11)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 12:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 12, 12)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 13:
+   p += 3
+   c = (v >> (n - p)) & 7
+   if c == 0:
+    r.pos = p
+    e = _d21(r)
+    p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
+    s = 8
+   elif c == 1:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
+    s = 9
+   elif c == 2:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw4(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.string()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw4(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
+    s = 10
+   elif c == 3:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
+    s = 11
+   elif c == 4:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
+    s = 12
+   elif c == 5:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 13
+   elif c == 6:
+    s = -1
+   elif c == 7:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 13, 13)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+ r.pos = p
+ o = _new(X509DataType)
+ o.content = f0
+ return o
 
 
 def _e12(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for nm, v in o.content:
-        it.append((_K12.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    while s >= 0:
-        if s == 0:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 1
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 2
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 3
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 5
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 6) | (6 << 3)
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 7:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 1
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 2
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 3
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 5
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 5) | (6 << 2)
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 6:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 5:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 4:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 3:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 2:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        if s == 1:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        while s == 8:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        while s == 9:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        while s == 10:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        while s == 11:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        while s == 12:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
-        while s == 13:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 3
-                w.a = a
-                _e21(w, v)
-                a = w.a
-                q += 1
-                s = 8
-            elif f == 1001:
-                a = (a << 3) | 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 9
-            elif f == 1002:
-                a = (a << 3) | 2
-                w.a = a
-                _ew4(w, v)
-                a = w.a
-                q += 1
-                s = 10
-            elif f == 1003:
-                a = (a << 3) | 3
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 11
-            elif f == 1004:
-                a = (a << 3) | 4
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 12
-            elif f == -2:
-                raise _err('X509DataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 3) | 6
-                s = -1
-            else:
-                raise _unexpected('X509DataType', _FN12, f)
+ it: list[Any] = []
+ for nm, v in o.content:
+  it.append((_K12.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ while s >= 0:
+  if s == 0:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
     w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('X509DataType', _FN12, it[q][0])
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 1
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 2
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 3
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 5
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 6) | (6 << 3)
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 7:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 1
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 2
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 3
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 5
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 5) | (6 << 2)
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 6:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 5:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 4:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 3:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 2:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  if s == 1:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  while s == 8:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  while s == 9:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  while s == 10:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  while s == 11:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  while s == 12:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+  while s == 13:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 3
+    w.a = a
+    _e21(w, v)
+    a = w.a
+    q += 1
+    s = 8
+   elif f == 1001:
+    a = (a << 3) | 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 9
+   elif f == 1002:
+    a = (a << 3) | 2
+    w.a = a
+    _ew4(w, v)
+    a = w.a
+    q += 1
+    s = 10
+   elif f == 1003:
+    a = (a << 3) | 3
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 11
+   elif f == 1004:
+    a = (a << 3) | 4
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 12
+   elif f == -2:
+    raise _err('X509DataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 3) | 6
+    s = -1
+   else:
+    raise _unexpected('X509DataType', _FN12, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('X509DataType', _FN12, it[q][0])
 
 
 _FN12 = ('content',)
 _K12: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
 
 def _d13(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = []
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                e = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r, 1, e)
-                    p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-            s = 1
-        elif c == 1:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                e = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r, 1, e)
-                    p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                e = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r, 1, e)
-                    p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-            s = 1
-        elif c == 1:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                e = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r, 1, e)
-                    p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 6
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 6:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 6
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                e = _dw1(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                e = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r, 1, e)
-                    p = r.pos; v = r.v
-            f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-            s = 4
-        elif c == 1:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 1, 1)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0.append(_any(r))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f0.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = []
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw1(r)
+    p = r.pos; v = r.v
+   else:
     r.pos = p
-    o = _new(PGPDataType)
-    o.content = f0
-    return o
+    e = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r, 1, e)
+     p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
+   s = 1
+  elif c == 1:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw1(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    e = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r, 1, e)
+     p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw1(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    e = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r, 1, e)
+     p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
+   s = 1
+  elif c == 1:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw1(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    e = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r, 1, e)
+     p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 6
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 6:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 6
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 6, 6)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    e = _dw1(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    e = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r, 1, e)
+     p = r.pos; v = r.v
+   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
+   s = 4
+  elif c == 1:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0.append(_any(r))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 5, 5)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(PGPDataType)
+ o.content = f0
+ return o
 
 
 def _e13(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for nm, v in o.content:
-        it.append((_K13.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 1000:
-            a <<= 2
-            w.a = a
-            _ew1(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == 1001:
-            a = (a << 2) | 1
-            w.a = a
-            _ew1(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    if s == 3:
-        f, v = it[q]
-        if f == 1000:
-            a <<= 2
-            w.a = a
-            _ew1(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == 1001:
-            a = (a << 2) | 1
-            w.a = a
-            _ew1(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 4) | (2 << 2)
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    if s == 2:
-        f, v = it[q]
-        if f == -2:
-            raise _err('PGPDataType', "wildcard content cannot be encoded")
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    while s == 6:
-        f, v = it[q]
-        if f == -2:
-            raise _err('PGPDataType', "wildcard content cannot be encoded")
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    if s == 1:
-        f, v = it[q]
-        if f == 1001:
-            a <<= 2
-            w.a = a
-            _ew1(w, v)
-            a = w.a
-            q += 1
-            s = 4
-        elif f == -2:
-            raise _err('PGPDataType', "wildcard content cannot be encoded")
-        elif f == -1:
-            a = (a << 2) | 2
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    if s == 4:
-        f, v = it[q]
-        if f == -2:
-            raise _err('PGPDataType', "wildcard content cannot be encoded")
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    while s == 5:
-        f, v = it[q]
-        if f == -2:
-            raise _err('PGPDataType', "wildcard content cannot be encoded")
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('PGPDataType', _FN13, f)
-    w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('PGPDataType', _FN13, it[q][0])
+ it: list[Any] = []
+ for nm, v in o.content:
+  it.append((_K13.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 1000:
+   a <<= 2
+   w.a = a
+   _ew1(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == 1001:
+   a = (a << 2) | 1
+   w.a = a
+   _ew1(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ if s == 3:
+  f, v = it[q]
+  if f == 1000:
+   a <<= 2
+   w.a = a
+   _ew1(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == 1001:
+   a = (a << 2) | 1
+   w.a = a
+   _ew1(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 4) | (2 << 2)
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ if s == 2:
+  f, v = it[q]
+  if f == -2:
+   raise _err('PGPDataType', "wildcard content cannot be encoded")
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ while s == 6:
+  f, v = it[q]
+  if f == -2:
+   raise _err('PGPDataType', "wildcard content cannot be encoded")
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ if s == 1:
+  f, v = it[q]
+  if f == 1001:
+   a <<= 2
+   w.a = a
+   _ew1(w, v)
+   a = w.a
+   q += 1
+   s = 4
+  elif f == -2:
+   raise _err('PGPDataType', "wildcard content cannot be encoded")
+  elif f == -1:
+   a = (a << 2) | 2
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ if s == 4:
+  f, v = it[q]
+  if f == -2:
+   raise _err('PGPDataType', "wildcard content cannot be encoded")
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ while s == 5:
+  f, v = it[q]
+  if f == -2:
+   raise _err('PGPDataType', "wildcard content cannot be encoded")
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('PGPDataType', _FN13, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('PGPDataType', _FN13, it[q][0])
 
 
 _FN13 = ('content',)
 _K13: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
 
 def _d14(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = []
-    s = 0
-    while s >= 0:
-        while s == 0:
-            p += 1
-            c = (v >> (n - p)) & 1
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-                s = 1
-            elif c == 1:
-                r.pos = p
-                s = _dv(r, 0, 0, 0, 0, 2)
-                p = r.pos; v = r.v
-                if s == -3:
-                    return r.obj
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 2:
-            p += 1
-            c = (v >> (n - p)) & 1
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-                s = 1
-            elif c == 1:
-                r.pos = p
-                s = _dv(r, 2, 0, 0, 2, 2)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 1:
-            p += 2
-            c = (v >> (n - p)) & 3
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-                s = 4
-            elif c == 1:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 3
-            elif c == 2:
-                s = -1
-            elif c == 3:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 1, 1)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 3:
-            p += 2
-            c = (v >> (n - p)) & 3
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-                s = 4
-            elif c == 1:
-                s = -1
-            elif c == 2:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 3, 3)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 4:
-            p += 2
-            c = (v >> (n - p)) & 3
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-                s = 4
-            elif c == 1:
-                r.pos = p
-                f0.append(_any(r))
-                p = r.pos; v = r.v
-                s = 5
-            elif c == 2:
-                s = -1
-            elif c == 3:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 4, 4)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
-        while s == 5:
-            p += 2
-            c = (v >> (n - p)) & 3
-            if c == 0:
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    e = _dw1(r)
-                    p = r.pos; v = r.v
-                else:
-                    r.pos = p
-                    e = r.binary()
-                    p = r.pos; v = r.v
-                    p += 1
-                    if (v >> (n - p)) & 1:
-                        r.pos = p - 1
-                        e = _dw1(r, 1, e)
-                        p = r.pos; v = r.v
-                f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-                s = 4
-            elif c == 1:
-                s = -1
-            elif c == 2:
-                r.pos = p
-                s = _dv(r, 2, 1, 0, 5, 5)
-                p = r.pos; v = r.v
-                if r.text is not None:
-                    f0.append(("#text", r.text))
-                    r.text = None
-            else:
-                r.pos = p
-                raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = []
+ s = 0
+ while s >= 0:
+  while s == 0:
+   p += 1
+   c = (v >> (n - p)) & 1
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
+    s = 1
+   elif c == 1:
     r.pos = p
-    o = _new(SPKIDataType)
-    o.content = f0
-    return o
+    s = _dv(r, 0, 0, 0, 0, 2)
+    p = r.pos; v = r.v
+    if s == -3:
+     return r.obj
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 2:
+   p += 1
+   c = (v >> (n - p)) & 1
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
+    s = 1
+   elif c == 1:
+    r.pos = p
+    s = _dv(r, 2, 0, 0, 2, 2)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 1:
+   p += 2
+   c = (v >> (n - p)) & 3
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
+    s = 4
+   elif c == 1:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 3
+   elif c == 2:
+    s = -1
+   elif c == 3:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 1, 1)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 3:
+   p += 2
+   c = (v >> (n - p)) & 3
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
+    s = 4
+   elif c == 1:
+    s = -1
+   elif c == 2:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 3, 3)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 4:
+   p += 2
+   c = (v >> (n - p)) & 3
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
+    s = 4
+   elif c == 1:
+    r.pos = p
+    f0.append(_any(r))
+    p = r.pos; v = r.v
+    s = 5
+   elif c == 2:
+    s = -1
+   elif c == 3:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 4, 4)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+  while s == 5:
+   p += 2
+   c = (v >> (n - p)) & 3
+   if c == 0:
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     e = _dw1(r)
+     p = r.pos; v = r.v
+    else:
+     r.pos = p
+     e = r.binary()
+     p = r.pos; v = r.v
+     p += 1
+     if (v >> (n - p)) & 1:
+      r.pos = p - 1
+      e = _dw1(r, 1, e)
+      p = r.pos; v = r.v
+    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
+    s = 4
+   elif c == 1:
+    s = -1
+   elif c == 2:
+    r.pos = p
+    s = _dv(r, 2, 1, 0, 5, 5)
+    p = r.pos; v = r.v
+    if r.text is not None:
+     f0.append(("#text", r.text))
+     r.text = None
+   else:
+    r.pos = p
+    raise r.bad(c)
+ r.pos = p
+ o = _new(SPKIDataType)
+ o.content = f0
+ return o
 
 
 def _e14(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    for nm, v in o.content:
-        it.append((_K14.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    while s >= 0:
-        if s == 0:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 1
-            elif f == -1:
-                a = (a << 4) | (1 << 3)
-                s = -1
-            else:
-                raise _unexpected('SPKIDataType', _FN14, f)
-        if s == 2:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 1
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 1
-            elif f == -1:
-                a = (a << 3) | (1 << 2)
-                s = -1
-            else:
-                raise _unexpected('SPKIDataType', _FN14, f)
-        if s == 1:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 2
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -2:
-                raise _err('SPKIDataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 2) | 2
-                s = -1
-            else:
-                raise _unexpected('SPKIDataType', _FN14, f)
-        if s == 3:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 2
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -1:
-                a = (a << 2) | 1
-                s = -1
-            else:
-                raise _unexpected('SPKIDataType', _FN14, f)
-        while s == 4:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 2
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -2:
-                raise _err('SPKIDataType', "wildcard content cannot be encoded")
-            elif f == -1:
-                a = (a << 2) | 2
-                s = -1
-            else:
-                raise _unexpected('SPKIDataType', _FN14, f)
-        if s == 5:
-            f, v = it[q]
-            if f == 1000:
-                a <<= 2
-                w.a = a
-                _ew1(w, v)
-                a = w.a
-                q += 1
-                s = 4
-            elif f == -1:
-                a = (a << 2) | 1
-                s = -1
-            else:
-                raise _unexpected('SPKIDataType', _FN14, f)
+ it: list[Any] = []
+ for nm, v in o.content:
+  it.append((_K14.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ while s >= 0:
+  if s == 0:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 1
     w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('SPKIDataType', _FN14, it[q][0])
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 1
+   elif f == -1:
+    a = (a << 4) | (1 << 3)
+    s = -1
+   else:
+    raise _unexpected('SPKIDataType', _FN14, f)
+  if s == 2:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 1
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 1
+   elif f == -1:
+    a = (a << 3) | (1 << 2)
+    s = -1
+   else:
+    raise _unexpected('SPKIDataType', _FN14, f)
+  if s == 1:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 2
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -2:
+    raise _err('SPKIDataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 2) | 2
+    s = -1
+   else:
+    raise _unexpected('SPKIDataType', _FN14, f)
+  if s == 3:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 2
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -1:
+    a = (a << 2) | 1
+    s = -1
+   else:
+    raise _unexpected('SPKIDataType', _FN14, f)
+  while s == 4:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 2
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -2:
+    raise _err('SPKIDataType', "wildcard content cannot be encoded")
+   elif f == -1:
+    a = (a << 2) | 2
+    s = -1
+   else:
+    raise _unexpected('SPKIDataType', _FN14, f)
+  if s == 5:
+   f, v = it[q]
+   if f == 1000:
+    a <<= 2
+    w.a = a
+    _ew1(w, v)
+    a = w.a
+    q += 1
+    s = 4
+   elif f == -1:
+    a = (a << 2) | 1
+    s = -1
+   else:
+    raise _unexpected('SPKIDataType', _FN14, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('SPKIDataType', _FN14, it[q][0])
 
 
 _FN14 = ('content',)
 _K14: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
 
 def _d15(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    f3: Any = []
-    s = 0
-    while s == 0:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            f2 = r.string()
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            f3.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 4:
-            s = -1
-        elif c == 5:
-            r.pos = p
-            f3.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 6:
-            r.pos = p
-            s = _dv(r, 0, 1, 3, 0, 5)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f3.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            f2 = r.string()
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            r.pos = p
-            f3.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 3:
-            s = -1
-        elif c == 4:
-            r.pos = p
-            f3.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 5:
-            r.pos = p
-            s = _dv(r, 1, 1, 2, 1, 5)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f3.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 3
-        c = (v >> (n - p)) & 7
-        if c == 0:
-            r.pos = p
-            f2 = r.string()
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            r.pos = p
-            f3.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            f3.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 4:
-            r.pos = p
-            s = _dv(r, 1, 1, 1, 2, 5)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f3.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f3.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f3.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 1, 1, 0, 3, 5)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f3.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f3.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f3.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f3.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f3.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f3.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f3.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(ObjectType)
-    o.encoding = f0
-    o.id = f1
-    o.mime_type = f2
-    o.content = f3
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ f3: Any = []
+ s = 0
+ while s == 0:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   f2 = r.string()
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   f3.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 4:
+   s = -1
+  elif c == 5:
+   r.pos = p
+   f3.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 6:
+   r.pos = p
+   s = _dv(r, 0, 1, 3, 0, 5)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f3.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   f2 = r.string()
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   r.pos = p
+   f3.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 3:
+   s = -1
+  elif c == 4:
+   r.pos = p
+   f3.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 5:
+   r.pos = p
+   s = _dv(r, 1, 1, 2, 1, 5)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f3.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 3
+  c = (v >> (n - p)) & 7
+  if c == 0:
+   r.pos = p
+   f2 = r.string()
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   r.pos = p
+   f3.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   f3.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 4:
+   r.pos = p
+   s = _dv(r, 1, 1, 1, 2, 5)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f3.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f3.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f3.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 1, 1, 0, 3, 5)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f3.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f3.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f3.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 5, 5)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f3.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f3.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f3.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f3.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(ObjectType)
+ o.encoding = f0
+ o.id = f1
+ o.mime_type = f2
+ o.content = f3
+ return o
 
 
 def _e15(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.encoding
-    if v is not None:
-        it.append((0, v))
-    v = o.id
-    if v is not None:
-        it.append((1, v))
-    v = o.mime_type
-    if v is not None:
-        it.append((2, v))
-    for nm, v in o.content:
-        it.append((_K15.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 0:
-            a <<= 3
-            w.a = a
-            _s2(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == 1:
-            a = (a << 3) | 1
-            w.a = a
-            _s0(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == 2:
-            a = (a << 3) | 2
-            w.a = a
-            _s4(w, v)
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -2:
-            raise _err('ObjectType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 5
-            w.a = a
-            w.string(_cs(v, 'ObjectType'))
-            a = w.a
-            q += 1
-            s = 5
-        elif f == -1:
-            a = (a << 3) | 4
-            s = -1
-        else:
-            raise _unexpected('ObjectType', _FN15, f)
-    if s == 1:
-        f, v = it[q]
-        if f == 1:
-            a <<= 3
-            w.a = a
-            _s0(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == 2:
-            a = (a << 3) | 1
-            w.a = a
-            _s4(w, v)
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -2:
-            raise _err('ObjectType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 4
-            w.a = a
-            w.string(_cs(v, 'ObjectType'))
-            a = w.a
-            q += 1
-            s = 5
-        elif f == -1:
-            a = (a << 3) | 3
-            s = -1
-        else:
-            raise _unexpected('ObjectType', _FN15, f)
-    if s == 2:
-        f, v = it[q]
-        if f == 2:
-            a <<= 3
-            w.a = a
-            _s4(w, v)
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -2:
-            raise _err('ObjectType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 3) | 3
-            w.a = a
-            w.string(_cs(v, 'ObjectType'))
-            a = w.a
-            q += 1
-            s = 5
-        elif f == -1:
-            a = (a << 3) | 2
-            s = -1
-        else:
-            raise _unexpected('ObjectType', _FN15, f)
-    if s == 3:
-        f, v = it[q]
-        if f == -2:
-            raise _err('ObjectType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'ObjectType'))
-            a = w.a
-            q += 1
-            s = 5
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('ObjectType', _FN15, f)
-    while s == 5:
-        f, v = it[q]
-        if f == -2:
-            raise _err('ObjectType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'ObjectType'))
-            a = w.a
-            q += 1
-            s = 5
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('ObjectType', _FN15, f)
-    while s == 4:
-        f, v = it[q]
-        if f == -2:
-            raise _err('ObjectType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'ObjectType'))
-            a = w.a
-            q += 1
-            s = 4
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('ObjectType', _FN15, f)
-    w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('ObjectType', _FN15, it[q][0])
+ it: list[Any] = []
+ v = o.encoding
+ if v is not None:
+  it.append((0, v))
+ v = o.id
+ if v is not None:
+  it.append((1, v))
+ v = o.mime_type
+ if v is not None:
+  it.append((2, v))
+ for nm, v in o.content:
+  it.append((_K15.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 0:
+   a <<= 3
+   w.a = a
+   _s2(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == 1:
+   a = (a << 3) | 1
+   w.a = a
+   _s0(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == 2:
+   a = (a << 3) | 2
+   w.a = a
+   _s4(w, v)
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -2:
+   raise _err('ObjectType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 5
+   w.a = a
+   w.string(_cs(v, 'ObjectType'))
+   a = w.a
+   q += 1
+   s = 5
+  elif f == -1:
+   a = (a << 3) | 4
+   s = -1
+  else:
+   raise _unexpected('ObjectType', _FN15, f)
+ if s == 1:
+  f, v = it[q]
+  if f == 1:
+   a <<= 3
+   w.a = a
+   _s0(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == 2:
+   a = (a << 3) | 1
+   w.a = a
+   _s4(w, v)
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -2:
+   raise _err('ObjectType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 4
+   w.a = a
+   w.string(_cs(v, 'ObjectType'))
+   a = w.a
+   q += 1
+   s = 5
+  elif f == -1:
+   a = (a << 3) | 3
+   s = -1
+  else:
+   raise _unexpected('ObjectType', _FN15, f)
+ if s == 2:
+  f, v = it[q]
+  if f == 2:
+   a <<= 3
+   w.a = a
+   _s4(w, v)
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -2:
+   raise _err('ObjectType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 3) | 3
+   w.a = a
+   w.string(_cs(v, 'ObjectType'))
+   a = w.a
+   q += 1
+   s = 5
+  elif f == -1:
+   a = (a << 3) | 2
+   s = -1
+  else:
+   raise _unexpected('ObjectType', _FN15, f)
+ if s == 3:
+  f, v = it[q]
+  if f == -2:
+   raise _err('ObjectType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'ObjectType'))
+   a = w.a
+   q += 1
+   s = 5
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('ObjectType', _FN15, f)
+ while s == 5:
+  f, v = it[q]
+  if f == -2:
+   raise _err('ObjectType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'ObjectType'))
+   a = w.a
+   q += 1
+   s = 5
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('ObjectType', _FN15, f)
+ while s == 4:
+  f, v = it[q]
+  if f == -2:
+   raise _err('ObjectType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'ObjectType'))
+   a = w.a
+   q += 1
+   s = 4
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('ObjectType', _FN15, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('ObjectType', _FN15, it[q][0])
 
 
 _FN15 = ('encoding', 'id', 'mime_type', 'content')
 _K15: dict[str, int] = {}
 
 def _d16(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d5(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(ManifestType)
-    o.id = f0
-    o.reference = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 1, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d5(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(ManifestType)
+ o.id = f0
+ o.reference = f1
+ return o
 
 
 def _e16(w: Writer, o: Any) -> None:
-    f0 = o.id
-    f1 = o.reference
-    i1 = 0
-    left: int = (f0 is not None) + len(f1)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 2
-            w.a = a
-            _s0(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif i1 < len(f1):
-            v = f1[i1]
-            a = (a << 2) | 1
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('ManifestType', "missing id or reference")
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    if s == 1:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 1
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('ManifestType', "missing reference")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    if s == 3:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 1
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('ManifestType', "missing reference")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    if s == 2:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 2
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 4
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    while s == 4:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 2
-            w.a = a
-            _e5(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 4
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
-    w.a = a
+ f0 = o.id
+ f1 = o.reference
+ i1 = 0
+ left: int = (f0 is not None) + len(f1)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 2
+   w.a = a
+   _s0(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif i1 < len(f1):
+   v = f1[i1]
+   a = (a << 2) | 1
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('ManifestType', "missing id or reference")
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
+ if s == 1:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 1
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('ManifestType', "missing reference")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
+ if s == 3:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 1
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('ManifestType', "missing reference")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
+ if s == 2:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 2
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 4
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
+ while s == 4:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 2
+   w.a = a
+   _e5(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 4
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('ManifestType', _FN16, (f0, f1[i1:],))
+ w.a = a
 
 
 _FN16 = ('id', 'reference')
 
 def _d17(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = []
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            e = _d18(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 1, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d18(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 1, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            e = _d18(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d18(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            e = _d18(r)
-            p = r.pos; v = r.v
-            f1.append(e)
-            s = 4
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SignaturePropertiesType)
-    o.id = f0
-    o.signature_property = f1
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = []
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   e = _d18(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 1, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d18(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 1, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   e = _d18(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d18(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   e = _d18(r)
+   p = r.pos; v = r.v
+   f1.append(e)
+   s = 4
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SignaturePropertiesType)
+ o.id = f0
+ o.signature_property = f1
+ return o
 
 
 def _e17(w: Writer, o: Any) -> None:
-    f0 = o.id
-    f1 = o.signature_property
-    i1 = 0
-    left: int = (f0 is not None) + len(f1)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            a <<= 2
-            w.a = a
-            _s0(w, f0)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif i1 < len(f1):
-            v = f1[i1]
-            a = (a << 2) | 1
-            w.a = a
-            _e18(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignaturePropertiesType', "missing id or signature_property")
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    if s == 1:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 1
-            w.a = a
-            _e18(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignaturePropertiesType', "missing signature_property")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    if s == 3:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 1
-            w.a = a
-            _e18(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 2
-        elif left == 0:
-            if w.validate:
-                raise _err('SignaturePropertiesType', "missing signature_property")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    if s == 2:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 2
-            w.a = a
-            _e18(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 4
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    while s == 4:
-        if i1 < len(f1):
-            v = f1[i1]
-            a <<= 2
-            w.a = a
-            _e18(w, v)
-            a = w.a
-            left -= 1
-            i1 += 1
-            s = 4
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
-    w.a = a
+ f0 = o.id
+ f1 = o.signature_property
+ i1 = 0
+ left: int = (f0 is not None) + len(f1)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   a <<= 2
+   w.a = a
+   _s0(w, f0)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif i1 < len(f1):
+   v = f1[i1]
+   a = (a << 2) | 1
+   w.a = a
+   _e18(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignaturePropertiesType', "missing id or signature_property")
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
+ if s == 1:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 1
+   w.a = a
+   _e18(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignaturePropertiesType', "missing signature_property")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
+ if s == 3:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 1
+   w.a = a
+   _e18(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 2
+  elif left == 0:
+   if w.validate:
+    raise _err('SignaturePropertiesType', "missing signature_property")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
+ if s == 2:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 2
+   w.a = a
+   _e18(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 4
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
+ while s == 4:
+  if i1 < len(f1):
+   v = f1[i1]
+   a <<= 2
+   w.a = a
+   _e18(w, v)
+   a = w.a
+   left -= 1
+   i1 += 1
+   s = 4
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('SignaturePropertiesType', _FN17, (f0, f1[i1:],))
+ w.a = a
 
 
 _FN17 = ('id', 'signature_property')
 
 def _d18(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = []
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f0 = r.string()
-            p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 0, 0, 2, 0, 3)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-            if r.text is not None:
-                f2.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            r.pos = p
-            f1 = r.string()
-            p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 1, 0, 1, 1, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f2.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            f2.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 1, 0, 0, 2, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f2.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2.append(_any(r))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 1:
-            r.pos = p
-            f2.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 3, 3)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f2.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2.append(_any(r))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f2.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 4
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 4, 4)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f2.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            r.pos = p
-            f2.append(_any(r))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            f2.append(("#text", r.string()))
-            p = r.pos; v = r.v
-            s = 5
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 5, 5)
-            p = r.pos; v = r.v
-            if r.text is not None:
-                f2.append(("#text", r.text))
-                r.text = None
-        else:
-            r.pos = p
-            raise r.bad(c)
-    r.pos = p
-    o = _new(SignaturePropertyType)
-    o.id = f0
-    o.target = f1
-    o.content = f2
-    return o
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = []
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f0 = r.string()
+   p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 0, 0, 2, 0, 3)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f2.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   r.pos = p
+   f1 = r.string()
+   p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 1, 0, 1, 1, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f2.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   f2.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 1, 0, 0, 2, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f2.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2.append(_any(r))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 1:
+   r.pos = p
+   f2.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 3, 3)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f2.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2.append(_any(r))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f2.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 4
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 4, 4)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f2.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   r.pos = p
+   f2.append(_any(r))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   f2.append(("#text", r.string()))
+   p = r.pos; v = r.v
+   s = 5
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 5, 5)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f2.append(("#text", r.text))
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(SignaturePropertyType)
+ o.id = f0
+ o.target = f1
+ o.content = f2
+ return o
 
 
 def _e18(w: Writer, o: Any) -> None:
-    it: list[Any] = []
-    v = o.id
-    if v is not None:
-        it.append((0, v))
-    v = o.target
-    if v is not None:
-        it.append((1, v))
-    for nm, v in o.content:
-        it.append((_K18.get(nm, -3 if nm == "#text" else -2), v))
-    it.append((-1, None))
-    a = w.a
-    q = 0
-    s = 0
-    if s == 0:
-        f, v = it[q]
-        if f == 0:
-            a <<= 2
-            w.a = a
-            _s0(w, v)
-            a = w.a
-            q += 1
-            s = 1
-        elif f == 1:
-            a = (a << 2) | 1
-            w.a = a
-            _s2(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _unexpected('SignaturePropertyType', _FN18, f)
-    if s == 1:
-        f, v = it[q]
-        if f == 1:
-            a <<= 1
-            w.a = a
-            _s2(w, v)
-            a = w.a
-            q += 1
-            s = 2
-        elif f == -1:
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _unexpected('SignaturePropertyType', _FN18, f)
-    if s == 2:
-        f, v = it[q]
-        if f == -2:
-            raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 1
-            w.a = a
-            w.string(_cs(v, 'SignaturePropertyType'))
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -1:
-            a = (a << 5) | (2 << 3)
-            s = -1
-        else:
-            raise _unexpected('SignaturePropertyType', _FN18, f)
-    while s == 3:
-        f, v = it[q]
-        if f == -2:
-            raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 1
-            w.a = a
-            w.string(_cs(v, 'SignaturePropertyType'))
-            a = w.a
-            q += 1
-            s = 3
-        elif f == -1:
-            a = (a << 4) | (2 << 2)
-            s = -1
-        else:
-            raise _unexpected('SignaturePropertyType', _FN18, f)
-    while s == 4:
-        f, v = it[q]
-        if f == -2:
-            raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'SignaturePropertyType'))
-            a = w.a
-            q += 1
-            s = 4
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('SignaturePropertyType', _FN18, f)
-    while s == 5:
-        f, v = it[q]
-        if f == -2:
-            raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-        elif f == -3:
-            a = (a << 2) | 2
-            w.a = a
-            w.string(_cs(v, 'SignaturePropertyType'))
-            a = w.a
-            q += 1
-            s = 5
-        elif f == -1:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _unexpected('SignaturePropertyType', _FN18, f)
-    w.a = a
-    if q != len(it) - 1:
-        raise _unexpected('SignaturePropertyType', _FN18, it[q][0])
+ it: list[Any] = []
+ v = o.id
+ if v is not None:
+  it.append((0, v))
+ v = o.target
+ if v is not None:
+  it.append((1, v))
+ for nm, v in o.content:
+  it.append((_K18.get(nm, -3 if nm == "#text" else -2), v))
+ it.append((-1, None))
+ a = w.a
+ q = 0
+ s = 0
+ if s == 0:
+  f, v = it[q]
+  if f == 0:
+   a <<= 2
+   w.a = a
+   _s0(w, v)
+   a = w.a
+   q += 1
+   s = 1
+  elif f == 1:
+   a = (a << 2) | 1
+   w.a = a
+   _s2(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _unexpected('SignaturePropertyType', _FN18, f)
+ if s == 1:
+  f, v = it[q]
+  if f == 1:
+   a <<= 1
+   w.a = a
+   _s2(w, v)
+   a = w.a
+   q += 1
+   s = 2
+  elif f == -1:
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _unexpected('SignaturePropertyType', _FN18, f)
+ if s == 2:
+  f, v = it[q]
+  if f == -2:
+   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 1
+   w.a = a
+   w.string(_cs(v, 'SignaturePropertyType'))
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -1:
+   a = (a << 5) | (2 << 3)
+   s = -1
+  else:
+   raise _unexpected('SignaturePropertyType', _FN18, f)
+ while s == 3:
+  f, v = it[q]
+  if f == -2:
+   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 1
+   w.a = a
+   w.string(_cs(v, 'SignaturePropertyType'))
+   a = w.a
+   q += 1
+   s = 3
+  elif f == -1:
+   a = (a << 4) | (2 << 2)
+   s = -1
+  else:
+   raise _unexpected('SignaturePropertyType', _FN18, f)
+ while s == 4:
+  f, v = it[q]
+  if f == -2:
+   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'SignaturePropertyType'))
+   a = w.a
+   q += 1
+   s = 4
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('SignaturePropertyType', _FN18, f)
+ while s == 5:
+  f, v = it[q]
+  if f == -2:
+   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
+  elif f == -3:
+   a = (a << 2) | 2
+   w.a = a
+   w.string(_cs(v, 'SignaturePropertyType'))
+   a = w.a
+   q += 1
+   s = 5
+  elif f == -1:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _unexpected('SignaturePropertyType', _FN18, f)
+ w.a = a
+ if q != len(it) - 1:
+  raise _unexpected('SignaturePropertyType', _FN18, it[q][0])
 
 
 _FN18 = ('id', 'target', 'content')
 _K18: dict[str, int] = {}
 
 def _d19(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    f2: Any = None
-    f3: Any = None
-    f4: Any = None
-    f5: Any = None
-    f6: Any = None
-    s = 0
-    while s == 0:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw5(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f2 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f2 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f2 = _dw5(r, 1, f2)
-                    p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f3 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f3 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f3 = _dw5(r, 1, f3)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 4)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 4:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw5(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f2 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f2 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f2 = _dw5(r, 1, f2)
-                    p = r.pos; v = r.v
-            s = 2
-        elif c == 2:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f3 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f3 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f3 = _dw5(r, 1, f3)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 4, 4)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f1 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f1 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f1 = _dw5(r, 1, f1)
-                    p = r.pos; v = r.v
-            s = 5
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 5:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f2 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f2 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f2 = _dw5(r, 1, f2)
-                    p = r.pos; v = r.v
-            s = 2
-        elif c == 1:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f3 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f3 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f3 = _dw5(r, 1, f3)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 5, 5)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f3 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f3 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f3 = _dw5(r, 1, f3)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f4 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f4 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f4 = _dw5(r, 1, f4)
-                    p = r.pos; v = r.v
-            s = 6
-        elif c == 1:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f5 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f5 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f5 = _dw5(r, 1, f5)
-                    p = r.pos; v = r.v
-            s = 7
-        elif c == 2:
-            s = -1
-        elif c == 3:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 6:
-        p += 2
-        c = (v >> (n - p)) & 3
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f5 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f5 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f5 = _dw5(r, 1, f5)
-                    p = r.pos; v = r.v
-            s = 7
-        elif c == 1:
-            s = -1
-        elif c == 2:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 6, 6)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 7:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f6 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f6 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f6 = _dw5(r, 1, f6)
-                    p = r.pos; v = r.v
-            s = 8
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 7, 7)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 8:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 8, 8)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ f2: Any = None
+ f3: Any = None
+ f4: Any = None
+ f5: Any = None
+ f6: Any = None
+ s = 0
+ while s == 0:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
     r.pos = p
-    o = _new(DSAKeyValueType)
-    o.p = f0
-    o.q = f1
-    o.g = f2
-    o.y = f3
-    o.j = f4
-    o.seed = f5
-    o.pgen_counter = f6
-    return o
+    f0 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw5(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f2 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f2 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f2 = _dw5(r, 1, f2)
+     p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f3 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f3 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f3 = _dw5(r, 1, f3)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 4)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 4:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f0 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw5(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f2 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f2 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f2 = _dw5(r, 1, f2)
+     p = r.pos; v = r.v
+   s = 2
+  elif c == 2:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f3 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f3 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f3 = _dw5(r, 1, f3)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 4, 4)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f1 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f1 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f1 = _dw5(r, 1, f1)
+     p = r.pos; v = r.v
+   s = 5
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 5:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f2 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f2 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f2 = _dw5(r, 1, f2)
+     p = r.pos; v = r.v
+   s = 2
+  elif c == 1:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f3 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f3 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f3 = _dw5(r, 1, f3)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 5, 5)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f3 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f3 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f3 = _dw5(r, 1, f3)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f4 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f4 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f4 = _dw5(r, 1, f4)
+     p = r.pos; v = r.v
+   s = 6
+  elif c == 1:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f5 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f5 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f5 = _dw5(r, 1, f5)
+     p = r.pos; v = r.v
+   s = 7
+  elif c == 2:
+   s = -1
+  elif c == 3:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 6:
+  p += 2
+  c = (v >> (n - p)) & 3
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f5 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f5 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f5 = _dw5(r, 1, f5)
+     p = r.pos; v = r.v
+   s = 7
+  elif c == 1:
+   s = -1
+  elif c == 2:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 6, 6)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 7:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f6 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f6 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f6 = _dw5(r, 1, f6)
+     p = r.pos; v = r.v
+   s = 8
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 7, 7)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 8:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 8, 8)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(DSAKeyValueType)
+ o.p = f0
+ o.q = f1
+ o.g = f2
+ o.y = f3
+ o.j = f4
+ o.seed = f5
+ o.pgen_counter = f6
+ return o
 
 
 def _e19(w: Writer, o: Any) -> None:
-    f0 = o.p
-    f1 = o.q
-    f2 = o.g
-    f3 = o.y
-    f4 = o.j
-    f5 = o.seed
-    f6 = o.pgen_counter
-    left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            v = f0
-            a <<= 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f2 is not None:
-            v = f2
-            a = (a << 2) | 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 2
-        elif f3 is not None:
-            v = f3
-            a = (a << 2) | 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('DSAKeyValueType', "missing g or p or y")
-            a = (a << 5) | (3 << 3)
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 4:
-        if f0 is not None:
-            v = f0
-            a <<= 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif f2 is not None:
-            v = f2
-            a = (a << 2) | 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 2
-        elif f3 is not None:
-            v = f3
-            a = (a << 2) | 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('DSAKeyValueType', "missing g or p or y")
-            a = (a << 4) | (3 << 2)
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 5
-        elif left == 0:
-            if w.validate:
-                raise _err('DSAKeyValueType', "missing q")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 5:
-        if f2 is not None:
-            v = f2
-            a <<= 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f2 = None
-            s = 2
-        elif f3 is not None:
-            v = f3
-            a = (a << 2) | 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('DSAKeyValueType', "missing g or y")
-            a = (a << 4) | (2 << 2)
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 2:
-        if f3 is not None:
-            v = f3
-            a <<= 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f3 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('DSAKeyValueType', "missing y")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 3:
-        if f4 is not None:
-            v = f4
-            a <<= 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f4 = None
-            s = 6
-        elif f5 is not None:
-            v = f5
-            a = (a << 2) | 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f5 = None
-            s = 7
-        elif left == 0:
-            a = (a << 2) | 2
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 6:
-        if f5 is not None:
-            v = f5
-            a <<= 2
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f5 = None
-            s = 7
-        elif left == 0:
-            a = (a << 2) | 1
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 7:
-        if f6 is not None:
-            v = f6
-            a <<= 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f6 = None
-            s = 8
-        elif left == 0:
-            if w.validate:
-                raise _err('DSAKeyValueType', "missing pgen_counter")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    if s == 8:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
-    w.a = a
+ f0 = o.p
+ f1 = o.q
+ f2 = o.g
+ f3 = o.y
+ f4 = o.j
+ f5 = o.seed
+ f6 = o.pgen_counter
+ left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   v = f0
+   a <<= 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f2 is not None:
+   v = f2
+   a = (a << 2) | 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 2
+  elif f3 is not None:
+   v = f3
+   a = (a << 2) | 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('DSAKeyValueType', "missing g or p or y")
+   a = (a << 5) | (3 << 3)
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 4:
+  if f0 is not None:
+   v = f0
+   a <<= 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif f2 is not None:
+   v = f2
+   a = (a << 2) | 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 2
+  elif f3 is not None:
+   v = f3
+   a = (a << 2) | 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('DSAKeyValueType', "missing g or p or y")
+   a = (a << 4) | (3 << 2)
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 5
+  elif left == 0:
+   if w.validate:
+    raise _err('DSAKeyValueType', "missing q")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 5:
+  if f2 is not None:
+   v = f2
+   a <<= 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f2 = None
+   s = 2
+  elif f3 is not None:
+   v = f3
+   a = (a << 2) | 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('DSAKeyValueType', "missing g or y")
+   a = (a << 4) | (2 << 2)
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 2:
+  if f3 is not None:
+   v = f3
+   a <<= 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f3 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('DSAKeyValueType', "missing y")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 3:
+  if f4 is not None:
+   v = f4
+   a <<= 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f4 = None
+   s = 6
+  elif f5 is not None:
+   v = f5
+   a = (a << 2) | 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f5 = None
+   s = 7
+  elif left == 0:
+   a = (a << 2) | 2
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 6:
+  if f5 is not None:
+   v = f5
+   a <<= 2
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f5 = None
+   s = 7
+  elif left == 0:
+   a = (a << 2) | 1
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 7:
+  if f6 is not None:
+   v = f6
+   a <<= 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f6 = None
+   s = 8
+  elif left == 0:
+   if w.validate:
+    raise _err('DSAKeyValueType', "missing pgen_counter")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ if s == 8:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('DSAKeyValueType', _FN19, (f0, f1, f2, f3, f4, f5, f6,))
+ w.a = a
 
 
 _FN19 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
 def _d20(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    s = 0
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw5(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw5(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f1 = _dw5(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f1 = r.binary()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f1 = _dw5(r, 1, f1)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ s = 0
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
     r.pos = p
-    o = _new(RSAKeyValueType)
-    o.modulus = f0
-    o.exponent = f1
-    return o
+    f0 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw5(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f0 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw5(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f1 = _dw5(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f1 = r.binary()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f1 = _dw5(r, 1, f1)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(RSAKeyValueType)
+ o.modulus = f0
+ o.exponent = f1
+ return o
 
 
 def _e20(w: Writer, o: Any) -> None:
-    f0 = o.modulus
-    f1 = o.exponent
-    left: int = (f0 is not None) + (f1 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('RSAKeyValueType', "missing modulus")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    if s == 2:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('RSAKeyValueType', "missing modulus")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            w.a = a
-            _ew5(w, v)
-            a = w.a
-            left -= 1
-            f1 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('RSAKeyValueType', "missing exponent")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    if s == 3:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
-    w.a = a
+ f0 = o.modulus
+ f1 = o.exponent
+ left: int = (f0 is not None) + (f1 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('RSAKeyValueType', "missing modulus")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
+ if s == 2:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('RSAKeyValueType', "missing modulus")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   w.a = a
+   _ew5(w, v)
+   a = w.a
+   left -= 1
+   f1 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('RSAKeyValueType', "missing exponent")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
+ if s == 3:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('RSAKeyValueType', _FN20, (f0, f1,))
+ w.a = a
 
 
 _FN20 = ('modulus', 'exponent')
 
 def _d21(r: Reader) -> Any:
-    p = r.pos
-    if p - r.cut > 4096:
-        r.drop(p)
-    v = r.v
-    n = r.nbits
-    f0: Any = None
-    f1: Any = None
-    s = 0
-    while s == 0:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw4(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.string()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw4(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 0, 0, 0, 0, 2)
-            p = r.pos; v = r.v
-            if s == -3:
-                return r.obj
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 2:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f0 = _dw4(r)
-                p = r.pos; v = r.v
-            else:
-                r.pos = p
-                f0 = r.string()
-                p = r.pos; v = r.v
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f0 = _dw4(r, 1, f0)
-                    p = r.pos; v = r.v
-            s = 1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 2, 2)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 1:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            p += 1
-            if (v >> (n - p)) & 1:
-                r.pos = p - 1
-                f1 = _dw7(r)
-                p = r.pos; v = r.v
-            else:
-                p += 9
-                y = (v >> (n - p)) & 511
-                g = y & 255
-                if g > 127:
-                    p += 8
-                    y2 = (v >> (n - p)) & 255
-                    if y2 > 127:
-                        r.pos = p - 8
-                        g = _more(r, g)
-                        p = r.pos; v = r.v
-                    else:
-                        g = (g & 127) | (y2 << 7)
-                f1 = -g - 1 if y > 255 else g
-                p += 1
-                if (v >> (n - p)) & 1:
-                    r.pos = p - 1
-                    f1 = _dw7(r, 1, f1)
-                    p = r.pos; v = r.v
-            s = 3
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 0, 0, 1, 1)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
-    while s == 3:
-        p += 1
-        c = (v >> (n - p)) & 1
-        if c == 0:
-            s = -1
-        elif c == 1:
-            r.pos = p
-            s = _dv(r, 2, 1, 0, 3, 3)
-            p = r.pos; v = r.v
-        else:
-            r.pos = p
-            raise r.bad(c)
+ p = r.pos
+ if p - r.cut > 4096:
+  r.drop(p)
+ v = r.v
+ n = r.nbits
+ f0: Any = None
+ f1: Any = None
+ s = 0
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw4(r)
+    p = r.pos; v = r.v
+   else:
     r.pos = p
-    o = _new(X509IssuerSerialType)
-    o.x509_issuer_name = f0
-    o.x509_serial_number = f1
-    return o
+    f0 = r.string()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw4(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f0 = _dw4(r)
+    p = r.pos; v = r.v
+   else:
+    r.pos = p
+    f0 = r.string()
+    p = r.pos; v = r.v
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f0 = _dw4(r, 1, f0)
+     p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   if (v >> (n - p)) & 1:
+    r.pos = p - 1
+    f1 = _dw7(r)
+    p = r.pos; v = r.v
+   else:
+    p += 9
+    y = (v >> (n - p)) & 511
+    g = y & 255
+    if g > 127:
+     p += 8
+     y2 = (v >> (n - p)) & 255
+     if y2 > 127:
+      r.pos = p - 8
+      g = _more(r, g)
+      p = r.pos; v = r.v
+     else:
+      g = (g & 127) | (y2 << 7)
+    f1 = -g - 1 if y > 255 else g
+    p += 1
+    if (v >> (n - p)) & 1:
+     r.pos = p - 1
+     f1 = _dw7(r, 1, f1)
+     p = r.pos; v = r.v
+   s = 3
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 1, 1)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 3:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 3, 3)
+   p = r.pos; v = r.v
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ o = _new(X509IssuerSerialType)
+ o.x509_issuer_name = f0
+ o.x509_serial_number = f1
+ return o
 
 
 def _e21(w: Writer, o: Any) -> None:
-    f0 = o.x509_issuer_name
-    f1 = o.x509_serial_number
-    left: int = (f0 is not None) + (f1 is not None)
-    if w.a.bit_length() > 4096:
-        w.flush()
-    a = w.a
-    s = 0
-    if s == 0:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            w.a = a
-            _ew4(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-            a = (a << 4) | (1 << 3)
-            s = -1
-        else:
-            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
-    if s == 2:
-        if f0 is not None:
-            v = f0
-            a <<= 1
-            w.a = a
-            _ew4(w, v)
-            a = w.a
-            left -= 1
-            f0 = None
-            s = 1
-        elif left == 0:
-            if w.validate:
-                raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
-    if s == 1:
-        if f1 is not None:
-            v = f1
-            a <<= 1
-            if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-                if v < 0:
-                    g = -v - 1
-                    sg = 1
-                else:
-                    g = v
-                    sg = 0
-                if g < 128:
-                    a = (a << 11) | (sg << 9) | (g << 1)
-                elif g < 16384:
-                    a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-                else:
-                    w.a = a
-                    _ew7(w, v)
-                    a = w.a
-            else:
-                w.a = a
-                _ew7(w, v)
-                a = w.a
-            left -= 1
-            f1 = None
-            s = 3
-        elif left == 0:
-            if w.validate:
-                raise _err('X509IssuerSerialType', "missing x509_serial_number")
-            a = (a << 3) | (1 << 2)
-            s = -1
-        else:
-            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
-    if s == 3:
-        if left == 0:
-            a <<= 1
-            s = -1
-        else:
-            raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
+ f0 = o.x509_issuer_name
+ f1 = o.x509_serial_number
+ left: int = (f0 is not None) + (f1 is not None)
+ if w.a.bit_length() > 4096:
+  w.flush()
+ a = w.a
+ s = 0
+ if s == 0:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   w.a = a
+   _ew4(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
+   a = (a << 4) | (1 << 3)
+   s = -1
+  else:
+   raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
+ if s == 2:
+  if f0 is not None:
+   v = f0
+   a <<= 1
+   w.a = a
+   _ew4(w, v)
+   a = w.a
+   left -= 1
+   f0 = None
+   s = 1
+  elif left == 0:
+   if w.validate:
+    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
+ if s == 1:
+  if f1 is not None:
+   v = f1
+   a <<= 1
+   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
+    if v < 0:
+     g = -v - 1
+     sg = 1
+    else:
+     g = v
+     sg = 0
+    if g < 128:
+     a = (a << 11) | (sg << 9) | (g << 1)
+    elif g < 16384:
+     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    else:
+     w.a = a
+     _ew7(w, v)
+     a = w.a
+   else:
     w.a = a
+    _ew7(w, v)
+    a = w.a
+   left -= 1
+   f1 = None
+   s = 3
+  elif left == 0:
+   if w.validate:
+    raise _err('X509IssuerSerialType', "missing x509_serial_number")
+   a = (a << 3) | (1 << 2)
+   s = -1
+  else:
+   raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
+ if s == 3:
+  if left == 0:
+   a <<= 1
+   s = -1
+  else:
+   raise _stuck('X509IssuerSerialType', _FN21, (f0, f1,))
+ w.a = a
 
 
 _FN21 = ('x509_issuer_name', 'x509_serial_number')
