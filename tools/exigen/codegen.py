@@ -753,28 +753,7 @@ class CodecEmitter:
                 out.append(f"{b}{load}")
                 members = [(cj, m) for cj, m in enumerate(st.prods)
                            if m.kind == SE and m.field == p.field]
-                if len(members) == 1:
-                    out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
-                    t = p.decl.type
-                    if isinstance(t, ComplexType):
-                        out.append(f"{b}w.a = a")
-                        out.append(f"{b}_e{self.cindex[id(t)]}(w, v)")
-                        out.append(f"{b}a = w.a")
-                    else:
-                        assert isinstance(t, SimpleType)
-                        for line in self.write_simple_element(t, "v"):
-                            out.append(f"{b}{line}")
-                else:
-                    tab = self._subst_table(members)
-                    out.append(f"{b}m = {tab}.get(v.qname if type(v) is _Named "
-                               f"else type(v).__name__)")
-                    out.append(f"{b}if m is None:")
-                    out.append(f"{b}    raise _err({tname!r}, f\"{fields[p.field].name}: "
-                               f"{{type(v).__name__}} is not allowed here\")")
-                    out.append(f"{b}a = (a << {w}) | m[0]")
-                    out.append(f"{b}w.a = a")
-                    out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
-                    out.append(f"{b}a = w.a")
+                self._write_se(out, b, w, ci, p, members, tname, fields[p.field].name)
                 consume(p)
             elif p.kind == AT:
                 assert p.attr is not None
@@ -860,28 +839,7 @@ class CodecEmitter:
                 members = [(cj, m) for cj, m in enumerate(st.prods)
                            if m.kind == SE and m.field == p.field and (
                                not tg.irregular or m.decl is p.decl)]
-                if len(members) == 1:
-                    out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
-                    t = p.decl.type
-                    if isinstance(t, ComplexType):
-                        out.append(f"{b}w.a = a")
-                        out.append(f"{b}_e{self.cindex[id(t)]}(w, v)")
-                        out.append(f"{b}a = w.a")
-                    else:
-                        assert isinstance(t, SimpleType)
-                        for line in self.write_simple_element(t, "v"):
-                            out.append(f"{b}{line}")
-                else:
-                    tab = self._subst_table(members)
-                    out.append(f"{b}m = {tab}.get(v.qname if type(v) is _Named "
-                               f"else type(v).__name__)")
-                    out.append(f"{b}if m is None:")
-                    out.append(f"{b}    raise _err({tname!r}, f\"{fields[p.field].name}: "
-                               f"{{type(v).__name__}} is not allowed here\")")
-                    out.append(f"{b}a = (a << {w}) | m[0]")
-                    out.append(f"{b}w.a = a")
-                    out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
-                    out.append(f"{b}a = w.a")
+                self._write_se(out, b, w, ci, p, members, tname, fields[p.field].name)
                 goto(p)
             elif p.kind == AT:
                 assert p.attr is not None
@@ -923,6 +881,35 @@ class CodecEmitter:
         out.append(f"{b}s = -1")
         out.append(f"{ind}    else:")
         out.append(f"{ind}        raise _unexpected({tname!r}, {ti_names}, f)")
+
+    def _write_se(self, out: list[str], b: str, w: int, ci: int, p: Any,  # noqa: PLR0917
+                  members: list[tuple[int, Any]], tname: str, fname: str) -> None:
+        """Emit the event code and value write of a start-element production.
+
+        One member: its own code and type. Several (a substitution group or a choice of
+        elements for one field): the code and encoder are looked up by the value's type.
+        """
+        if len(members) == 1:
+            out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
+            t = p.decl.type
+            if isinstance(t, ComplexType):
+                out.append(f"{b}w.a = a")
+                out.append(f"{b}_e{self.cindex[id(t)]}(w, v)")
+                out.append(f"{b}a = w.a")
+            else:
+                assert isinstance(t, SimpleType)
+                for line in self.write_simple_element(t, "v"):
+                    out.append(f"{b}{line}")
+            return
+        tab = self._subst_table(members)
+        out.append(f"{b}m = {tab}.get(v.qname if type(v) is _Named else type(v).__name__)")
+        out.append(f"{b}if m is None:")
+        out.append(f"{b}    raise _err({tname!r}, f\"{fname}: "
+                   f"{{type(v).__name__}} is not allowed here\")")
+        out.append(f"{b}a = (a << {w}) | m[0]")
+        out.append(f"{b}w.a = a")
+        out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
+        out.append(f"{b}a = w.a")
 
     def _subst_table(self, members: list[tuple[int, Any]]) -> str:
         key = tuple((cj, q.decl.qname) for cj, q in members)
