@@ -12,6 +12,8 @@ DEBS=(swtpm swtpm-tools tpm2-tools libtss2-dev libtss2-tcti-swtpm0 mosquitto plc
       iproute2 pkg-config openssl tcpdump)
 
 log() { printf '\033[1m[evcc setup]\033[0m %s\n' "$*" >&2; }
+# pip warns about every configured local index that does not exist on this machine.
+quiet_pip() { grep -v "^WARNING: Location 'file://" >&2 || true; }
 
 ensure_debs() {
     local missing=()
@@ -36,8 +38,8 @@ ensure_venv() {
     fi
     log "preparing $dir"
     [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --upgrade pip setuptools wheel
-    "$dir/bin/python" -m pip install -q "$@"
+    "$dir/bin/python" -m pip install -q --upgrade pip setuptools wheel 2>&1 | quiet_pip
+    "$dir/bin/python" -m pip install -q "$@" 2>&1 | quiet_pip
     echo "$stamp" > "$dir/.evcc-stamp"
 }
 
