@@ -35,13 +35,30 @@ GRAMMAR_NAMES: tuple[str, ...] = tuple(_MODULES)
 _HEADER = 0x80
 
 
+#: grammar name -> its loaded module
+_LOADED: dict[str, ModuleType] = {}
+#: grammar name -> document root class name -> (event code, encoder)
+_DOC_ROOTS: dict[str, dict[str, tuple[int, Any]]] = {}
+
+
 def grammar_module(grammar: str) -> ModuleType:
     """The generated module of a grammar set (imported on first use)."""
+    g = _LOADED.get(grammar)
+    if g is not None:
+        return g
     name = _MODULES.get(grammar)
     if name is None:
         raise ExiError(f"unknown grammar {grammar!r}; choose one of {', '.join(_MODULES)}")
     full = f"evcc.exi._generated.{name}"
-    return sys.modules.get(full) or importlib.import_module(full)
+    g = sys.modules.get(full) or importlib.import_module(full)
+    roots: dict[str, tuple[int, Any]] = {}
+    for cls, qn in g.ELEMENT_OF_CLASS.items():
+        i = g.DOC_INDEX.get(qn)
+        if i is not None:
+            roots[cls] = (i, g.DOC[i][2])
+    _DOC_ROOTS[grammar] = roots
+    _LOADED[grammar] = g
+    return g
 
 
 def _wrap_root(g: ModuleType, table: Any, by_index: int, value: Any) -> Any:
@@ -57,13 +74,16 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
 
     Stops at ED; padding and trailing bytes are ignored.
     """
-    g = grammar_module(grammar)
+    g = _LOADED.get(grammar) or grammar_module(grammar)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ExiDecodeError("EXI input must be bytes")
     r = Reader(data, g)
     try:
-        if r.bits(8) != _HEADER:
+        if not r.data:
+            raise ExiDecodeError("premature end of stream", 0)
+        if r.data[0] != _HEADER:
             raise ExiDecodeError("EXI header is not 0x80 (no options, EXI 1.0)", 0)
+        r.pos = 8
         if fragment:
             return _decode_fragment(r, g)
         table = g.DOC
@@ -136,10 +156,15 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
     re-encode received data (real devices send out-of-facet lengths). Ranges and
     enumerations are always enforced because the encoding depends on them.
     """
-    g = grammar_module(grammar)
+    g = _LOADED.get(grammar) or grammar_module(grammar)
     w = Writer(validate)
-    w.bits(_HEADER, 8)
+    w.a = 0x100 | _HEADER
     try:
+        known = None if fragment else _DOC_ROOTS[grammar].get(type(msg).__name__)
+        if known is not None:  # a document root given as its own class
+            w.a = (w.a << g.DOC_WIDTH) | known[0]
+            known[1](w, msg)
+            return w.getvalue()
         if fragment:
             items = msg if isinstance(msg, list) else [msg]
             if not items:

@@ -10,6 +10,7 @@ written in one step; anything else falls back to the general per-state code.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tools.exigen.grammar import AT, ATW, CH, EE, SE, SEW, TypeGrammar
@@ -31,6 +32,9 @@ def clark(qn: tuple[str, str]) -> str:
 
 SYNC_OUT = "r.pos = p"
 SYNC_IN = "p = r.pos; v = r.v"
+_CALL = re.compile(r"f(\d+) = (_d\d+)\(r\)")
+#: fewest leading alternatives that a state dispatches through a table instead of ``elif``
+DISPATCH_MIN = 6
 
 
 class CodecEmitter:
@@ -39,8 +43,11 @@ class CodecEmitter:
     cindex: dict[int, int]
     sindex: dict[int, int]
     cname: dict[int, str]
+    grammars: dict[int, TypeGrammar]
+    _inline: bool = True  # whether the state being emitted reads leaf children in place
     wrappers: dict[int, TypeGrammar]
     _subst_tables: dict[Any, str]
+    _dispatch: dict[tuple[str, ...], str]
     _late: list[str]
 
     def simple_kind(self, st: SimpleType) -> str:
@@ -139,15 +146,7 @@ class CodecEmitter:
             out.append("        r.drop(p)")
         out.append("    v = r.v")
         out.append("    n = r.nbits")
-        inits: list[str] = []
-        for f in fields:
-            if f.kind == "value":
-                assert value_st is not None
-                inits.append(self.empty_value(value_st))
-            elif f.is_list or f.kind == "content":
-                inits.append("[]")
-            else:
-                inits.append("None")
+        inits = self._inits(tg)
         if not wrapper:
             # runs that end the element return at once, before the general state machine
             self._dec_chain(out, tg, (result, inits), early=True)
@@ -161,14 +160,20 @@ class CodecEmitter:
             out.append("    while s >= 0:")
             ind = "        "
         has_text = value_st is not None or tg.irregular
+        # copies of the start states, entered only after a deviation: calls, not inline reads
+        copies = {x.content2 for x in tg.states if x.kind <= 1}
         for k in tg.order:
             st = tg.states[k]
+            self._inline = k not in copies
             nprod = len(st.prods)
             w = width(nprod + 1)
             out.append(f"{ind}while s == {k}:")
             out.append(f"{ind}    p += {w}")
             out.append(f"{ind}    c = (v >> (n - p)) & {(1 << w) - 1}")
+            first = self._dec_dispatch(out, tg, st, ind)
             for ci, p in enumerate(st.prods):
+                if ci < first:
+                    continue
                 kw = "if" if ci == 0 else "elif"
                 out.append(f"{ind}    {kw} c == {ci}:")
                 for line in self._dec_action(tg, p):
@@ -208,6 +213,50 @@ class CodecEmitter:
             out.append("    return o")
         out.append("")
         out.append("")
+
+    def _inits(self, tg: TypeGrammar) -> list[str]:
+        """Initial value of each field of a decoder (before any event)."""
+        inits: list[str] = []
+        for f in tg.fields:
+            if f.kind == "value":
+                assert tg.ct.simple is not None
+                inits.append(self.empty_value(tg.ct.simple))
+            elif f.is_list or f.kind == "content":
+                inits.append("[]")
+            else:
+                inits.append("None")
+        return inits
+
+    def _dec_dispatch(self, out: list[str], tg: TypeGrammar, st: Any, ind: str) -> int:
+        """Leading alternatives that each decode one complex child into the same field and
+        go to the same state (a substitution group such as the V2G Body) are dispatched
+        through a tuple of decoders; returns how many alternatives that covers."""
+        calls: list[str] = []
+        field = target = -1
+        for p in st.prods:
+            if p.kind != SE or p.limit:
+                break
+            lines = self._dec_action(tg, p)
+            m = _CALL.fullmatch(lines[1]) if len(lines) == 3 and lines[0] == SYNC_OUT \
+                and lines[2] == SYNC_IN else None
+            if m is None or (calls and (int(m[1]) != field or p.target != target)):
+                break
+            field, target = int(m[1]), p.target
+            calls.append(m[2])
+        if len(calls) < DISPATCH_MIN:
+            return 0
+        key = tuple(calls)
+        name = self._dispatch.get(key)
+        if name is None:
+            name = f"_DT{len(self._dispatch)}"
+            self._dispatch[key] = name
+            self._late.append(f"{name} = ({', '.join(calls)},)")
+        out.append(f"{ind}    if c < {len(calls)}:")
+        out.append(f"{ind}        {SYNC_OUT}")
+        out.append(f"{ind}        f{field} = {name}[c](r)")
+        out.append(f"{ind}        {SYNC_IN}")
+        out.append(f"{ind}        s = {target}")
+        return len(calls)
 
     def _attr_only(self, tg: TypeGrammar) -> tuple[int, int, int, int, int, int] | None:
         """(field, code, width, next state, EE code, EE width) when the type has one
@@ -329,6 +378,35 @@ class CodecEmitter:
             return None
         return width(len(st.prods) + 1), p0.field, kind == "int", t
 
+    def _run_block(self, segs: list[Any], total: int, ee: int) -> tuple[int, int, list[str]]:
+        """(bits, mask of the bits that must be 0, ``fN = expr`` lines) of one read of a
+        run of fixed-width simple elements, plus ``ee`` bits of the type's own EE."""
+        chk = 0
+        lines = []
+        full = total + ee
+        for off, w, fw, t, fi in segs:
+            chk |= ((1 << (w + 1)) - 1) << (full - off - w - 1)  # code and CH bits
+            chk |= 1 << (full - off - w - fw - 2)  # EE bit of the child
+            shift = full - off - w - 1 - fw
+            raw = f"((x >> {shift}) & {(1 << fw) - 1})" if fw else "0"
+            lines.append(f"f{fi} = {self.fixed_value(t, raw)}")
+        if ee:
+            chk |= (1 << ee) - 1
+        return full, chk, lines
+
+    def _early_blocks(self, tg: TypeGrammar) -> list[tuple[int, int, int, list[str]]]:
+        """The one-read paths that take a whole element: (bits, mask, expected, lines)."""
+        segs, total, k, ee = self._chain(tg)
+        if not segs:
+            return []
+        tail = self._var_tail(tg, k)
+        if tail is not None:
+            return [self._tail_block(segs, total, tail, 1), self._tail_block(segs, total, tail, 2)]
+        if k != -1:
+            return []
+        full, chk, lines = self._run_block(segs, total, ee)
+        return [(full, chk, 0, lines)]
+
     def _dec_chain(self, out: list[str], tg: TypeGrammar, obj: tuple[str, list[str]],
                    early: bool) -> None:
         """One read for the leading run of fixed-width simple elements (codes 0).
@@ -336,38 +414,23 @@ class CodecEmitter:
         With ``early`` only the reads that end the element are emitted, and they build
         and return the object at once; otherwise the reads that continue in a state.
         """
+        if early:
+            for full, chk, exp, lines in self._early_blocks(tg):
+                out.append(f"    if n - p >= {full}:")
+                out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
+                out.append(f"        if x & {chk} == {exp}:")
+                self._dec_early_return(out, tg, obj, lines, full)
+            return
         segs, total, k, ee = self._chain(tg)
-        if not segs:
+        if not segs or k == -1:
             return
-        tail = self._var_tail(tg, k)
-        if tail is not None:
-            if early:
-                self._dec_chain_tail(out, segs, total, tail, 1, tg, obj)
-                self._dec_chain_tail(out, segs, total, tail, 2, tg, obj)
-                return
-        elif early != (k == -1):
-            return
-        chk = 0
-        lines = []
-        full = total + ee
-        for off, w, fw, t, fi in segs:
-            zero = ((1 << (w + 1)) - 1) << (full - off - w - 1)  # code and CH bits
-            zero |= 1 << (full - off - w - fw - 2)  # EE bit of the child
-            chk |= zero
-            shift = full - off - w - 1 - fw
-            raw = f"((x >> {shift}) & {(1 << fw) - 1})" if fw else "0"
-            lines.append(f"        f{fi} = {self.fixed_value(t, raw)}")
-        if ee:
-            chk |= (1 << ee) - 1
+        full, chk, lines = self._run_block(segs, total, ee)
         out.append(f"    if n - p >= {full}:")
         out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
         out.append(f"        if x & {chk} == 0:")
-        if early:
-            self._dec_early_return(out, tg, obj, lines, full)
-            return
         out.append(f"            p += {full}")
         for ln in lines:
-            out.append("    " + ln)
+            out.append("            " + ln)
         out.append(f"            s = {k}")
 
     def _dec_early_return(self, out: list[str], tg: TypeGrammar, obj: tuple[str, list[str]],
@@ -376,22 +439,29 @@ class CodecEmitter:
         result, inits = obj
         out.append(f"            r.pos = p + {full}")
         out.append(f"            o = _new({result})")
+        out.extend("            " + ln for ln in self._set_fields("o", tg, inits, lines))
+        out.append("            return o")
+
+    @staticmethod
+    def _set_fields(obj: str, tg: TypeGrammar, inits: list[str], lines: list[str]) -> list[str]:
+        """``fN = expr`` lines as attribute stores on ``obj``; other fields get their init."""
+        res = []
         done = set()
         for ln in lines:
-            head, _, expr = ln.strip().partition(" = ")
+            head, _, expr = ln.partition(" = ")
             if head.startswith("f") and head[1:].isdigit():
                 i = int(head[1:])
                 done.add(i)
-                out.append(f"            o.{tg.fields[i].name} = {expr}")
+                res.append(f"{obj}.{tg.fields[i].name} = {expr}")
             else:
-                out.append(f"            {head} = {expr}")
+                res.append(f"{head} = {expr}")
         for i, f in enumerate(tg.fields):
             if i not in done:
-                out.append(f"            o.{f.name} = {inits[i]}")
-        out.append("            return o")
+                res.append(f"{obj}.{f.name} = {inits[i]}")
+        return res
 
-    def _dec_chain_tail(self, out: list[str], segs: list[Any], total: int, tail: Any,  # noqa: PLR0917
-                        groups: int, tg: TypeGrammar, obj: tuple[str, list[str]]) -> None:
+    def _tail_block(self, segs: list[Any], total: int, tail: Any,
+                    groups: int) -> tuple[int, int, int, list[str]]:
         """Fixed run + one int element whose value has 1 or 2 groups + the type's EE."""
         w_t, f_t, signed, _t = tail
         full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
@@ -403,7 +473,7 @@ class CodecEmitter:
             chk |= 1 << (full - off - w - fw - 2)
             shift = full - off - w - 1 - fw
             raw = f"((x >> {shift}) & {(1 << fw) - 1})" if fw else "0"
-            lines.append(f"        f{fi} = {self.fixed_value(t, raw)}")
+            lines.append(f"f{fi} = {self.fixed_value(t, raw)}")
         off = total
         chk |= ((1 << (w_t + 1)) - 1) << (full - off - w_t - 1)  # SE code and CH
         pos = off + w_t + 1
@@ -424,14 +494,11 @@ class CodecEmitter:
         chk |= 1 << (last - 1)  # EE of the int element
         chk |= (1 << width(2)) - 1  # EE of this element
         if signed:
-            lines.append(f"        g = {g}")
-            lines.append(f"        f{f_t} = -g - 1 if (x >> {sign_shift}) & 1 else g")
+            lines.append(f"g = {g}")
+            lines.append(f"f{f_t} = -g - 1 if (x >> {sign_shift}) & 1 else g")
         else:
-            lines.append(f"        f{f_t} = {g}")
-        out.append(f"    if n - p >= {full}:")
-        out.append(f"        x = (v >> (n - p - {full})) & {(1 << full) - 1}")
-        out.append(f"        if x & {chk} == {exp}:")
-        self._dec_early_return(out, tg, obj, lines, full)
+            lines.append(f"f{f_t} = {g}")
+        return full, chk, exp, lines
 
     def _fixed_parts(self, segs: list[Any], full: int) -> tuple[list[str], list[str]]:
         conds = []
@@ -536,9 +603,30 @@ class CodecEmitter:
     def _child(self, d: ElementDecl, target: str) -> list[str]:
         t = d.type
         if isinstance(t, ComplexType):
-            return [SYNC_OUT, f"{target} = _d{self.cindex[id(t)]}(r)", SYNC_IN]
+            return self._inline_child(t, target)
         assert isinstance(t, SimpleType)
         return self.read_simple_element(t, target)
+
+    def _inline_child(self, t: ComplexType, target: str) -> list[str]:
+        """A complex child: its one-read paths in place (small leaf types such as
+        PhysicalValue or RationalNumber), else a call of its decoder."""
+        call = [SYNC_OUT, f"{target} = _d{self.cindex[id(t)]}(r)", SYNC_IN]
+        tg = self.grammars[id(t)]
+        blocks = self._early_blocks(tg) if self._inline else []
+        if not blocks:
+            return call
+        out = []
+        inits = self._inits(tg)
+        for i, (full, chk, exp, lines) in enumerate(blocks):
+            out.append(f"{'el' if i else ''}if n - p >= {full} and "
+                       f"(x := (v >> (n - p - {full})) & {(1 << full) - 1}) & {chk} == {exp}:")
+            out.append(f"    p += {full}")
+            out.append(f"    z = _new({self.cname[id(t)]})")
+            out.extend("    " + ln for ln in self._set_fields("z", tg, inits, lines))
+            out.append(f"    {target} = z")
+        out.append("else:")
+        out.extend("    " + ln for ln in call)
+        return out
 
     def _dec_action(self, tg: TypeGrammar, p: Any) -> list[str]:
         fields = tg.fields

@@ -235,6 +235,7 @@ class Emitter(CodecEmitter):
 
     def render(self) -> str:
         self._subst_tables: dict[Any, str] = {}
+        self._dispatch: dict[tuple[str, ...], str] = {}
         self._late: list[str] = []
         self._irregular_names: dict[str, dict[int, str]] = {}
         sch = self.schema
@@ -270,7 +271,7 @@ class Emitter(CodecEmitter):
         out.append("from evcc.exi._runtime import read_qname as _rq")
         out.append("from evcc.exi._runtime import unexpected as _unexpected")
         out.append("")
-        out.append("_new = object.__new__")
+        out.append("_new: Any = object.__new__")
         out.append("")
         out.append(f"GRAMMAR = {self.gid!r}")
         out.append("")

@@ -31,7 +31,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'din'
 
@@ -9771,9 +9771,26 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -9786,9 +9803,26 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -9801,9 +9835,26 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -9816,9 +9867,26 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d81(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -10014,9 +10082,19 @@ def _d17(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d14(r)
-   p = r.pos; v = r.v
+   if n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3740732931 == 0:
+    p += 32
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 29) & 1) == 1
+    z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+    z.evress_conditioning = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d14(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -10046,9 +10124,26 @@ def _d17(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -10061,14 +10156,48 @@ def _d17(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -10081,9 +10210,26 @@ def _d17(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -10096,14 +10242,48 @@ def _d17(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f4 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d81(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d81(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
    p += 9
@@ -10138,9 +10318,26 @@ def _d17(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d81(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    p += 9
@@ -10612,9 +10809,26 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -10627,9 +10841,26 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -10642,9 +10873,26 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -10832,9 +11080,26 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -10847,14 +11112,48 @@ def _d20(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -10867,9 +11166,26 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -10882,9 +11198,26 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d81(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -10897,9 +11230,26 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d81(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -10912,14 +11262,48 @@ def _d20(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d81(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d81(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -10932,9 +11316,26 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d81(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -10947,9 +11348,26 @@ def _d20(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d81(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    s = -1
@@ -11273,9 +11691,19 @@ def _d22(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d14(r)
-   p = r.pos; v = r.v
+   if n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3740732931 == 0:
+    p += 32
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 29) & 1) == 1
+    z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+    z.evress_conditioning = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d14(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -14977,9 +15405,26 @@ def _d40(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -17323,9 +17768,19 @@ def _d49(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d14(r)
-   p = r.pos; v = r.v
+   if n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3740732931 == 0:
+    p += 32
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 29) & 1) == 1
+    z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+    z.evress_conditioning = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d14(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -17653,9 +18108,19 @@ def _d51(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d14(r)
-   p = r.pos; v = r.v
+   if n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3740732931 == 0:
+    p += 32
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 29) & 1) == 1
+    z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+    z.evress_conditioning = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d14(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -17685,9 +18150,26 @@ def _d51(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -17700,9 +18182,26 @@ def _d51(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -17896,9 +18395,26 @@ def _d52(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -18049,9 +18565,19 @@ def _d53(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d14(r)
-   p = r.pos; v = r.v
+   if n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3740732931 == 0:
+    p += 32
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 29) & 1) == 1
+    z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+    z.evress_conditioning = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d14(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -18081,9 +18607,26 @@ def _d53(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -18096,19 +18639,70 @@ def _d53(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f4 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d81(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
    p += 3
@@ -18141,14 +18735,48 @@ def _d53(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f4 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d81(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
    p += 3
@@ -18181,9 +18809,26 @@ def _d53(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d81(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    p += 3
@@ -18266,19 +18911,70 @@ def _d53(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d81(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d81(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d81(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
    r.pos = p
@@ -18291,14 +18987,48 @@ def _d53(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d81(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d81(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
    r.pos = p
@@ -18311,9 +19041,26 @@ def _d53(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d81(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -18809,9 +19556,26 @@ def _d54(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -18824,9 +19588,26 @@ def _d54(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d81(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -18899,19 +19680,70 @@ def _d54(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d81(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d81(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d81(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
    s = -1
@@ -18926,14 +19758,48 @@ def _d54(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d81(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d81(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
    s = -1
@@ -18948,9 +19814,26 @@ def _d54(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f9 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d81(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    s = -1
@@ -19263,9 +20146,19 @@ def _d55(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d14(r)
-   p = r.pos; v = r.v
+   if n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3740732931 == 0:
+    p += 32
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 29) & 1) == 1
+    z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
+    z.evress_conditioning = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d14(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -19438,9 +20331,26 @@ def _d56(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d81(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -30903,9 +31813,26 @@ def _d82(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d81(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
@@ -33238,9 +34165,26 @@ def _d91(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   r.pos = p
-   f6 = _d81(r)
-   p = r.pos; v = r.v
+   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
+    p += 27
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 22) & 7) + -3
+    z.unit = _V46[((x >> 14) & 15)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
+    p += 35
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 30) & 7) + -3
+    z.unit = _V46[((x >> 22) & 15)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d81(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 5:
    p += 1
@@ -36316,70 +37260,22 @@ def _d102(r: Reader) -> Any:
  while s == 0:
   p += 6
   c = (v >> (n - p)) & 63
-  if c == 0:
+  if c < 12:
    r.pos = p
-   f0 = _d1(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f0 = _d49(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   f0 = _d50(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 3:
-   r.pos = p
-   f0 = _d47(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 4:
-   r.pos = p
-   f0 = _d48(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 5:
-   r.pos = p
-   f0 = _d45(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 6:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 7:
-   r.pos = p
-   f0 = _d35(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 8:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 9:
-   r.pos = p
-   f0 = _d39(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 10:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 11:
-   r.pos = p
-   f0 = _d33(r)
+   f0 = _DT0[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 12:
-   r.pos = p
-   f0 = _d34(r)
-   p = r.pos; v = r.v
+   if n - p >= 13 and (x := (v >> (n - p - 13)) & 8191) & 6203 == 0:
+    p += 13
+    z = _new(ContractAuthenticationResType)
+    z.response_code = _V9[((x >> 6) & 31)]
+    z.evse_processing = _V10[((x >> 2) & 1)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d34(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 13:
    r.pos = p
@@ -36457,9 +37353,15 @@ def _d102(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 1
   elif c == 28:
-   r.pos = p
-   f0 = _d30(r)
-   p = r.pos; v = r.v
+   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
+    p += 9
+    z = _new(ServicePaymentSelectionResType)
+    z.response_code = _V9[((x >> 2) & 31)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d30(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 29:
    r.pos = p
@@ -36477,9 +37379,15 @@ def _d102(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 1
   elif c == 32:
-   r.pos = p
-   f0 = _d44(r)
-   p = r.pos; v = r.v
+   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
+    p += 9
+    z = _new(SessionStopResType)
+    z.response_code = _V9[((x >> 2) & 31)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d44(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 33:
    r.pos = p
@@ -36505,179 +37413,9 @@ def _d102(r: Reader) -> Any:
  while s == 2:
   p += 6
   c = (v >> (n - p)) & 63
-  if c == 0:
+  if c < 35:
    r.pos = p
-   f0 = _d1(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f0 = _d49(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   f0 = _d50(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 3:
-   r.pos = p
-   f0 = _d47(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 4:
-   r.pos = p
-   f0 = _d48(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 5:
-   r.pos = p
-   f0 = _d45(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 6:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 7:
-   r.pos = p
-   f0 = _d35(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 8:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 9:
-   r.pos = p
-   f0 = _d39(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 10:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 11:
-   r.pos = p
-   f0 = _d33(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 12:
-   r.pos = p
-   f0 = _d34(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 13:
-   r.pos = p
-   f0 = _d53(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 14:
-   r.pos = p
-   f0 = _d54(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 15:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 16:
-   r.pos = p
-   f0 = _d42(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 17:
-   r.pos = p
-   f0 = _d31(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 18:
-   r.pos = p
-   f0 = _d32(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 19:
-   r.pos = p
-   f0 = _d37(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 20:
-   r.pos = p
-   f0 = _d38(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 21:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 22:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 23:
-   r.pos = p
-   f0 = _d27(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 24:
-   r.pos = p
-   f0 = _d28(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 25:
-   r.pos = p
-   f0 = _d25(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 26:
-   r.pos = p
-   f0 = _d26(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 27:
-   r.pos = p
-   f0 = _d29(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 28:
-   r.pos = p
-   f0 = _d30(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 29:
-   r.pos = p
-   f0 = _d23(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 30:
-   r.pos = p
-   f0 = _d24(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 31:
-   r.pos = p
-   f0 = _d43(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 32:
-   r.pos = p
-   f0 = _d44(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 33:
-   r.pos = p
-   f0 = _d55(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 34:
-   r.pos = p
-   f0 = _d56(r)
+   f0 = _DT1[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -36768,6 +37506,8 @@ _SUB3: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParam
 _SUB4: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e22), 'DC_EVPowerDeliveryParameterType': (1, _e22), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e21), 'EVPowerDeliveryParameterType': (2, _e21)}
 _SUB5: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e22), 'DC_EVPowerDeliveryParameterType': (0, _e22), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e21), 'EVPowerDeliveryParameterType': (1, _e21)}
 _SUB6: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'): (0, _e11), 'AC_EVSEStatusType': (0, _e11), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'): (1, _e13), 'DC_EVSEStatusType': (1, _e13), ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'): (2, _e10), 'EVSEStatusType': (2, _e10)}
+_DT0 = (_d1, _d49, _d50, _d47, _d48, _d45, _d46, _d35, _d36, _d39, _d40, _d33,)
+_DT1 = (_d1, _d49, _d50, _d47, _d48, _d45, _d46, _d35, _d36, _d39, _d40, _d33, _d34, _d53, _d54, _d41, _d42, _d31, _d32, _d37, _d38, _d51, _d52, _d27, _d28, _d25, _d26, _d29, _d30, _d23, _d24, _d43, _d44, _d55, _d56,)
 _SUB7: dict[Any, Any] = {('urn:din:70121:2012:MsgDef', 'BodyElement'): (0, _e1), 'BodyBaseType': (0, _e1), ('urn:din:70121:2012:MsgBody', 'CableCheckReq'): (1, _e49), 'CableCheckReqType': (1, _e49), ('urn:din:70121:2012:MsgBody', 'CableCheckRes'): (2, _e50), 'CableCheckResType': (2, _e50), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'): (3, _e47), 'CertificateInstallationReqType': (3, _e47), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'): (4, _e48), 'CertificateInstallationResType': (4, _e48), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'): (5, _e45), 'CertificateUpdateReqType': (5, _e45), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'): (6, _e46), 'CertificateUpdateResType': (6, _e46), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'): (7, _e35), 'ChargeParameterDiscoveryReqType': (7, _e35), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'): (8, _e36), 'ChargeParameterDiscoveryResType': (8, _e36), ('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'): (9, _e39), 'ChargingStatusReqType': (9, _e39), ('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'): (10, _e40), 'ChargingStatusResType': (10, _e40), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'): (11, _e33), 'ContractAuthenticationReqType': (11, _e33), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'): (12, _e34), 'ContractAuthenticationResType': (12, _e34), ('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'): (13, _e53), 'CurrentDemandReqType': (13, _e53), ('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'): (14, _e54), 'CurrentDemandResType': (14, _e54), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'): (15, _e41), 'MeteringReceiptReqType': (15, _e41), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'): (16, _e42), 'MeteringReceiptResType': (16, _e42), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'): (17, _e31), 'PaymentDetailsReqType': (17, _e31), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'): (18, _e32), 'PaymentDetailsResType': (18, _e32), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'): (19, _e37), 'PowerDeliveryReqType': (19, _e37), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'): (20, _e38), 'PowerDeliveryResType': (20, _e38), ('urn:din:70121:2012:MsgBody', 'PreChargeReq'): (21, _e51), 'PreChargeReqType': (21, _e51), ('urn:din:70121:2012:MsgBody', 'PreChargeRes'): (22, _e52), 'PreChargeResType': (22, _e52), ('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'): (23, _e27), 'ServiceDetailReqType': (23, _e27), ('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'): (24, _e28), 'ServiceDetailResType': (24, _e28), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'): (25, _e25), 'ServiceDiscoveryReqType': (25, _e25), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'): (26, _e26), 'ServiceDiscoveryResType': (26, _e26), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'): (27, _e29), 'ServicePaymentSelectionReqType': (27, _e29), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'): (28, _e30), 'ServicePaymentSelectionResType': (28, _e30), ('urn:din:70121:2012:MsgBody', 'SessionSetupReq'): (29, _e23), 'SessionSetupReqType': (29, _e23), ('urn:din:70121:2012:MsgBody', 'SessionSetupRes'): (30, _e24), 'SessionSetupResType': (30, _e24), ('urn:din:70121:2012:MsgBody', 'SessionStopReq'): (31, _e43), 'SessionStopType': (31, _e43), ('urn:din:70121:2012:MsgBody', 'SessionStopRes'): (32, _e44), 'SessionStopResType': (32, _e44), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'): (33, _e55), 'WeldingDetectionReqType': (33, _e55), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'): (34, _e56), 'WeldingDetectionResType': (34, _e56)}
 
 DOC_WIDTH = 7

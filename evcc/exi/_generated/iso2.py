@@ -31,7 +31,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'iso2'
 
@@ -8037,9 +8037,26 @@ def _d5(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -9762,9 +9779,26 @@ def _d14(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -9819,9 +9853,26 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -9834,9 +9885,26 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -9849,9 +9917,26 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -9864,9 +9949,26 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -10106,9 +10208,17 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d12(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -10163,9 +10273,17 @@ def _d15(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d12(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -10178,9 +10296,26 @@ def _d15(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -10193,14 +10328,48 @@ def _d15(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
    r.pos = p
@@ -10213,9 +10382,26 @@ def _d15(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -10228,14 +10414,48 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d83(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d83(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
    p += 9
@@ -10270,9 +10490,26 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d83(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    p += 9
@@ -10802,9 +11039,26 @@ def _d17(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -10817,9 +11071,26 @@ def _d17(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -10988,9 +11259,26 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -11003,9 +11291,26 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -11018,9 +11323,26 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -11033,9 +11355,26 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -11048,9 +11387,26 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d83(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -11063,14 +11419,48 @@ def _d18(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d83(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d83(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -11083,9 +11473,26 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d83(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -11098,9 +11505,26 @@ def _d18(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d83(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    s = -1
@@ -11415,9 +11839,17 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d12(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -27595,9 +28027,26 @@ def _d68(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -27977,9 +28426,17 @@ def _d69(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d12(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -28307,9 +28764,17 @@ def _d71(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d12(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -28339,9 +28804,26 @@ def _d71(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -28354,9 +28836,26 @@ def _d71(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -28550,9 +29049,26 @@ def _d72(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -28703,9 +29219,17 @@ def _d73(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d12(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -28735,9 +29259,26 @@ def _d73(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -28750,19 +29291,70 @@ def _d73(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
    p += 3
@@ -28795,14 +29387,48 @@ def _d73(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
    p += 3
@@ -28835,9 +29461,26 @@ def _d73(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d83(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    p += 3
@@ -28920,19 +29563,70 @@ def _d73(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d83(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d83(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d83(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
    r.pos = p
@@ -28945,14 +29639,48 @@ def _d73(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d83(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d83(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
    r.pos = p
@@ -28965,9 +29693,26 @@ def _d73(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d83(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -29467,9 +30212,26 @@ def _d74(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -29482,9 +30244,26 @@ def _d74(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d83(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -29557,19 +30336,70 @@ def _d74(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d83(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d83(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d83(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
    p += 1
@@ -29598,14 +30428,48 @@ def _d74(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d83(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d83(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
    p += 1
@@ -29634,9 +30498,26 @@ def _d74(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f9 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d83(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    p += 1
@@ -30185,9 +31066,17 @@ def _d75(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d12(r)
-   p = r.pos; v = r.v
+   if n - p >= 22 and (x := (v >> (n - p - 22)) & 4194303) & 3608067 == 0:
+    p += 22
+    z = _new(DC_EVStatusType)
+    z.ev_ready = ((x >> 19) & 1) == 1
+    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.evresssoc = ((x >> 2) & 127)
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d12(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -30360,9 +31249,26 @@ def _d76(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d83(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -34397,9 +35303,26 @@ def _d93(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d83(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -34916,9 +35839,26 @@ def _d95(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f5 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d83(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
    p += 1
@@ -36229,9 +37169,26 @@ def _d99(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d83(r)
-   p = r.pos; v = r.v
+   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
+    p += 25
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 20) & 7) + -3
+    z.unit = _V47[((x >> 14) & 7)]
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
+    p += 33
+    z = _new(PhysicalValueType)
+    z.multiplier = ((x >> 28) & 7) + -3
+    z.unit = _V47[((x >> 22) & 7)]
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d83(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -37778,9 +38735,16 @@ def _d105(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f0 = _d54(r)
-   p = r.pos; v = r.v
+   if n - p >= 14 and (x := (v >> (n - p - 14)) & 16383) & 12403 == 0:
+    p += 14
+    z = _new(AuthorizationResType)
+    z.response_code = _V9[((x >> 7) & 31)]
+    z.evse_processing = _V10[((x >> 2) & 3)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d54(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 2:
    r.pos = p
@@ -37873,9 +38837,15 @@ def _d105(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 1
   elif c == 20:
-   r.pos = p
-   f0 = _d50(r)
-   p = r.pos; v = r.v
+   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
+    p += 9
+    z = _new(PaymentServiceSelectionResType)
+    z.response_code = _V9[((x >> 2) & 31)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d50(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 21:
    r.pos = p
@@ -37928,14 +38898,26 @@ def _d105(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 1
   elif c == 31:
-   r.pos = p
-   f0 = _d61(r)
-   p = r.pos; v = r.v
+   if n - p >= 5 and (x := (v >> (n - p - 5)) & 31) & 27 == 0:
+    p += 5
+    z = _new(SessionStopReqType)
+    z.charging_session = _V29[((x >> 2) & 1)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d61(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 32:
-   r.pos = p
-   f0 = _d62(r)
-   p = r.pos; v = r.v
+   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
+    p += 9
+    z = _new(SessionStopResType)
+    z.response_code = _V9[((x >> 2) & 31)]
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d62(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 33:
    r.pos = p
@@ -37961,179 +38943,9 @@ def _d105(r: Reader) -> Any:
  while s == 2:
   p += 6
   c = (v >> (n - p)) & 63
-  if c == 0:
+  if c < 35:
    r.pos = p
-   f0 = _d53(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f0 = _d54(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   f0 = _d42(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 3:
-   r.pos = p
-   f0 = _d69(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 4:
-   r.pos = p
-   f0 = _d70(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 5:
-   r.pos = p
-   f0 = _d65(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 6:
-   r.pos = p
-   f0 = _d66(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 7:
-   r.pos = p
-   f0 = _d63(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 8:
-   r.pos = p
-   f0 = _d64(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 9:
-   r.pos = p
-   f0 = _d55(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 10:
-   r.pos = p
-   f0 = _d56(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 11:
-   r.pos = p
-   f0 = _d67(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 12:
-   r.pos = p
-   f0 = _d68(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 13:
-   r.pos = p
-   f0 = _d73(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 14:
-   r.pos = p
-   f0 = _d74(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 15:
-   r.pos = p
-   f0 = _d59(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 16:
-   r.pos = p
-   f0 = _d60(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 17:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 18:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 19:
-   r.pos = p
-   f0 = _d49(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 20:
-   r.pos = p
-   f0 = _d50(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 21:
-   r.pos = p
-   f0 = _d57(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 22:
-   r.pos = p
-   f0 = _d58(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 23:
-   r.pos = p
-   f0 = _d71(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 24:
-   r.pos = p
-   f0 = _d72(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 25:
-   r.pos = p
-   f0 = _d47(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 26:
-   r.pos = p
-   f0 = _d48(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 27:
-   r.pos = p
-   f0 = _d45(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 28:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 29:
-   r.pos = p
-   f0 = _d43(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 30:
-   r.pos = p
-   f0 = _d44(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 31:
-   r.pos = p
-   f0 = _d61(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 32:
-   r.pos = p
-   f0 = _d62(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 33:
-   r.pos = p
-   f0 = _d75(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 34:
-   r.pos = p
-   f0 = _d76(r)
+   f0 = _DT0[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -38225,6 +39037,7 @@ _SUB4: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargePar
 _SUB5: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e20), 'DC_EVPowerDeliveryParameterType': (1, _e20), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e19), 'EVPowerDeliveryParameterType': (2, _e19)}
 _SUB6: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e20), 'DC_EVPowerDeliveryParameterType': (0, _e20), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e19), 'EVPowerDeliveryParameterType': (1, _e19)}
 _SUB7: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'): (0, _e9), 'AC_EVSEStatusType': (0, _e9), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'): (1, _e11), 'DC_EVSEStatusType': (1, _e11), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'): (2, _e8), 'EVSEStatusType': (2, _e8)}
+_DT0 = (_d53, _d54, _d42, _d69, _d70, _d65, _d66, _d63, _d64, _d55, _d56, _d67, _d68, _d73, _d74, _d59, _d60, _d51, _d52, _d49, _d50, _d57, _d58, _d71, _d72, _d47, _d48, _d45, _d46, _d43, _d44, _d61, _d62, _d75, _d76,)
 _SUB8: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'): (0, _e53), 'AuthorizationReqType': (0, _e53), ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'): (1, _e54), 'AuthorizationResType': (1, _e54), ('urn:iso:15118:2:2013:MsgBody', 'BodyElement'): (2, _e42), 'BodyBaseType': (2, _e42), ('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'): (3, _e69), 'CableCheckReqType': (3, _e69), ('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'): (4, _e70), 'CableCheckResType': (4, _e70), ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'): (5, _e65), 'CertificateInstallationReqType': (5, _e65), ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'): (6, _e66), 'CertificateInstallationResType': (6, _e66), ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'): (7, _e63), 'CertificateUpdateReqType': (7, _e63), ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'): (8, _e64), 'CertificateUpdateResType': (8, _e64), ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'): (9, _e55), 'ChargeParameterDiscoveryReqType': (9, _e55), ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'): (10, _e56), 'ChargeParameterDiscoveryResType': (10, _e56), ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'): (11, _e67), 'ChargingStatusReqType': (11, _e67), ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'): (12, _e68), 'ChargingStatusResType': (12, _e68), ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'): (13, _e73), 'CurrentDemandReqType': (13, _e73), ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'): (14, _e74), 'CurrentDemandResType': (14, _e74), ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'): (15, _e59), 'MeteringReceiptReqType': (15, _e59), ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'): (16, _e60), 'MeteringReceiptResType': (16, _e60), ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'): (17, _e51), 'PaymentDetailsReqType': (17, _e51), ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'): (18, _e52), 'PaymentDetailsResType': (18, _e52), ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'): (19, _e49), 'PaymentServiceSelectionReqType': (19, _e49), ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'): (20, _e50), 'PaymentServiceSelectionResType': (20, _e50), ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'): (21, _e57), 'PowerDeliveryReqType': (21, _e57), ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'): (22, _e58), 'PowerDeliveryResType': (22, _e58), ('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'): (23, _e71), 'PreChargeReqType': (23, _e71), ('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'): (24, _e72), 'PreChargeResType': (24, _e72), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'): (25, _e47), 'ServiceDetailReqType': (25, _e47), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'): (26, _e48), 'ServiceDetailResType': (26, _e48), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'): (27, _e45), 'ServiceDiscoveryReqType': (27, _e45), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'): (28, _e46), 'ServiceDiscoveryResType': (28, _e46), ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'): (29, _e43), 'SessionSetupReqType': (29, _e43), ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'): (30, _e44), 'SessionSetupResType': (30, _e44), ('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'): (31, _e61), 'SessionStopReqType': (31, _e61), ('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'): (32, _e62), 'SessionStopResType': (32, _e62), ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'): (33, _e75), 'WeldingDetectionReqType': (33, _e75), ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'): (34, _e76), 'WeldingDetectionResType': (34, _e76)}
 
 DOC_WIDTH = 7

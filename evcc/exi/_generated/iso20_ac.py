@@ -29,7 +29,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'iso20-ac'
 
@@ -4653,9 +4653,24 @@ def _d3(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -4703,9 +4718,24 @@ def _d3(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
    r.pos = p
@@ -4748,9 +4778,24 @@ def _d3(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
    r.pos = p
@@ -4788,9 +4833,24 @@ def _d3(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -5169,9 +5229,24 @@ def _d4(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5201,19 +5276,64 @@ def _d4(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -5226,14 +5346,44 @@ def _d4(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -5246,9 +5396,24 @@ def _d4(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -5261,14 +5426,44 @@ def _d4(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
    s = -1
@@ -5283,9 +5478,24 @@ def _d4(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    s = -1
@@ -5516,9 +5726,24 @@ def _d5(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5548,19 +5773,64 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -5573,14 +5843,44 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -5593,9 +5893,24 @@ def _d5(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -5608,19 +5923,64 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
    r.pos = p
@@ -5633,14 +5993,44 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
    r.pos = p
@@ -5653,9 +6043,24 @@ def _d5(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -5668,29 +6073,104 @@ def _d5(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 5:
    s = -1
@@ -5705,24 +6185,84 @@ def _d5(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 4:
    s = -1
@@ -5737,19 +6277,64 @@ def _d5(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 3:
    s = -1
@@ -5764,14 +6349,44 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
    s = -1
@@ -5786,9 +6401,24 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
    s = -1
@@ -6235,9 +6865,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6267,19 +6912,64 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -6292,14 +6982,44 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -6312,9 +7032,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -6327,19 +7062,64 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
    r.pos = p
@@ -6352,14 +7132,44 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
    r.pos = p
@@ -6372,9 +7182,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -6387,19 +7212,64 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
    r.pos = p
@@ -6412,14 +7282,44 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
    r.pos = p
@@ -6432,9 +7332,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -6447,14 +7362,44 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
    s = -1
@@ -6469,9 +7414,24 @@ def _d6(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
    s = -1
@@ -6876,9 +7836,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6908,19 +7883,64 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -6933,14 +7953,44 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -6953,9 +8003,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -6968,19 +8033,64 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
    r.pos = p
@@ -6993,14 +8103,44 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
    r.pos = p
@@ -7013,9 +8153,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -7028,34 +8183,124 @@ def _d7(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 6:
    r.pos = p
@@ -7068,29 +8313,104 @@ def _d7(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 5:
    r.pos = p
@@ -7103,24 +8423,84 @@ def _d7(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 4:
    r.pos = p
@@ -7133,19 +8513,64 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 3:
    r.pos = p
@@ -7158,14 +8583,44 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
    r.pos = p
@@ -7178,9 +8633,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
    r.pos = p
@@ -7193,19 +8663,64 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 1:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 2:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 3:
    r.pos = p
@@ -7218,14 +8733,44 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 1:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 2:
    r.pos = p
@@ -7238,9 +8783,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 1:
    r.pos = p
@@ -7253,14 +8813,44 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 1:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 2:
    s = -1
@@ -7275,9 +8865,24 @@ def _d7(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 1:
    s = -1
@@ -7928,54 +9533,204 @@ def _d8(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 10:
    r.pos = p
@@ -8050,49 +9805,184 @@ def _d8(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 9:
    r.pos = p
@@ -8105,44 +9995,164 @@ def _d8(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 8:
    r.pos = p
@@ -8155,39 +10165,144 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 7:
    r.pos = p
@@ -8200,34 +10315,124 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 6:
    r.pos = p
@@ -8240,29 +10445,104 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 5:
    r.pos = p
@@ -8275,24 +10555,84 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 4:
    r.pos = p
@@ -8305,19 +10645,64 @@ def _d8(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 3:
    r.pos = p
@@ -8330,14 +10715,44 @@ def _d8(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
    r.pos = p
@@ -8350,9 +10765,24 @@ def _d8(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -8365,29 +10795,104 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 3:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 4:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 5:
    s = -1
@@ -8402,24 +10907,84 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 3:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 4:
    s = -1
@@ -8434,19 +10999,64 @@ def _d8(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 2:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 3:
    s = -1
@@ -8461,14 +11071,44 @@ def _d8(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 1:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 2:
    s = -1
@@ -8483,9 +11123,24 @@ def _d8(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 1:
    s = -1
@@ -9418,49 +12073,184 @@ def _d9(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    s = -1
@@ -9534,44 +12324,164 @@ def _d9(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    s = -1
@@ -9586,39 +12496,144 @@ def _d9(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    s = -1
@@ -9633,34 +12648,124 @@ def _d9(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    s = -1
@@ -9675,29 +12780,104 @@ def _d9(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    s = -1
@@ -9712,24 +12892,84 @@ def _d9(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    s = -1
@@ -9744,19 +12984,64 @@ def _d9(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    s = -1
@@ -9771,14 +13056,44 @@ def _d9(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    s = -1
@@ -9793,9 +13108,24 @@ def _d9(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    s = -1
@@ -10436,54 +13766,204 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 10:
    r.pos = p
@@ -10558,49 +14038,184 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 9:
    r.pos = p
@@ -10613,44 +14228,164 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 8:
    r.pos = p
@@ -10663,39 +14398,144 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 7:
    r.pos = p
@@ -10708,34 +14548,124 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 6:
    r.pos = p
@@ -10748,29 +14678,104 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 5:
    r.pos = p
@@ -10783,24 +14788,84 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 4:
    r.pos = p
@@ -10813,19 +14878,64 @@ def _d10(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 3:
    r.pos = p
@@ -10838,14 +14948,44 @@ def _d10(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
    r.pos = p
@@ -10858,9 +14998,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -10873,59 +15028,224 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 3:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 4:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 5:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 6:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 7:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 8:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 9:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 10:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 11:
    s = -1
@@ -10940,54 +15260,204 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 3:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 4:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 5:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 6:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 7:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 8:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 9:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 10:
    s = -1
@@ -11002,49 +15472,184 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 2:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 3:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 4:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 5:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 6:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 7:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 8:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 9:
    s = -1
@@ -11059,44 +15664,164 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 1:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 2:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 3:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 4:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 5:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 6:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 7:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 8:
    s = -1
@@ -11111,39 +15836,144 @@ def _d10(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 1:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 2:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 3:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 4:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 5:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 6:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 7:
    s = -1
@@ -11158,34 +15988,124 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 1:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 2:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 3:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 4:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 5:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 6:
    s = -1
@@ -11200,29 +16120,104 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 1:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 2:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 3:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 4:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 5:
    s = -1
@@ -11237,24 +16232,84 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 1:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 2:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 3:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 4:
    s = -1
@@ -11269,19 +16324,64 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 1:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 2:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 3:
    s = -1
@@ -11296,14 +16396,44 @@ def _d10(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 1:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 2:
    s = -1
@@ -11318,9 +16448,24 @@ def _d10(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 1:
    s = -1
@@ -12760,49 +17905,184 @@ def _d11(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    s = -1
@@ -12876,44 +18156,164 @@ def _d11(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    s = -1
@@ -12928,39 +18328,144 @@ def _d11(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    s = -1
@@ -12975,34 +18480,124 @@ def _d11(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    s = -1
@@ -13017,29 +18612,104 @@ def _d11(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    s = -1
@@ -13054,24 +18724,84 @@ def _d11(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    s = -1
@@ -13086,19 +18816,64 @@ def _d11(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    s = -1
@@ -13113,14 +18888,44 @@ def _d11(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    s = -1
@@ -13135,9 +18940,24 @@ def _d11(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    s = -1
@@ -13798,9 +19618,24 @@ def _d12(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -13855,9 +19690,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -13870,9 +19720,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -13885,9 +19750,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -13900,9 +19780,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -13915,19 +19810,64 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    r.pos = p
@@ -13940,14 +19880,44 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -13960,9 +19930,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -13975,19 +19960,64 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
    r.pos = p
@@ -14000,14 +20030,44 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
    r.pos = p
@@ -14020,9 +20080,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -14035,19 +20110,64 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 3:
    r.pos = p
@@ -14060,14 +20180,44 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 2:
    r.pos = p
@@ -14080,9 +20230,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 1:
    r.pos = p
@@ -14095,14 +20260,44 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 1:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 2:
    s = -1
@@ -14117,9 +20312,24 @@ def _d12(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 1:
    s = -1
@@ -14705,9 +20915,24 @@ def _d13(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -14852,9 +21077,24 @@ def _d13(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -14902,9 +21142,24 @@ def _d13(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -14942,9 +21197,24 @@ def _d13(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -14957,9 +21227,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -14972,44 +21257,164 @@ def _d13(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 5:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 6:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 7:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 8:
    s = -1
@@ -15024,39 +21429,144 @@ def _d13(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 4:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 5:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 6:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 7:
    s = -1
@@ -15071,34 +21581,124 @@ def _d13(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 6:
    s = -1
@@ -15113,29 +21713,104 @@ def _d13(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 5:
    s = -1
@@ -15150,24 +21825,84 @@ def _d13(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 4:
    s = -1
@@ -15182,19 +21917,64 @@ def _d13(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 3:
    s = -1
@@ -15209,14 +21989,44 @@ def _d13(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
    s = -1
@@ -15231,9 +22041,24 @@ def _d13(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
    s = -1
@@ -16062,9 +22887,24 @@ def _d14(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -16119,9 +22959,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -16134,9 +22989,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -16149,9 +23019,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -16164,9 +23049,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -16179,19 +23079,64 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    r.pos = p
@@ -16204,14 +23149,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -16224,9 +23199,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -16239,19 +23229,64 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
    r.pos = p
@@ -16264,14 +23299,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
    r.pos = p
@@ -16284,9 +23349,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -16299,19 +23379,64 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 3:
    r.pos = p
@@ -16324,14 +23449,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 2:
    r.pos = p
@@ -16344,9 +23499,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f13 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d40(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 1:
    r.pos = p
@@ -16359,19 +23529,64 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f14 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f14 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f14 = z
+   else:
+    r.pos = p
+    f14 = _d40(r)
+    p = r.pos; v = r.v
    s = 16
   elif c == 1:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 2:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 3:
    r.pos = p
@@ -16384,14 +23599,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f15 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f15 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f15 = z
+   else:
+    r.pos = p
+    f15 = _d40(r)
+    p = r.pos; v = r.v
    s = 17
   elif c == 1:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 2:
    r.pos = p
@@ -16404,9 +23649,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f16 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f16 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f16 = z
+   else:
+    r.pos = p
+    f16 = _d40(r)
+    p = r.pos; v = r.v
    s = 18
   elif c == 1:
    r.pos = p
@@ -16419,19 +23679,64 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f17 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f17 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f17 = z
+   else:
+    r.pos = p
+    f17 = _d40(r)
+    p = r.pos; v = r.v
    s = 19
   elif c == 1:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 2:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 3:
    r.pos = p
@@ -16444,14 +23749,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f18 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f18 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f18 = z
+   else:
+    r.pos = p
+    f18 = _d40(r)
+    p = r.pos; v = r.v
    s = 20
   elif c == 1:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 2:
    r.pos = p
@@ -16464,9 +23799,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f19 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f19 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f19 = z
+   else:
+    r.pos = p
+    f19 = _d40(r)
+    p = r.pos; v = r.v
    s = 21
   elif c == 1:
    r.pos = p
@@ -16479,24 +23829,84 @@ def _d14(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f20 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f20 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f20 = z
+   else:
+    r.pos = p
+    f20 = _d40(r)
+    p = r.pos; v = r.v
    s = 22
   elif c == 1:
-   r.pos = p
-   f21 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f21 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f21 = z
+   else:
+    r.pos = p
+    f21 = _d40(r)
+    p = r.pos; v = r.v
    s = 23
   elif c == 2:
-   r.pos = p
-   f22 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f22 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f22 = z
+   else:
+    r.pos = p
+    f22 = _d40(r)
+    p = r.pos; v = r.v
    s = 24
   elif c == 3:
-   r.pos = p
-   f23 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f23 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f23 = z
+   else:
+    r.pos = p
+    f23 = _d40(r)
+    p = r.pos; v = r.v
    s = 25
   elif c == 4:
    s = -1
@@ -16511,19 +23921,64 @@ def _d14(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f21 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f21 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f21 = z
+   else:
+    r.pos = p
+    f21 = _d40(r)
+    p = r.pos; v = r.v
    s = 23
   elif c == 1:
-   r.pos = p
-   f22 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f22 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f22 = z
+   else:
+    r.pos = p
+    f22 = _d40(r)
+    p = r.pos; v = r.v
    s = 24
   elif c == 2:
-   r.pos = p
-   f23 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f23 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f23 = z
+   else:
+    r.pos = p
+    f23 = _d40(r)
+    p = r.pos; v = r.v
    s = 25
   elif c == 3:
    s = -1
@@ -16538,14 +23993,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f22 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f22 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f22 = z
+   else:
+    r.pos = p
+    f22 = _d40(r)
+    p = r.pos; v = r.v
    s = 24
   elif c == 1:
-   r.pos = p
-   f23 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f23 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f23 = z
+   else:
+    r.pos = p
+    f23 = _d40(r)
+    p = r.pos; v = r.v
    s = 25
   elif c == 2:
    s = -1
@@ -16560,9 +24045,24 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f23 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f23 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f23 = z
+   else:
+    r.pos = p
+    f23 = _d40(r)
+    p = r.pos; v = r.v
    s = 25
   elif c == 1:
    s = -1
@@ -17395,9 +24895,24 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -17542,9 +25057,24 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -17592,9 +25122,24 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -17632,9 +25177,24 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -17647,9 +25207,24 @@ def _d15(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -17662,44 +25237,164 @@ def _d15(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f5 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d40(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 5:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 6:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 7:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 8:
    s = -1
@@ -17714,39 +25409,144 @@ def _d15(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f6 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d40(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 4:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 5:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 6:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 7:
    s = -1
@@ -17761,34 +25561,124 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 6:
    s = -1
@@ -17803,29 +25693,104 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 5:
    s = -1
@@ -17840,24 +25805,84 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f9 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d40(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 4:
    s = -1
@@ -17872,19 +25897,64 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f10 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d40(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 3:
    s = -1
@@ -17899,14 +25969,44 @@ def _d15(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d40(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
    s = -1
@@ -17921,9 +26021,24 @@ def _d15(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f12 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d40(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
    s = -1
@@ -29994,9 +38109,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -30290,9 +38420,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -30422,9 +38567,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -30544,9 +38704,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -30656,9 +38831,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -30743,9 +38933,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -30805,9 +39010,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    p += 3
@@ -30842,9 +39062,24 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    p += 3
@@ -30869,9 +39104,24 @@ def _d42(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d40(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    p += 3
@@ -33974,9 +42224,24 @@ def _d46(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -34006,9 +42271,24 @@ def _d46(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -34191,9 +42471,24 @@ def _d47(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -35132,9 +43427,24 @@ def _d52(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -35189,9 +43499,24 @@ def _d52(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -35204,9 +43529,24 @@ def _d52(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -35219,9 +43559,24 @@ def _d52(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d40(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -36204,19 +44559,64 @@ def _d55(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d40(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    s = -1
@@ -36260,14 +44660,44 @@ def _d55(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d40(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    s = -1
@@ -36282,9 +44712,24 @@ def _d55(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d40(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d40(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    s = -1

@@ -29,7 +29,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'iso20-acdp'
 
@@ -16861,9 +16861,24 @@ def _d31(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d32(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    p += 5
@@ -16918,9 +16933,24 @@ def _d31(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d32(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    p += 5
@@ -17941,9 +17971,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -18237,9 +18282,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -18369,9 +18429,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -18491,9 +18566,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -18603,9 +18693,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -18690,9 +18795,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -18752,9 +18872,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    p += 3
@@ -18789,9 +18924,24 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    p += 3
@@ -18816,9 +18966,24 @@ def _d33(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d32(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    p += 3
@@ -21921,9 +22086,24 @@ def _d37(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d32(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -21953,9 +22133,24 @@ def _d37(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d32(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -22138,9 +22333,24 @@ def _d38(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d32(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -23079,9 +23289,24 @@ def _d43(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d32(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -23136,9 +23361,24 @@ def _d43(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d32(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -23151,9 +23391,24 @@ def _d43(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d32(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -23166,9 +23421,24 @@ def _d43(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d32(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -24151,19 +24421,64 @@ def _d46(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d32(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d32(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d32(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    s = -1
@@ -24207,14 +24522,44 @@ def _d46(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d32(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d32(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    s = -1
@@ -24229,9 +24574,24 @@ def _d46(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d32(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d32(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    s = -1

@@ -29,7 +29,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'iso20-common'
 
@@ -25469,9 +25469,24 @@ def _d55(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -25538,9 +25553,24 @@ def _d55(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -26059,9 +26089,24 @@ def _d57(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -27962,14 +28007,44 @@ def _d68(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
@@ -27987,9 +28062,24 @@ def _d68(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -28485,14 +28575,44 @@ def _d69(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
    r.pos = p
@@ -28515,9 +28635,24 @@ def _d69(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -30263,9 +30398,24 @@ def _d74(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -30278,14 +30428,44 @@ def _d74(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    s = -1
@@ -30300,9 +30480,24 @@ def _d74(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    s = -1
@@ -31008,9 +31203,24 @@ def _d78(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -31597,9 +31807,24 @@ def _d81(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d52(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -31629,9 +31854,24 @@ def _d81(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -31883,9 +32123,24 @@ def _d82(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -32225,9 +32480,24 @@ def _d83(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
    p += 1
@@ -34475,9 +34745,24 @@ def _d92(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d52(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -34507,9 +34792,24 @@ def _d92(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
@@ -34572,9 +34872,24 @@ def _d92(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
    r.pos = p
@@ -34647,9 +34962,24 @@ def _d92(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -34697,9 +35027,24 @@ def _d92(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
    r.pos = p
@@ -34722,9 +35067,24 @@ def _d92(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
    r.pos = p
@@ -34737,9 +35097,24 @@ def _d92(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -35181,9 +35556,24 @@ def _d93(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -35206,9 +35596,24 @@ def _d93(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -35221,9 +35626,24 @@ def _d93(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -35236,9 +35656,24 @@ def _d93(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d52(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -35251,9 +35686,24 @@ def _d93(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d52(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -35266,14 +35716,44 @@ def _d93(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d52(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    s = -1
@@ -35288,9 +35768,24 @@ def _d93(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    s = -1
@@ -35608,19 +36103,64 @@ def _d94(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
@@ -35699,19 +36239,64 @@ def _d94(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
    r.pos = p
@@ -35731,14 +36316,44 @@ def _d94(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
@@ -35758,9 +36373,24 @@ def _d94(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -41026,9 +41656,24 @@ def _d111(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
@@ -41041,9 +41686,24 @@ def _d111(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -41590,9 +42250,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -41886,9 +42561,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -42018,9 +42708,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -42140,9 +42845,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -42252,9 +42972,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -42339,9 +43074,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -42401,9 +43151,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    p += 3
@@ -42438,9 +43203,24 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    p += 3
@@ -42465,9 +43245,24 @@ def _d112(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d52(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    p += 3
@@ -43609,9 +44404,24 @@ def _d113(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d52(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -43641,9 +44451,24 @@ def _d113(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -43826,9 +44651,24 @@ def _d114(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -45289,9 +46129,24 @@ def _d121(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -45346,9 +46201,24 @@ def _d121(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -45361,9 +46231,24 @@ def _d121(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -45376,9 +46261,24 @@ def _d121(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d52(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -46182,19 +47082,64 @@ def _d123(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d52(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    s = -1
@@ -46238,14 +47183,44 @@ def _d123(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d52(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    s = -1
@@ -46260,9 +47235,24 @@ def _d123(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d52(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    s = -1

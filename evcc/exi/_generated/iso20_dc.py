@@ -29,7 +29,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'iso20-dc'
 
@@ -4713,9 +4713,24 @@ def _d4(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -4728,9 +4743,24 @@ def _d4(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -4936,9 +4966,24 @@ def _d5(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -5152,9 +5197,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -5455,9 +5515,24 @@ def _d7(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -5480,9 +5555,24 @@ def _d7(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
    r.pos = p
@@ -5500,9 +5590,24 @@ def _d7(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
    r.pos = p
@@ -5515,9 +5620,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -5530,9 +5650,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -6192,9 +6327,24 @@ def _d9(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -6333,9 +6483,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6365,9 +6530,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -6380,9 +6560,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -6395,9 +6590,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -6410,9 +6620,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -6425,9 +6650,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -6661,9 +6901,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6693,9 +6948,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -6708,9 +6978,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -6723,9 +7008,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -6738,9 +7038,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -6753,9 +7068,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -6768,9 +7098,24 @@ def _d11(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    s = -1
@@ -6985,9 +7330,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -7017,9 +7377,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -7032,9 +7407,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -7047,9 +7437,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -7062,9 +7467,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -7077,9 +7497,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -7102,9 +7537,24 @@ def _d12(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -7117,9 +7567,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -7132,9 +7597,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -7147,9 +7627,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -7162,9 +7657,24 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -7467,9 +7977,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -7499,9 +8024,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -7514,9 +8054,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -7529,9 +8084,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -7544,9 +8114,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -7559,9 +8144,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -7574,14 +8174,44 @@ def _d13(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -7594,9 +8224,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -7609,9 +8254,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -7624,9 +8284,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -7639,9 +8314,24 @@ def _d13(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -7940,24 +8630,84 @@ def _d14(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
@@ -8002,19 +8752,64 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
    r.pos = p
@@ -8027,14 +8822,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
@@ -8047,9 +8872,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -8062,9 +8902,24 @@ def _d14(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -8077,29 +8932,104 @@ def _d14(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 5:
    s = -1
@@ -8114,24 +9044,84 @@ def _d14(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 4:
    s = -1
@@ -8146,19 +9136,64 @@ def _d14(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
    s = -1
@@ -8173,14 +9208,44 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
    s = -1
@@ -8195,9 +9260,24 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    s = -1
@@ -8625,24 +9705,84 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
    s = -1
@@ -8691,19 +9831,64 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
    s = -1
@@ -8718,14 +9903,44 @@ def _d15(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    s = -1
@@ -8740,9 +9955,24 @@ def _d15(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    s = -1
@@ -8975,24 +10205,84 @@ def _d16(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
@@ -9037,19 +10327,64 @@ def _d16(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
    r.pos = p
@@ -9062,14 +10397,44 @@ def _d16(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
@@ -9082,9 +10447,24 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -9097,9 +10477,24 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -9112,44 +10507,164 @@ def _d16(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 5:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 6:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 7:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 8:
    s = -1
@@ -9164,39 +10679,144 @@ def _d16(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 4:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 5:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 6:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 7:
    s = -1
@@ -9211,34 +10831,124 @@ def _d16(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 2:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 6:
    s = -1
@@ -9253,29 +10963,104 @@ def _d16(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 2:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 5:
    s = -1
@@ -9290,24 +11075,84 @@ def _d16(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 2:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 4:
    s = -1
@@ -9322,19 +11167,64 @@ def _d16(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 2:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 3:
    s = -1
@@ -9349,14 +11239,44 @@ def _d16(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 2:
    s = -1
@@ -9371,9 +11291,24 @@ def _d16(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
    s = -1
@@ -10018,44 +11953,164 @@ def _d17(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 8:
    s = -1
@@ -10124,39 +12179,144 @@ def _d17(r: Reader) -> Any:
   p += 4
   c = (v >> (n - p)) & 15
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 7:
    s = -1
@@ -10171,34 +12331,124 @@ def _d17(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 6:
    s = -1
@@ -10213,29 +12463,104 @@ def _d17(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 5:
    s = -1
@@ -10250,24 +12575,84 @@ def _d17(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 4:
    s = -1
@@ -10282,19 +12667,64 @@ def _d17(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 3:
    s = -1
@@ -10309,14 +12739,44 @@ def _d17(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 2:
    s = -1
@@ -10331,9 +12791,24 @@ def _d17(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    s = -1
@@ -10889,9 +13364,24 @@ def _d18(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -10946,9 +13436,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -10961,9 +13466,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -10976,9 +13496,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -10991,9 +13526,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -11006,9 +13556,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -11021,9 +13586,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -11036,9 +13616,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -11051,9 +13646,24 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -11413,9 +14023,24 @@ def _d19(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -11560,9 +14185,24 @@ def _d19(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -11610,9 +14250,24 @@ def _d19(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -11650,9 +14305,24 @@ def _d19(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -11665,9 +14335,24 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -11680,9 +14365,24 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -11695,9 +14395,24 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -11710,9 +14425,24 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -12198,9 +14928,24 @@ def _d20(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -12255,9 +15000,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -12270,9 +15030,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -12285,9 +15060,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -12300,9 +15090,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -12315,9 +15120,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -12330,9 +15150,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -12345,9 +15180,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -12360,9 +15210,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -12375,9 +15240,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -12390,9 +15270,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -12405,9 +15300,24 @@ def _d20(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
    r.pos = p
@@ -12420,14 +15330,44 @@ def _d20(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f12 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f12 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f12 = z
+   else:
+    r.pos = p
+    f12 = _d51(r)
+    p = r.pos; v = r.v
    s = 14
   elif c == 1:
-   r.pos = p
-   f13 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d51(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 2:
    s = -1
@@ -12442,9 +15382,24 @@ def _d20(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f13 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f13 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f13 = z
+   else:
+    r.pos = p
+    f13 = _d51(r)
+    p = r.pos; v = r.v
    s = 15
   elif c == 1:
    s = -1
@@ -12910,9 +15865,24 @@ def _d21(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -13057,9 +16027,24 @@ def _d21(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -13107,9 +16092,24 @@ def _d21(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
@@ -13147,9 +16147,24 @@ def _d21(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
@@ -13162,9 +16177,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -13177,9 +16207,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d51(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -13192,9 +16237,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f6 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d51(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -13207,9 +16267,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -13222,9 +16297,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -13237,9 +16327,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f9 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f9 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f9 = z
+   else:
+    r.pos = p
+    f9 = _d51(r)
+    p = r.pos; v = r.v
    s = 11
   elif c == 1:
    r.pos = p
@@ -13252,9 +16357,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f10 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d51(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -13267,9 +16387,24 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f11 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f11 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f11 = z
+   else:
+    r.pos = p
+    f11 = _d51(r)
+    p = r.pos; v = r.v
    s = 13
   elif c == 1:
    r.pos = p
@@ -24843,9 +27978,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -25139,9 +28289,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -25271,9 +28436,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -25393,9 +28573,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -25505,9 +28700,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -25592,9 +28802,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -25654,9 +28879,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    p += 3
@@ -25691,9 +28931,24 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    p += 3
@@ -25718,9 +28973,24 @@ def _d47(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d51(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    p += 3
@@ -29063,9 +32333,24 @@ def _d52(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -29095,9 +32380,24 @@ def _d52(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -29280,9 +32580,24 @@ def _d53(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -30221,9 +33536,24 @@ def _d58(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -30278,9 +33608,24 @@ def _d58(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -30293,9 +33638,24 @@ def _d58(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -30308,9 +33668,24 @@ def _d58(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d51(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -31293,19 +34668,64 @@ def _d61(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d51(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    s = -1
@@ -31349,14 +34769,44 @@ def _d61(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d51(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    s = -1
@@ -31371,9 +34821,24 @@ def _d61(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d51(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    s = -1

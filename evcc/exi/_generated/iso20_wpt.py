@@ -29,7 +29,7 @@ from evcc.exi._runtime import enc_error as _err
 from evcc.exi._runtime import read_qname as _rq
 from evcc.exi._runtime import unexpected as _unexpected
 
-_new = object.__new__
+_new: Any = object.__new__
 
 GRAMMAR = 'iso20-wpt'
 
@@ -7653,9 +7653,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -7738,9 +7753,24 @@ def _d6(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d41(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -8145,9 +8175,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d41(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -8160,9 +8205,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d41(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -8245,9 +8305,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -8260,9 +8335,24 @@ def _d7(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -8682,9 +8772,24 @@ def _d8(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d41(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 4
@@ -9051,14 +9156,44 @@ def _d9(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f3 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d41(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
-   r.pos = p
-   f4 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d41(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 2:
    p += 1
@@ -9090,9 +9225,24 @@ def _d9(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f4 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d41(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    p += 1
@@ -9485,9 +9635,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d41(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -9500,9 +9665,24 @@ def _d10(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f4 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f4 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f4 = z
+   else:
+    r.pos = p
+    f4 = _d41(r)
+    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
@@ -9535,9 +9715,24 @@ def _d10(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f6 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d41(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
@@ -10035,9 +10230,24 @@ def _d11(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   r.pos = p
-   f5 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d41(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -10060,9 +10270,24 @@ def _d11(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
-   r.pos = p
-   f5 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d41(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 3:
    r.pos = p
@@ -10080,9 +10305,24 @@ def _d11(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
-   r.pos = p
-   f5 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d41(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 2:
    r.pos = p
@@ -10095,9 +10335,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f5 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f5 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f5 = z
+   else:
+    r.pos = p
+    f5 = _d41(r)
+    p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
@@ -10110,14 +10365,44 @@ def _d11(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f6 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f6 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f6 = z
+   else:
+    r.pos = p
+    f6 = _d41(r)
+    p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f7 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    r.pos = p
@@ -10130,9 +10415,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f7 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f7 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f7 = z
+   else:
+    r.pos = p
+    f7 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    r.pos = p
@@ -10145,9 +10445,24 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 10
   elif c == 1:
    r.pos = p
@@ -10180,9 +10495,24 @@ def _d11(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f10 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f10 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f10 = z
+   else:
+    r.pos = p
+    f10 = _d41(r)
+    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
@@ -21775,9 +22105,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -22071,9 +22416,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -22203,9 +22563,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -22325,9 +22700,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -22437,9 +22827,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -22524,9 +22929,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -22586,9 +23006,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 3:
    p += 3
@@ -22623,9 +23058,24 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    p += 3
@@ -22650,9 +23100,24 @@ def _d37(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f8 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f8 = z
+   else:
+    r.pos = p
+    f8 = _d41(r)
+    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    p += 3
@@ -25995,9 +26460,24 @@ def _d42(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d41(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -26027,9 +26507,24 @@ def _d42(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -26212,9 +26707,24 @@ def _d43(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -26944,9 +27454,24 @@ def _d45(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d41(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -26976,9 +27501,24 @@ def _d45(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -26991,9 +27531,24 @@ def _d45(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d41(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -27006,9 +27561,24 @@ def _d45(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d41(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -27156,9 +27726,24 @@ def _d46(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d41(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -29301,9 +29886,24 @@ def _d58(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -29486,9 +30086,24 @@ def _d59(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -30652,9 +31267,24 @@ def _d62(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -32338,9 +32968,24 @@ def _d70(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -32395,9 +33040,24 @@ def _d70(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -32410,9 +33070,24 @@ def _d70(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d41(r)
+    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
@@ -32425,9 +33100,24 @@ def _d70(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f3 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f3 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f3 = z
+   else:
+    r.pos = p
+    f3 = _d41(r)
+    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
@@ -33410,19 +34100,64 @@ def _d73(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f0 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f0 = z
+   else:
+    r.pos = p
+    f0 = _d41(r)
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    s = -1
@@ -33466,14 +34201,44 @@ def _d73(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f1 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f1 = z
+   else:
+    r.pos = p
+    f1 = _d41(r)
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    s = -1
@@ -33488,9 +34253,24 @@ def _d73(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
+   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
+    p += 24
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 14) & 255) + -128
+    g = ((x >> 2) & 127)
+    z.value = -g - 1 if (x >> 10) & 1 else g
+    f2 = z
+   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
+    p += 32
+    z = _new(RationalNumberType)
+    z.exponent = ((x >> 22) & 255) + -128
+    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
+    z.value = -g - 1 if (x >> 18) & 1 else g
+    f2 = z
+   else:
+    r.pos = p
+    f2 = _d41(r)
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    s = -1
