@@ -35,6 +35,17 @@ SYNC_IN = "p = r.pos; v = r.v"
 _CALL = re.compile(r"f(\d+) = (_d\d+)\(r\)")
 #: fewest leading alternatives that a state dispatches through a table instead of ``elif``
 DISPATCH_MIN = 6
+#: leaf children are read and written in place only for the first event codes of a state
+#: (the next elements in schema order); later codes, rarer, call the child's function
+INLINE_CODES = 3
+
+
+def _rename(expr: str) -> str:
+    """A child's field and enum-index names (fN, kN) as the in-place names (yN, jN)."""
+    return _LOCAL.sub(lambda m: ("y" if m[1] == "f" else "j") + m[2], expr)
+
+
+_LOCAL = re.compile(r"\b([fk])(\d+)\b")
 
 
 class CodecEmitter:
@@ -164,18 +175,20 @@ class CodecEmitter:
         copies = {x.content2 for x in tg.states if x.kind <= 1}
         for k in tg.order:
             st = tg.states[k]
-            self._inline = k not in copies
+            primary = k not in copies
             nprod = len(st.prods)
             w = width(nprod + 1)
             out.append(f"{ind}while s == {k}:")
             out.append(f"{ind}    p += {w}")
             out.append(f"{ind}    c = (v >> (n - p)) & {(1 << w) - 1}")
+            self._inline = False
             first = self._dec_dispatch(out, tg, st, ind)
             for ci, p in enumerate(st.prods):
                 if ci < first:
                     continue
                 kw = "if" if ci == 0 else "elif"
                 out.append(f"{ind}    {kw} c == {ci}:")
+                self._inline = primary and ci < INLINE_CODES
                 for line in self._dec_action(tg, p):
                     out.append(f"{ind}        {line}")
                 if p.limit:
@@ -785,8 +798,11 @@ class CodecEmitter:
         if not tg.acyclic:
             out.append("    while s >= 0:")
             ind = "        "
+        copies = {x.content2 for x in tg.states if x.kind <= 1}
         for k in tg.order:
+            self._inline = k not in copies
             self._enc_state_regular(out, tg, k, ind, tname, ti)
+        self._inline = True
         out.append("    w.a = a")
         out.append("")
         out.append("")
@@ -981,9 +997,7 @@ class CodecEmitter:
             out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
             t = p.decl.type
             if isinstance(t, ComplexType):
-                out.append(f"{b}w.a = a")
-                out.append(f"{b}_e{self.cindex[id(t)]}(w, v)")
-                out.append(f"{b}a = w.a")
+                out.extend(b + ln for ln in self._write_child(t, ci))
             else:
                 assert isinstance(t, SimpleType)
                 for line in self.write_simple_element(t, "v"):
@@ -998,6 +1012,51 @@ class CodecEmitter:
         out.append(f"{b}w.a = a")
         out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
         out.append(f"{b}a = w.a")
+
+    def _write_child(self, t: ComplexType, ci: int) -> list[str]:
+        """A complex child ``v``: small leaf types (a fixed run and one small int, such as
+        PhysicalValue or RationalNumber) in one write in place, else its encoder."""
+        slow = ["w.a = a", f"_e{self.cindex[id(t)]}(w, v)", "a = w.a"]
+        tg = self.grammars[id(t)]
+        segs, total, k, _ee = self._chain(tg)
+        tail = self._var_tail(tg, k) if segs and self._inline and ci < INLINE_CODES else None
+        if tail is None:
+            return slow
+        w_t, f_t, signed, st = tail
+        lo = st.min if st.min is not None else -(2**70)
+        hi = st.max if st.max is not None else 2**70
+        used = {fi for *_, fi in segs} | {f_t}
+        loads = [f"y{i} = v.{f.name}" for i, f in enumerate(tg.fields) if i in used]
+        conds, _ = self._fixed_parts(segs, 0)
+        conds.append(f"type(f{f_t}) is int and {lo} <= f{f_t} <= {hi}")
+        conds += [f"not v.{f.name}" if f.is_list or f.kind == "content" else
+                  f"v.{f.name} is None" for i, f in enumerate(tg.fields) if i not in used]
+        out = [f"if type(v) is {self.cname[id(t)]}:", *("    " + ln for ln in loads),
+               f"    if {_rename(' and '.join(conds))}:"]
+        if signed:
+            out += [f"        if y{f_t} < 0:", f"            g = -y{f_t} - 1", "            sg = 1",
+                    "        else:", f"            g = y{f_t}", "            sg = 0"]
+        else:
+            out.append(f"        g = y{f_t}")
+        for groups in (1, 2):
+            full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
+            _, parts = self._fixed_parts(segs, full)
+            pos = total + w_t + 1
+            if signed:
+                parts.append(f"(sg << {full - pos - 1})")
+                pos += 1
+            g1 = full - pos - 8
+            if groups == 1:
+                parts.append(f"(g << {g1})")
+                out.append("        if g < 128:")
+            else:
+                parts.append(f"((((g & 127) | 128) << {g1}) | ((g >> 7) << {g1 - 8}))")
+                out.append("        elif g < 16384:")
+            out.append(f"            a = (a << {full}) | {_rename(' | '.join(parts))}")
+        out += ["        else:", *("            " + ln for ln in slow),
+                "    else:", *("        " + ln for ln in slow),
+                "else:", *("    " + ln for ln in slow)]
+        return out
 
     def _subst_table(self, members: list[tuple[int, Any]]) -> str:
         key = tuple((cj, q.decl.qname) for cj, q in members)

@@ -9988,9 +9988,33 @@ def _e16(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -10005,9 +10029,33 @@ def _e16(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -10022,9 +10070,33 @@ def _e16(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -10039,9 +10111,33 @@ def _e16(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -10499,9 +10595,33 @@ def _e17(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -10516,18 +10636,66 @@ def _e17(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -10542,9 +10710,33 @@ def _e17(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -10559,18 +10751,66 @@ def _e17(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 3
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -10607,9 +10847,33 @@ def _e17(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -10970,9 +11234,33 @@ def _e19(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -10987,9 +11275,33 @@ def _e19(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -11004,9 +11316,33 @@ def _e19(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -11457,9 +11793,33 @@ def _e20(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -11474,18 +11834,66 @@ def _e20(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -11500,9 +11908,33 @@ def _e20(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -11517,9 +11949,33 @@ def _e20(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -11534,9 +11990,33 @@ def _e20(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -11551,18 +12031,66 @@ def _e20(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -11577,9 +12105,33 @@ def _e20(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -11594,9 +12146,33 @@ def _e20(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -15646,9 +16222,33 @@ def _e40(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -18277,9 +18877,33 @@ def _e51(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -18294,9 +18918,33 @@ def _e51(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -18520,9 +19168,33 @@ def _e52(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -19150,9 +19822,33 @@ def _e53(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -19167,27 +19863,99 @@ def _e53(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 3
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 3) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 3) | 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -19230,18 +19998,66 @@ def _e53(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -19284,9 +20100,33 @@ def _e53(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -19387,27 +20227,99 @@ def _e53(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -19422,18 +20334,66 @@ def _e53(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -19448,9 +20408,33 @@ def _e53(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -19955,9 +20939,33 @@ def _e54(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -19972,9 +20980,33 @@ def _e54(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -20055,27 +21087,99 @@ def _e54(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -20088,18 +21192,66 @@ def _e54(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -20112,9 +21264,33 @@ def _e54(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 2
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -20456,9 +21632,33 @@ def _e56(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -32164,9 +33364,33 @@ def _e82(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 3
-   w.a = a
-   _e81(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 27) | ((y0 - -3) << 22) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e81(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e81(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e81(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -34165,26 +35389,9 @@ def _d91(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   if n - p >= 27 and (x := (v >> (n - p - 27)) & 134217727) & 104610307 == 0:
-    p += 27
-    z = _new(PhysicalValueType)
-    z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 35 and (x := (v >> (n - p - 35)) & 34359738367) & 26780238339 == 131072:
-    p += 35
-    z = _new(PhysicalValueType)
-    z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d81(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d81(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 5:
    p += 1
@@ -37260,143 +38467,9 @@ def _d102(r: Reader) -> Any:
  while s == 0:
   p += 6
   c = (v >> (n - p)) & 63
-  if c < 12:
+  if c < 35:
    r.pos = p
    f0 = _DT0[c](r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 12:
-   if n - p >= 13 and (x := (v >> (n - p - 13)) & 8191) & 6203 == 0:
-    p += 13
-    z = _new(ContractAuthenticationResType)
-    z.response_code = _V9[((x >> 6) & 31)]
-    z.evse_processing = _V10[((x >> 2) & 1)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d34(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 13:
-   r.pos = p
-   f0 = _d53(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 14:
-   r.pos = p
-   f0 = _d54(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 15:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 16:
-   r.pos = p
-   f0 = _d42(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 17:
-   r.pos = p
-   f0 = _d31(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 18:
-   r.pos = p
-   f0 = _d32(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 19:
-   r.pos = p
-   f0 = _d37(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 20:
-   r.pos = p
-   f0 = _d38(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 21:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 22:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 23:
-   r.pos = p
-   f0 = _d27(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 24:
-   r.pos = p
-   f0 = _d28(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 25:
-   r.pos = p
-   f0 = _d25(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 26:
-   r.pos = p
-   f0 = _d26(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 27:
-   r.pos = p
-   f0 = _d29(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 28:
-   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
-    p += 9
-    z = _new(ServicePaymentSelectionResType)
-    z.response_code = _V9[((x >> 2) & 31)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d30(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 29:
-   r.pos = p
-   f0 = _d23(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 30:
-   r.pos = p
-   f0 = _d24(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 31:
-   r.pos = p
-   f0 = _d43(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 32:
-   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
-    p += 9
-    z = _new(SessionStopResType)
-    z.response_code = _V9[((x >> 2) & 31)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d44(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 33:
-   r.pos = p
-   f0 = _d55(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 34:
-   r.pos = p
-   f0 = _d56(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -37415,7 +38488,7 @@ def _d102(r: Reader) -> Any:
   c = (v >> (n - p)) & 63
   if c < 35:
    r.pos = p
-   f0 = _DT1[c](r)
+   f0 = _DT0[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -37506,8 +38579,7 @@ _SUB3: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParam
 _SUB4: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e22), 'DC_EVPowerDeliveryParameterType': (1, _e22), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e21), 'EVPowerDeliveryParameterType': (2, _e21)}
 _SUB5: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e22), 'DC_EVPowerDeliveryParameterType': (0, _e22), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e21), 'EVPowerDeliveryParameterType': (1, _e21)}
 _SUB6: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'): (0, _e11), 'AC_EVSEStatusType': (0, _e11), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'): (1, _e13), 'DC_EVSEStatusType': (1, _e13), ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'): (2, _e10), 'EVSEStatusType': (2, _e10)}
-_DT0 = (_d1, _d49, _d50, _d47, _d48, _d45, _d46, _d35, _d36, _d39, _d40, _d33,)
-_DT1 = (_d1, _d49, _d50, _d47, _d48, _d45, _d46, _d35, _d36, _d39, _d40, _d33, _d34, _d53, _d54, _d41, _d42, _d31, _d32, _d37, _d38, _d51, _d52, _d27, _d28, _d25, _d26, _d29, _d30, _d23, _d24, _d43, _d44, _d55, _d56,)
+_DT0 = (_d1, _d49, _d50, _d47, _d48, _d45, _d46, _d35, _d36, _d39, _d40, _d33, _d34, _d53, _d54, _d41, _d42, _d31, _d32, _d37, _d38, _d51, _d52, _d27, _d28, _d25, _d26, _d29, _d30, _d23, _d24, _d43, _d44, _d55, _d56,)
 _SUB7: dict[Any, Any] = {('urn:din:70121:2012:MsgDef', 'BodyElement'): (0, _e1), 'BodyBaseType': (0, _e1), ('urn:din:70121:2012:MsgBody', 'CableCheckReq'): (1, _e49), 'CableCheckReqType': (1, _e49), ('urn:din:70121:2012:MsgBody', 'CableCheckRes'): (2, _e50), 'CableCheckResType': (2, _e50), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'): (3, _e47), 'CertificateInstallationReqType': (3, _e47), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'): (4, _e48), 'CertificateInstallationResType': (4, _e48), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'): (5, _e45), 'CertificateUpdateReqType': (5, _e45), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'): (6, _e46), 'CertificateUpdateResType': (6, _e46), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'): (7, _e35), 'ChargeParameterDiscoveryReqType': (7, _e35), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'): (8, _e36), 'ChargeParameterDiscoveryResType': (8, _e36), ('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'): (9, _e39), 'ChargingStatusReqType': (9, _e39), ('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'): (10, _e40), 'ChargingStatusResType': (10, _e40), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'): (11, _e33), 'ContractAuthenticationReqType': (11, _e33), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'): (12, _e34), 'ContractAuthenticationResType': (12, _e34), ('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'): (13, _e53), 'CurrentDemandReqType': (13, _e53), ('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'): (14, _e54), 'CurrentDemandResType': (14, _e54), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'): (15, _e41), 'MeteringReceiptReqType': (15, _e41), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'): (16, _e42), 'MeteringReceiptResType': (16, _e42), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'): (17, _e31), 'PaymentDetailsReqType': (17, _e31), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'): (18, _e32), 'PaymentDetailsResType': (18, _e32), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'): (19, _e37), 'PowerDeliveryReqType': (19, _e37), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'): (20, _e38), 'PowerDeliveryResType': (20, _e38), ('urn:din:70121:2012:MsgBody', 'PreChargeReq'): (21, _e51), 'PreChargeReqType': (21, _e51), ('urn:din:70121:2012:MsgBody', 'PreChargeRes'): (22, _e52), 'PreChargeResType': (22, _e52), ('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'): (23, _e27), 'ServiceDetailReqType': (23, _e27), ('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'): (24, _e28), 'ServiceDetailResType': (24, _e28), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'): (25, _e25), 'ServiceDiscoveryReqType': (25, _e25), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'): (26, _e26), 'ServiceDiscoveryResType': (26, _e26), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'): (27, _e29), 'ServicePaymentSelectionReqType': (27, _e29), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'): (28, _e30), 'ServicePaymentSelectionResType': (28, _e30), ('urn:din:70121:2012:MsgBody', 'SessionSetupReq'): (29, _e23), 'SessionSetupReqType': (29, _e23), ('urn:din:70121:2012:MsgBody', 'SessionSetupRes'): (30, _e24), 'SessionSetupResType': (30, _e24), ('urn:din:70121:2012:MsgBody', 'SessionStopReq'): (31, _e43), 'SessionStopType': (31, _e43), ('urn:din:70121:2012:MsgBody', 'SessionStopRes'): (32, _e44), 'SessionStopResType': (32, _e44), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'): (33, _e55), 'WeldingDetectionReqType': (33, _e55), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'): (34, _e56), 'WeldingDetectionResType': (34, _e56)}
 
 DOC_WIDTH = 7

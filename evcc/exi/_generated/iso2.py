@@ -8136,9 +8136,33 @@ def _e5(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -10034,9 +10058,33 @@ def _e14(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -10088,9 +10136,33 @@ def _e14(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -10105,9 +10177,33 @@ def _e14(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -10122,9 +10218,33 @@ def _e14(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -10139,9 +10259,33 @@ def _e14(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -10730,9 +10874,33 @@ def _e15(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -10747,18 +10915,66 @@ def _e15(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 2) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -10773,9 +10989,33 @@ def _e15(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -10790,18 +11030,66 @@ def _e15(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -10838,9 +11126,33 @@ def _e15(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -11166,9 +11478,33 @@ def _e17(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -11183,9 +11519,33 @@ def _e17(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -11614,9 +11974,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -11631,9 +12015,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -11648,9 +12056,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -11665,9 +12097,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -11682,9 +12138,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -11699,18 +12179,66 @@ def _e18(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -11725,9 +12253,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -11742,9 +12294,33 @@ def _e18(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -28270,9 +28846,33 @@ def _e68(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -28931,9 +29531,33 @@ def _e71(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -28948,9 +29572,33 @@ def _e71(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -29174,9 +29822,33 @@ def _e72(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -29802,9 +30474,33 @@ def _e73(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -29819,27 +30515,99 @@ def _e73(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 3
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 3) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 3) | 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -29882,18 +30650,66 @@ def _e73(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -29936,9 +30752,33 @@ def _e73(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -30039,27 +30879,99 @@ def _e73(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -30074,18 +30986,66 @@ def _e73(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -30100,9 +31060,33 @@ def _e73(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -30756,9 +31740,33 @@ def _e74(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -30773,9 +31781,33 @@ def _e74(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -30856,27 +31888,99 @@ def _e74(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -30900,18 +32004,66 @@ def _e74(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -30935,9 +32087,33 @@ def _e74(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 2
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -31374,9 +32550,33 @@ def _e76(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -35442,9 +36642,33 @@ def _e93(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -35839,26 +37063,9 @@ def _d95(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 25 and (x := (v >> (n - p - 25)) & 33554431) & 26098179 == 0:
-    p += 25
-    z = _new(PhysicalValueType)
-    z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 33 and (x := (v >> (n - p - 33)) & 8589934591) & 6681133571 == 131072:
-    p += 33
-    z = _new(PhysicalValueType)
-    z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d83(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d83(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
    p += 1
@@ -37298,9 +38505,33 @@ def _e99(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e83(w, v)
-   a = w.a
+   if type(v) is PhysicalValueType:
+    y0 = v.multiplier
+    y1 = v.unit
+    y2 = v.value
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+     if y2 < 0:
+      g = -y2 - 1
+      sg = 1
+     else:
+      g = y2
+      sg = 0
+     if g < 128:
+      a = (a << 25) | ((y0 - -3) << 20) | (j1 << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e83(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e83(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e83(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -38729,204 +39960,9 @@ def _d105(r: Reader) -> Any:
  while s == 0:
   p += 6
   c = (v >> (n - p)) & 63
-  if c == 0:
+  if c < 35:
    r.pos = p
-   f0 = _d53(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   if n - p >= 14 and (x := (v >> (n - p - 14)) & 16383) & 12403 == 0:
-    p += 14
-    z = _new(AuthorizationResType)
-    z.response_code = _V9[((x >> 7) & 31)]
-    z.evse_processing = _V10[((x >> 2) & 3)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d54(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   f0 = _d42(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 3:
-   r.pos = p
-   f0 = _d69(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 4:
-   r.pos = p
-   f0 = _d70(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 5:
-   r.pos = p
-   f0 = _d65(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 6:
-   r.pos = p
-   f0 = _d66(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 7:
-   r.pos = p
-   f0 = _d63(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 8:
-   r.pos = p
-   f0 = _d64(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 9:
-   r.pos = p
-   f0 = _d55(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 10:
-   r.pos = p
-   f0 = _d56(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 11:
-   r.pos = p
-   f0 = _d67(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 12:
-   r.pos = p
-   f0 = _d68(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 13:
-   r.pos = p
-   f0 = _d73(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 14:
-   r.pos = p
-   f0 = _d74(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 15:
-   r.pos = p
-   f0 = _d59(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 16:
-   r.pos = p
-   f0 = _d60(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 17:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 18:
-   r.pos = p
-   f0 = _d52(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 19:
-   r.pos = p
-   f0 = _d49(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 20:
-   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
-    p += 9
-    z = _new(PaymentServiceSelectionResType)
-    z.response_code = _V9[((x >> 2) & 31)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d50(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 21:
-   r.pos = p
-   f0 = _d57(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 22:
-   r.pos = p
-   f0 = _d58(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 23:
-   r.pos = p
-   f0 = _d71(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 24:
-   r.pos = p
-   f0 = _d72(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 25:
-   r.pos = p
-   f0 = _d47(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 26:
-   r.pos = p
-   f0 = _d48(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 27:
-   r.pos = p
-   f0 = _d45(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 28:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 29:
-   r.pos = p
-   f0 = _d43(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 30:
-   r.pos = p
-   f0 = _d44(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 31:
-   if n - p >= 5 and (x := (v >> (n - p - 5)) & 31) & 27 == 0:
-    p += 5
-    z = _new(SessionStopReqType)
-    z.charging_session = _V29[((x >> 2) & 1)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d61(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 32:
-   if n - p >= 9 and (x := (v >> (n - p - 9)) & 511) & 387 == 0:
-    p += 9
-    z = _new(SessionStopResType)
-    z.response_code = _V9[((x >> 2) & 31)]
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d62(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 33:
-   r.pos = p
-   f0 = _d75(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 34:
-   r.pos = p
-   f0 = _d76(r)
+   f0 = _DT0[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:

@@ -4653,24 +4653,9 @@ def _d3(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -5089,9 +5074,32 @@ def _e3(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5127,9 +5135,32 @@ def _e3(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5156,9 +5187,32 @@ def _e3(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5545,9 +5599,32 @@ def _e4(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -5579,27 +5656,96 @@ def _e4(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -5614,18 +5760,64 @@ def _e4(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -5640,9 +5832,32 @@ def _e4(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -5657,18 +5872,64 @@ def _e4(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5681,9 +5942,32 @@ def _e4(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -6133,44 +6417,14 @@ def _d5(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 5:
    s = -1
@@ -6245,24 +6499,9 @@ def _d5(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 4:
    s = -1
@@ -6480,9 +6719,32 @@ def _e5(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -6514,27 +6776,96 @@ def _e5(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -6549,18 +6880,64 @@ def _e5(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -6575,9 +6952,32 @@ def _e5(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -6592,27 +6992,96 @@ def _e5(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -6627,18 +7096,64 @@ def _e5(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -6653,9 +7168,32 @@ def _e5(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -6670,27 +7208,96 @@ def _e5(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -6721,27 +7328,96 @@ def _e5(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -6763,27 +7439,96 @@ def _e5(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -6796,18 +7541,64 @@ def _e5(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -6820,9 +7611,32 @@ def _e5(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -7493,9 +8307,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -7527,27 +8364,96 @@ def _e6(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -7562,18 +8468,64 @@ def _e6(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -7588,9 +8540,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -7605,27 +8580,96 @@ def _e6(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -7640,18 +8684,64 @@ def _e6(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -7666,9 +8756,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -7683,27 +8796,96 @@ def _e6(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -7718,18 +8900,64 @@ def _e6(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -7744,9 +8972,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -7761,18 +9012,64 @@ def _e6(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -7785,9 +9082,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -8243,64 +9563,19 @@ def _d7(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 6:
    r.pos = p
@@ -8373,44 +9648,14 @@ def _d7(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 5:
    r.pos = p
@@ -8483,24 +9728,9 @@ def _d7(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 4:
    r.pos = p
@@ -8956,9 +10186,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -8990,27 +10243,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -9025,18 +10347,64 @@ def _e7(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -9051,9 +10419,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -9068,27 +10459,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -9103,18 +10563,64 @@ def _e7(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -9129,9 +10635,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -9146,27 +10675,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -9208,27 +10806,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -9261,27 +10928,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -9305,27 +11041,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -9340,18 +11145,64 @@ def _e7(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -9366,9 +11217,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -9383,27 +11257,96 @@ def _e7(w: Writer, o: Any) -> None:
   if f13 is not None:
    v = f13
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
   elif f14 is not None:
    v = f14
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
   elif f15 is not None:
    v = f15
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
@@ -9418,18 +11361,64 @@ def _e7(w: Writer, o: Any) -> None:
   if f14 is not None:
    v = f14
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
   elif f15 is not None:
    v = f15
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
@@ -9444,9 +11433,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f15 is not None:
    v = f15
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
@@ -9461,18 +11473,64 @@ def _e7(w: Writer, o: Any) -> None:
   if f16 is not None:
    v = f16
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
   elif f17 is not None:
    v = f17
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f17 = None
    s = 19
@@ -9485,9 +11543,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f17 is not None:
    v = f17
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f17 = None
    s = 19
@@ -9593,144 +11674,39 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d40(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 10:
    r.pos = p
@@ -9865,124 +11841,34 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 9:
    r.pos = p
@@ -10055,104 +11941,29 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 8:
    r.pos = p
@@ -10225,84 +12036,24 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 7:
    r.pos = p
@@ -10375,64 +12126,19 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 6:
    r.pos = p
@@ -10505,44 +12211,14 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 5:
    r.pos = p
@@ -10615,24 +12291,9 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 4:
    r.pos = p
@@ -10855,44 +12516,14 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 14
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f13 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f13 = z
-   else:
-    r.pos = p
-    f13 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f13 = _d40(r)
+   p = r.pos; v = r.v
    s = 15
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f14 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f14 = z
-   else:
-    r.pos = p
-    f14 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f14 = _d40(r)
+   p = r.pos; v = r.v
    s = 16
   elif c == 5:
    s = -1
@@ -10967,24 +12598,9 @@ def _d8(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 15
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f14 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f14 = z
-   else:
-    r.pos = p
-    f14 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f14 = _d40(r)
+   p = r.pos; v = r.v
    s = 16
   elif c == 4:
    s = -1
@@ -11208,27 +12824,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -11404,27 +13089,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -11493,27 +13247,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -11573,27 +13396,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
@@ -11644,27 +13536,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
@@ -11706,27 +13667,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -11759,27 +13789,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -11803,27 +13902,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
   elif f9 is not None:
    v = f9
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 10
@@ -11838,18 +14006,64 @@ def _e8(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 10
@@ -11864,9 +14078,32 @@ def _e8(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 10
@@ -11881,27 +14118,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -11932,27 +14238,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -11974,27 +14349,96 @@ def _e8(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
   elif f14 is not None:
    v = f14
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
@@ -12007,18 +14451,64 @@ def _e8(w: Writer, o: Any) -> None:
   if f13 is not None:
    v = f13
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
   elif f14 is not None:
    v = f14
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
@@ -12031,9 +14521,32 @@ def _e8(w: Writer, o: Any) -> None:
   if f14 is not None:
    v = f14
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
@@ -12133,124 +14646,34 @@ def _d9(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d40(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    s = -1
@@ -12384,104 +14807,29 @@ def _d9(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    s = -1
@@ -12556,84 +14904,24 @@ def _d9(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    s = -1
@@ -12708,64 +14996,19 @@ def _d9(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    s = -1
@@ -12840,44 +15083,14 @@ def _d9(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    s = -1
@@ -12952,24 +15165,9 @@ def _d9(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    s = -1
@@ -13181,27 +15379,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -13355,27 +15622,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -13433,27 +15769,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -13502,27 +15907,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
@@ -13562,27 +16036,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
@@ -13613,27 +16156,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -13655,27 +16267,96 @@ def _e9(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -13688,18 +16369,64 @@ def _e9(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -13712,9 +16439,32 @@ def _e9(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -13826,144 +16576,39 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d40(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 10:
    r.pos = p
@@ -14098,124 +16743,34 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 9:
    r.pos = p
@@ -14288,104 +16843,29 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 8:
    r.pos = p
@@ -14458,84 +16938,24 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 7:
    r.pos = p
@@ -14608,64 +17028,19 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 6:
    r.pos = p
@@ -14738,44 +17113,14 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 5:
    r.pos = p
@@ -14848,24 +17193,9 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 4:
    r.pos = p
@@ -15088,164 +17418,44 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 14
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f13 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f13 = z
-   else:
-    r.pos = p
-    f13 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f13 = _d40(r)
+   p = r.pos; v = r.v
    s = 15
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f14 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f14 = z
-   else:
-    r.pos = p
-    f14 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f14 = _d40(r)
+   p = r.pos; v = r.v
    s = 16
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f15 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f15 = z
-   else:
-    r.pos = p
-    f15 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f15 = _d40(r)
+   p = r.pos; v = r.v
    s = 17
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f16 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f16 = z
-   else:
-    r.pos = p
-    f16 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f16 = _d40(r)
+   p = r.pos; v = r.v
    s = 18
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f17 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f17 = z
-   else:
-    r.pos = p
-    f17 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f17 = _d40(r)
+   p = r.pos; v = r.v
    s = 19
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f18 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f18 = z
-   else:
-    r.pos = p
-    f18 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f18 = _d40(r)
+   p = r.pos; v = r.v
    s = 20
   elif c == 9:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 10:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 11:
    s = -1
@@ -15320,144 +17530,39 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 15
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f14 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f14 = z
-   else:
-    r.pos = p
-    f14 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f14 = _d40(r)
+   p = r.pos; v = r.v
    s = 16
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f15 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f15 = z
-   else:
-    r.pos = p
-    f15 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f15 = _d40(r)
+   p = r.pos; v = r.v
    s = 17
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f16 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f16 = z
-   else:
-    r.pos = p
-    f16 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f16 = _d40(r)
+   p = r.pos; v = r.v
    s = 18
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f17 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f17 = z
-   else:
-    r.pos = p
-    f17 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f17 = _d40(r)
+   p = r.pos; v = r.v
    s = 19
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f18 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f18 = z
-   else:
-    r.pos = p
-    f18 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f18 = _d40(r)
+   p = r.pos; v = r.v
    s = 20
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 9:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 10:
    s = -1
@@ -15532,124 +17637,34 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 16
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f15 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f15 = z
-   else:
-    r.pos = p
-    f15 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f15 = _d40(r)
+   p = r.pos; v = r.v
    s = 17
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f16 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f16 = z
-   else:
-    r.pos = p
-    f16 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f16 = _d40(r)
+   p = r.pos; v = r.v
    s = 18
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f17 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f17 = z
-   else:
-    r.pos = p
-    f17 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f17 = _d40(r)
+   p = r.pos; v = r.v
    s = 19
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f18 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f18 = z
-   else:
-    r.pos = p
-    f18 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f18 = _d40(r)
+   p = r.pos; v = r.v
    s = 20
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 9:
    s = -1
@@ -15724,104 +17739,29 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 17
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f16 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f16 = z
-   else:
-    r.pos = p
-    f16 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f16 = _d40(r)
+   p = r.pos; v = r.v
    s = 18
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f17 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f17 = z
-   else:
-    r.pos = p
-    f17 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f17 = _d40(r)
+   p = r.pos; v = r.v
    s = 19
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f18 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f18 = z
-   else:
-    r.pos = p
-    f18 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f18 = _d40(r)
+   p = r.pos; v = r.v
    s = 20
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 8:
    s = -1
@@ -15896,84 +17836,24 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 18
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f17 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f17 = z
-   else:
-    r.pos = p
-    f17 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f17 = _d40(r)
+   p = r.pos; v = r.v
    s = 19
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f18 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f18 = z
-   else:
-    r.pos = p
-    f18 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f18 = _d40(r)
+   p = r.pos; v = r.v
    s = 20
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 7:
    s = -1
@@ -16048,64 +17928,19 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 19
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f18 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f18 = z
-   else:
-    r.pos = p
-    f18 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f18 = _d40(r)
+   p = r.pos; v = r.v
    s = 20
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 6:
    s = -1
@@ -16180,44 +18015,14 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 20
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f19 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f19 = z
-   else:
-    r.pos = p
-    f19 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f19 = _d40(r)
+   p = r.pos; v = r.v
    s = 21
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 5:
    s = -1
@@ -16292,24 +18097,9 @@ def _d10(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 21
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f20 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f20 = z
-   else:
-    r.pos = p
-    f20 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f20 = _d40(r)
+   p = r.pos; v = r.v
    s = 22
   elif c == 4:
    s = -1
@@ -16545,27 +18335,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -16741,27 +18600,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -16830,27 +18758,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -16910,27 +18907,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
@@ -16981,27 +19047,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
@@ -17043,27 +19178,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -17096,27 +19300,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -17140,27 +19413,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
   elif f9 is not None:
    v = f9
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 10
@@ -17175,18 +19517,64 @@ def _e10(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 10
@@ -17201,9 +19589,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 10
@@ -17218,27 +19629,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -17323,27 +19803,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -17419,27 +19968,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
   elif f14 is not None:
    v = f14
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
@@ -17506,27 +20124,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f13 is not None:
    v = f13
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
   elif f14 is not None:
    v = f14
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
   elif f15 is not None:
    v = f15
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
@@ -17584,27 +20271,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f14 is not None:
    v = f14
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
   elif f15 is not None:
    v = f15
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
   elif f16 is not None:
    v = f16
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
@@ -17653,27 +20409,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f15 is not None:
    v = f15
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
   elif f16 is not None:
    v = f16
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
   elif f17 is not None:
    v = f17
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f17 = None
    s = 19
@@ -17713,27 +20538,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f16 is not None:
    v = f16
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
   elif f17 is not None:
    v = f17
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f17 = None
    s = 19
   elif f18 is not None:
    v = f18
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f18 = None
    s = 20
@@ -17764,27 +20658,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f17 is not None:
    v = f17
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f17 = None
    s = 19
   elif f18 is not None:
    v = f18
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f18 = None
    s = 20
   elif f19 is not None:
    v = f19
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f19 = None
    s = 21
@@ -17806,27 +20769,96 @@ def _e10(w: Writer, o: Any) -> None:
   if f18 is not None:
    v = f18
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f18 = None
    s = 20
   elif f19 is not None:
    v = f19
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f19 = None
    s = 21
   elif f20 is not None:
    v = f20
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f20 = None
    s = 22
@@ -17839,18 +20871,64 @@ def _e10(w: Writer, o: Any) -> None:
   if f19 is not None:
    v = f19
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f19 = None
    s = 21
   elif f20 is not None:
    v = f20
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f20 = None
    s = 22
@@ -17863,9 +20941,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f20 is not None:
    v = f20
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f20 = None
    s = 22
@@ -17965,124 +21066,34 @@ def _d11(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d40(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    s = -1
@@ -18216,104 +21227,29 @@ def _d11(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    s = -1
@@ -18388,84 +21324,24 @@ def _d11(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d40(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    s = -1
@@ -18540,64 +21416,19 @@ def _d11(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d40(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    s = -1
@@ -18672,44 +21503,14 @@ def _d11(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d40(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    s = -1
@@ -18784,24 +21585,9 @@ def _d11(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    s = -1
@@ -19013,27 +21799,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -19187,27 +22042,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -19265,27 +22189,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -19334,27 +22327,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
@@ -19394,27 +22456,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
@@ -19445,27 +22576,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -19487,27 +22687,96 @@ def _e11(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -19520,18 +22789,64 @@ def _e11(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
   elif f8 is not None:
    v = f8
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -19544,9 +22859,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -20419,9 +23757,32 @@ def _e12(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -20473,9 +23834,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -20490,9 +23874,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -20507,9 +23914,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -20524,9 +23954,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -20541,27 +23994,96 @@ def _e12(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -20576,18 +24098,64 @@ def _e12(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -20602,9 +24170,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -20619,27 +24210,96 @@ def _e12(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -20654,18 +24314,64 @@ def _e12(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -20680,9 +24386,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -20697,27 +24426,96 @@ def _e12(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -20732,18 +24530,64 @@ def _e12(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -20758,9 +24602,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f13 is not None:
    v = f13
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -20775,18 +24642,64 @@ def _e12(w: Writer, o: Any) -> None:
   if f14 is not None:
    v = f14
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
   elif f15 is not None:
    v = f15
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
@@ -20799,9 +24712,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f15 is not None:
    v = f15
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
@@ -20915,24 +24851,9 @@ def _d13(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -21077,24 +24998,9 @@ def _d13(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -21317,104 +25223,29 @@ def _d13(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 8:
    s = -1
@@ -21489,84 +25320,24 @@ def _d13(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 7:
    s = -1
@@ -21641,64 +25412,19 @@ def _d13(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 6:
    s = -1
@@ -21773,44 +25499,14 @@ def _d13(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 5:
    s = -1
@@ -21885,24 +25581,9 @@ def _d13(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 4:
    s = -1
@@ -22377,9 +26058,32 @@ def _e13(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -22414,9 +26118,32 @@ def _e13(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -22431,9 +26158,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -22448,27 +26198,96 @@ def _e13(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -22526,27 +26345,96 @@ def _e13(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -22595,27 +26483,96 @@ def _e13(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -22655,27 +26612,96 @@ def _e13(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -22706,27 +26732,96 @@ def _e13(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -22748,27 +26843,96 @@ def _e13(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -22781,18 +26945,64 @@ def _e13(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -22805,9 +27015,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -23889,24 +28122,9 @@ def _d14(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 24
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f23 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f23 = z
-   else:
-    r.pos = p
-    f23 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f23 = _d40(r)
+   p = r.pos; v = r.v
    s = 25
   elif c == 4:
    s = -1
@@ -24168,9 +28386,32 @@ def _e14(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -24222,9 +28463,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -24239,9 +28503,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -24256,9 +28543,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -24273,9 +28583,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -24290,27 +28623,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -24325,18 +28727,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -24351,9 +28799,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -24368,27 +28839,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -24403,18 +28943,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -24429,9 +29015,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -24446,27 +29055,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -24481,18 +29159,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -24507,9 +29231,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f13 is not None:
    v = f13
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -24524,27 +29271,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f14 is not None:
    v = f14
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f14 = None
    s = 16
   elif f15 is not None:
    v = f15
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
   elif f16 is not None:
    v = f16
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
@@ -24559,18 +29375,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f15 is not None:
    v = f15
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f15 = None
    s = 17
   elif f16 is not None:
    v = f16
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
@@ -24585,9 +29447,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f16 is not None:
    v = f16
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f16 = None
    s = 18
@@ -24602,27 +29487,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f17 is not None:
    v = f17
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f17 = None
    s = 19
   elif f18 is not None:
    v = f18
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f18 = None
    s = 20
   elif f19 is not None:
    v = f19
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f19 = None
    s = 21
@@ -24637,18 +29591,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f18 is not None:
    v = f18
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f18 = None
    s = 20
   elif f19 is not None:
    v = f19
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f19 = None
    s = 21
@@ -24663,9 +29663,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f19 is not None:
    v = f19
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f19 = None
    s = 21
@@ -24680,27 +29703,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f20 is not None:
    v = f20
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f20 = None
    s = 22
   elif f21 is not None:
    v = f21
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f21 = None
    s = 23
   elif f22 is not None:
    v = f22
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f22 = None
    s = 24
@@ -24722,27 +29814,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f21 is not None:
    v = f21
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f21 = None
    s = 23
   elif f22 is not None:
    v = f22
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f22 = None
    s = 24
   elif f23 is not None:
    v = f23
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f23 = None
    s = 25
@@ -24755,18 +29916,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f22 is not None:
    v = f22
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f22 = None
    s = 24
   elif f23 is not None:
    v = f23
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f23 = None
    s = 25
@@ -24779,9 +29986,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f23 is not None:
    v = f23
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f23 = None
    s = 25
@@ -24895,24 +30125,9 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -25057,24 +30272,9 @@ def _d15(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d40(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -25297,104 +30497,29 @@ def _d15(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 8:
    s = -1
@@ -25469,84 +30594,24 @@ def _d15(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d40(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 7:
    s = -1
@@ -25621,64 +30686,19 @@ def _d15(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d40(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 6:
    s = -1
@@ -25753,44 +30773,14 @@ def _d15(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d40(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 5:
    s = -1
@@ -25865,24 +30855,9 @@ def _d15(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d40(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 4:
    s = -1
@@ -26357,9 +31332,32 @@ def _e15(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -26394,9 +31392,32 @@ def _e15(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -26411,9 +31432,32 @@ def _e15(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -26428,27 +31472,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -26506,27 +31619,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 4
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 4) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 4) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -26575,27 +31757,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -26635,27 +31886,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -26686,27 +32006,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -26728,27 +32117,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -26761,18 +32219,64 @@ def _e15(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -26785,9 +32289,32 @@ def _e15(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -38109,24 +43636,9 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -38420,24 +43932,9 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -38567,24 +44064,9 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -38704,24 +44186,9 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -38831,24 +44298,9 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -38933,24 +44385,9 @@ def _d42(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d40(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d40(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -40122,9 +45559,32 @@ def _e42(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -40165,9 +45625,32 @@ def _e42(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -40194,9 +45677,32 @@ def _e42(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -42328,9 +47834,32 @@ def _e46(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -42362,9 +47891,32 @@ def _e46(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -42584,9 +48136,32 @@ def _e47(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -43640,9 +49215,32 @@ def _e52(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -43694,9 +49292,32 @@ def _e52(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -43711,9 +49332,32 @@ def _e52(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -43728,9 +49372,32 @@ def _e52(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -44773,27 +50440,96 @@ def _e55(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -44839,18 +50575,64 @@ def _e55(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -44863,9 +50645,32 @@ def _e55(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e40(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e40(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e40(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3

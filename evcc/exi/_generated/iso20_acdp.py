@@ -17279,9 +17279,32 @@ def _e31(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 3) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -17346,9 +17369,32 @@ def _e31(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -17971,24 +18017,9 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d32(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d32(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -18282,24 +18313,9 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d32(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d32(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -18429,24 +18445,9 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d32(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d32(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -18566,24 +18567,9 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d32(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d32(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -18693,24 +18679,9 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d32(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d32(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -18795,24 +18766,9 @@ def _d33(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d32(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d32(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -19984,9 +19940,32 @@ def _e33(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -20027,9 +20006,32 @@ def _e33(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -20056,9 +20058,32 @@ def _e33(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -22190,9 +22215,32 @@ def _e37(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -22224,9 +22272,32 @@ def _e37(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -22446,9 +22517,32 @@ def _e38(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -23502,9 +23596,32 @@ def _e43(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -23556,9 +23673,32 @@ def _e43(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -23573,9 +23713,32 @@ def _e43(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -23590,9 +23753,32 @@ def _e43(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -24635,27 +24821,96 @@ def _e46(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -24701,18 +24956,64 @@ def _e46(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -24725,9 +25026,32 @@ def _e46(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e32(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e32(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e32(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3

@@ -25691,9 +25691,32 @@ def _e55(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -25763,9 +25786,32 @@ def _e55(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -26180,9 +26226,32 @@ def _e57(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -28199,18 +28268,64 @@ def _e68(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -28234,9 +28349,32 @@ def _e68(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -28995,18 +29133,64 @@ def _e69(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -29039,9 +29223,32 @@ def _e69(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -30599,9 +30806,32 @@ def _e74(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -30616,18 +30846,64 @@ def _e74(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -30640,9 +30916,32 @@ def _e74(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -31316,9 +31615,32 @@ def _e78(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -31911,9 +32233,32 @@ def _e81(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -31945,9 +32290,32 @@ def _e81(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -32321,9 +32689,32 @@ def _e82(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -32480,24 +32871,9 @@ def _d83(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d52(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
    p += 1
@@ -34872,24 +35248,9 @@ def _d92(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d52(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
    r.pos = p
@@ -34962,24 +35323,9 @@ def _d92(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d52(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -35162,9 +35508,32 @@ def _e92(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -35196,9 +35565,32 @@ def _e92(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -35375,9 +35767,32 @@ def _e92(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 2) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35404,9 +35819,32 @@ def _e92(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35421,9 +35859,32 @@ def _e92(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35919,9 +36380,32 @@ def _e93(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -35948,9 +36432,32 @@ def _e93(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -35965,9 +36472,32 @@ def _e93(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -35982,9 +36512,32 @@ def _e93(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -35999,9 +36552,32 @@ def _e93(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -36016,18 +36592,64 @@ def _e93(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -36040,9 +36662,32 @@ def _e93(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -36143,24 +36788,9 @@ def _d94(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d52(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
@@ -36480,18 +37110,64 @@ def _e94(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -36584,27 +37260,96 @@ def _e94(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 3) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -36626,18 +37371,64 @@ def _e94(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -36659,9 +37450,32 @@ def _e94(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -41930,9 +42744,32 @@ def _e111(w: Writer, o: Any) -> None:
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -41947,9 +42784,32 @@ def _e111(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -42250,24 +43110,9 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d52(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -42561,24 +43406,9 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d52(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -42708,24 +43538,9 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d52(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -42845,24 +43660,9 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d52(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -42972,24 +43772,9 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d52(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -43074,24 +43859,9 @@ def _d112(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d52(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d52(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -44263,9 +45033,32 @@ def _e112(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -44306,9 +45099,32 @@ def _e112(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -44335,9 +45151,32 @@ def _e112(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -44508,9 +45347,32 @@ def _e113(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -44542,9 +45404,32 @@ def _e113(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -44764,9 +45649,32 @@ def _e114(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -46342,9 +47250,32 @@ def _e121(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -46396,9 +47327,32 @@ def _e121(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -46413,9 +47367,32 @@ def _e121(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -46430,9 +47407,32 @@ def _e121(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -47296,27 +48296,96 @@ def _e123(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -47362,18 +48431,64 @@ def _e123(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -47386,9 +48501,32 @@ def _e123(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e52(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e52(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e52(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3

@@ -4859,9 +4859,32 @@ def _e4(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -4876,9 +4899,32 @@ def _e4(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -5080,9 +5126,32 @@ def _e5(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -5382,9 +5451,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -5515,24 +5607,9 @@ def _d7(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d51(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -5937,9 +6014,32 @@ def _e7(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 2) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5963,9 +6063,32 @@ def _e7(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5980,9 +6103,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -5997,9 +6143,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -6441,9 +6610,32 @@ def _e9(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -6739,9 +6931,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -6773,9 +6988,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -6790,9 +7028,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -6807,9 +7068,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -6824,9 +7108,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -6841,9 +7148,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -7167,9 +7497,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -7201,9 +7554,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -7218,9 +7594,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -7235,9 +7634,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -7252,9 +7674,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -7269,9 +7714,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -7286,9 +7754,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -7732,9 +8223,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -7766,9 +8280,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -7783,9 +8320,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -7800,9 +8360,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -7817,9 +8400,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -7834,9 +8440,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -7863,9 +8492,32 @@ def _e12(w: Writer, o: Any) -> None:
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -7880,9 +8532,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -7897,9 +8572,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -7914,9 +8612,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -7931,9 +8652,32 @@ def _e12(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -8389,9 +9133,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -8423,9 +9190,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -8440,9 +9230,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -8457,9 +9270,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -8474,9 +9310,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -8491,9 +9350,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -8508,18 +9390,64 @@ def _e13(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -8534,9 +9462,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -8551,9 +9502,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -8568,9 +9542,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -8585,9 +9582,32 @@ def _e13(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -8690,24 +9710,9 @@ def _d14(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d51(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
@@ -8992,44 +9997,14 @@ def _d14(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d51(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 5:
    s = -1
@@ -9104,24 +10079,9 @@ def _d14(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d51(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 4:
    s = -1
@@ -9335,27 +10295,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -9423,27 +10452,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -9458,18 +10556,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -9484,9 +10628,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -9501,9 +10668,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -9518,27 +10708,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -9569,27 +10828,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -9611,27 +10939,96 @@ def _e14(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -9644,18 +11041,64 @@ def _e14(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -9668,9 +11111,32 @@ def _e14(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -9765,24 +11231,9 @@ def _d15(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d51(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
    s = -1
@@ -10018,27 +11469,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -10102,27 +11622,96 @@ def _e15(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -10135,18 +11724,64 @@ def _e15(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -10159,9 +11794,32 @@ def _e15(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -10265,24 +11923,9 @@ def _d16(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d51(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
@@ -10567,104 +12210,29 @@ def _d16(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 10
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d51(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d51(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d51(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d51(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 8:
    s = -1
@@ -10739,84 +12307,24 @@ def _d16(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f9 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f9 = z
-   else:
-    r.pos = p
-    f9 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f9 = _d51(r)
+   p = r.pos; v = r.v
    s = 11
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d51(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d51(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d51(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 7:
    s = -1
@@ -10891,64 +12399,19 @@ def _d16(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f10 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f10 = z
-   else:
-    r.pos = p
-    f10 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f10 = _d51(r)
+   p = r.pos; v = r.v
    s = 12
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d51(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d51(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 6:
    s = -1
@@ -11023,44 +12486,14 @@ def _d16(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 12
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f11 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f11 = z
-   else:
-    r.pos = p
-    f11 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f11 = _d51(r)
+   p = r.pos; v = r.v
    s = 13
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d51(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 5:
    s = -1
@@ -11135,24 +12568,9 @@ def _d16(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 13
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f12 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f12 = z
-   else:
-    r.pos = p
-    f12 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f12 = _d51(r)
+   p = r.pos; v = r.v
    s = 14
   elif c == 4:
    s = -1
@@ -11372,27 +12790,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -11460,27 +12947,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -11495,18 +13051,64 @@ def _e16(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -11521,9 +13123,32 @@ def _e16(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -11538,9 +13163,32 @@ def _e16(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -11555,27 +13203,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 4
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
   elif f6 is not None:
    v = f6
    a = (a << 4) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 4) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -11633,27 +13350,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 4
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 4) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 4) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -11702,27 +13488,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -11762,27 +13617,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
   elif f9 is not None:
    v = f9
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -11813,27 +13737,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
   elif f10 is not None:
    v = f10
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -11855,27 +13848,96 @@ def _e16(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
   elif f11 is not None:
    v = f11
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -11888,18 +13950,64 @@ def _e16(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
   elif f12 is not None:
    v = f12
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -11912,9 +14020,32 @@ def _e16(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
@@ -12013,104 +14144,29 @@ def _d17(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f3 = _d51(r)
+   p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d51(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d51(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d51(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d51(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 8:
    s = -1
@@ -12239,84 +14295,24 @@ def _d17(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d51(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d51(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d51(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d51(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 7:
    s = -1
@@ -12391,64 +14387,19 @@ def _d17(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d51(r)
+   p = r.pos; v = r.v
    s = 6
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d51(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d51(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 6:
    s = -1
@@ -12523,44 +14474,14 @@ def _d17(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f6 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f6 = z
-   else:
-    r.pos = p
-    f6 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f6 = _d51(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d51(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 5:
    s = -1
@@ -12635,24 +14556,9 @@ def _d17(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f7 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f7 = z
-   else:
-    r.pos = p
-    f7 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f7 = _d51(r)
+   p = r.pos; v = r.v
    s = 8
   elif c == 4:
    s = -1
@@ -12862,27 +14768,96 @@ def _e17(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 4
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 4) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -13018,27 +14993,96 @@ def _e17(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 4
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 4) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 4) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
@@ -13087,27 +15131,96 @@ def _e17(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
   elif f3 is not None:
    v = f3
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -13147,27 +15260,96 @@ def _e17(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 4
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
@@ -13198,27 +15380,96 @@ def _e17(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
@@ -13240,27 +15491,96 @@ def _e17(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 6
   elif f6 is not None:
    v = f6
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -13273,18 +15593,64 @@ def _e17(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 7
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -13297,9 +15663,32 @@ def _e17(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 8
@@ -13737,9 +16126,32 @@ def _e18(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -13791,9 +16203,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -13808,9 +16243,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -13825,9 +16283,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -13842,9 +16323,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -13859,9 +16363,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -13876,9 +16403,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -13893,9 +16443,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -13910,9 +16483,32 @@ def _e18(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -14023,24 +16619,9 @@ def _d19(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d51(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -14185,24 +16766,9 @@ def _d19(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d51(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -14749,9 +17315,32 @@ def _e19(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -14786,9 +17375,32 @@ def _e19(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -14803,9 +17415,32 @@ def _e19(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -14820,9 +17455,32 @@ def _e19(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -14837,9 +17495,32 @@ def _e19(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -14854,9 +17535,32 @@ def _e19(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -15485,9 +18189,32 @@ def _e20(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -15539,9 +18266,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -15556,9 +18306,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -15573,9 +18346,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -15590,9 +18386,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -15607,9 +18426,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -15624,9 +18466,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -15641,9 +18506,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -15658,9 +18546,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -15675,9 +18586,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -15692,9 +18626,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -15709,9 +18666,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -15726,18 +18706,64 @@ def _e20(w: Writer, o: Any) -> None:
   if f12 is not None:
    v = f12
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f12 = None
    s = 14
   elif f13 is not None:
    v = f13
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -15750,9 +18776,32 @@ def _e20(w: Writer, o: Any) -> None:
   if f13 is not None:
    v = f13
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f13 = None
    s = 15
@@ -15865,24 +18914,9 @@ def _d21(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d51(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
@@ -16027,24 +19061,9 @@ def _d21(r: Reader) -> Any:
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f4 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f4 = z
-   else:
-    r.pos = p
-    f4 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f4 = _d51(r)
+   p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
@@ -16719,9 +19738,32 @@ def _e21(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -16756,9 +19798,32 @@ def _e21(w: Writer, o: Any) -> None:
   elif f4 is not None:
    v = f4
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -16773,9 +19838,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 5
@@ -16790,9 +19878,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -16807,9 +19918,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -16824,9 +19958,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -16841,9 +19998,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -16858,9 +20038,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f9 is not None:
    v = f9
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f9 = None
    s = 11
@@ -16875,9 +20078,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -16892,9 +20118,32 @@ def _e21(w: Writer, o: Any) -> None:
   if f11 is not None:
    v = f11
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f11 = None
    s = 13
@@ -27978,24 +31227,9 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -28289,24 +31523,9 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -28436,24 +31655,9 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -28573,24 +31777,9 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -28700,24 +31889,9 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -28802,24 +31976,9 @@ def _d47(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d51(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -29991,9 +33150,32 @@ def _e47(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -30034,9 +33216,32 @@ def _e47(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -30063,9 +33268,32 @@ def _e47(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -32437,9 +35665,32 @@ def _e52(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -32471,9 +35722,32 @@ def _e52(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -32693,9 +35967,32 @@ def _e53(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -33749,9 +37046,32 @@ def _e58(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -33803,9 +37123,32 @@ def _e58(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -33820,9 +37163,32 @@ def _e58(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -33837,9 +37203,32 @@ def _e58(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -34882,27 +38271,96 @@ def _e61(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -34948,18 +38406,64 @@ def _e61(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -34972,9 +38476,32 @@ def _e61(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e51(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e51(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e51(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3

@@ -7933,9 +7933,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -8006,9 +8029,32 @@ def _e6(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -8543,9 +8589,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -8560,9 +8629,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -8633,9 +8725,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -8650,9 +8765,32 @@ def _e7(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -8979,9 +9117,32 @@ def _e8(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -9444,18 +9605,64 @@ def _e9(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 3
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 3) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -9477,9 +9684,32 @@ def _e9(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -9990,9 +10220,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -10007,9 +10260,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -10045,9 +10321,32 @@ def _e10(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 3
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -10230,24 +10529,9 @@ def _d11(r: Reader) -> Any:
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f5 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f5 = z
-   else:
-    r.pos = p
-    f5 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f5 = _d41(r)
+   p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
@@ -10808,9 +11092,32 @@ def _e11(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 2) | 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -10834,9 +11141,32 @@ def _e11(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -10851,9 +11181,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -10868,18 +11221,64 @@ def _e11(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
   elif f7 is not None:
    v = f7
    a = (a << 2) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -10894,9 +11293,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f7 is not None:
    v = f7
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f7 = None
    s = 9
@@ -10911,9 +11333,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 10
@@ -10949,9 +11394,32 @@ def _e11(w: Writer, o: Any) -> None:
   if f10 is not None:
    v = f10
    a <<= 3
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f10 = None
    s = 12
@@ -22105,24 +22573,9 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 8:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d41(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 9:
    p += 3
@@ -22416,24 +22869,9 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 7:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d41(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 8:
    p += 3
@@ -22563,24 +23001,9 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 6:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d41(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 7:
    p += 3
@@ -22700,24 +23123,9 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d41(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 6:
    p += 3
@@ -22827,24 +23235,9 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d41(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 5:
    p += 3
@@ -22929,24 +23322,9 @@ def _d37(r: Reader) -> Any:
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
+   r.pos = p
+   f8 = _d41(r)
+   p = r.pos; v = r.v
    s = 9
   elif c == 4:
    p += 3
@@ -24118,9 +24496,32 @@ def _e37(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -24161,9 +24562,32 @@ def _e37(w: Writer, o: Any) -> None:
   elif f8 is not None:
    v = f8
    a = (a << 3) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -24190,9 +24614,32 @@ def _e37(w: Writer, o: Any) -> None:
   if f8 is not None:
    v = f8
    a <<= 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f8 = None
    s = 9
@@ -26564,9 +27011,32 @@ def _e42(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -26598,9 +27068,32 @@ def _e42(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -26820,9 +27313,32 @@ def _e43(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -27622,9 +28138,32 @@ def _e45(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27656,9 +28195,32 @@ def _e45(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -27673,9 +28235,32 @@ def _e45(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -27690,9 +28275,32 @@ def _e45(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -27798,9 +28406,32 @@ def _e46(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -29999,9 +30630,32 @@ def _e58(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -30288,9 +30942,32 @@ def _e59(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -31380,9 +32057,32 @@ def _e62(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -33181,9 +33881,32 @@ def _e70(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -33235,9 +33958,32 @@ def _e70(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -33252,9 +33998,32 @@ def _e70(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -33269,9 +34038,32 @@ def _e70(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -34314,27 +35106,96 @@ def _e73(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -34380,18 +35241,64 @@ def _e73(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -34404,9 +35311,32 @@ def _e73(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
+   if type(v) is RationalNumberType:
+    y0 = v.exponent
+    y1 = v.value
+    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
+     if y1 < 0:
+      g = -y1 - 1
+      sg = 1
+     else:
+      g = y1
+      sg = 0
+     if g < 128:
+      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
+     elif g < 16384:
+      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
+     else:
+      w.a = a
+      _e41(w, v)
+      a = w.a
+    else:
+     w.a = a
+     _e41(w, v)
+     a = w.a
+   else:
+    w.a = a
+    _e41(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
