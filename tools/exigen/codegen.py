@@ -113,8 +113,16 @@ class CodecEmitter:
                     "        r.pos = p - 8", "        g = _more(r, g)", f"        {SYNC_IN}",
                     "    else:", "        g = (g & 127) | (y2 << 7)",
                     f"{target} = -g - 1 if y > 255 else g"]
-        call = "r.binary()" if k in ("hexBinary", "base64Binary") else "r.string()"
-        return [SYNC_OUT, f"{target} = {call}", SYNC_IN]
+        # short values in place; long ones, string-table codes and non-ASCII in the runtime
+        if k in ("hexBinary", "base64Binary"):
+            return ["p += 8", "y = (v >> (n - p)) & 255", "if y <= 32:", "    p += 8 * y",
+                    f"    {target} = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')", "else:",
+                    "    r.pos = p - 8", f"    {target} = r.binary()", f"    {SYNC_IN}"]
+        return ["p += 8", "y = (v >> (n - p)) & 255",
+                "if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2])"
+                ".to_bytes(y - 2, 'big')).isascii():",
+                "    p += 8 * y - 16", f"    {target} = t.decode('ascii')", "else:",
+                "    r.pos = p - 8", f"    {target} = r.string()", f"    {SYNC_IN}"]
 
     def wrapper_after_ch(self, st: SimpleType) -> int:
         tg = self.wrappers[id(st)]

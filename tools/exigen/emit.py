@@ -256,6 +256,7 @@ class Emitter(CodecEmitter):
         out.append("from dataclasses import dataclass")
         out.append("from typing import Any")
         out.append("")
+        out.append("from evcc.exi._runtime import _BYTE_MASKS as _BM")
         out.append("from evcc.exi._runtime import Named as _Named")
         out.append("from evcc.exi._runtime import Reader, Writer")
         out.append("from evcc.exi._runtime import any_element as _any")

@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from evcc.exi._runtime import _BYTE_MASKS as _BM
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
@@ -3104,9 +3105,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3124,9 +3131,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3174,9 +3187,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3194,9 +3213,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3244,9 +3269,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3264,9 +3295,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3314,9 +3351,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3334,9 +3377,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3384,9 +3433,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3404,9 +3459,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3454,9 +3515,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3474,9 +3541,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3524,9 +3597,15 @@ def _dw6(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3544,9 +3623,15 @@ def _dw6(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3910,9 +3995,15 @@ def _dw11(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3930,9 +4021,15 @@ def _dw11(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3980,9 +4077,15 @@ def _dw12(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4000,9 +4103,15 @@ def _dw12(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4050,9 +4159,15 @@ def _dw13(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4070,9 +4185,15 @@ def _dw13(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4120,9 +4241,15 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4140,9 +4267,15 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4348,9 +4481,15 @@ def _dw17(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4368,9 +4507,15 @@ def _dw17(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4576,9 +4721,15 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4596,9 +4747,15 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4646,9 +4803,15 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4666,9 +4829,15 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4894,9 +5063,15 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4914,9 +5089,15 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5100,9 +5281,15 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5120,9 +5307,15 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5734,9 +5927,15 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5754,9 +5953,15 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5804,9 +6009,15 @@ def _dw37(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5824,9 +6035,15 @@ def _dw37(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5874,9 +6091,15 @@ def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5894,9 +6117,15 @@ def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6102,9 +6331,15 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6122,9 +6357,15 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6624,9 +6865,15 @@ def _dw48(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6644,9 +6891,15 @@ def _dw48(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6762,9 +7015,15 @@ def _dw50(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6782,9 +7041,15 @@ def _dw50(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6832,9 +7097,15 @@ def _dw51(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6852,9 +7123,15 @@ def _dw51(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -12505,9 +12782,15 @@ def _d23(r: Reader) -> Any:
     f0 = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -12533,9 +12816,15 @@ def _d23(r: Reader) -> Any:
     f0 = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -12687,9 +12976,15 @@ def _d24(r: Reader) -> Any:
     f1 = _dw17(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -12895,9 +13190,15 @@ def _d25(r: Reader) -> Any:
     f0 = _dw24(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -12935,9 +13236,15 @@ def _d25(r: Reader) -> Any:
     f0 = _dw24(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14094,9 +14401,15 @@ def _d31(r: Reader) -> Any:
     f0 = _dw14(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14122,9 +14435,15 @@ def _d31(r: Reader) -> Any:
     f0 = _dw14(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14310,9 +14629,15 @@ def _d32(r: Reader) -> Any:
     f1 = _dw20(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14510,9 +14835,15 @@ def _d33(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 2)) & 3 == 0:
   p += 2
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(ContractAuthenticationReqType)
@@ -14524,9 +14855,15 @@ def _d33(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 1
@@ -14535,9 +14872,15 @@ def _d33(r: Reader) -> Any:
     f1 = _dw20(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14565,9 +14908,15 @@ def _d33(r: Reader) -> Any:
     f1 = _dw20(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14593,9 +14942,15 @@ def _d33(r: Reader) -> Any:
     f1 = _dw20(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15925,9 +16280,15 @@ def _d40(r: Reader) -> Any:
     f1 = _dw17(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16378,9 +16739,15 @@ def _d41(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 1
@@ -16389,9 +16756,15 @@ def _d41(r: Reader) -> Any:
     f1 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16417,9 +16790,15 @@ def _d41(r: Reader) -> Any:
     f1 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16443,9 +16822,15 @@ def _d41(r: Reader) -> Any:
     f1 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17073,9 +17458,15 @@ def _d45(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -17131,9 +17522,15 @@ def _d45(r: Reader) -> Any:
     f2 = _dw14(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f2 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f2 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17172,9 +17569,15 @@ def _d45(r: Reader) -> Any:
     f4 = _dw12(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17360,9 +17763,15 @@ def _d46(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -17438,9 +17847,15 @@ def _d46(r: Reader) -> Any:
     f3 = _dw13(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17464,9 +17879,15 @@ def _d46(r: Reader) -> Any:
     f4 = _dw12(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17490,9 +17911,15 @@ def _d46(r: Reader) -> Any:
     f5 = _dw14(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f5 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f5 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17764,9 +18191,15 @@ def _d47(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 1
@@ -17775,9 +18208,15 @@ def _d47(r: Reader) -> Any:
     f1 = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17803,9 +18242,15 @@ def _d47(r: Reader) -> Any:
     f1 = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17829,9 +18274,15 @@ def _d47(r: Reader) -> Any:
     f1 = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -17870,9 +18321,15 @@ def _d47(r: Reader) -> Any:
     f3 = _dw12(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -18038,9 +18495,15 @@ def _d48(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -18116,9 +18579,15 @@ def _d48(r: Reader) -> Any:
     f3 = _dw13(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -18142,9 +18611,15 @@ def _d48(r: Reader) -> Any:
     f4 = _dw12(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -18168,9 +18643,15 @@ def _d48(r: Reader) -> Any:
     f5 = _dw14(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f5 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f5 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21696,9 +22177,15 @@ def _d57(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -21988,14 +22475,26 @@ def _d58(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -22013,9 +22512,15 @@ def _d58(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -22031,9 +22536,15 @@ def _d58(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -22172,9 +22683,15 @@ def _d59(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -22446,9 +22963,15 @@ def _d60(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(CanonicalizationMethodType)
@@ -22460,9 +22983,15 @@ def _d60(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -22655,9 +23184,15 @@ def _d61(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(SignatureMethodType)
@@ -22669,9 +23204,15 @@ def _d61(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -23011,19 +23552,37 @@ def _d62(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -23048,14 +23607,26 @@ def _d62(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -23078,9 +23649,15 @@ def _d62(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -23164,9 +23741,15 @@ def _d62(r: Reader) -> Any:
     f5 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -23610,9 +24193,15 @@ def _d64(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(TransformType)
@@ -23625,9 +24214,15 @@ def _d64(r: Reader) -> Any:
    p += 1
    c = (v >> (n - p)) & 1
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     r.pos = p
@@ -23651,9 +24246,15 @@ def _d64(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -23693,9 +24294,15 @@ def _d64(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -23735,9 +24342,15 @@ def _d64(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -23777,9 +24390,15 @@ def _d64(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -23958,9 +24577,15 @@ def _d65(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(DigestMethodType)
@@ -23972,9 +24597,15 @@ def _d65(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -24170,9 +24801,15 @@ def _d66(r: Reader) -> Any:
    p += 4
    c = (v >> (n - p)) & 15
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     p += 1
@@ -24181,9 +24818,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24228,9 +24871,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24270,9 +24919,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24317,9 +24972,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24357,9 +25018,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24404,9 +25071,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24444,9 +25117,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24491,9 +25170,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24533,9 +25218,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24580,9 +25271,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24622,9 +25319,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24669,9 +25372,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24711,9 +25420,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24758,9 +25473,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24800,9 +25521,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24847,9 +25574,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24889,9 +25622,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24936,9 +25675,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -24978,9 +25723,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25025,9 +25776,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25067,9 +25824,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25114,9 +25877,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25156,9 +25925,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25203,9 +25978,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25245,9 +26026,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25292,9 +26079,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25334,9 +26127,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25381,9 +26180,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25423,9 +26228,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25470,9 +26281,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25512,9 +26329,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25559,9 +26382,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25601,9 +26430,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25648,9 +26483,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25690,9 +26531,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25737,9 +26584,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25779,9 +26632,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -25826,9 +26685,15 @@ def _d66(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27405,14 +28270,26 @@ def _d68(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -27434,9 +28311,15 @@ def _d68(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -27635,9 +28518,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27652,9 +28541,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27669,9 +28564,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27686,9 +28587,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27729,9 +28636,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27746,9 +28659,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27763,9 +28682,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27780,9 +28705,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27821,9 +28752,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27838,9 +28775,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27855,9 +28798,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27872,9 +28821,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27915,9 +28870,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27932,9 +28893,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27949,9 +28916,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -27966,9 +28939,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28009,9 +28988,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28026,9 +29011,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28043,9 +29034,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28060,9 +29057,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28103,9 +29106,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28120,9 +29129,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28137,9 +29152,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28154,9 +29175,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28197,9 +29224,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28214,9 +29247,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28231,9 +29270,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28248,9 +29293,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28291,9 +29342,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28308,9 +29365,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28325,9 +29388,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28342,9 +29411,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28385,9 +29460,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28402,9 +29483,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28419,9 +29506,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28436,9 +29529,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28479,9 +29578,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28496,9 +29601,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28513,9 +29624,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28530,9 +29647,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28573,9 +29696,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28590,9 +29719,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28607,9 +29742,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28624,9 +29765,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28667,9 +29814,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28684,9 +29837,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28701,9 +29860,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28718,9 +29883,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28761,9 +29932,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28778,9 +29955,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28795,9 +29978,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28812,9 +30001,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28855,9 +30050,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28872,9 +30073,15 @@ def _d69(r: Reader) -> Any:
      e = _dw5(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28889,9 +30096,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -28906,9 +30119,15 @@ def _d69(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -29590,9 +30809,15 @@ def _d70(r: Reader) -> Any:
     e = _dw2(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -29607,9 +30832,15 @@ def _d70(r: Reader) -> Any:
     e = _dw2(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -29639,9 +30870,15 @@ def _d70(r: Reader) -> Any:
     e = _dw2(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -29656,9 +30893,15 @@ def _d70(r: Reader) -> Any:
     e = _dw2(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -29726,9 +30969,15 @@ def _d70(r: Reader) -> Any:
     e = _dw2(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -29928,9 +31177,15 @@ def _d71(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -29960,9 +31215,15 @@ def _d71(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -29990,9 +31251,15 @@ def _d71(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -30027,9 +31294,15 @@ def _d71(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -30059,9 +31332,15 @@ def _d71(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -30096,9 +31375,15 @@ def _d71(r: Reader) -> Any:
      e = _dw2(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -30244,19 +31529,37 @@ def _d72(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -30286,14 +31589,26 @@ def _d72(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -30321,9 +31636,15 @@ def _d72(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -30607,9 +31928,15 @@ def _d73(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -30817,9 +32144,15 @@ def _d74(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -31028,14 +32361,26 @@ def _d75(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -31053,9 +32398,15 @@ def _d75(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -31316,9 +32667,15 @@ def _d76(r: Reader) -> Any:
     f0 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31332,9 +32689,15 @@ def _d76(r: Reader) -> Any:
     f2 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31348,9 +32711,15 @@ def _d76(r: Reader) -> Any:
     f3 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31376,9 +32745,15 @@ def _d76(r: Reader) -> Any:
     f0 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31392,9 +32767,15 @@ def _d76(r: Reader) -> Any:
     f2 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31408,9 +32789,15 @@ def _d76(r: Reader) -> Any:
     f3 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31434,9 +32821,15 @@ def _d76(r: Reader) -> Any:
     f1 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31460,9 +32853,15 @@ def _d76(r: Reader) -> Any:
     f2 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31476,9 +32875,15 @@ def _d76(r: Reader) -> Any:
     f3 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31502,9 +32907,15 @@ def _d76(r: Reader) -> Any:
     f3 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31528,9 +32939,15 @@ def _d76(r: Reader) -> Any:
     f4 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31544,9 +32961,15 @@ def _d76(r: Reader) -> Any:
     f5 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31572,9 +32995,15 @@ def _d76(r: Reader) -> Any:
     f5 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31600,9 +33029,15 @@ def _d76(r: Reader) -> Any:
     f6 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f6 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f6 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31869,9 +33304,15 @@ def _d77(r: Reader) -> Any:
     f0 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31897,9 +33338,15 @@ def _d77(r: Reader) -> Any:
     f0 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -31923,9 +33370,15 @@ def _d77(r: Reader) -> Any:
     f1 = _dw6(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32047,9 +33500,15 @@ def _d78(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32075,9 +33534,15 @@ def _d78(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32250,9 +33715,15 @@ def _d79(r: Reader) -> Any:
     e = _dw36(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     e = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     e = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32279,9 +33750,15 @@ def _d79(r: Reader) -> Any:
     e = _dw36(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     e = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     e = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32306,9 +33783,15 @@ def _d79(r: Reader) -> Any:
     e = _dw36(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     e = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     e = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32335,9 +33818,15 @@ def _d79(r: Reader) -> Any:
     e = _dw36(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     e = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     e = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32456,9 +33945,15 @@ def _d80(r: Reader) -> Any:
     f0 = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32484,9 +33979,15 @@ def _d80(r: Reader) -> Any:
     f0 = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32965,9 +34466,15 @@ def _d82(r: Reader) -> Any:
     f0 = _dw37(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -32993,9 +34500,15 @@ def _d82(r: Reader) -> Any:
     f0 = _dw37(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -33041,9 +34554,15 @@ def _d82(r: Reader) -> Any:
     f2 = _dw38(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -33121,9 +34640,15 @@ def _d82(r: Reader) -> Any:
     f2 = _dw38(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -34588,9 +36113,15 @@ def _d88(r: Reader) -> Any:
     e = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -34617,9 +36148,15 @@ def _d88(r: Reader) -> Any:
     e = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -34644,9 +36181,15 @@ def _d88(r: Reader) -> Any:
     e = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -34673,9 +36216,15 @@ def _d88(r: Reader) -> Any:
     e = _dw11(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -35286,9 +36835,15 @@ def _d91(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -35400,9 +36955,15 @@ def _d91(r: Reader) -> Any:
     f7 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f7 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f7 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f7 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -35503,9 +37064,15 @@ def _d91(r: Reader) -> Any:
     f7 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f7 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f7 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f7 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -36434,9 +38001,15 @@ def _d94(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -36529,9 +38102,15 @@ def _d94(r: Reader) -> Any:
     f2 = _dw48(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f2 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f2 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -37393,9 +38972,15 @@ def _d97(r: Reader) -> Any:
     f1 = _dw50(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -37449,9 +39034,15 @@ def _d97(r: Reader) -> Any:
     f3 = _dw24(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f3 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f3 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -38122,9 +39713,15 @@ def _d100(r: Reader) -> Any:
     f1 = _dw41(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -38260,9 +39857,15 @@ def _d101(r: Reader) -> Any:
     f0 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -38288,9 +39891,15 @@ def _d101(r: Reader) -> Any:
     f0 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1

@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from evcc.exi._runtime import _BYTE_MASKS as _BM
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
@@ -2014,9 +2015,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2034,9 +2041,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2084,9 +2097,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2104,9 +2123,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2154,9 +2179,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2174,9 +2205,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2224,9 +2261,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2244,9 +2287,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2294,9 +2343,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2314,9 +2369,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2364,9 +2425,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2384,9 +2451,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3150,9 +3223,15 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3170,9 +3249,15 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3308,9 +3393,15 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3328,9 +3419,15 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3378,9 +3475,15 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3398,9 +3501,15 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3606,9 +3715,15 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3626,9 +3741,15 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3676,9 +3797,15 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3696,9 +3823,15 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3746,9 +3879,15 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3766,9 +3905,15 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3816,9 +3961,15 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3836,9 +3987,15 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -32472,9 +32629,15 @@ def _d18(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -32764,14 +32927,26 @@ def _d19(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -32789,9 +32964,15 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -32807,9 +32988,15 @@ def _d19(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -32948,9 +33135,15 @@ def _d20(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -33222,9 +33415,15 @@ def _d21(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(CanonicalizationMethodType)
@@ -33236,9 +33435,15 @@ def _d21(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -33431,9 +33636,15 @@ def _d22(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(SignatureMethodType)
@@ -33445,9 +33656,15 @@ def _d22(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -33787,19 +34004,37 @@ def _d23(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -33824,14 +34059,26 @@ def _d23(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -33854,9 +34101,15 @@ def _d23(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -33940,9 +34193,15 @@ def _d23(r: Reader) -> Any:
     f5 = _dw3(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -34386,9 +34645,15 @@ def _d25(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(TransformType)
@@ -34401,9 +34666,15 @@ def _d25(r: Reader) -> Any:
    p += 1
    c = (v >> (n - p)) & 1
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     r.pos = p
@@ -34427,9 +34698,15 @@ def _d25(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -34469,9 +34746,15 @@ def _d25(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -34511,9 +34794,15 @@ def _d25(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -34553,9 +34842,15 @@ def _d25(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -34734,9 +35029,15 @@ def _d26(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(DigestMethodType)
@@ -34748,9 +35049,15 @@ def _d26(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -34946,9 +35253,15 @@ def _d27(r: Reader) -> Any:
    p += 4
    c = (v >> (n - p)) & 15
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     p += 1
@@ -34957,9 +35270,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35004,9 +35323,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35046,9 +35371,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35093,9 +35424,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35133,9 +35470,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35180,9 +35523,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35220,9 +35569,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35267,9 +35622,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35309,9 +35670,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35356,9 +35723,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35398,9 +35771,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35445,9 +35824,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35487,9 +35872,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35534,9 +35925,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35576,9 +35973,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35623,9 +36026,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35665,9 +36074,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35712,9 +36127,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35754,9 +36175,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35801,9 +36228,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35843,9 +36276,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35890,9 +36329,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35932,9 +36377,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -35979,9 +36430,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36021,9 +36478,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36068,9 +36531,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36110,9 +36579,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36157,9 +36632,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36199,9 +36680,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36246,9 +36733,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36288,9 +36781,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36335,9 +36834,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36377,9 +36882,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36424,9 +36935,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36466,9 +36983,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36513,9 +37036,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36555,9 +37084,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -36602,9 +37137,15 @@ def _d27(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38181,14 +38722,26 @@ def _d29(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -38210,9 +38763,15 @@ def _d29(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -38411,9 +38970,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38428,9 +38993,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38445,9 +39016,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38462,9 +39039,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38505,9 +39088,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38522,9 +39111,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38539,9 +39134,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38556,9 +39157,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38597,9 +39204,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38614,9 +39227,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38631,9 +39250,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38648,9 +39273,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38691,9 +39322,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38708,9 +39345,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38725,9 +39368,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38742,9 +39391,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38785,9 +39440,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38802,9 +39463,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38819,9 +39486,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38836,9 +39509,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38879,9 +39558,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38896,9 +39581,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38913,9 +39604,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38930,9 +39627,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38973,9 +39676,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -38990,9 +39699,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39007,9 +39722,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39024,9 +39745,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39067,9 +39794,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39084,9 +39817,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39101,9 +39840,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39118,9 +39863,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39161,9 +39912,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39178,9 +39935,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39195,9 +39958,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39212,9 +39981,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39255,9 +40030,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39272,9 +40053,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39289,9 +40076,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39306,9 +40099,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39349,9 +40148,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39366,9 +40171,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39383,9 +40194,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39400,9 +40217,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39443,9 +40266,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39460,9 +40289,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39477,9 +40312,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39494,9 +40335,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39537,9 +40384,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39554,9 +40407,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39571,9 +40430,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39588,9 +40453,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39631,9 +40502,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39648,9 +40525,15 @@ def _d30(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39665,9 +40548,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -39682,9 +40571,15 @@ def _d30(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -40366,9 +41261,15 @@ def _d31(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -40383,9 +41284,15 @@ def _d31(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -40415,9 +41322,15 @@ def _d31(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -40432,9 +41345,15 @@ def _d31(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -40502,9 +41421,15 @@ def _d31(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -40704,9 +41629,15 @@ def _d32(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -40736,9 +41667,15 @@ def _d32(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -40766,9 +41703,15 @@ def _d32(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -40803,9 +41746,15 @@ def _d32(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -40835,9 +41784,15 @@ def _d32(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -40872,9 +41827,15 @@ def _d32(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -41020,19 +41981,37 @@ def _d33(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -41062,14 +42041,26 @@ def _d33(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -41097,9 +42088,15 @@ def _d33(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -41383,9 +42380,15 @@ def _d34(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -41593,9 +42596,15 @@ def _d35(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -41804,14 +42813,26 @@ def _d36(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -41829,9 +42850,15 @@ def _d36(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -42092,9 +43119,15 @@ def _d37(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42108,9 +43141,15 @@ def _d37(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42124,9 +43163,15 @@ def _d37(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42152,9 +43197,15 @@ def _d37(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42168,9 +43219,15 @@ def _d37(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42184,9 +43241,15 @@ def _d37(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42210,9 +43273,15 @@ def _d37(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42236,9 +43305,15 @@ def _d37(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42252,9 +43327,15 @@ def _d37(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42278,9 +43359,15 @@ def _d37(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42304,9 +43391,15 @@ def _d37(r: Reader) -> Any:
     f4 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42320,9 +43413,15 @@ def _d37(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42348,9 +43447,15 @@ def _d37(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42376,9 +43481,15 @@ def _d37(r: Reader) -> Any:
     f6 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f6 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f6 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42645,9 +43756,15 @@ def _d38(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42673,9 +43790,15 @@ def _d38(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42699,9 +43822,15 @@ def _d38(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42823,9 +43952,15 @@ def _d39(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -42851,9 +43986,15 @@ def _d39(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -43268,9 +44409,15 @@ def _d41(r: Reader) -> Any:
     f0 = _dw15(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -43296,9 +44443,15 @@ def _d41(r: Reader) -> Any:
     f0 = _dw15(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -45997,9 +47150,15 @@ def _d44(r: Reader) -> Any:
     f0 = _dw17(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -46025,9 +47184,15 @@ def _d44(r: Reader) -> Any:
     f0 = _dw17(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -46161,9 +47326,15 @@ def _d44(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -46290,9 +47461,15 @@ def _d44(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -46394,9 +47571,15 @@ def _d44(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -46473,9 +47656,15 @@ def _d44(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1

@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from evcc.exi._runtime import _BYTE_MASKS as _BM
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
@@ -1665,9 +1666,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1685,9 +1692,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1735,9 +1748,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1755,9 +1774,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1805,9 +1830,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1825,9 +1856,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1875,9 +1912,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1895,9 +1938,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1945,9 +1994,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1965,9 +2020,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2015,9 +2076,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2035,9 +2102,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3299,9 +3372,15 @@ def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3319,9 +3398,15 @@ def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3457,9 +3542,15 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3477,9 +3568,15 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3527,9 +3624,15 @@ def _dw25(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3547,9 +3650,15 @@ def _dw25(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3665,9 +3774,15 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3685,9 +3800,15 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3735,9 +3856,15 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3755,9 +3882,15 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3805,9 +3938,15 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3825,9 +3964,15 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3875,9 +4020,15 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3895,9 +4046,15 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5993,9 +6150,15 @@ def _d8(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6285,14 +6448,26 @@ def _d9(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -6310,9 +6485,15 @@ def _d9(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -6328,9 +6509,15 @@ def _d9(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -6469,9 +6656,15 @@ def _d10(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6743,9 +6936,15 @@ def _d11(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(CanonicalizationMethodType)
@@ -6757,9 +6956,15 @@ def _d11(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6952,9 +7157,15 @@ def _d12(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(SignatureMethodType)
@@ -6966,9 +7177,15 @@ def _d12(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -7308,19 +7525,37 @@ def _d13(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -7345,14 +7580,26 @@ def _d13(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -7375,9 +7622,15 @@ def _d13(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -7461,9 +7714,15 @@ def _d13(r: Reader) -> Any:
     f5 = _dw3(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7907,9 +8166,15 @@ def _d15(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(TransformType)
@@ -7922,9 +8187,15 @@ def _d15(r: Reader) -> Any:
    p += 1
    c = (v >> (n - p)) & 1
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     r.pos = p
@@ -7948,9 +8219,15 @@ def _d15(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7990,9 +8267,15 @@ def _d15(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8032,9 +8315,15 @@ def _d15(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8074,9 +8363,15 @@ def _d15(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8255,9 +8550,15 @@ def _d16(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(DigestMethodType)
@@ -8269,9 +8570,15 @@ def _d16(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -8467,9 +8774,15 @@ def _d17(r: Reader) -> Any:
    p += 4
    c = (v >> (n - p)) & 15
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     p += 1
@@ -8478,9 +8791,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8525,9 +8844,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8567,9 +8892,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8614,9 +8945,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8654,9 +8991,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8701,9 +9044,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8741,9 +9090,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8788,9 +9143,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8830,9 +9191,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8877,9 +9244,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8919,9 +9292,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8966,9 +9345,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9008,9 +9393,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9055,9 +9446,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9097,9 +9494,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9144,9 +9547,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9186,9 +9595,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9233,9 +9648,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9275,9 +9696,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9322,9 +9749,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9364,9 +9797,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9411,9 +9850,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9453,9 +9898,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9500,9 +9951,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9542,9 +9999,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9589,9 +10052,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9631,9 +10100,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9678,9 +10153,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9720,9 +10201,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9767,9 +10254,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9809,9 +10302,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9856,9 +10355,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9898,9 +10403,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9945,9 +10456,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9987,9 +10504,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -10034,9 +10557,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -10076,9 +10605,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -10123,9 +10658,15 @@ def _d17(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -11702,14 +12243,26 @@ def _d19(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -11731,9 +12284,15 @@ def _d19(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -11932,9 +12491,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -11949,9 +12514,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -11966,9 +12537,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -11983,9 +12560,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12026,9 +12609,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12043,9 +12632,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12060,9 +12655,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12077,9 +12678,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12118,9 +12725,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12135,9 +12748,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12152,9 +12771,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12169,9 +12794,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12212,9 +12843,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12229,9 +12866,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12246,9 +12889,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12263,9 +12912,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12306,9 +12961,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12323,9 +12984,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12340,9 +13007,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12357,9 +13030,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12400,9 +13079,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12417,9 +13102,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12434,9 +13125,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12451,9 +13148,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12494,9 +13197,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12511,9 +13220,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12528,9 +13243,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12545,9 +13266,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12588,9 +13315,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12605,9 +13338,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12622,9 +13361,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12639,9 +13384,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12682,9 +13433,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12699,9 +13456,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12716,9 +13479,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12733,9 +13502,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12776,9 +13551,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12793,9 +13574,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12810,9 +13597,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12827,9 +13620,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12870,9 +13669,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12887,9 +13692,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12904,9 +13715,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12921,9 +13738,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12964,9 +13787,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12981,9 +13810,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -12998,9 +13833,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13015,9 +13856,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13058,9 +13905,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13075,9 +13928,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13092,9 +13951,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13109,9 +13974,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13152,9 +14023,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13169,9 +14046,15 @@ def _d20(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13186,9 +14069,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13203,9 +14092,15 @@ def _d20(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13887,9 +14782,15 @@ def _d21(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -13904,9 +14805,15 @@ def _d21(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -13936,9 +14843,15 @@ def _d21(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -13953,9 +14866,15 @@ def _d21(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14023,9 +14942,15 @@ def _d21(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -14225,9 +15150,15 @@ def _d22(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14257,9 +15188,15 @@ def _d22(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14287,9 +15224,15 @@ def _d22(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14324,9 +15267,15 @@ def _d22(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14356,9 +15305,15 @@ def _d22(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14393,9 +15348,15 @@ def _d22(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14541,19 +15502,37 @@ def _d23(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -14583,14 +15562,26 @@ def _d23(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -14618,9 +15609,15 @@ def _d23(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -14904,9 +15901,15 @@ def _d24(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -15114,9 +16117,15 @@ def _d25(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -15325,14 +16334,26 @@ def _d26(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -15350,9 +16371,15 @@ def _d26(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -15613,9 +16640,15 @@ def _d27(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15629,9 +16662,15 @@ def _d27(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15645,9 +16684,15 @@ def _d27(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15673,9 +16718,15 @@ def _d27(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15689,9 +16740,15 @@ def _d27(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15705,9 +16762,15 @@ def _d27(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15731,9 +16794,15 @@ def _d27(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15757,9 +16826,15 @@ def _d27(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15773,9 +16848,15 @@ def _d27(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15799,9 +16880,15 @@ def _d27(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15825,9 +16912,15 @@ def _d27(r: Reader) -> Any:
     f4 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15841,9 +16934,15 @@ def _d27(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15869,9 +16968,15 @@ def _d27(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -15897,9 +17002,15 @@ def _d27(r: Reader) -> Any:
     f6 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f6 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f6 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16166,9 +17277,15 @@ def _d28(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16194,9 +17311,15 @@ def _d28(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16220,9 +17343,15 @@ def _d28(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16344,9 +17473,15 @@ def _d29(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16372,9 +17507,15 @@ def _d29(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16549,9 +17690,15 @@ def _d30(r: Reader) -> Any:
     f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -16577,9 +17724,15 @@ def _d30(r: Reader) -> Any:
     f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -20378,9 +21531,15 @@ def _d35(r: Reader) -> Any:
     f0 = _dw24(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -20406,9 +21565,15 @@ def _d35(r: Reader) -> Any:
     f0 = _dw24(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -20542,9 +21707,15 @@ def _d35(r: Reader) -> Any:
     f5 = _dw25(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -20671,9 +21842,15 @@ def _d35(r: Reader) -> Any:
     f5 = _dw25(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -20775,9 +21952,15 @@ def _d35(r: Reader) -> Any:
     f5 = _dw25(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -20854,9 +22037,15 @@ def _d35(r: Reader) -> Any:
     f5 = _dw25(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1

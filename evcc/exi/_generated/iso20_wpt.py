@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from evcc.exi._runtime import _BYTE_MASKS as _BM
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
@@ -2415,9 +2416,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2435,9 +2442,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2485,9 +2498,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2505,9 +2524,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2555,9 +2580,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2575,9 +2606,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2625,9 +2662,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2645,9 +2688,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2695,9 +2744,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2715,9 +2770,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2765,9 +2826,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2785,9 +2852,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3551,9 +3624,15 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3571,9 +3650,15 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3709,9 +3794,15 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3729,9 +3820,15 @@ def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3779,9 +3876,15 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3799,9 +3902,15 @@ def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4007,9 +4116,15 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4027,9 +4142,15 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4077,9 +4198,15 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4097,9 +4224,15 @@ def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4147,9 +4280,15 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4167,9 +4306,15 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4421,9 +4566,15 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4441,9 +4592,15 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4899,9 +5056,15 @@ def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4919,9 +5082,15 @@ def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4969,9 +5138,15 @@ def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4989,9 +5164,15 @@ def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5039,9 +5220,15 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5059,9 +5246,15 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5258,9 +5451,15 @@ def _d0(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -5292,9 +5491,15 @@ def _d0(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -5738,9 +5943,15 @@ def _d1(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -5772,9 +5983,15 @@ def _d1(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -6155,9 +6372,15 @@ def _d2(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -6189,9 +6412,15 @@ def _d2(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -6508,9 +6737,15 @@ def _d3(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -6542,9 +6777,15 @@ def _d3(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -6906,9 +7147,15 @@ def _d4(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -6935,9 +7182,15 @@ def _d4(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7271,9 +7524,15 @@ def _d5(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7305,9 +7564,15 @@ def _d5(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7334,9 +7599,15 @@ def _d5(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7363,9 +7634,15 @@ def _d5(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7809,9 +8086,15 @@ def _d6(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -7838,9 +8121,15 @@ def _d6(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -8417,9 +8706,15 @@ def _d7(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -8446,9 +8741,15 @@ def _d7(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -8976,9 +9277,15 @@ def _d8(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9005,9 +9312,15 @@ def _d8(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9363,9 +9676,15 @@ def _d9(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9412,9 +9731,15 @@ def _d9(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9441,9 +9766,15 @@ def _d9(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9470,9 +9801,15 @@ def _d9(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9976,9 +10313,15 @@ def _d10(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10010,9 +10353,15 @@ def _d10(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10039,9 +10388,15 @@ def _d10(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10068,9 +10423,15 @@ def _d10(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10810,9 +11171,15 @@ def _d11(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10844,9 +11211,15 @@ def _d11(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10873,9 +11246,15 @@ def _d11(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10902,9 +11281,15 @@ def _d11(r: Reader) -> Any:
     e = _dw27(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11649,9 +12034,15 @@ def _d14(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -11941,14 +12332,26 @@ def _d15(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -11966,9 +12369,15 @@ def _d15(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -11984,9 +12393,15 @@ def _d15(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -12125,9 +12540,15 @@ def _d16(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -12399,9 +12820,15 @@ def _d17(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(CanonicalizationMethodType)
@@ -12413,9 +12840,15 @@ def _d17(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -12608,9 +13041,15 @@ def _d18(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(SignatureMethodType)
@@ -12622,9 +13061,15 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -12964,19 +13409,37 @@ def _d19(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -13001,14 +13464,26 @@ def _d19(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -13031,9 +13506,15 @@ def _d19(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -13117,9 +13598,15 @@ def _d19(r: Reader) -> Any:
     f5 = _dw3(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -13563,9 +14050,15 @@ def _d21(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(TransformType)
@@ -13578,9 +14071,15 @@ def _d21(r: Reader) -> Any:
    p += 1
    c = (v >> (n - p)) & 1
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     r.pos = p
@@ -13604,9 +14103,15 @@ def _d21(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13646,9 +14151,15 @@ def _d21(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13688,9 +14199,15 @@ def _d21(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13730,9 +14247,15 @@ def _d21(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -13911,9 +14434,15 @@ def _d22(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(DigestMethodType)
@@ -13925,9 +14454,15 @@ def _d22(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -14123,9 +14658,15 @@ def _d23(r: Reader) -> Any:
    p += 4
    c = (v >> (n - p)) & 15
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     p += 1
@@ -14134,9 +14675,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14181,9 +14728,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14223,9 +14776,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14270,9 +14829,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14310,9 +14875,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14357,9 +14928,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14397,9 +14974,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14444,9 +15027,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14486,9 +15075,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14533,9 +15128,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14575,9 +15176,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14622,9 +15229,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14664,9 +15277,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14711,9 +15330,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14753,9 +15378,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14800,9 +15431,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14842,9 +15479,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14889,9 +15532,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14931,9 +15580,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -14978,9 +15633,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15020,9 +15681,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15067,9 +15734,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15109,9 +15782,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15156,9 +15835,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15198,9 +15883,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15245,9 +15936,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15287,9 +15984,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15334,9 +16037,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15376,9 +16085,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15423,9 +16138,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15465,9 +16186,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15512,9 +16239,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15554,9 +16287,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15601,9 +16340,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15643,9 +16388,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15690,9 +16441,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15732,9 +16489,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -15779,9 +16542,15 @@ def _d23(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17358,14 +18127,26 @@ def _d25(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -17387,9 +18168,15 @@ def _d25(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -17588,9 +18375,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17605,9 +18398,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17622,9 +18421,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17639,9 +18444,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17682,9 +18493,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17699,9 +18516,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17716,9 +18539,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17733,9 +18562,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17774,9 +18609,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17791,9 +18632,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17808,9 +18655,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17825,9 +18678,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17868,9 +18727,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17885,9 +18750,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17902,9 +18773,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17919,9 +18796,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17962,9 +18845,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17979,9 +18868,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -17996,9 +18891,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18013,9 +18914,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18056,9 +18963,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18073,9 +18986,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18090,9 +19009,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18107,9 +19032,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18150,9 +19081,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18167,9 +19104,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18184,9 +19127,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18201,9 +19150,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18244,9 +19199,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18261,9 +19222,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18278,9 +19245,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18295,9 +19268,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18338,9 +19317,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18355,9 +19340,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18372,9 +19363,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18389,9 +19386,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18432,9 +19435,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18449,9 +19458,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18466,9 +19481,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18483,9 +19504,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18526,9 +19553,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18543,9 +19576,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18560,9 +19599,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18577,9 +19622,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18620,9 +19671,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18637,9 +19694,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18654,9 +19717,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18671,9 +19740,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18714,9 +19789,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18731,9 +19812,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18748,9 +19835,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18765,9 +19858,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18808,9 +19907,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18825,9 +19930,15 @@ def _d26(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18842,9 +19953,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -18859,9 +19976,15 @@ def _d26(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -19543,9 +20666,15 @@ def _d27(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -19560,9 +20689,15 @@ def _d27(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -19592,9 +20727,15 @@ def _d27(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -19609,9 +20750,15 @@ def _d27(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -19679,9 +20826,15 @@ def _d27(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -19881,9 +21034,15 @@ def _d28(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -19913,9 +21072,15 @@ def _d28(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -19943,9 +21108,15 @@ def _d28(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -19980,9 +21151,15 @@ def _d28(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -20012,9 +21189,15 @@ def _d28(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -20049,9 +21232,15 @@ def _d28(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -20197,19 +21386,37 @@ def _d29(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -20239,14 +21446,26 @@ def _d29(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -20274,9 +21493,15 @@ def _d29(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -20560,9 +21785,15 @@ def _d30(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -20770,9 +22001,15 @@ def _d31(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -20981,14 +22218,26 @@ def _d32(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -21006,9 +22255,15 @@ def _d32(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -21269,9 +22524,15 @@ def _d33(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21285,9 +22546,15 @@ def _d33(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21301,9 +22568,15 @@ def _d33(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21329,9 +22602,15 @@ def _d33(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21345,9 +22624,15 @@ def _d33(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21361,9 +22646,15 @@ def _d33(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21387,9 +22678,15 @@ def _d33(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21413,9 +22710,15 @@ def _d33(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21429,9 +22732,15 @@ def _d33(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21455,9 +22764,15 @@ def _d33(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21481,9 +22796,15 @@ def _d33(r: Reader) -> Any:
     f4 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21497,9 +22818,15 @@ def _d33(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21525,9 +22852,15 @@ def _d33(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21553,9 +22886,15 @@ def _d33(r: Reader) -> Any:
     f6 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f6 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f6 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21822,9 +23161,15 @@ def _d34(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21850,9 +23195,15 @@ def _d34(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -21876,9 +23227,15 @@ def _d34(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -22000,9 +23357,15 @@ def _d35(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -22028,9 +23391,15 @@ def _d35(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -22205,9 +23574,15 @@ def _d36(r: Reader) -> Any:
     f0 = _dw15(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -22233,9 +23608,15 @@ def _d36(r: Reader) -> Any:
     f0 = _dw15(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -24934,9 +26315,15 @@ def _d39(r: Reader) -> Any:
     f0 = _dw17(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -24962,9 +26349,15 @@ def _d39(r: Reader) -> Any:
     f0 = _dw17(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -25098,9 +26491,15 @@ def _d39(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -25227,9 +26626,15 @@ def _d39(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -25331,9 +26736,15 @@ def _d39(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -25410,9 +26821,15 @@ def _d39(r: Reader) -> Any:
     f5 = _dw18(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27381,9 +28798,15 @@ def _d44(r: Reader) -> Any:
     f0 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27397,9 +28820,15 @@ def _d44(r: Reader) -> Any:
     f1 = _dw22(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27413,9 +28842,15 @@ def _d44(r: Reader) -> Any:
     f2 = _dw23(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f2 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f2 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27468,9 +28903,15 @@ def _d44(r: Reader) -> Any:
     f0 = _dw21(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27484,9 +28925,15 @@ def _d44(r: Reader) -> Any:
     f1 = _dw22(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27500,9 +28947,15 @@ def _d44(r: Reader) -> Any:
     f2 = _dw23(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f2 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f2 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27553,9 +29006,15 @@ def _d44(r: Reader) -> Any:
     f1 = _dw22(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f1 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f1 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27569,9 +29028,15 @@ def _d44(r: Reader) -> Any:
     f2 = _dw23(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f2 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f2 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -27622,9 +29087,15 @@ def _d44(r: Reader) -> Any:
     f2 = _dw23(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f2 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f2 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1

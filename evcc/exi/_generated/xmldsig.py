@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from evcc.exi._runtime import _BYTE_MASKS as _BM
 from evcc.exi._runtime import Named as _Named
 from evcc.exi._runtime import Reader, Writer
 from evcc.exi._runtime import any_element as _any
@@ -621,9 +622,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -641,9 +648,15 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -691,9 +704,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -711,9 +730,15 @@ def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -761,9 +786,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -781,9 +812,15 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -831,9 +868,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -851,9 +894,15 @@ def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -901,9 +950,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -921,9 +976,15 @@ def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -971,9 +1032,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -991,9 +1058,15 @@ def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1229,9 +1302,15 @@ def _d0(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1521,14 +1600,26 @@ def _d1(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -1546,9 +1637,15 @@ def _d1(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -1564,9 +1661,15 @@ def _d1(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.binary()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f1 = r.binary()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -1705,9 +1808,15 @@ def _d2(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -1979,9 +2088,15 @@ def _d3(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(CanonicalizationMethodType)
@@ -1993,9 +2108,15 @@ def _d3(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2188,9 +2309,15 @@ def _d4(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(SignatureMethodType)
@@ -2202,9 +2329,15 @@ def _d4(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2544,19 +2677,37 @@ def _d5(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -2581,14 +2732,26 @@ def _d5(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -2611,9 +2774,15 @@ def _d5(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -2697,9 +2866,15 @@ def _d5(r: Reader) -> Any:
     f5 = _dw3(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -3143,9 +3318,15 @@ def _d7(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 3)) & 7 == 2:
    r.pos = p + 3
    o = _new(TransformType)
@@ -3158,9 +3339,15 @@ def _d7(r: Reader) -> Any:
    p += 1
    c = (v >> (n - p)) & 1
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     r.pos = p
@@ -3184,9 +3371,15 @@ def _d7(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3226,9 +3419,15 @@ def _d7(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3268,9 +3467,15 @@ def _d7(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3310,9 +3515,15 @@ def _d7(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3491,9 +3702,15 @@ def _d8(r: Reader) -> Any:
  s = 0
  if (v >> (n - p - 1)) & 1 == 0:
   p += 1
-  r.pos = p
-  f0 = r.string()
-  p = r.pos; v = r.v
+  p += 8
+  y = (v >> (n - p)) & 255
+  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+   p += 8 * y - 16
+   f0 = t.decode('ascii')
+  else:
+   r.pos = p - 8
+   f0 = r.string()
+   p = r.pos; v = r.v
   if (v >> (n - p - 2)) & 3 == 1:
    r.pos = p + 2
    o = _new(DigestMethodType)
@@ -3505,9 +3722,15 @@ def _d8(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3703,9 +3926,15 @@ def _d9(r: Reader) -> Any:
    p += 4
    c = (v >> (n - p)) & 15
    if c == 0:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     s = 1
    elif c == 1:
     p += 1
@@ -3714,9 +3943,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3761,9 +3996,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3803,9 +4044,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3850,9 +4097,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3890,9 +4143,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3937,9 +4196,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -3977,9 +4242,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4024,9 +4295,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4066,9 +4343,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4113,9 +4396,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4155,9 +4444,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4202,9 +4497,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4244,9 +4545,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4291,9 +4598,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4333,9 +4646,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4380,9 +4699,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4422,9 +4747,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4469,9 +4800,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4511,9 +4848,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4558,9 +4901,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4600,9 +4949,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4647,9 +5002,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4689,9 +5050,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4736,9 +5103,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4778,9 +5151,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4825,9 +5204,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4867,9 +5252,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4914,9 +5305,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -4956,9 +5353,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5003,9 +5406,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5045,9 +5454,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5092,9 +5507,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5134,9 +5555,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5181,9 +5608,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5223,9 +5656,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5270,9 +5709,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5312,9 +5757,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -5359,9 +5810,15 @@ def _d9(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -6938,14 +7395,26 @@ def _d11(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -6967,9 +7436,15 @@ def _d11(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -7168,9 +7643,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7185,9 +7666,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7202,9 +7689,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7219,9 +7712,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7262,9 +7761,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7279,9 +7784,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7296,9 +7807,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7313,9 +7830,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7354,9 +7877,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7371,9 +7900,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7388,9 +7923,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7405,9 +7946,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7448,9 +7995,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7465,9 +8018,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7482,9 +8041,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7499,9 +8064,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7542,9 +8113,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7559,9 +8136,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7576,9 +8159,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7593,9 +8182,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7636,9 +8231,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7653,9 +8254,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7670,9 +8277,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7687,9 +8300,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7730,9 +8349,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7747,9 +8372,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7764,9 +8395,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7781,9 +8418,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7824,9 +8467,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7841,9 +8490,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7858,9 +8513,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7875,9 +8536,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7918,9 +8585,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7935,9 +8608,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7952,9 +8631,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -7969,9 +8654,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8012,9 +8703,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8029,9 +8726,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8046,9 +8749,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8063,9 +8772,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8106,9 +8821,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8123,9 +8844,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8140,9 +8867,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8157,9 +8890,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8200,9 +8939,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8217,9 +8962,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8234,9 +8985,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8251,9 +9008,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8294,9 +9057,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8311,9 +9080,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8328,9 +9103,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8345,9 +9126,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8388,9 +9175,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8405,9 +9198,15 @@ def _d12(r: Reader) -> Any:
      e = _dw4(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.string()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+      p += 8 * y - 16
+      e = t.decode('ascii')
+     else:
+      r.pos = p - 8
+      e = r.string()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8422,9 +9221,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -8439,9 +9244,15 @@ def _d12(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9123,9 +9934,15 @@ def _d13(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9140,9 +9957,15 @@ def _d13(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9172,9 +9995,15 @@ def _d13(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9189,9 +10018,15 @@ def _d13(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9259,9 +10094,15 @@ def _d13(r: Reader) -> Any:
     e = _dw1(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    e = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     e = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -9461,9 +10302,15 @@ def _d14(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9493,9 +10340,15 @@ def _d14(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9523,9 +10376,15 @@ def _d14(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9560,9 +10419,15 @@ def _d14(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9592,9 +10457,15 @@ def _d14(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9629,9 +10500,15 @@ def _d14(r: Reader) -> Any:
      e = _dw1(r)
      p = r.pos; v = r.v
     else:
-     r.pos = p
-     e = r.binary()
-     p = r.pos; v = r.v
+     p += 8
+     y = (v >> (n - p)) & 255
+     if y <= 32:
+      p += 8 * y
+      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+     else:
+      r.pos = p - 8
+      e = r.binary()
+      p = r.pos; v = r.v
      p += 1
      if (v >> (n - p)) & 1:
       r.pos = p - 1
@@ -9777,19 +10654,37 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
@@ -9819,14 +10714,26 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
@@ -9854,9 +10761,15 @@ def _d15(r: Reader) -> Any:
   p += 3
   c = (v >> (n - p)) & 7
   if c == 0:
-   r.pos = p
-   f2 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f2 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f2 = r.string()
+    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
@@ -10140,9 +11053,15 @@ def _d16(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -10350,9 +11269,15 @@ def _d17(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -10561,14 +11486,26 @@ def _d18(r: Reader) -> Any:
   p += 2
   c = (v >> (n - p)) & 3
   if c == 0:
-   r.pos = p
-   f0 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
@@ -10586,9 +11523,15 @@ def _d18(r: Reader) -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   r.pos = p
-   f1 = r.string()
-   p = r.pos; v = r.v
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f1 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f1 = r.string()
+    p = r.pos; v = r.v
    s = 2
   elif c == 1:
    r.pos = p
@@ -10849,9 +11792,15 @@ def _d19(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10865,9 +11814,15 @@ def _d19(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10881,9 +11836,15 @@ def _d19(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10909,9 +11870,15 @@ def _d19(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10925,9 +11892,15 @@ def _d19(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10941,9 +11914,15 @@ def _d19(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10967,9 +11946,15 @@ def _d19(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -10993,9 +11978,15 @@ def _d19(r: Reader) -> Any:
     f2 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f2 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f2 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11009,9 +12000,15 @@ def _d19(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11035,9 +12032,15 @@ def _d19(r: Reader) -> Any:
     f3 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f3 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f3 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11061,9 +12064,15 @@ def _d19(r: Reader) -> Any:
     f4 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f4 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f4 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11077,9 +12086,15 @@ def _d19(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11105,9 +12120,15 @@ def _d19(r: Reader) -> Any:
     f5 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f5 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f5 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11133,9 +12154,15 @@ def _d19(r: Reader) -> Any:
     f6 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f6 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f6 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11402,9 +12429,15 @@ def _d20(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11430,9 +12463,15 @@ def _d20(r: Reader) -> Any:
     f0 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f0 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11456,9 +12495,15 @@ def _d20(r: Reader) -> Any:
     f1 = _dw5(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f1 = r.binary()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if y <= 32:
+     p += 8 * y
+     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+    else:
+     r.pos = p - 8
+     f1 = r.binary()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11580,9 +12625,15 @@ def _d21(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
@@ -11608,9 +12659,15 @@ def _d21(r: Reader) -> Any:
     f0 = _dw4(r)
     p = r.pos; v = r.v
    else:
-    r.pos = p
-    f0 = r.string()
-    p = r.pos; v = r.v
+    p += 8
+    y = (v >> (n - p)) & 255
+    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+     p += 8 * y - 16
+     f0 = t.decode('ascii')
+    else:
+     r.pos = p - 8
+     f0 = r.string()
+     p = r.pos; v = r.v
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
