@@ -169,6 +169,22 @@ def more(r: Reader, first: int) -> int:
     v = r.v
     n = r.nbits
     p = r.pos
+    if n - p >= 32:  # up to four more groups (32-bit values such as time stamps) in one read
+        x = (v >> (n - p - 32)) & 0xFFFFFFFF
+        if x & 0x80000000 == 0:
+            r.pos = p + 8
+            return value | ((x >> 24) << 7)
+        if x & 0x00800000 == 0:
+            r.pos = p + 16
+            return value | (((x >> 24) & 0x7F) << 7) | (((x >> 16) & 0x7F) << 14)
+        if x & 0x00008000 == 0:
+            r.pos = p + 24
+            return (value | (((x >> 24) & 0x7F) << 7) | (((x >> 16) & 0x7F) << 14)
+                    | (((x >> 8) & 0x7F) << 21))
+        if x & 0x00000080 == 0:
+            r.pos = p + 32
+            return (value | (((x >> 24) & 0x7F) << 7) | (((x >> 16) & 0x7F) << 14)
+                    | (((x >> 8) & 0x7F) << 21) | ((x & 0x7F) << 28))
     shift = 7
     for _ in range(_MAX_UINT_GROUPS):
         p += 8
