@@ -1,10 +1,13 @@
 """EXI codec speed: evcc.exi against the ``iso15118`` 0.31.2 Java bridge, same messages.
 
-Run: ``.venv/bin/python benchmarks/exi.py [--json] [--rounds N] [--no-peer]``. Messages
+Run: ``.venv/bin/python benchmarks/exi.py [--json] [--rounds N] [--session-rounds N]
+[--no-peer]``. Messages
 come from the shared vectors (``../shared/vectors`` or ``$EVCC_VECTORS``). evcc figures are
 the best of 7 timed loops (µs per call); the bridge figures are medians of N calls of
 ``EXI.from_exi`` / ``EXI.to_exi`` in the peer virtualenv (``.peers/iso15118``, needs Java).
-Ratios are bridge / evcc, both measured in this run. Also reports the import time of
+Ratios are bridge / evcc, both measured in this run. Three recorded sessions from
+``josev_sessions.jsonl`` are also timed whole, as the EV does them (encode what it sends,
+decode what it receives), and their totals compared. Also reports the import time of
 ``evcc.exi`` plus one grammar in a fresh interpreter.
 """
 
@@ -25,11 +28,21 @@ from evcc import exi
 REPO = Path(__file__).resolve().parents[1]
 PEER_PY = REPO / ".peers" / "iso15118" / "bin" / "python"
 NAMESPACES = {
+    "app": "urn:iso:15118:2:2010:AppProtocol",
     "iso2": "urn:iso:15118:2:2013:MsgDef",
     "din": "urn:din:70121:2012:MsgDef",
     "iso20-dc": "urn:iso:std:iso:15118:-20:DC",
+    "iso20-ac": "urn:iso:std:iso:15118:-20:AC",
     "iso20-common": "urn:iso:std:iso:15118:-20:CommonMessages",
 }
+#: namespace names in the recorded sessions -> grammar
+SESSION_GRAMMARS = {"SAP": "app", "ISO_V2_MSG_DEF": "iso2", "DIN_MSG_DEF": "din",
+                    "ISO_V20_COMMON_MSG": "iso20-common", "ISO_V20_DC": "iso20-dc",
+                    "ISO_V20_AC": "iso20-ac"}
+#: recorded sessions timed whole: label -> log name in josev_sessions.jsonl
+SESSIONS = {"ISO-2 DC EIM session": "evcc_iso15118_2_evcc_config_eim_dc.log",
+            "ISO-2 AC PnC + cert install": "evcc_iso2_pnc_certinstall.log",
+            "ISO-20 DC session": "evcc_iso15118_20_evcc_config_dc.log"}
 
 
 def _vectors() -> list[dict[str, Any]]:
@@ -72,6 +85,49 @@ def pick_messages() -> list[tuple[str, str, bytes]]:
     return out
 
 
+def session_messages() -> dict[str, list[tuple[str, bytes, bool]]]:
+    """Recorded EV sessions: label -> [(grammar, bytes, sent by the EV)] in order."""
+    env = os.environ.get("EVCC_VECTORS")
+    path = (Path(env) if env else REPO.parent / "shared" / "vectors") / \
+        "josev_sessions.jsonl"
+    if not path.is_file():
+        return {}
+    logs = {log: label for label, log in SESSIONS.items()}
+    out: dict[str, list[tuple[str, bytes, bool]]] = {label: [] for label in SESSIONS}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        label = logs.get(row["log"])
+        if label is None or row["kind"] != "message" or row["ns"] not in SESSION_GRAMMARS:
+            continue
+        out[label].append((SESSION_GRAMMARS[row["ns"]], bytes.fromhex(row["exi"]),
+                           row["dir"] == "encoded_by_this_side"))
+    return out
+
+
+def session_rows(sessions: dict[str, list[tuple[str, bytes, bool]]],
+                 peer: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per session: the EV's codec work (encode what it sends, decode what it receives)."""
+    rows = []
+    for label, msgs in sessions.items():
+        ours = 0.0
+        bridge: float | None = 0.0
+        for i, (g, data, sent) in enumerate(msgs):
+            dec, enc = time_evcc(g, data, number=200)
+            ours += enc if sent else dec
+            p = (peer or {}).get("messages", {}).get(f"{label}#{i}", {})
+            if bridge is not None and "decode_us" in p:
+                bridge += p["encode_us"] if sent else p["decode_us"]
+            else:
+                bridge = None
+        row: dict[str, Any] = {"session": label, "messages": len(msgs),
+                               "evcc_us": round(ours, 1)}
+        if bridge is not None and peer is not None:
+            row["bridge_us"] = round(bridge, 1)
+            row["ratio"] = round(bridge / ours, 1)
+        rows.append(row)
+    return rows
+
+
 def big_schedule() -> bytes:
     """A 25 KB ChargeParameterDiscoveryRes: 3 tuples of 1,023 PMax entries (scaling check).
 
@@ -104,10 +160,11 @@ def big_schedule() -> bytes:
     return exi.encode(msg, "iso2")
 
 
-def time_evcc(grammar: str, data: bytes) -> tuple[float, float]:
+def time_evcc(grammar: str, data: bytes, number: int = 0) -> tuple[float, float]:
     msg = exi.decode(data, grammar)
     assert exi.encode(msg, grammar, validate=False) == data
-    number = 2000 if len(data) < 500 else 100 if len(data) < 10000 else 5
+    if not number:
+        number = 2000 if len(data) < 500 else 100 if len(data) < 10000 else 5
 
     def best(fn: Any) -> float:
         return min(timeit.repeat(fn, number=number, repeat=7)) / number * 1e6
@@ -116,11 +173,12 @@ def time_evcc(grammar: str, data: bytes) -> tuple[float, float]:
             best(lambda: exi.encode(msg, grammar, validate=False)))
 
 
-def time_peer(messages: list[tuple[str, str, bytes]], rounds: int) -> dict[str, Any] | None:
+def time_peer(messages: list[tuple[str, str, bytes, int]]) -> dict[str, Any] | None:
+    """Run the bridge driver on (label, grammar, bytes, calls) jobs."""
     if not PEER_PY.exists() or shutil.which("java") is None:
         return None
     jobs = [{"name": label, "ns": NAMESPACES[g], "hex": data.hex(), "rounds": rounds}
-            for label, g, data in messages]
+            for label, g, data, rounds in messages]
     proc = subprocess.run([str(PEER_PY), str(Path(__file__).with_name("_josev_exi.py"))],
                           input=json.dumps(jobs), capture_output=True, text=True,
                           timeout=600, check=False)
@@ -146,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--rounds", type=int, default=30, help="bridge calls per message")
+    ap.add_argument("--session-rounds", type=int, default=5,
+                    help="bridge calls per message of the recorded sessions")
     ap.add_argument("--no-peer", action="store_true", help="skip the Java bridge")
     args = ap.parse_args(argv)
     messages = pick_messages()
@@ -154,7 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         dec, enc = time_evcc(g, data)
         rows.append({"message": label, "grammar": g, "bytes": len(data),
                      "evcc_decode_us": round(dec, 2), "evcc_encode_us": round(enc, 2)})
-    peer = None if args.no_peer else time_peer(messages, args.rounds)
+    sessions = session_messages()
+    jobs = [(label, g, data, args.rounds) for label, g, data in messages]
+    jobs += [(f"{label}#{i}", g, data, args.session_rounds) for label, msgs in sessions.items()
+             for i, (g, data, _sent) in enumerate(msgs)]
+    peer = None if args.no_peer else time_peer(jobs)
+    srows = session_rows(sessions, peer)
     if peer is not None:
         for row in rows:
             p = peer["messages"].get(row["message"], {})
@@ -166,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["encode_ratio"] = round(p["encode_us"] / row["evcc_encode_us"], 1)
             elif "error" in p:
                 row["bridge_error"] = p["error"]
-    report = {"rows": rows, "import_evcc_exi_plus_iso2_ms": round(import_time(), 1),
+    report = {"rows": rows, "sessions": srows,
+              "import_evcc_exi_plus_iso2_ms": round(import_time(), 1),
               "bridge_gateway_start_s": None if peer is None else round(
                   peer["gateway_start_s"], 2),
               "bridge": "measured" if peer is not None else "absent (needs Java and "
@@ -183,6 +249,16 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['evcc_encode_us']:>8.1f} {r.get('bridge_decode_us', '-'):>11} "
               f"{r.get('bridge_encode_us', '-'):>11} {r.get('decode_ratio', '-'):>7} "
               f"{r.get('encode_ratio', '-'):>7}")
+    if srows:
+        print()
+        head = (f"{'recorded session (EV side: encode sent, decode received)':58} {'msgs':>4} "
+                f"{'evcc µs':>9} {'bridge µs':>11} {'x':>7}")
+        print(head)
+        print("-" * len(head))
+        for sr in srows:
+            print(f"{sr['session']:58} {sr['messages']:>4} {sr['evcc_us']:>9.1f} "
+                  f"{sr.get('bridge_us', '-'):>11} {sr.get('ratio', '-'):>7}")
+        print()
     print(f"import evcc.exi + iso2 grammar: {report['import_evcc_exi_plus_iso2_ms']} ms")
     if peer is not None:
         print(f"bridge gateway start: {report['bridge_gateway_start_s']} s")
