@@ -223,10 +223,11 @@ class Writer:
             self.a = (1 << rem) | (a & ((1 << rem) - 1))
 
     def uint(self, v: int) -> None:
+        a = self.a
         while v >= 0x80:
-            self.a = (self.a << 8) | (v & 0x7F) | 0x80
+            a = (a << 8) | (v & 0x7F) | 0x80
             v >>= 7
-        self.a = (self.a << 8) | v
+        self.a = (a << 8) | v
 
     def integer(self, v: int) -> None:
         if v < 0:
