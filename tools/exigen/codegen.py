@@ -103,9 +103,17 @@ class CodecEmitter:
                     f"{target} = {self.fixed_value(st, f'((v >> (n - p)) & {(1 << fw) - 1})')}"]
         k = self.simple_kind(st)
         if k == "uint":
+            slow = ["r.pos = p - 8", "y = _more(r, y)", SYNC_IN]
+            if st.max is None or st.max >= 1 << 28:
+                # five groups in one more read: 32-bit values such as -20 time stamps
+                slow = ["if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504"
+                        " == 8421376):", "    p += 24",
+                        "    y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | "
+                        "(((x >> 8) & 127) << 21) | ((x & 127) << 28)",
+                        "else:", *("    " + ln for ln in slow)]
             return ["p += 8", "y = (v >> (n - p)) & 255", "if y > 127:",
                     "    p += 8", "    y2 = (v >> (n - p)) & 255", "    if y2 > 127:",
-                    "        r.pos = p - 8", "        y = _more(r, y)", f"        {SYNC_IN}",
+                    *("        " + ln for ln in slow),
                     "    else:", "        y = (y & 127) | (y2 << 7)", f"{target} = y"]
         if k == "int":
             return ["p += 9", "y = (v >> (n - p)) & 511", "g = y & 255", "if g > 127:",
@@ -332,9 +340,9 @@ class CodecEmitter:
                 conds.append(f"not o.{f.name}" if f.is_list or f.kind == "content"
                              else f"o.{f.name} is None")
         out.append(f"    if {' and '.join(conds)}:")
-        out.append(f"        w.a = (w.a << {w0}) | {ci}" if ci else f"        w.a <<= {w0}")
-        out.append(f"        _s{self.sindex[id(attr.type)]}(w, v)")
-        out.append(f"        w.a = (w.a << {wt}) | {ce}" if ce else f"        w.a <<= {wt}")
+        out.append(f"        a = (w.a << {w0}) | {ci}" if ci else f"        a = w.a << {w0}")
+        out.extend("        " + ln for ln in self.write_value(attr.type, "v"))
+        out.append(f"        w.a = (a << {wt}) | {ce}" if ce else f"        w.a = a << {wt}")
         out.append("        return")
 
     def _chain(self, tg: TypeGrammar) -> tuple[list[Any], int, int, int]:
@@ -683,7 +691,8 @@ class CodecEmitter:
 
     # ------------------------------------------------------------ encoders
     def write_simple_element(self, st: SimpleType, val: str) -> list[str]:
-        """Fast path CH value EE for ints, enums and booleans; else the wrapper encoder."""
+        """Fast path CH value EE for ints, enums, booleans and short strings and binaries;
+        else the wrapper encoder."""
         si = self.sindex[id(st)]
         k = self.simple_kind(st)
         slow = ["    w.a = a", f"    _ew{si}(w, {val})", "    a = w.a"]
@@ -718,11 +727,55 @@ class CodecEmitter:
                       f"        a = (a << {one}) | {pre.format(b=9)}(g << 1)",
                       "    elif g < 16384:",
                       f"        a = (a << {two}) | {pre.format(b=17)}((((g & 127) | 128) << 9)"
-                      f" | ((g >> 7) << 1))",
-                      "    else:", "        w.a = a", f"        _ew{si}(w, {val})",
+                      f" | ((g >> 7) << 1))"]
+            if not sign and hi >= 1 << 28:
+                # exactly five groups (32-bit values such as -20 time stamps) in one write
+                lines += ["    elif 268435456 <= g < 34359738368:",
+                          "        a = (a << 42) | ((((g & 127) | 128) << 33) | "
+                          "((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17)"
+                          " | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))"]
+            lines += ["    else:", "        w.a = a", f"        _ew{si}(w, {val})",
                       "        a = w.a", "else:"]
             return lines + slow
+        short = self._short_value(st, val, nonempty=True)
+        if short is not None:
+            cond, head, raw = short
+            return [f"if {cond}:", f"    a = (({head}) << (8 * ln + 1)) | ({raw} << 1)",
+                    "else:", *slow]
         return ["w.a = a", f"_ew{si}(w, {val})", "a = w.a"]
+
+    def _short_value(self, st: SimpleType, val: str,
+                     nonempty: bool) -> tuple[str, str, str] | None:
+        """(condition, length bits, value bits) to append a short string or binary
+        ``val`` (ASCII, within the length facets) to ``a`` in one step; the condition
+        binds ``ln``. None for other kinds. With ``nonempty`` the head has a CH bit."""
+        k = self.simple_kind(st)
+        if k not in ("hexBinary", "base64Binary", "string"):
+            return None
+        binary = k != "string"
+        lo = st.length if st.length is not None else st.min_length or 0
+        lo = max(lo, 1) if nonempty else lo
+        cap = 127 if binary else 125
+        hi = min(cap, st.length if st.length is not None else st.max_length or cap)
+        if lo > hi:
+            return None
+        bits = 9 if nonempty else 8
+        head = f"(a << {bits}) | ln" if binary else f"(a << {bits}) | (ln + 2)"
+        raw = f"int.from_bytes({val}, 'big')" if binary else \
+            f"int.from_bytes({val}.encode('ascii'), 'big')"
+        cond = f"type({val}) is {'bytes' if binary else 'str'} and {lo} <= (ln := len({val}))" \
+            f" <= {hi}" + ("" if binary else f" and {val}.isascii()")
+        return cond, head, raw
+
+    def write_value(self, st: SimpleType, val: str) -> list[str]:
+        """An attribute or simple-content value ``val`` appended to ``a``."""
+        call = ["w.a = a", f"_s{self.sindex[id(st)]}(w, {val})", "a = w.a"]
+        short = self._short_value(st, val, nonempty=False)
+        if short is None:
+            return call
+        cond, head, raw = short
+        return [f"if {cond}:", f"    a = (({head}) << (8 * ln)) | {raw}", "else:",
+                *("    " + ln for ln in call)]
 
     def emit_encoder(self, out: list[str], tg: TypeGrammar, fname: str, tname: str) -> None:
         if not tg.irregular:
@@ -872,9 +925,7 @@ class CodecEmitter:
                 cond, load = present(p.field)
                 head(cond)
                 out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
-                out.append(f"{b}w.a = a")
-                out.append(f"{b}_s{self.sindex[id(p.attr.type)]}(w, f{p.field})")
-                out.append(f"{b}a = w.a")
+                out.extend(b + ln for ln in self.write_value(p.attr.type, f"f{p.field}"))
                 consume(p)
             elif p.kind == CH:
                 assert tg.ct.simple is not None
@@ -957,9 +1008,7 @@ class CodecEmitter:
                 assert p.attr is not None
                 head(f"f == {p.field}")
                 out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
-                out.append(f"{b}w.a = a")
-                out.append(f"{b}_s{self.sindex[id(p.attr.type)]}(w, v)")
-                out.append(f"{b}a = w.a")
+                out.extend(b + ln for ln in self.write_value(p.attr.type, "v"))
                 goto(p)
             elif p.kind == CH and p.key == (CH, "mixed"):
                 head("f == -3")

@@ -282,9 +282,13 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -311,9 +315,13 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -1340,9 +1348,13 @@ def _d2(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -1375,9 +1387,13 @@ def _d2(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -1471,9 +1487,12 @@ def _e2(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew0(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 100 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew0(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -1488,9 +1507,12 @@ def _e2(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew0(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 100 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew0(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -1511,6 +1533,8 @@ def _e2(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew1(w, v)
@@ -1539,6 +1563,8 @@ def _e2(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew1(w, v)

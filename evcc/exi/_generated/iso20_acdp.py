@@ -3046,9 +3046,13 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3075,9 +3079,13 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3134,9 +3142,13 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3163,9 +3175,13 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3460,9 +3476,13 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3489,9 +3509,13 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -6303,9 +6327,12 @@ def _e8(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -6562,9 +6589,12 @@ def _e9(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -6800,9 +6830,12 @@ def _e10(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -7062,9 +7095,14 @@ def _d11(r: Reader) -> Any:
 
 def _e11(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -7080,9 +7118,12 @@ def _e11(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -7362,9 +7403,14 @@ def _d12(r: Reader) -> Any:
 
 def _e12(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -7380,9 +7426,12 @@ def _e12(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -7774,25 +7823,34 @@ def _e13(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -7824,17 +7882,23 @@ def _e13(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -7866,9 +7930,12 @@ def _e13(w: Writer, o: Any) -> None:
  if s == 2:
   if f2 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -7970,9 +8037,12 @@ def _e13(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _ew3(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew3(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -8410,9 +8480,14 @@ def _d15(r: Reader) -> Any:
 
 def _e15(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -8429,9 +8504,12 @@ def _e15(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s2(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -8443,9 +8521,12 @@ def _e15(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -8466,9 +8547,12 @@ def _e15(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -8489,9 +8573,12 @@ def _e15(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -8512,9 +8599,12 @@ def _e15(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -8676,9 +8766,14 @@ def _d16(r: Reader) -> Any:
 
 def _e16(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -8694,9 +8789,12 @@ def _e16(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -10719,16 +10817,22 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 4
-    w.a = a
-    _s0(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s0(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == 1000:
     a = (a << 4) | 1
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -10768,9 +10872,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 7
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -10791,9 +10898,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -10833,9 +10943,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -10856,9 +10969,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -10898,9 +11014,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -10921,9 +11040,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -10963,9 +11085,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -10986,9 +11111,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11028,9 +11156,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11051,9 +11182,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11093,9 +11227,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11116,9 +11253,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11158,9 +11298,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11181,9 +11324,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11223,9 +11369,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11246,9 +11395,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11288,9 +11440,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11311,9 +11466,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11353,9 +11511,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11376,9 +11537,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11418,9 +11582,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11441,9 +11608,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11483,9 +11653,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11506,9 +11679,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11548,9 +11724,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11571,9 +11750,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11613,9 +11795,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11636,9 +11821,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11678,9 +11866,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11701,9 +11892,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11743,9 +11937,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11766,9 +11963,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11808,9 +12008,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11831,9 +12034,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11873,9 +12079,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -11896,9 +12105,12 @@ def _e17(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -11938,9 +12150,12 @@ def _e17(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -12374,17 +12589,23 @@ def _e19(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -12405,9 +12626,12 @@ def _e19(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -14151,30 +14375,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -14195,30 +14431,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -14239,30 +14487,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14283,30 +14543,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14327,30 +14599,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14371,30 +14655,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14415,30 +14711,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14459,30 +14767,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14503,30 +14823,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14547,30 +14879,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14591,30 +14935,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14635,30 +14991,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14679,30 +15047,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -14723,30 +15103,42 @@ def _e20(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -15033,16 +15425,22 @@ def _e21(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -15054,16 +15452,22 @@ def _e21(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -15093,9 +15497,12 @@ def _e21(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1001:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 4
   elif f == -2:
@@ -15395,9 +15802,12 @@ def _e22(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -15409,9 +15819,12 @@ def _e22(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -15423,9 +15836,12 @@ def _e22(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -15439,9 +15855,12 @@ def _e22(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -15453,9 +15872,12 @@ def _e22(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -15469,9 +15891,12 @@ def _e22(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -15746,23 +16171,32 @@ def _e23(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 3
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 3) | 1
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 2
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -15783,16 +16217,22 @@ def _e23(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 3
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 1
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -15813,9 +16253,12 @@ def _e23(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 2:
    a <<= 3
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -16013,9 +16456,12 @@ def _e24(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -16229,9 +16675,12 @@ def _e25(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -16513,16 +16962,22 @@ def _e26(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 2
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 2) | 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -16534,9 +16989,12 @@ def _e26(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -17065,27 +17523,36 @@ def _e27(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -17100,27 +17567,36 @@ def _e27(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -17135,9 +17611,12 @@ def _e27(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 5
@@ -17152,18 +17631,24 @@ def _e27(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -17178,9 +17663,12 @@ def _e27(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -17195,18 +17683,24 @@ def _e27(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -17219,9 +17713,12 @@ def _e27(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -17234,9 +17731,12 @@ def _e27(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -17396,9 +17896,12 @@ def _e28(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -17413,9 +17916,12 @@ def _e28(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -17430,9 +17936,12 @@ def _e28(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -17596,9 +18105,12 @@ def _e29(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -17613,9 +18125,12 @@ def _e29(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -17762,9 +18277,13 @@ def _d30(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -17831,9 +18350,12 @@ def _e30(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew22(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew22(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -17848,9 +18370,12 @@ def _e30(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew22(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew22(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -17871,6 +18396,8 @@ def _e30(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -19097,9 +19624,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -19122,9 +19653,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19147,9 +19682,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19251,9 +19790,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -19276,9 +19819,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19301,9 +19848,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19393,9 +19944,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -19418,9 +19973,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19443,9 +20002,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19525,9 +20088,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -19550,9 +20117,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19575,9 +20146,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19647,9 +20222,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -19672,9 +20251,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19697,9 +20280,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19759,9 +20346,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -19784,9 +20375,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19809,9 +20404,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19871,9 +20470,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -19896,9 +20499,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -19958,9 +20565,13 @@ def _d33(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -20244,6 +20855,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20264,6 +20877,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20284,6 +20899,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20395,6 +21012,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20415,6 +21034,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20435,6 +21056,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20534,6 +21157,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20554,6 +21179,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20574,6 +21201,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20661,6 +21290,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20681,6 +21312,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20701,6 +21334,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20776,6 +21411,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20796,6 +21433,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20816,6 +21455,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20879,6 +21520,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20899,6 +21542,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20919,6 +21564,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -20982,6 +21629,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -21002,6 +21651,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -21065,6 +21716,8 @@ def _e33(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -21603,9 +22256,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -21638,9 +22295,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -21663,9 +22324,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -21688,9 +22353,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -21761,9 +22430,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -21798,9 +22471,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -21823,9 +22500,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -21896,9 +22577,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -21933,9 +22618,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -22006,9 +22695,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -22091,9 +22784,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -22154,9 +22851,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -22191,9 +22892,13 @@ def _d35(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -22255,9 +22960,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew24(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew24(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -22272,9 +22980,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew24(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew24(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -22295,6 +23006,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22323,6 +23036,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22343,6 +23058,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22363,6 +23080,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22377,9 +23096,12 @@ def _e35(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 3
-   w.a = a
-   _ew25(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew25(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -22417,6 +23139,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22443,6 +23167,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22463,6 +23189,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22477,9 +23205,12 @@ def _e35(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _ew25(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew25(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -22517,6 +23248,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22543,6 +23276,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22557,9 +23292,12 @@ def _e35(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _ew25(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew25(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -22597,6 +23335,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22617,9 +23357,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _ew25(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew25(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -22657,6 +23400,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22708,6 +23453,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22734,6 +23481,8 @@ def _e35(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -22790,9 +23539,13 @@ def _d36(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -22827,9 +23580,13 @@ def _d36(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -23050,6 +23807,8 @@ def _e36(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -23078,6 +23837,8 @@ def _e36(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew23(w, v)
@@ -23533,9 +24294,13 @@ def _d38(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -23570,9 +24335,13 @@ def _d38(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -23656,6 +24425,8 @@ def _e38(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew18(w, v)
@@ -23684,6 +24455,8 @@ def _e38(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew18(w, v)
@@ -24559,9 +25332,13 @@ def _d43(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -24616,9 +25393,13 @@ def _d43(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -24771,6 +25552,8 @@ def _e43(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -24831,6 +25614,8 @@ def _e43(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -25016,9 +25801,13 @@ def _d44(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -25100,9 +25889,13 @@ def _d44(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -25348,6 +26141,8 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)
@@ -25418,6 +26213,8 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew19(w, v)

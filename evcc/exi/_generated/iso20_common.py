@@ -4343,9 +4343,13 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -4372,9 +4376,13 @@ def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -4431,9 +4439,13 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -4460,9 +4472,13 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -5351,9 +5367,13 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -5380,9 +5400,13 @@ def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -7541,9 +7565,12 @@ def _e0(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -7747,9 +7774,12 @@ def _e1(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -11458,18 +11488,24 @@ def _e18(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -11482,9 +11518,12 @@ def _e18(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -13395,9 +13434,13 @@ def _d24(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -13508,6 +13551,8 @@ def _e24(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -13994,9 +14039,12 @@ def _e26(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 1
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -14083,18 +14131,24 @@ def _e26(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _ew36(w, v)
-   a = w.a
+   if type(v) is bytes and 94 <= (ln := len(v)) <= 94:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew36(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _ew37(w, v)
-   a = w.a
+   if type(v) is bytes and 84 <= (ln := len(v)) <= 84:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew37(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -14347,9 +14401,12 @@ def _e27(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 1
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -14364,9 +14421,12 @@ def _e27(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew39(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew39(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -14381,9 +14441,12 @@ def _e27(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew39(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew39(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -14780,9 +14843,12 @@ def _e30(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -15039,9 +15105,12 @@ def _e31(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -15277,9 +15346,12 @@ def _e32(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -15539,9 +15611,14 @@ def _d33(r: Reader) -> Any:
 
 def _e33(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -15557,9 +15634,12 @@ def _e33(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -15839,9 +15919,14 @@ def _d34(r: Reader) -> Any:
 
 def _e34(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -15857,9 +15942,12 @@ def _e34(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -16251,25 +16339,34 @@ def _e35(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -16301,17 +16398,23 @@ def _e35(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -16343,9 +16446,12 @@ def _e35(w: Writer, o: Any) -> None:
  if s == 2:
   if f2 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -16447,9 +16553,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _ew3(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew3(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -16887,9 +16996,14 @@ def _d37(r: Reader) -> Any:
 
 def _e37(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -16906,9 +17020,12 @@ def _e37(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s2(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -16920,9 +17037,12 @@ def _e37(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -16943,9 +17063,12 @@ def _e37(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -16966,9 +17089,12 @@ def _e37(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -16989,9 +17115,12 @@ def _e37(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -17153,9 +17282,14 @@ def _d38(r: Reader) -> Any:
 
 def _e38(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -17171,9 +17305,12 @@ def _e38(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -19196,16 +19333,22 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 4
-    w.a = a
-    _s0(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s0(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == 1000:
     a = (a << 4) | 1
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -19245,9 +19388,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 7
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -19268,9 +19414,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -19310,9 +19459,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -19333,9 +19485,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -19375,9 +19530,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -19398,9 +19556,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19440,9 +19601,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19463,9 +19627,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19505,9 +19672,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19528,9 +19698,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19570,9 +19743,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19593,9 +19769,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19635,9 +19814,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19658,9 +19840,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19700,9 +19885,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19723,9 +19911,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19765,9 +19956,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19788,9 +19982,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19830,9 +20027,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19853,9 +20053,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19895,9 +20098,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19918,9 +20124,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -19960,9 +20169,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -19983,9 +20195,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20025,9 +20240,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20048,9 +20266,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20090,9 +20311,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20113,9 +20337,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20155,9 +20382,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20178,9 +20408,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20220,9 +20453,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20243,9 +20479,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20285,9 +20524,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20308,9 +20550,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20350,9 +20595,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20373,9 +20621,12 @@ def _e39(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -20415,9 +20666,12 @@ def _e39(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -20851,17 +21105,23 @@ def _e41(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -20882,9 +21142,12 @@ def _e41(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -22628,30 +22891,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -22672,30 +22947,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -22716,30 +23003,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -22760,30 +23059,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -22804,30 +23115,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -22848,30 +23171,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -22892,30 +23227,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -22936,30 +23283,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -22980,30 +23339,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -23024,30 +23395,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -23068,30 +23451,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -23112,30 +23507,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -23156,30 +23563,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -23200,30 +23619,42 @@ def _e42(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -23510,16 +23941,22 @@ def _e43(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -23531,16 +23968,22 @@ def _e43(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -23570,9 +24013,12 @@ def _e43(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1001:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 4
   elif f == -2:
@@ -23872,9 +24318,12 @@ def _e44(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -23886,9 +24335,12 @@ def _e44(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -23900,9 +24352,12 @@ def _e44(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -23916,9 +24371,12 @@ def _e44(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -23930,9 +24388,12 @@ def _e44(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -23946,9 +24407,12 @@ def _e44(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -24223,23 +24687,32 @@ def _e45(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 3
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 3) | 1
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 2
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -24260,16 +24733,22 @@ def _e45(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 3
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 1
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -24290,9 +24769,12 @@ def _e45(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 2:
    a <<= 3
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -24490,9 +24972,12 @@ def _e46(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -24706,9 +25191,12 @@ def _e47(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -24990,16 +25478,22 @@ def _e48(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 2
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 2) | 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -25011,9 +25505,12 @@ def _e48(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -25542,27 +26039,36 @@ def _e49(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -25577,27 +26083,36 @@ def _e49(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -25612,9 +26127,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 5
@@ -25629,18 +26147,24 @@ def _e49(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -25655,9 +26179,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -25672,18 +26199,24 @@ def _e49(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -25696,9 +26229,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -25711,9 +26247,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -25873,9 +26412,12 @@ def _e50(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -25890,9 +26432,12 @@ def _e50(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -25907,9 +26452,12 @@ def _e50(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -26073,9 +26621,12 @@ def _e51(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -26090,9 +26641,12 @@ def _e51(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -26771,9 +27325,13 @@ def _d55(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -26834,9 +27392,13 @@ def _d55(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -26992,6 +27554,8 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -27061,6 +27625,8 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -27519,9 +28085,12 @@ def _e57(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27536,9 +28105,12 @@ def _e57(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27692,9 +28264,13 @@ def _d58(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -27761,9 +28337,12 @@ def _e58(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew39(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew39(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27778,9 +28357,12 @@ def _e58(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew39(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew39(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27801,6 +28383,8 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -28050,9 +28634,12 @@ def _e60(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 1
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -28067,9 +28654,12 @@ def _e60(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 16 <= (ln := len(v)) <= 16:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -28084,9 +28674,12 @@ def _e60(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 16 <= (ln := len(v)) <= 16:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -28309,9 +28902,12 @@ def _e62(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 16 <= (ln := len(v)) <= 16:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -28326,9 +28922,12 @@ def _e62(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 16 <= (ln := len(v)) <= 16:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -28541,9 +29140,12 @@ def _e63(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 1
@@ -28558,9 +29160,12 @@ def _e63(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 1
@@ -28575,9 +29180,12 @@ def _e63(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 3 if i0 < 3 else 4
@@ -28590,9 +29198,12 @@ def _e63(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 3 if i0 < 3 else 4
@@ -28758,9 +29369,12 @@ def _e64(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 1
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -28775,9 +29389,12 @@ def _e64(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -28792,9 +29409,12 @@ def _e64(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -29186,9 +29806,12 @@ def _e66(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 1
@@ -29203,9 +29826,12 @@ def _e66(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 1
@@ -29220,9 +29846,12 @@ def _e66(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 3 if i0 < 8 else 4
@@ -29235,9 +29864,12 @@ def _e66(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 3 if i0 < 8 else 4
@@ -29380,9 +30012,12 @@ def _e67(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -29397,9 +30032,12 @@ def _e67(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -29463,9 +30101,13 @@ def _d68(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -29500,9 +30142,13 @@ def _d68(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -29665,6 +30311,8 @@ def _e68(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -29693,6 +30341,8 @@ def _e68(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -29916,9 +30566,13 @@ def _d69(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -29953,9 +30607,13 @@ def _d69(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -29988,9 +30646,13 @@ def _d69(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -30023,9 +30685,13 @@ def _d69(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -30418,9 +31084,12 @@ def _e69(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -30433,6 +31102,8 @@ def _e69(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -30461,6 +31132,8 @@ def _e69(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -30489,6 +31162,8 @@ def _e69(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -30517,6 +31192,8 @@ def _e69(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -30539,18 +31216,24 @@ def _e69(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
   elif f4 is not None:
    v = f4
    a = (a << 2) | 1
-   w.a = a
-   _ew11(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 3 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew11(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -30565,9 +31248,12 @@ def _e69(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 1
-   w.a = a
-   _ew11(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 3 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew11(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
@@ -30582,9 +31268,12 @@ def _e69(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _ew12(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 3 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew12(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -30599,9 +31288,12 @@ def _e69(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -30893,9 +31585,13 @@ def _d70(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -30930,9 +31626,13 @@ def _d70(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -30965,9 +31665,13 @@ def _d70(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -31000,9 +31704,13 @@ def _d70(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -31134,9 +31842,12 @@ def _e70(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -31149,6 +31860,8 @@ def _e70(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31177,6 +31890,8 @@ def _e70(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31205,6 +31920,8 @@ def _e70(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31233,6 +31950,8 @@ def _e70(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -31255,9 +31974,12 @@ def _e70(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 2
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 5
@@ -31532,9 +32254,13 @@ def _d72(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31569,9 +32295,13 @@ def _d72(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31640,6 +32370,8 @@ def _e72(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31668,6 +32400,8 @@ def _e72(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31741,9 +32475,13 @@ def _d73(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31778,9 +32516,13 @@ def _d73(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31917,6 +32659,8 @@ def _e73(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31945,6 +32689,8 @@ def _e73(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -31967,9 +32713,12 @@ def _e73(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew11(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 3 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew11(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -31984,9 +32733,12 @@ def _e73(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 1
-   w.a = a
-   _ew13(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew13(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -32052,9 +32804,13 @@ def _d74(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -32089,9 +32845,13 @@ def _d74(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -32263,6 +33023,8 @@ def _e74(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -32291,6 +33053,8 @@ def _e74(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -32554,9 +33318,13 @@ def _d76(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -32591,9 +33359,13 @@ def _d76(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -32669,6 +33441,8 @@ def _e76(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -32697,6 +33471,8 @@ def _e76(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -32949,9 +33725,13 @@ def _d78(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -32986,9 +33766,13 @@ def _d78(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -33072,6 +33856,8 @@ def _e78(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -33100,6 +33886,8 @@ def _e78(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -33373,9 +34161,13 @@ def _d80(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -33410,9 +34202,13 @@ def _d80(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -33519,6 +34315,8 @@ def _e80(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -33547,6 +34345,8 @@ def _e80(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -33893,9 +34693,13 @@ def _d82(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -33952,9 +34756,13 @@ def _d82(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -33987,9 +34795,13 @@ def _d82(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -34052,9 +34864,13 @@ def _d82(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -34106,9 +34922,12 @@ def _e82(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -34121,6 +34940,8 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -34143,9 +34964,12 @@ def _e82(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -34158,6 +34982,8 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -34186,6 +35012,8 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -34254,6 +35082,8 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -34638,9 +35468,12 @@ def _e83(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 1
-   w.a = a
-   _s14(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 80 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s14(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -34740,9 +35573,12 @@ def _e83(w: Writer, o: Any) -> None:
   elif f6 is not None:
    v = f6
    a = (a << 3) | 5
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -34842,9 +35678,12 @@ def _e83(w: Writer, o: Any) -> None:
   elif f6 is not None:
    v = f6
    a = (a << 3) | 5
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -35017,9 +35856,12 @@ def _e84(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -35034,9 +35876,12 @@ def _e84(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew19(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew19(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -35251,9 +36096,12 @@ def _e85(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 1
@@ -35268,9 +36116,12 @@ def _e85(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 1
@@ -35285,9 +36136,12 @@ def _e85(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 3 if i0 < 128 else 4
@@ -35300,9 +36154,12 @@ def _e85(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    i0 += 1
    s = 3 if i0 < 128 else 4
@@ -35349,9 +36206,13 @@ def _d86(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -35386,9 +36247,13 @@ def _d86(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -35496,6 +36361,8 @@ def _e86(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -35524,6 +36391,8 @@ def _e86(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -36033,9 +36902,13 @@ def _d89(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -36070,9 +36943,13 @@ def _d89(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -36146,6 +37023,8 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -36174,6 +37053,8 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -36427,9 +37308,13 @@ def _d91(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -36464,9 +37349,13 @@ def _d91(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -36573,6 +37462,8 @@ def _e91(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -36601,6 +37492,8 @@ def _e91(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -36773,9 +37666,13 @@ def _d92(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -36848,9 +37745,13 @@ def _d92(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -37176,6 +38077,8 @@ def _e92(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -37245,6 +38148,8 @@ def _e92(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -37510,9 +38415,13 @@ def _d93(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -37547,9 +38456,13 @@ def _d93(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -37879,6 +38792,8 @@ def _e93(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -37907,6 +38822,8 @@ def _e93(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -38308,9 +39225,13 @@ def _d94(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -38397,9 +39318,13 @@ def _d94(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -38669,6 +39594,8 @@ def _e94(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -38777,6 +39704,8 @@ def _e94(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -39120,9 +40049,13 @@ def _d95(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -39189,9 +40122,13 @@ def _d95(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -39391,6 +40328,8 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -39459,6 +40398,8 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -40172,9 +41113,13 @@ def _d99(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -40209,9 +41154,13 @@ def _d99(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -40299,6 +41248,8 @@ def _e99(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -40327,6 +41278,8 @@ def _e99(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -42055,9 +43008,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -42090,9 +43047,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -42115,9 +43076,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -42140,9 +43105,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -42213,9 +43182,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -42250,9 +43223,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -42275,9 +43252,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -42348,9 +43329,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -42385,9 +43370,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -42458,9 +43447,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -42543,9 +43536,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -42606,9 +43603,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -42643,9 +43644,13 @@ def _d107(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -42707,9 +43712,12 @@ def _e107(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew45(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew45(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -42724,9 +43732,12 @@ def _e107(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew45(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew45(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -42747,6 +43758,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42775,6 +43788,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42795,6 +43810,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42815,6 +43832,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42829,9 +43848,12 @@ def _e107(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 3
-   w.a = a
-   _ew46(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew46(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -42869,6 +43891,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42895,6 +43919,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42915,6 +43941,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42929,9 +43957,12 @@ def _e107(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _ew46(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew46(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -42969,6 +44000,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -42995,6 +44028,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43009,9 +44044,12 @@ def _e107(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _ew46(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew46(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -43049,6 +44087,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43069,9 +44109,12 @@ def _e107(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _ew46(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew46(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -43109,6 +44152,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43160,6 +44205,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43186,6 +44233,8 @@ def _e107(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43242,9 +44291,13 @@ def _d108(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -43279,9 +44332,13 @@ def _d108(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -43502,6 +44559,8 @@ def _e108(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43530,6 +44589,8 @@ def _e108(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -43824,9 +44885,13 @@ def _d110(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -43861,9 +44926,13 @@ def _d110(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -43915,6 +44984,8 @@ def _e110(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -43943,6 +45014,8 @@ def _e110(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -44003,9 +45076,13 @@ def _d111(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -44040,9 +45117,13 @@ def _d111(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -44300,6 +45381,8 @@ def _e111(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -44328,6 +45411,8 @@ def _e111(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -44350,9 +45435,12 @@ def _e111(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 2
-   w.a = a
-   _ew14(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 80 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew14(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -44652,9 +45740,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -44677,9 +45769,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -44702,9 +45798,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -44806,9 +45906,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -44831,9 +45935,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -44856,9 +45964,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -44948,9 +46060,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -44973,9 +46089,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -44998,9 +46118,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -45080,9 +46204,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -45105,9 +46233,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -45130,9 +46262,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -45202,9 +46338,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -45227,9 +46367,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -45252,9 +46396,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -45314,9 +46462,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -45339,9 +46491,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -45364,9 +46520,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -45426,9 +46586,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -45451,9 +46615,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -45513,9 +46681,13 @@ def _d112(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -45799,6 +46971,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -45819,6 +46993,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -45839,6 +47015,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -45950,6 +47128,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -45970,6 +47150,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -45990,6 +47172,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46089,6 +47273,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46109,6 +47295,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46129,6 +47317,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46216,6 +47406,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46236,6 +47428,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46256,6 +47450,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46331,6 +47527,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46351,6 +47549,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46371,6 +47571,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46434,6 +47636,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46454,6 +47658,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46474,6 +47680,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46537,6 +47745,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46557,6 +47767,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -46620,6 +47832,8 @@ def _e112(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -47091,9 +48305,13 @@ def _d114(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -47128,9 +48346,13 @@ def _d114(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -47214,6 +48436,8 @@ def _e114(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -47242,6 +48466,8 @@ def _e114(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -47337,9 +48563,13 @@ def _d115(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -47374,9 +48604,13 @@ def _d115(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -47409,9 +48643,13 @@ def _d115(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -47501,6 +48739,8 @@ def _e115(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -47529,6 +48769,8 @@ def _e115(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew8(w, v)
@@ -47557,6 +48799,8 @@ def _e115(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew9(w, v)
@@ -47579,9 +48823,12 @@ def _e115(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew10(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew10(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 4
@@ -48645,9 +49892,13 @@ def _d121(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -48702,9 +49953,13 @@ def _d121(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -48857,6 +50112,8 @@ def _e121(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -48917,6 +50174,8 @@ def _e121(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -49102,9 +50361,13 @@ def _d122(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -49186,9 +50449,13 @@ def _d122(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -49434,6 +50701,8 @@ def _e122(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)
@@ -49504,6 +50773,8 @@ def _e122(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew21(w, v)

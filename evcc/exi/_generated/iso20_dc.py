@@ -2871,9 +2871,13 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -2900,9 +2904,13 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3027,9 +3035,13 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3056,9 +3068,13 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3353,9 +3369,13 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3382,9 +3402,13 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -15897,9 +15921,13 @@ def _d18(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -15954,9 +15982,13 @@ def _d18(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -16269,6 +16301,8 @@ def _e18(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -16329,6 +16363,8 @@ def _e18(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -16718,9 +16754,13 @@ def _d19(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -16805,9 +16845,13 @@ def _d19(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -17223,6 +17267,8 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -17304,6 +17350,8 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -17776,9 +17824,13 @@ def _d20(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -17833,9 +17885,13 @@ def _d20(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -18332,6 +18388,8 @@ def _e20(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -18392,6 +18450,8 @@ def _e20(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -19013,9 +19073,13 @@ def _d21(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -19100,9 +19164,13 @@ def _d21(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -19646,6 +19714,8 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -19727,6 +19797,8 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -20613,9 +20685,12 @@ def _e24(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -20872,9 +20947,12 @@ def _e25(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -21110,9 +21188,12 @@ def _e26(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -21372,9 +21453,14 @@ def _d27(r: Reader) -> Any:
 
 def _e27(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -21390,9 +21476,12 @@ def _e27(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -21672,9 +21761,14 @@ def _d28(r: Reader) -> Any:
 
 def _e28(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -21690,9 +21784,12 @@ def _e28(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -22084,25 +22181,34 @@ def _e29(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -22134,17 +22240,23 @@ def _e29(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -22176,9 +22288,12 @@ def _e29(w: Writer, o: Any) -> None:
  if s == 2:
   if f2 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -22280,9 +22395,12 @@ def _e29(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _ew3(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew3(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -22720,9 +22838,14 @@ def _d31(r: Reader) -> Any:
 
 def _e31(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -22739,9 +22862,12 @@ def _e31(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s2(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -22753,9 +22879,12 @@ def _e31(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -22776,9 +22905,12 @@ def _e31(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -22799,9 +22931,12 @@ def _e31(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -22822,9 +22957,12 @@ def _e31(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -22986,9 +23124,14 @@ def _d32(r: Reader) -> Any:
 
 def _e32(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -23004,9 +23147,12 @@ def _e32(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -25029,16 +25175,22 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 4
-    w.a = a
-    _s0(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s0(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == 1000:
     a = (a << 4) | 1
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -25078,9 +25230,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 7
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -25101,9 +25256,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -25143,9 +25301,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -25166,9 +25327,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -25208,9 +25372,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -25231,9 +25398,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25273,9 +25443,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25296,9 +25469,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25338,9 +25514,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25361,9 +25540,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25403,9 +25585,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25426,9 +25611,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25468,9 +25656,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25491,9 +25682,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25533,9 +25727,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25556,9 +25753,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25598,9 +25798,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25621,9 +25824,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25663,9 +25869,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25686,9 +25895,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25728,9 +25940,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25751,9 +25966,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25793,9 +26011,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25816,9 +26037,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25858,9 +26082,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25881,9 +26108,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25923,9 +26153,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -25946,9 +26179,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -25988,9 +26224,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -26011,9 +26250,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -26053,9 +26295,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -26076,9 +26321,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -26118,9 +26366,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -26141,9 +26392,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -26183,9 +26437,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -26206,9 +26463,12 @@ def _e33(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -26248,9 +26508,12 @@ def _e33(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -26684,17 +26947,23 @@ def _e35(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -26715,9 +26984,12 @@ def _e35(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -28461,30 +28733,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -28505,30 +28789,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -28549,30 +28845,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28593,30 +28901,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28637,30 +28957,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28681,30 +29013,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28725,30 +29069,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28769,30 +29125,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28813,30 +29181,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28857,30 +29237,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28901,30 +29293,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28945,30 +29349,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -28989,30 +29405,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -29033,30 +29461,42 @@ def _e36(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -29343,16 +29783,22 @@ def _e37(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -29364,16 +29810,22 @@ def _e37(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -29403,9 +29855,12 @@ def _e37(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1001:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 4
   elif f == -2:
@@ -29705,9 +30160,12 @@ def _e38(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -29719,9 +30177,12 @@ def _e38(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -29733,9 +30194,12 @@ def _e38(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -29749,9 +30213,12 @@ def _e38(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -29763,9 +30230,12 @@ def _e38(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -29779,9 +30249,12 @@ def _e38(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -30056,23 +30529,32 @@ def _e39(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 3
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 3) | 1
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 2
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -30093,16 +30575,22 @@ def _e39(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 3
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 1
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -30123,9 +30611,12 @@ def _e39(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 2:
    a <<= 3
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -30323,9 +30814,12 @@ def _e40(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -30539,9 +31033,12 @@ def _e41(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -30823,16 +31320,22 @@ def _e42(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 2
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 2) | 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -30844,9 +31347,12 @@ def _e42(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -31375,27 +31881,36 @@ def _e43(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -31410,27 +31925,36 @@ def _e43(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -31445,9 +31969,12 @@ def _e43(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 5
@@ -31462,18 +31989,24 @@ def _e43(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -31488,9 +32021,12 @@ def _e43(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -31505,18 +32041,24 @@ def _e43(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -31529,9 +32071,12 @@ def _e43(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -31544,9 +32089,12 @@ def _e43(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -31706,9 +32254,12 @@ def _e44(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -31723,9 +32274,12 @@ def _e44(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -31740,9 +32294,12 @@ def _e44(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -31906,9 +32463,12 @@ def _e45(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -31923,9 +32483,12 @@ def _e45(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -32072,9 +32635,13 @@ def _d46(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -32141,9 +32708,12 @@ def _e46(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew15(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew15(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -32158,9 +32728,12 @@ def _e46(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew15(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew15(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -32181,6 +32754,8 @@ def _e46(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -32307,9 +32882,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -32332,9 +32911,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -32357,9 +32940,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -32461,9 +33048,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -32486,9 +33077,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -32511,9 +33106,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -32603,9 +33202,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -32628,9 +33231,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -32653,9 +33260,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -32735,9 +33346,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -32760,9 +33375,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -32785,9 +33404,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -32857,9 +33480,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -32882,9 +33509,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -32907,9 +33538,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -32969,9 +33604,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -32994,9 +33633,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -33019,9 +33662,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -33081,9 +33728,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -33106,9 +33757,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -33168,9 +33823,13 @@ def _d47(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -33454,6 +34113,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33474,6 +34135,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33494,6 +34157,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33605,6 +34270,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33625,6 +34292,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33645,6 +34314,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33744,6 +34415,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33764,6 +34437,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33784,6 +34459,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33871,6 +34548,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33891,6 +34570,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33911,6 +34592,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -33986,6 +34669,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34006,6 +34691,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34026,6 +34713,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34089,6 +34778,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34109,6 +34800,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34129,6 +34822,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34192,6 +34887,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34212,6 +34909,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34275,6 +34974,8 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -34813,9 +35514,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -34848,9 +35553,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -34873,9 +35582,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -34898,9 +35611,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -34971,9 +35688,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -35008,9 +35729,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -35033,9 +35758,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -35106,9 +35835,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -35143,9 +35876,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -35216,9 +35953,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -35301,9 +36042,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -35364,9 +36109,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -35401,9 +36150,13 @@ def _d49(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -35465,9 +36218,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew17(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew17(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -35482,9 +36238,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew17(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew17(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -35505,6 +36264,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35533,6 +36294,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35553,6 +36316,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35573,6 +36338,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35587,9 +36354,12 @@ def _e49(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 3
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35627,6 +36397,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35653,6 +36425,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35673,6 +36447,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35687,9 +36463,12 @@ def _e49(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35727,6 +36506,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35753,6 +36534,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35767,9 +36550,12 @@ def _e49(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35807,6 +36593,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35827,9 +36615,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -35867,6 +36658,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35918,6 +36711,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -35944,6 +36739,8 @@ def _e49(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -36000,9 +36797,13 @@ def _d50(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -36037,9 +36838,13 @@ def _d50(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -36260,6 +37065,8 @@ def _e50(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -36288,6 +37095,8 @@ def _e50(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -36983,9 +37792,13 @@ def _d53(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -37020,9 +37833,13 @@ def _d53(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -37106,6 +37923,8 @@ def _e53(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -37134,6 +37953,8 @@ def _e53(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -38009,9 +38830,13 @@ def _d58(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -38066,9 +38891,13 @@ def _d58(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -38221,6 +39050,8 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -38281,6 +39112,8 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -38466,9 +39299,13 @@ def _d59(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -38550,9 +39387,13 @@ def _d59(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -38798,6 +39639,8 @@ def _e59(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -38868,6 +39711,8 @@ def _e59(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)

@@ -3230,9 +3230,13 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3259,9 +3263,13 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3386,9 +3394,13 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3415,9 +3427,13 @@ def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3712,9 +3728,13 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -3741,9 +3761,13 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
     p += 8
     y2 = (v >> (n - p)) & 255
     if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
     else:
      y = (y & 127) | (y2 << 7)
    f0 = y
@@ -5716,9 +5740,12 @@ def _e0(w: Writer, o: Any) -> None:
   if i6 < len(f6):
    v = f6[i6]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i6 += 1
    s = 8 if i6 < 16 else 9
@@ -5740,9 +5767,12 @@ def _e0(w: Writer, o: Any) -> None:
   if i6 < len(f6):
    v = f6[i6]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i6 += 1
    s = 8 if i6 < 16 else 9
@@ -6208,9 +6238,12 @@ def _e1(w: Writer, o: Any) -> None:
   if i6 < len(f6):
    v = f6[i6]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i6 += 1
    s = 8 if i6 < 16 else 9
@@ -6232,9 +6265,12 @@ def _e1(w: Writer, o: Any) -> None:
   if i6 < len(f6):
    v = f6[i6]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i6 += 1
    s = 8 if i6 < 16 else 9
@@ -6573,9 +6609,12 @@ def _e2(w: Writer, o: Any) -> None:
   if i3 < len(f3):
    v = f3[i3]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i3 += 1
    s = 5 if i3 < 16 else 6
@@ -6597,9 +6636,12 @@ def _e2(w: Writer, o: Any) -> None:
   if i3 < len(f3):
    v = f3[i3]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i3 += 1
    s = 5 if i3 < 16 else 6
@@ -6938,9 +6980,12 @@ def _e3(w: Writer, o: Any) -> None:
   if i3 < len(f3):
    v = f3[i3]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i3 += 1
    s = 5 if i3 < 16 else 6
@@ -6962,9 +7007,12 @@ def _e3(w: Writer, o: Any) -> None:
   if i3 < len(f3):
    v = f3[i3]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i3 += 1
    s = 5 if i3 < 16 else 6
@@ -7088,9 +7136,13 @@ def _d4(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -7306,6 +7358,8 @@ def _e4(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -7362,9 +7416,12 @@ def _e4(w: Writer, o: Any) -> None:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i4 += 1
    s = 6 if i4 < 16 else 7
@@ -7377,9 +7434,12 @@ def _e4(w: Writer, o: Any) -> None:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i4 += 1
    s = 6 if i4 < 16 else 7
@@ -7500,9 +7560,13 @@ def _d5(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -7781,6 +7845,8 @@ def _e5(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -7804,9 +7870,12 @@ def _e5(w: Writer, o: Any) -> None:
   elif i5 < len(f5):
    v = f5[i5]
    a = (a << 3) | 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -7828,9 +7897,12 @@ def _e5(w: Writer, o: Any) -> None:
   elif i5 < len(f5):
    v = f5[i5]
    a = (a << 2) | 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -7843,9 +7915,12 @@ def _e5(w: Writer, o: Any) -> None:
   if i5 < len(f5):
    v = f5[i5]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -7858,9 +7933,12 @@ def _e5(w: Writer, o: Any) -> None:
   if i5 < len(f5):
    v = f5[i5]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -8380,9 +8458,12 @@ def _e6(w: Writer, o: Any) -> None:
   if i6 < len(f6):
    v = f6[i6]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i6 += 1
    s = 8 if i6 < 16 else 9
@@ -8395,9 +8476,12 @@ def _e6(w: Writer, o: Any) -> None:
   if i6 < len(f6):
    v = f6[i6]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i6 += 1
    s = 8 if i6 < 16 else 9
@@ -9106,9 +9190,12 @@ def _e7(w: Writer, o: Any) -> None:
   if i9 < len(f9):
    v = f9[i9]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i9 += 1
    s = 11 if i9 < 16 else 12
@@ -9121,9 +9208,12 @@ def _e7(w: Writer, o: Any) -> None:
   if i9 < len(f9):
    v = f9[i9]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i9 += 1
    s = 11 if i9 < 16 else 12
@@ -9504,9 +9594,12 @@ def _e8(w: Writer, o: Any) -> None:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i4 += 1
    s = 6 if i4 < 16 else 7
@@ -9519,9 +9612,12 @@ def _e8(w: Writer, o: Any) -> None:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i4 += 1
    s = 6 if i4 < 16 else 7
@@ -10006,9 +10102,12 @@ def _e9(w: Writer, o: Any) -> None:
   elif i5 < len(f5):
    v = f5[i5]
    a = (a << 3) | 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -10053,9 +10152,12 @@ def _e9(w: Writer, o: Any) -> None:
   elif i5 < len(f5):
    v = f5[i5]
    a = (a << 2) | 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -10068,9 +10170,12 @@ def _e9(w: Writer, o: Any) -> None:
   if i5 < len(f5):
    v = f5[i5]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -10083,9 +10188,12 @@ def _e9(w: Writer, o: Any) -> None:
   if i5 < len(f5):
    v = f5[i5]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i5 += 1
    s = 7 if i5 < 16 else 8
@@ -10723,9 +10831,12 @@ def _e10(w: Writer, o: Any) -> None:
   elif i8 < len(f8):
    v = f8[i8]
    a = (a << 3) | 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i8 += 1
    s = 10 if i8 < 16 else 11
@@ -10747,9 +10858,12 @@ def _e10(w: Writer, o: Any) -> None:
   elif i8 < len(f8):
    v = f8[i8]
    a = (a << 2) | 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i8 += 1
    s = 10 if i8 < 16 else 11
@@ -10762,9 +10876,12 @@ def _e10(w: Writer, o: Any) -> None:
   if i8 < len(f8):
    v = f8[i8]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i8 += 1
    s = 10 if i8 < 16 else 11
@@ -10777,9 +10894,12 @@ def _e10(w: Writer, o: Any) -> None:
   if i8 < len(f8):
    v = f8[i8]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i8 += 1
    s = 10 if i8 < 16 else 11
@@ -11820,9 +11940,12 @@ def _e11(w: Writer, o: Any) -> None:
   elif i12 < len(f12):
    v = f12[i12]
    a = (a << 3) | 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i12 += 1
    s = 14 if i12 < 16 else 15
@@ -11844,9 +11967,12 @@ def _e11(w: Writer, o: Any) -> None:
   elif i12 < len(f12):
    v = f12[i12]
    a = (a << 2) | 1
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i12 += 1
    s = 14 if i12 < 16 else 15
@@ -11859,9 +11985,12 @@ def _e11(w: Writer, o: Any) -> None:
   if i12 < len(f12):
    v = f12[i12]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i12 += 1
    s = 14 if i12 < 16 else 15
@@ -11874,9 +12003,12 @@ def _e11(w: Writer, o: Any) -> None:
   if i12 < len(f12):
    v = f12[i12]
    a <<= 2
-   w.a = a
-   _ew27(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew27(w, v)
+    a = w.a
    left -= 1
    i12 += 1
    s = 14 if i12 < 16 else 15
@@ -12187,9 +12319,12 @@ def _e14(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -12446,9 +12581,12 @@ def _e15(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -12684,9 +12822,12 @@ def _e16(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -12946,9 +13087,14 @@ def _d17(r: Reader) -> Any:
 
 def _e17(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -12964,9 +13110,12 @@ def _e17(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -13246,9 +13395,14 @@ def _d18(r: Reader) -> Any:
 
 def _e18(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -13264,9 +13418,12 @@ def _e18(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -13658,25 +13815,34 @@ def _e19(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -13708,17 +13874,23 @@ def _e19(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -13750,9 +13922,12 @@ def _e19(w: Writer, o: Any) -> None:
  if s == 2:
   if f2 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -13854,9 +14029,12 @@ def _e19(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _ew3(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew3(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -14294,9 +14472,14 @@ def _d21(r: Reader) -> Any:
 
 def _e21(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -14313,9 +14496,12 @@ def _e21(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s2(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -14327,9 +14513,12 @@ def _e21(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -14350,9 +14539,12 @@ def _e21(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -14373,9 +14565,12 @@ def _e21(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -14396,9 +14591,12 @@ def _e21(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -14560,9 +14758,14 @@ def _d22(r: Reader) -> Any:
 
 def _e22(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -14578,9 +14781,12 @@ def _e22(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -16603,16 +16809,22 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 4
-    w.a = a
-    _s0(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s0(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == 1000:
     a = (a << 4) | 1
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -16652,9 +16864,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 7
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -16675,9 +16890,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -16717,9 +16935,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -16740,9 +16961,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -16782,9 +17006,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -16805,9 +17032,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -16847,9 +17077,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -16870,9 +17103,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -16912,9 +17148,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -16935,9 +17174,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -16977,9 +17219,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17000,9 +17245,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17042,9 +17290,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17065,9 +17316,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17107,9 +17361,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17130,9 +17387,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17172,9 +17432,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17195,9 +17458,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17237,9 +17503,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17260,9 +17529,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17302,9 +17574,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17325,9 +17600,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17367,9 +17645,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17390,9 +17671,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17432,9 +17716,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17455,9 +17742,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17497,9 +17787,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17520,9 +17813,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17562,9 +17858,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17585,9 +17884,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17627,9 +17929,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17650,9 +17955,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17692,9 +18000,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17715,9 +18026,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17757,9 +18071,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -17780,9 +18097,12 @@ def _e23(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -17822,9 +18142,12 @@ def _e23(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -18258,17 +18581,23 @@ def _e25(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -18289,9 +18618,12 @@ def _e25(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -20035,30 +20367,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -20079,30 +20423,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -20123,30 +20479,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20167,30 +20535,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20211,30 +20591,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20255,30 +20647,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20299,30 +20703,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20343,30 +20759,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20387,30 +20815,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20431,30 +20871,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20475,30 +20927,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20519,30 +20983,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20563,30 +21039,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20607,30 +21095,42 @@ def _e26(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -20917,16 +21417,22 @@ def _e27(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -20938,16 +21444,22 @@ def _e27(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -20977,9 +21489,12 @@ def _e27(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1001:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 4
   elif f == -2:
@@ -21279,9 +21794,12 @@ def _e28(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -21293,9 +21811,12 @@ def _e28(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -21307,9 +21828,12 @@ def _e28(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -21323,9 +21847,12 @@ def _e28(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -21337,9 +21864,12 @@ def _e28(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -21353,9 +21883,12 @@ def _e28(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -21630,23 +22163,32 @@ def _e29(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 3
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 3) | 1
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 2
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -21667,16 +22209,22 @@ def _e29(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 3
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 1
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -21697,9 +22245,12 @@ def _e29(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 2:
    a <<= 3
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -21897,9 +22448,12 @@ def _e30(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -22113,9 +22667,12 @@ def _e31(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -22397,16 +22954,22 @@ def _e32(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 2
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 2) | 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -22418,9 +22981,12 @@ def _e32(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -22949,27 +23515,36 @@ def _e33(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -22984,27 +23559,36 @@ def _e33(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -23019,9 +23603,12 @@ def _e33(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 5
@@ -23036,18 +23623,24 @@ def _e33(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -23062,9 +23655,12 @@ def _e33(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -23079,18 +23675,24 @@ def _e33(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -23103,9 +23705,12 @@ def _e33(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -23118,9 +23723,12 @@ def _e33(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -23280,9 +23888,12 @@ def _e34(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -23297,9 +23908,12 @@ def _e34(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -23314,9 +23928,12 @@ def _e34(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -23480,9 +24097,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -23497,9 +24117,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -23646,9 +24269,13 @@ def _d36(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -23715,9 +24342,12 @@ def _e36(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew15(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew15(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -23732,9 +24362,12 @@ def _e36(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew15(w, v)
-   a = w.a
+   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew15(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -23755,6 +24388,8 @@ def _e36(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -23881,9 +24516,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -23906,9 +24545,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -23931,9 +24574,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24035,9 +24682,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -24060,9 +24711,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -24085,9 +24740,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24177,9 +24836,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -24202,9 +24865,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -24227,9 +24894,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24309,9 +24980,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -24334,9 +25009,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -24359,9 +25038,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24431,9 +25114,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -24456,9 +25143,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -24481,9 +25172,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24543,9 +25238,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -24568,9 +25267,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -24593,9 +25296,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24655,9 +25362,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f5 = y
@@ -24680,9 +25391,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -24742,9 +25457,13 @@ def _d37(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f6 = y
@@ -25028,6 +25747,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25048,6 +25769,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25068,6 +25791,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25179,6 +25904,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25199,6 +25926,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25219,6 +25948,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25318,6 +26049,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25338,6 +26071,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25358,6 +26093,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25445,6 +26182,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25465,6 +26204,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25485,6 +26226,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25560,6 +26303,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25580,6 +26325,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25600,6 +26347,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25663,6 +26412,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25683,6 +26434,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25703,6 +26456,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25766,6 +26521,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25786,6 +26543,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -25849,6 +26608,8 @@ def _e37(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -26387,9 +27148,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -26422,9 +27187,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f2 = y
@@ -26447,9 +27216,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -26472,9 +27245,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -26545,9 +27322,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -26582,9 +27363,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f3 = y
@@ -26607,9 +27392,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -26680,9 +27469,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -26717,9 +27510,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f4 = y
@@ -26790,9 +27587,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -26875,9 +27676,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -26938,9 +27743,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -26975,9 +27784,13 @@ def _d39(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f7 = y
@@ -27039,9 +27852,12 @@ def _e39(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew17(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew17(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27056,9 +27872,12 @@ def _e39(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew17(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew17(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -27079,6 +27898,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27107,6 +27928,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27127,6 +27950,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27147,6 +27972,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27161,9 +27988,12 @@ def _e39(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 3
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -27201,6 +28031,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27227,6 +28059,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27247,6 +28081,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27261,9 +28097,12 @@ def _e39(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 2
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -27301,6 +28140,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27327,6 +28168,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27341,9 +28184,12 @@ def _e39(w: Writer, o: Any) -> None:
   elif f5 is not None:
    v = f5
    a = (a << 3) | 1
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -27381,6 +28227,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27401,9 +28249,12 @@ def _e39(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 3
-   w.a = a
-   _ew18(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew18(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -27441,6 +28292,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27492,6 +28345,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27518,6 +28373,8 @@ def _e39(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27574,9 +28431,13 @@ def _d40(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -27611,9 +28472,13 @@ def _d40(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -27834,6 +28699,8 @@ def _e40(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -27862,6 +28729,8 @@ def _e40(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew16(w, v)
@@ -28557,9 +29426,13 @@ def _d43(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -28594,9 +29467,13 @@ def _d43(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -28680,6 +29557,8 @@ def _e43(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -28708,6 +29587,8 @@ def _e43(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -29208,27 +30089,36 @@ def _e44(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _ew21(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew21(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _ew22(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 12 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew22(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _ew23(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 39 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew23(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -29261,27 +30151,36 @@ def _e44(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 3
-   w.a = a
-   _ew21(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew21(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    v = f1
    a = (a << 3) | 1
-   w.a = a
-   _ew22(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 12 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew22(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 2
-   w.a = a
-   _ew23(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 39 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew23(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -29314,18 +30213,24 @@ def _e44(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 3
-   w.a = a
-   _ew22(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 12 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew22(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    v = f2
    a = (a << 3) | 1
-   w.a = a
-   _ew23(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 39 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew23(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -29358,9 +30263,12 @@ def _e44(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew23(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 39 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew23(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -31370,9 +32278,13 @@ def _d55(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31407,9 +32319,13 @@ def _d55(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31495,6 +32411,8 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -31523,6 +32441,8 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -31611,9 +32531,13 @@ def _d56(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31648,9 +32572,13 @@ def _d56(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31719,6 +32647,8 @@ def _e56(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -31747,6 +32677,8 @@ def _e56(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -31928,9 +32860,13 @@ def _d58(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -31965,9 +32901,13 @@ def _d58(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -32051,6 +32991,8 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -32079,6 +33021,8 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -33355,9 +34299,13 @@ def _d62(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -33392,9 +34340,13 @@ def _d62(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -33478,6 +34430,8 @@ def _e62(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -33506,6 +34460,8 @@ def _e62(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -33851,9 +34807,13 @@ def _d64(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f1 = y
@@ -33963,6 +34923,8 @@ def _e64(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew10(w, v)
@@ -35126,9 +36088,13 @@ def _d70(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -35183,9 +36149,13 @@ def _d70(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -35338,6 +36308,8 @@ def _e70(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -35398,6 +36370,8 @@ def _e70(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -35583,9 +36557,13 @@ def _d71(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -35667,9 +36645,13 @@ def _d71(r: Reader) -> Any:
      p += 8
      y2 = (v >> (n - p)) & 255
      if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
+      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+       p += 24
+       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+      else:
+       r.pos = p - 8
+       y = _more(r, y)
+       p = r.pos; v = r.v
      else:
       y = (y & 127) | (y2 << 7)
     f0 = y
@@ -35915,6 +36897,8 @@ def _e71(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)
@@ -35985,6 +36969,8 @@ def _e71(w: Writer, o: Any) -> None:
      a = (a << 10) | (g << 1)
     elif g < 16384:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
+    elif 268435456 <= g < 34359738368:
+     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
      _ew12(w, v)

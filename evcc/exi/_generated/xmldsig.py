@@ -1455,9 +1455,12 @@ def _e0(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -1714,9 +1717,12 @@ def _e1(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -1952,9 +1958,12 @@ def _e2(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -2214,9 +2223,14 @@ def _d3(r: Reader) -> Any:
 
 def _e3(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -2232,9 +2246,12 @@ def _e3(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -2514,9 +2531,14 @@ def _d4(r: Reader) -> Any:
 
 def _e4(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -2532,9 +2554,12 @@ def _e4(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -2926,25 +2951,34 @@ def _e5(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -2976,17 +3010,23 @@ def _e5(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
   elif f2 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -3018,9 +3058,12 @@ def _e5(w: Writer, o: Any) -> None:
  if s == 2:
   if f2 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f2)
-   a = w.a
+   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f2)
+    a = w.a
    left -= 1
    f2 = None
    s = 3
@@ -3122,9 +3165,12 @@ def _e5(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 1
-   w.a = a
-   _ew3(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew3(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -3562,9 +3608,14 @@ def _d7(r: Reader) -> Any:
 
 def _e7(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 3) | 2
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 3) | 2
   return
  it: list[Any] = []
  v = o.algorithm
@@ -3581,9 +3632,12 @@ def _e7(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s2(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -3595,9 +3649,12 @@ def _e7(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -3618,9 +3675,12 @@ def _e7(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -3641,9 +3701,12 @@ def _e7(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -3664,9 +3727,12 @@ def _e7(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 3
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -3828,9 +3894,14 @@ def _d8(r: Reader) -> Any:
 
 def _e8(w: Writer, o: Any) -> None:
  if (v := o.algorithm) is not None and not o.content:
-  w.a <<= 1
-  _s2(w, v)
-  w.a = (w.a << 2) | 1
+  a = w.a << 1
+  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+  else:
+   w.a = a
+   _s2(w, v)
+   a = w.a
+  w.a = (a << 2) | 1
   return
  it: list[Any] = []
  v = o.algorithm
@@ -3846,9 +3917,12 @@ def _e8(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == -1:
@@ -5871,16 +5945,22 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 0:
     a <<= 4
-    w.a = a
-    _s0(w, v)
-    a = w.a
+    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+    else:
+     w.a = a
+     _s0(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == 1000:
     a = (a << 4) | 1
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -5920,9 +6000,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 7
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -5943,9 +6026,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -5985,9 +6071,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -6008,9 +6097,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1001:
@@ -6050,9 +6142,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 7
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 8
    elif f == -2:
@@ -6073,9 +6168,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6115,9 +6213,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6138,9 +6239,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6180,9 +6284,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6203,9 +6310,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6245,9 +6355,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6268,9 +6381,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6310,9 +6426,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6333,9 +6452,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6375,9 +6497,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6398,9 +6523,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6440,9 +6568,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6463,9 +6594,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6505,9 +6639,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6528,9 +6665,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6570,9 +6710,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6593,9 +6736,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6635,9 +6781,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6658,9 +6807,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6700,9 +6852,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6723,9 +6878,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6765,9 +6923,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6788,9 +6949,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6830,9 +6994,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6853,9 +7020,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6895,9 +7065,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6918,9 +7091,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -6960,9 +7136,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -6983,9 +7162,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -7025,9 +7207,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -7048,9 +7233,12 @@ def _e9(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 4
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1001:
@@ -7090,9 +7278,12 @@ def _e9(w: Writer, o: Any) -> None:
     s = 16
    elif f == 1006:
     a = (a << 4) | 6
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 17
    elif f == -2:
@@ -7526,17 +7717,23 @@ def _e11(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 3
-   w.a = a
-   _s2(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f1 is not None:
    a = (a << 3) | 1
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -7557,9 +7754,12 @@ def _e11(w: Writer, o: Any) -> None:
  if s == 1:
   if f1 is not None:
    a <<= 2
-   w.a = a
-   _s2(w, f1)
-   a = w.a
+   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, f1)
+    a = w.a
    left -= 1
    f1 = None
    s = 2
@@ -9303,30 +9503,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -9347,30 +9559,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 1
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 2
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 3
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 5
    elif f == -2:
@@ -9391,30 +9615,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9435,30 +9671,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9479,30 +9727,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9523,30 +9783,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9567,30 +9839,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9611,30 +9895,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9655,30 +9951,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9699,30 +10007,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9743,30 +10063,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9787,30 +10119,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9831,30 +10175,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -9875,30 +10231,42 @@ def _e12(w: Writer, o: Any) -> None:
     s = 8
    elif f == 1001:
     a = (a << 3) | 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 9
    elif f == 1002:
     a = (a << 3) | 2
-    w.a = a
-    _ew4(w, v)
-    a = w.a
+    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+    else:
+     w.a = a
+     _ew4(w, v)
+     a = w.a
     q += 1
     s = 10
    elif f == 1003:
     a = (a << 3) | 3
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 11
    elif f == 1004:
     a = (a << 3) | 4
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 12
    elif f == -2:
@@ -10185,16 +10553,22 @@ def _e13(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -10206,16 +10580,22 @@ def _e13(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1000:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1001:
    a = (a << 2) | 1
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -10245,9 +10625,12 @@ def _e13(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1001:
    a <<= 2
-   w.a = a
-   _ew1(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew1(w, v)
+    a = w.a
    q += 1
    s = 4
   elif f == -2:
@@ -10547,9 +10930,12 @@ def _e14(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -10561,9 +10947,12 @@ def _e14(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 1
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 1
    elif f == -1:
@@ -10575,9 +10964,12 @@ def _e14(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -10591,9 +10983,12 @@ def _e14(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -10605,9 +11000,12 @@ def _e14(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -2:
@@ -10621,9 +11019,12 @@ def _e14(w: Writer, o: Any) -> None:
    f, v = it[q]
    if f == 1000:
     a <<= 2
-    w.a = a
-    _ew1(w, v)
-    a = w.a
+    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+    else:
+     w.a = a
+     _ew1(w, v)
+     a = w.a
     q += 1
     s = 4
    elif f == -1:
@@ -10898,23 +11299,32 @@ def _e15(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 3
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 3) | 1
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 2
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -10935,16 +11345,22 @@ def _e15(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 3
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == 2:
    a = (a << 3) | 1
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -10965,9 +11381,12 @@ def _e15(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 2:
    a <<= 3
-   w.a = a
-   _s4(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s4(w, v)
+    a = w.a
    q += 1
    s = 3
   elif f == -2:
@@ -11165,9 +11584,12 @@ def _e16(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -11381,9 +11803,12 @@ def _e17(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    a <<= 2
-   w.a = a
-   _s0(w, f0)
-   a = w.a
+   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, f0)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -11665,16 +12090,22 @@ def _e18(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 0:
    a <<= 2
-   w.a = a
-   _s0(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s0(w, v)
+    a = w.a
    q += 1
    s = 1
   elif f == 1:
    a = (a << 2) | 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -11686,9 +12117,12 @@ def _e18(w: Writer, o: Any) -> None:
   f, v = it[q]
   if f == 1:
    a <<= 1
-   w.a = a
-   _s2(w, v)
-   a = w.a
+   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
+   else:
+    w.a = a
+    _s2(w, v)
+    a = w.a
    q += 1
    s = 2
   elif f == -1:
@@ -12217,27 +12651,36 @@ def _e19(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -12252,27 +12695,36 @@ def _e19(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -12287,9 +12739,12 @@ def _e19(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 5
@@ -12304,18 +12759,24 @@ def _e19(w: Writer, o: Any) -> None:
   if f2 is not None:
    v = f2
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f2 = None
    s = 2
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -12330,9 +12791,12 @@ def _e19(w: Writer, o: Any) -> None:
   if f3 is not None:
    v = f3
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f3 = None
    s = 3
@@ -12347,18 +12811,24 @@ def _e19(w: Writer, o: Any) -> None:
   if f4 is not None:
    v = f4
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f4 = None
    s = 6
   elif f5 is not None:
    v = f5
    a = (a << 2) | 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -12371,9 +12841,12 @@ def _e19(w: Writer, o: Any) -> None:
   if f5 is not None:
    v = f5
    a <<= 2
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f5 = None
    s = 7
@@ -12386,9 +12859,12 @@ def _e19(w: Writer, o: Any) -> None:
   if f6 is not None:
    v = f6
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f6 = None
    s = 8
@@ -12548,9 +13024,12 @@ def _e20(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -12565,9 +13044,12 @@ def _e20(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -12582,9 +13064,12 @@ def _e20(w: Writer, o: Any) -> None:
   if f1 is not None:
    v = f1
    a <<= 1
-   w.a = a
-   _ew5(w, v)
-   a = w.a
+   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
+    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
+   else:
+    w.a = a
+    _ew5(w, v)
+    a = w.a
    left -= 1
    f1 = None
    s = 3
@@ -12748,9 +13233,12 @@ def _e21(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
@@ -12765,9 +13253,12 @@ def _e21(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   w.a = a
-   _ew4(w, v)
-   a = w.a
+   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
+    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
+   else:
+    w.a = a
+    _ew4(w, v)
+    a = w.a
    left -= 1
    f0 = None
    s = 1
