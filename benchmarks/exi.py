@@ -200,6 +200,13 @@ def import_time() -> float:
     return best
 
 
+def _table(head: str, lines: list[str]) -> None:
+    print(head)
+    print("-" * len(head))
+    for line in lines:
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--json", action="store_true")
@@ -235,29 +242,23 @@ def main(argv: list[str] | None = None) -> int:
               "import_evcc_exi_plus_iso2_ms": round(import_time(), 1),
               "bridge_gateway_start_s": None if peer is None else round(
                   peer["gateway_start_s"], 2),
-              "bridge": "measured" if peer is not None else "absent (needs Java and "
-              ".peers/iso15118)"}
+              "bridge": "measured" if peer is not None else "skipped (--no-peer)"
+              if args.no_peer else "absent (needs Java and .peers/iso15118)"}
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    head = (f"{'message':38} {'B':>5} {'dec µs':>8} {'enc µs':>8} {'bridge dec':>11} "
-            f"{'bridge enc':>11} {'dec x':>7} {'enc x':>7}")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(f"{r['message']:38} {r['bytes']:>5} {r['evcc_decode_us']:>8.1f} "
-              f"{r['evcc_encode_us']:>8.1f} {r.get('bridge_decode_us', '-'):>11} "
-              f"{r.get('bridge_encode_us', '-'):>11} {r.get('decode_ratio', '-'):>7} "
-              f"{r.get('encode_ratio', '-'):>7}")
+    _table(f"{'message':38} {'B':>5} {'dec µs':>8} {'enc µs':>8} {'bridge dec':>11} "
+           f"{'bridge enc':>11} {'dec x':>7} {'enc x':>7}",
+           [f"{r['message']:38} {r['bytes']:>5} {r['evcc_decode_us']:>8.1f} "
+            f"{r['evcc_encode_us']:>8.1f} {r.get('bridge_decode_us', '-'):>11} "
+            f"{r.get('bridge_encode_us', '-'):>11} {r.get('decode_ratio', '-'):>7} "
+            f"{r.get('encode_ratio', '-'):>7}" for r in rows])
     if srows:
         print()
-        head = (f"{'recorded session (EV side: encode sent, decode received)':58} {'msgs':>4} "
-                f"{'evcc µs':>9} {'bridge µs':>11} {'x':>7}")
-        print(head)
-        print("-" * len(head))
-        for sr in srows:
-            print(f"{sr['session']:58} {sr['messages']:>4} {sr['evcc_us']:>9.1f} "
-                  f"{sr.get('bridge_us', '-'):>11} {sr.get('ratio', '-'):>7}")
+        _table(f"{'recorded session (EV side: encode sent, decode received)':58} {'msgs':>4} "
+               f"{'evcc µs':>9} {'bridge µs':>11} {'x':>7}",
+               [f"{sr['session']:58} {sr['messages']:>4} {sr['evcc_us']:>9.1f} "
+                f"{sr.get('bridge_us', '-'):>11} {sr.get('ratio', '-'):>7}" for sr in srows])
         print()
     print(f"import evcc.exi + iso2 grammar: {report['import_evcc_exi_plus_iso2_ms']} ms")
     if peer is not None:

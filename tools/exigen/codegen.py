@@ -551,23 +551,32 @@ class CodecEmitter:
 
     def _enc_chain_tail(self, out: list[str], segs: list[Any], total: int, tail: Any) -> None:
         """Fixed run + a small int element + the type's EE in one write."""
-        w_t, f_t, signed, t = tail
+        _w, f_t, _sg, t = tail
         lo = t.min if t.min is not None else -(2**70)
         hi = t.max if t.max is not None else 2**70
         conds, _ = self._fixed_parts(segs, 0)
         conds.append(f"type(f{f_t}) is int and {lo} <= f{f_t} <= {hi}")
         conds.append(f"left == {len(segs) + 1}")
         out.append(f"    if {' and '.join(conds)}:")
-        fv = f"f{f_t}"
+        pre, writes = self._tail_writes(segs, total, tail, f"f{f_t}")
+        out.extend("        " + ln for ln in pre)
+        for i, (cond, full, expr) in enumerate(writes):
+            out.append(f"        {'el' if i else ''}if {cond}:")
+            out.append(f"            w.a = (a << {full}) | {expr}")
+            out.append("            return")
+
+    def _tail_writes(self, segs: list[Any], total: int, tail: Any,
+                     val: str) -> tuple[list[str], list[tuple[str, int, str]]]:
+        """Lines that split the int ``val`` into magnitude ``g`` (and sign ``sg``), then
+        for one and two groups: (condition on g, bits, value) of the one-step write of a
+        fixed run + that int + the type's EE."""
+        w_t, _f_t, signed, _t = tail
         if signed:
-            out.append(f"        if {fv} < 0:")
-            out.append(f"            g = -{fv} - 1")
-            out.append("            sg = 1")
-            out.append("        else:")
-            out.append(f"            g = {fv}")
-            out.append("            sg = 0")
+            pre = [f"if {val} < 0:", f"    g = -{val} - 1", "    sg = 1", "else:",
+                   f"    g = {val}", "    sg = 0"]
         else:
-            out.append(f"        g = {fv}")
+            pre = [f"g = {val}"]
+        writes = []
         for groups in (1, 2):
             full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
             _, parts = self._fixed_parts(segs, full)
@@ -578,12 +587,10 @@ class CodecEmitter:
             g1 = full - pos - 8
             if groups == 1:
                 parts.append(f"(g << {g1})")
-                out.append("        if g < 128:")
             else:
                 parts.append(f"((((g & 127) | 128) << {g1}) | ((g >> 7) << {g1 - 8}))")
-                out.append("        elif g < 16384:")
-            out.append(f"            w.a = (a << {full}) | {' | '.join(parts)}")
-            out.append("            return")
+            writes.append(("g < 128" if groups == 1 else "g < 16384", full, " | ".join(parts)))
+        return pre, writes
 
     def _enc_chain(self, out: list[str], tg: TypeGrammar) -> None:
         """One write for the leading run of fixed-width simple elements, when all fit."""
@@ -1079,7 +1086,7 @@ class CodecEmitter:
         tail = self._var_tail(tg, k) if segs and self._inline and ci < INLINE_CODES else None
         if tail is None:
             return slow
-        w_t, f_t, signed, st = tail
+        _w, f_t, _sg, st = tail
         lo = st.min if st.min is not None else -(2**70)
         hi = st.max if st.max is not None else 2**70
         used = {fi for *_, fi in segs} | {f_t}
@@ -1090,26 +1097,11 @@ class CodecEmitter:
                   f"v.{f.name} is None" for i, f in enumerate(tg.fields) if i not in used]
         out = [f"if type(v) is {self.cname[id(t)]}:", *("    " + ln for ln in loads),
                f"    if {_rename(' and '.join(conds))}:"]
-        if signed:
-            out += [f"        if y{f_t} < 0:", f"            g = -y{f_t} - 1", "            sg = 1",
-                    "        else:", f"            g = y{f_t}", "            sg = 0"]
-        else:
-            out.append(f"        g = y{f_t}")
-        for groups in (1, 2):
-            full = total + w_t + 1 + (1 if signed else 0) + 8 * groups + 1 + width(2)
-            _, parts = self._fixed_parts(segs, full)
-            pos = total + w_t + 1
-            if signed:
-                parts.append(f"(sg << {full - pos - 1})")
-                pos += 1
-            g1 = full - pos - 8
-            if groups == 1:
-                parts.append(f"(g << {g1})")
-                out.append("        if g < 128:")
-            else:
-                parts.append(f"((((g & 127) | 128) << {g1}) | ((g >> 7) << {g1 - 8}))")
-                out.append("        elif g < 16384:")
-            out.append(f"            a = (a << {full}) | {_rename(' | '.join(parts))}")
+        pre, writes = self._tail_writes(segs, total, tail, f"y{f_t}")
+        out.extend("        " + ln for ln in pre)
+        for i, (cond, full, expr) in enumerate(writes):
+            out.append(f"        {'el' if i else ''}if {cond}:")
+            out.append(f"            a = (a << {full}) | {_rename(expr)}")
         out += ["        else:", *("            " + ln for ln in slow),
                 "    else:", *("        " + ln for ln in slow),
                 "else:", *("    " + ln for ln in slow)]
