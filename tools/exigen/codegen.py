@@ -55,7 +55,6 @@ class CodecEmitter:
     sindex: dict[int, int]
     cname: dict[int, str]
     grammars: dict[int, TypeGrammar]
-    _inline: bool = True  # whether the state being emitted reads leaf children in place
     wrappers: dict[int, TypeGrammar]
     _subst_tables: dict[Any, str]
     _dispatch: dict[tuple[str, ...], str]
@@ -187,8 +186,7 @@ class CodecEmitter:
             out.append("    while s >= 0:")
             ind = "        "
         has_text = value_st is not None or tg.irregular
-        # copies of the start states, entered only after a deviation: calls, not inline reads
-        copies = {x.content2 for x in tg.states if x.kind <= 1}
+        copies = self._copies(tg)
         for k in tg.order:
             st = tg.states[k]
             primary = k not in copies
@@ -197,15 +195,13 @@ class CodecEmitter:
             out.append(f"{ind}while s == {k}:")
             out.append(f"{ind}    p += {w}")
             out.append(f"{ind}    c = (v >> (n - p)) & {(1 << w) - 1}")
-            self._inline = False
             first = self._dec_dispatch(out, tg, st, ind)
             for ci, p in enumerate(st.prods):
                 if ci < first:
                     continue
                 kw = "if" if ci == 0 else "elif"
                 out.append(f"{ind}    {kw} c == {ci}:")
-                self._inline = primary and ci < INLINE_CODES
-                for line in self._dec_action(tg, p):
+                for line in self._dec_action(tg, p, primary and ci < INLINE_CODES):
                     out.append(f"{ind}        {line}")
                 if p.limit:
                     out.append(f"{ind}        s = {p.target} if len(f{p.field}) < {p.limit} "
@@ -636,19 +632,25 @@ class CodecEmitter:
         else:
             out.append(f"        s = {k}")
 
-    def _child(self, d: ElementDecl, target: str) -> list[str]:
+    @staticmethod
+    def _copies(tg: TypeGrammar) -> set[int]:
+        """The copies of the start states, entered only after a deviation: their leaf
+        children are read and written through calls, not in place."""
+        return {x.content2 for x in tg.states if x.kind <= 1}
+
+    def _child(self, d: ElementDecl, target: str, inline: bool) -> list[str]:
         t = d.type
         if isinstance(t, ComplexType):
-            return self._inline_child(t, target)
+            return self._inline_child(t, target, inline)
         assert isinstance(t, SimpleType)
         return self.read_simple_element(t, target)
 
-    def _inline_child(self, t: ComplexType, target: str) -> list[str]:
+    def _inline_child(self, t: ComplexType, target: str, inline: bool) -> list[str]:
         """A complex child: its one-read paths in place (small leaf types such as
         PhysicalValue or RationalNumber), else a call of its decoder."""
         call = [SYNC_OUT, f"{target} = _d{self.cindex[id(t)]}(r)", SYNC_IN]
         tg = self.grammars[id(t)]
-        blocks = self._early_blocks(tg) if self._inline else []
+        blocks = self._early_blocks(tg) if inline else []
         if not blocks:
             return call
         out = []
@@ -664,7 +666,8 @@ class CodecEmitter:
         out.extend("    " + ln for ln in call)
         return out
 
-    def _dec_action(self, tg: TypeGrammar, p: Any) -> list[str]:
+    def _dec_action(self, tg: TypeGrammar, p: Any, inline: bool = False) -> list[str]:
+        """Lines for one production; ``inline`` lets a leaf child be read in place."""
         fields = tg.fields
         if p.kind == AT:
             assert p.attr is not None
@@ -676,12 +679,12 @@ class CodecEmitter:
             assert d is not None
             f = fields[p.field]
             if f.kind == "content":
-                return [*self._child(d, "e"), f"f{p.field}.append(({clark(d.qname)!r}, e))"]
+                return [*self._child(d, "e", inline), f"f{p.field}.append(({clark(d.qname)!r}, e))"]
             if f.is_list:
-                return [*self._child(d, "e"), f"f{p.field}.append(e)"]
+                return [*self._child(d, "e", inline), f"f{p.field}.append(e)"]
             if len(f.decls) > 1 and self._member_ambiguous(f, d):
-                return [*self._child(d, "e"), f"f{p.field} = _Named({d.qname!r}, e)"]
-            return self._child(d, f"f{p.field}")
+                return [*self._child(d, "e", inline), f"f{p.field} = _Named({d.qname!r}, e)"]
+            return self._child(d, f"f{p.field}", inline)
         if p.kind == SEW:
             return [SYNC_OUT, f"f{p.field}.append(_any(r))", SYNC_IN]
         if p.kind == CH:
@@ -866,11 +869,8 @@ class CodecEmitter:
         if not tg.acyclic:
             out.append("    while s >= 0:")
             ind = "        "
-        copies = {x.content2 for x in tg.states if x.kind <= 1}
         for k in tg.order:
-            self._inline = k not in copies
             self._enc_state_regular(out, tg, k, ind, tname, ti)
-        self._inline = True
         out.append("    w.a = a")
         out.append("")
         out.append("")
@@ -882,6 +882,7 @@ class CodecEmitter:
     ) -> None:
         fields = tg.fields
         st = tg.states[k]
+        primary = k not in self._copies(tg)
         nprod = len(st.prods)
         w = width(nprod + 1)
         n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
@@ -925,7 +926,8 @@ class CodecEmitter:
                 out.append(f"{b}{load}")
                 members = [(cj, m) for cj, m in enumerate(st.prods)
                            if m.kind == SE and m.field == p.field]
-                self._write_se(out, b, w, ci, p, members, tname, fields[p.field].name)
+                self._write_se(out, b, w, ci, p, members, tname, fields[p.field].name,
+                               inline=primary and ci < INLINE_CODES)
                 consume(p)
             elif p.kind == AT:
                 assert p.attr is not None
@@ -974,6 +976,7 @@ class CodecEmitter:
         fields = tg.fields
         ti_names = f"_FN{self.cindex.get(id(tg.ct), 'x')}"
         st = tg.states[k]
+        primary = k not in self._copies(tg)
         nprod = len(st.prods)
         w = width(nprod + 1)
         n2 = (0 if any(p.kind == EE for p in st.prods) else 1) + (
@@ -1009,7 +1012,8 @@ class CodecEmitter:
                 members = [(cj, m) for cj, m in enumerate(st.prods)
                            if m.kind == SE and m.field == p.field and (
                                not tg.irregular or m.decl is p.decl)]
-                self._write_se(out, b, w, ci, p, members, tname, fields[p.field].name)
+                self._write_se(out, b, w, ci, p, members, tname, fields[p.field].name,
+                               inline=primary and ci < INLINE_CODES)
                 goto(p)
             elif p.kind == AT:
                 assert p.attr is not None
@@ -1051,7 +1055,8 @@ class CodecEmitter:
         out.append(f"{ind}        raise _unexpected({tname!r}, {ti_names}, f)")
 
     def _write_se(self, out: list[str], b: str, w: int, ci: int, p: Any,  # noqa: PLR0917
-                  members: list[tuple[int, Any]], tname: str, fname: str) -> None:
+                  members: list[tuple[int, Any]], tname: str, fname: str,
+                  inline: bool) -> None:
         """Emit the event code and value write of a start-element production.
 
         One member: its own code and type. Several (a substitution group or a choice of
@@ -1061,7 +1066,7 @@ class CodecEmitter:
             out.append(f"{b}a = (a << {w}) | {ci}" if ci else f"{b}a <<= {w}")
             t = p.decl.type
             if isinstance(t, ComplexType):
-                out.extend(b + ln for ln in self._write_child(t, ci))
+                out.extend(b + ln for ln in self._write_child(t, inline))
             else:
                 assert isinstance(t, SimpleType)
                 for line in self.write_simple_element(t, "v"):
@@ -1077,13 +1082,13 @@ class CodecEmitter:
         out.append(f"{b}m[1](w, v.value if type(v) is _Named else v)")
         out.append(f"{b}a = w.a")
 
-    def _write_child(self, t: ComplexType, ci: int) -> list[str]:
+    def _write_child(self, t: ComplexType, inline: bool) -> list[str]:
         """A complex child ``v``: small leaf types (a fixed run and one small int, such as
         PhysicalValue or RationalNumber) in one write in place, else its encoder."""
         slow = ["w.a = a", f"_e{self.cindex[id(t)]}(w, v)", "a = w.a"]
         tg = self.grammars[id(t)]
         segs, total, k, _ee = self._chain(tg)
-        tail = self._var_tail(tg, k) if segs and self._inline and ci < INLINE_CODES else None
+        tail = self._var_tail(tg, k) if segs and inline else None
         if tail is None:
             return slow
         _w, f_t, _sg, st = tail
