@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -37,8 +36,8 @@ _HEADER = 0x80
 
 #: grammar name -> its loaded module
 _LOADED: dict[str, ModuleType] = {}
-#: grammar name -> document root class name -> (event code, encoder)
-_DOC_ROOTS: dict[str, dict[str, tuple[int, Any]]] = {}
+#: grammar name -> class name -> event code of the document root of that class
+_DOC_ROOTS: dict[str, dict[str, int]] = {}
 
 
 def grammar_module(grammar: str) -> ModuleType:
@@ -50,13 +49,9 @@ def grammar_module(grammar: str) -> ModuleType:
     if name is None:
         raise ExiError(f"unknown grammar {grammar!r}; choose one of {', '.join(_MODULES)}")
     full = f"evcc.exi._generated.{name}"
-    g = sys.modules.get(full) or importlib.import_module(full)
-    roots: dict[str, tuple[int, Any]] = {}
-    for cls, qn in g.ELEMENT_OF_CLASS.items():
-        i = g.DOC_INDEX.get(qn)
-        if i is not None:
-            roots[cls] = (i, g.DOC[i][2])
-    _DOC_ROOTS[grammar] = roots
+    g = importlib.import_module(full)
+    _DOC_ROOTS[grammar] = {cls: g.DOC_INDEX[qn] for cls, qn in g.ELEMENT_OF_CLASS.items()
+                           if qn in g.DOC_INDEX}
     _LOADED[grammar] = g
     return g
 
@@ -160,11 +155,6 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
     w = Writer(validate)
     w.a = 0x100 | _HEADER
     try:
-        known = None if fragment else _DOC_ROOTS[grammar].get(type(msg).__name__)
-        if known is not None:  # a document root given as its own class
-            w.a = (w.a << g.DOC_WIDTH) | known[0]
-            known[1](w, msg)
-            return w.getvalue()
         if fragment:
             items = msg if isinstance(msg, list) else [msg]
             if not items:
@@ -187,7 +177,8 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
             w.bits(len(g.DOC), g.DOC_WIDTH)  # SE(*)
             encode_any(w, g, msg)
         else:
-            i, value = _root_index(g, g.DOC_INDEX, msg)
+            i = _DOC_ROOTS[grammar].get(type(msg).__name__, -1)  # a root given as its class
+            i, value = (i, msg) if i >= 0 else _root_index(g, g.DOC_INDEX, msg)
             w.bits(i, g.DOC_WIDTH)
             g.DOC[i][2](w, value)
     except ExiEncodeError:
