@@ -130,6 +130,7 @@ def _decode(args: argparse.Namespace) -> int:
 
 def _decode_to_stdout(args: argparse.Namespace) -> int:
     from evcc.errors import FrameError
+    from evcc.slac.constants import ETHERTYPE_HOMEPLUG_BYTES
     from evcc.slac.mme import UnknownMmeError, parse
     from evcc.slac.pcap import read_pcap
 
@@ -153,7 +154,7 @@ def _decode_to_stdout(args: argparse.Namespace) -> int:
             text = f"HomePlug {exc}"
             record: dict[str, Any] = {"error": str(exc)}
         except FrameError as exc:
-            if frame[12:14] != b"\x88\xe1":
+            if frame[12:14] != ETHERTYPE_HOMEPLUG_BYTES:
                 kind = f"0x{frame[12:14].hex()}" if len(frame) >= 14 else "?"
                 text, record = f"(ethertype {kind}, {len(frame)} bytes)", {"ethertype": kind}
             else:

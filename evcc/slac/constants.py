@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ETHERTYPE_HOMEPLUG = 0x88E1
+#: the ethertype as it stands in a frame (bytes 12-13)
+ETHERTYPE_HOMEPLUG_BYTES = ETHERTYPE_HOMEPLUG.to_bytes(2, "big")
 MIN_FRAME_LEN = 60
 QCA_OUI = bytes.fromhex("00b052")
 #: Address at which the local QCA modem answers management messages.

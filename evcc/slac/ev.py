@@ -58,7 +58,6 @@ class SlacEv:
         self._nid = bytes(7)
         self._nmk = bytes(16)
         self._match_ms = 0.0
-        self._link_nid_seen = False
 
     # ------------------------------------------------------------------ driver API
     def start(self, now: float) -> None:
@@ -368,9 +367,9 @@ class SlacEv:
         n_total = self._t.c_ev_start_atten_char_inds + self._t.c_ev_match_mnbc
         if not self.config.early_decision or self._batch_sent < n_total:
             return
-        answered = [e for e in self._evses.values() if e.attenuation is not None]
-        waiting = [e for e in self._evses.values() if e.parm_cnf and e.attenuation is None]
-        if answered and not waiting:
+        evses = self._evses.values()
+        if any(e.attenuation is not None for e in evses) and not any(
+                e.parm_cnf and e.attenuation is None for e in evses):
             self._decide(now)
 
     def _decide(self, now: float) -> None:

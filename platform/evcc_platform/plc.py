@@ -8,25 +8,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from evcc.errors import FrameError
 from evcc.slac import constants as k
 from evcc.slac.mme import build, fmt_mac, parse
 from evcc_platform.errors import ModemError
 
-ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
-
-
-class FrameLink(Protocol):
-    """A duplex Ethernet frame channel: a real modem interface or an emulator port."""
-
-    mac: bytes
-
-    def send(self, frame: bytes) -> None: ...
-
-    def recv(self, timeout: float | None) -> bytes | None: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +87,7 @@ class PlcModem:
                 continue
             except OSError as exc:
                 raise ModemError(f"receive on {self.iface} failed: {exc}") from exc
-            if addr[2] != PACKET_OUTGOING and data[12:14] == b"\x88\xe1":
+            if addr[2] != PACKET_OUTGOING and data[12:14] == k.ETHERTYPE_HOMEPLUG_BYTES:
                 return data
 
     def request(

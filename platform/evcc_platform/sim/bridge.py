@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from evcc.errors import FrameError
+from evcc.slac import constants as k
 from evcc.slac.mme import MESSAGES, fmt_mac, peek_mmtype
 from evcc.slac.pcap import PcapWriter
 from evcc_platform.errors import PlatformError
@@ -62,10 +63,10 @@ class Bridge:
         self._socks.clear()
 
     def _observe(self, now: float, port: str, direction: str, frame: bytes) -> None:
-        from_modem = frame[6:9] == b"\x00\xb0\x52"
+        from_modem = frame[6:9] == k.QCA_OUI
         if self._pcap is not None and (direction == "rx" or from_modem):
             self._pcap.write(time.time(), frame)
-        if self._events is None or frame[12:14] != b"\x88\xe1":
+        if self._events is None or frame[12:14] != k.ETHERTYPE_HOMEPLUG_BYTES:
             return
         try:
             mmtype = peek_mmtype(frame)
@@ -109,8 +110,3 @@ class Bridge:
                         continue  # a peer interface went away; the line stays up
         return handled
 
-    def serve(self, duration: float | None = None) -> None:
-        """Forward until ``duration`` elapsed (forever if None)."""
-        end = None if duration is None else self.clock() + duration
-        while end is None or self.clock() < end:
-            self.poll(0.5 if end is None else max(0.0, min(0.5, end - self.clock())))

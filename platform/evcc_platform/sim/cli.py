@@ -67,9 +67,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print("emulator ready: " + " ".join(
             f"{p.name}({p.role}{'' if p.role == 'ev' else f' {p.attenuation_db:g} dB'})"
             for p in ports), file=out, flush=True)
-        end = None if args.duration is None else line_clock() + args.duration
+        end = None if args.duration is None else time.monotonic() + args.duration
         try:
-            while not stopping and (end is None or line_clock() < end):
+            while not stopping and (end is None or time.monotonic() < end):
                 bridge.poll(0.2)
         except KeyboardInterrupt:
             pass
@@ -87,10 +87,6 @@ def _open_outputs(
     if args.events:
         events = stack.enter_context(open(args.events, "a", encoding="utf-8"))  # noqa: SIM115
     return pcap, events
-
-
-def line_clock() -> float:
-    return time.monotonic()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

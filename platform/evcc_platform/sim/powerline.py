@@ -83,7 +83,7 @@ class Powerline:
         if not 0.0 <= join_delay < math.inf:
             raise PlatformError("join delay must be a number of seconds >= 0")
         self.ports = {
-            p.name: _Modem(p, bytes.fromhex("00b052") + bytes([0xE0, 0x00, i + 1]))
+            p.name: _Modem(p, k.QCA_OUI + bytes([0xE0, 0x00, i + 1]))
             for i, p in enumerate(ports)
         }
         self.join_delay = join_delay
