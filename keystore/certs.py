@@ -138,6 +138,11 @@ def common_name(cert: x509.Certificate) -> str:
     return value if isinstance(value, str) else value.decode(errors="replace")
 
 
+def display_name(cert: x509.Certificate) -> str:
+    """The subject CN of ``cert`` for messages, else its whole subject."""
+    return common_name(cert) or cert.subject.rfc4514_string()
+
+
 def normalize_emaid(emaid: str) -> str:
     """eMAID for comparison: separators removed, upper-case."""
     return emaid.replace("-", "").replace(" ", "").upper()

@@ -21,12 +21,12 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from evcc import exi
 from evcc.bench.demo import DemoContext, StepReport
 from evcc.bench.demo_slac import EV_MAC
 from evcc.exi import signing
+from keystore.certs import display_name, raw_to_der
 
 #: The shared reference fixtures next to a source checkout (absent in an installed wheel).
 DEFAULT_FIXTURE_DIR = (Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -111,7 +111,7 @@ class ExiStep:
         report.line("signature", f"XMLDSig over EXI verifies: {len(verified.references)} "
                     f"reference digests ({', '.join(facts['signed_references'])}) and "
                     f"{verified.signature_method.rsplit('#', 1)[-1]} over SignedInfo by "
-                    f"{_cn(signer)}")
+                    f"{display_name(signer)}")
         expiry = signer.not_valid_after_utc
         report.line("not checked", "the signer's chain: its V2G root is not in the message"
                     + (f", and the signer expired on {expiry.date()}" if expiry < now else ""))
@@ -121,27 +121,21 @@ def _raw_ecdsa_verifier(cert: x509.Certificate) -> signing.Verifier:
     """Check a raw r||s ECDSA SignatureValue with the certificate's key."""
     key = cert.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey):
-        raise ValueError(f"{_cn(cert)} has no EC key")
+        raise ValueError(f"{display_name(cert)} has no EC key")
     size = (key.curve.key_size + 7) // 8
     digest = hashes.SHA512() if size > 32 else hashes.SHA256()
 
     def verify(data: bytes, signature: bytes) -> bool:
         if len(signature) != 2 * size:
             return False
-        der = encode_dss_signature(int.from_bytes(signature[:size], "big"),
-                                   int.from_bytes(signature[size:], "big"))
         try:
-            key.verify(der, data, ec.ECDSA(digest))
+            key.verify(raw_to_der(signature), data, ec.ECDSA(digest))
         except InvalidSignature:
             return False
         return True
 
     return verify
 
-
-def _cn(cert: x509.Certificate) -> str:
-    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
 def app_protocol_req(protocols: tuple[tuple[str, int, int, int], ...]) -> Any:

@@ -36,6 +36,7 @@ from keystore import (
     StoreExistsError,
     TpmUnavailableError,
 )
+from keystore.certs import display_name
 from keystore.soft import SOFT_WARNING
 from keystore.swtpm import Swtpm
 
@@ -161,8 +162,9 @@ def _walk(store: Keystore, base: Path, ctx: DemoContext, report: StepReport,
                        lambda: store.install_provisioning_chain(pki.chain("oem")[:3]))
     facts["provisioning_chain"] = {"subject": installed.certificate_subject,
                                    "length": installed.chain_length}
-    report.line("OEM prov. chain", f"leaf {_cn(pki.cert(Role.OEM_PROV_LEAF))} issued for the "
-                f"CSR; {installed.chain_length} certificates installed")
+    leaf_cn = display_name(pki.cert(Role.OEM_PROV_LEAF))
+    report.line("OEM prov. chain", f"leaf {leaf_cn} issued for the CSR; "
+                f"{installed.chain_length} certificates installed")
 
     ids = store.root_certificate_ids("v2g")
     facts["roots"] = [{"kind": r.kind, "subject": r.subject, "fingerprint": r.fingerprint}
@@ -205,7 +207,7 @@ def _check_sign(store: Keystore, key: str, cert: x509.Certificate, *, ctx: DemoC
                                      len(signature), "verified_with_certificate": verified}
     report.check(verified, f"the {label} signature does not verify with its certificate")
     report.line(f"sign ({label})", ("verified" if verified else "NOT VERIFIED")
-                + f" with the certificate of {_cn(cert)}")
+                + f" with the certificate of {display_name(cert)}")
 
 
 def _check_ecdh(store: Keystore, leaf: x509.Certificate, report: StepReport,
@@ -249,7 +251,3 @@ def _contract(store: Keystore, pki: PkiManifest, ctx: DemoContext, report: StepR
     _check_sign(store, info.id, chain[0], ctx=ctx, report=report, timer=timer,
                 label="contract")
 
-
-def _cn(cert: x509.Certificate) -> str:
-    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else cert.subject.rfc4514_string()

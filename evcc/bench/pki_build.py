@@ -71,10 +71,7 @@ def ocsp_url(role: Role) -> str:
 
 def key_usage(role: Role, public_key: PublicKey) -> x509.KeyUsage:
     """keyUsage of ``role``; keyAgreement only where the key can do ECDH."""
-    spec = SPECS[role]
-    bits = set(spec.key_usage)
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        bits |= spec.key_usage_ec
+    bits = SPECS[role].required_usage(isinstance(public_key, ec.EllipticCurvePublicKey))
     names = (
         "digital_signature",
         "content_commitment",

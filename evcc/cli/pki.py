@@ -147,20 +147,6 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
         raise PkiError(f"{path} holds no readable X.509 certificate") from None
 
 
-def _key_id(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> bytes | None:
-    from cryptography import x509
-
-    try:
-        value = cert.extensions.get_extension_for_class(kind).value
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
-        return None
-    if isinstance(value, x509.SubjectKeyIdentifier):
-        return value.digest
-    if isinstance(value, x509.AuthorityKeyIdentifier):
-        return value.key_identifier
-    return None
-
-
 def _order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate] | None:
     """``certs`` leaf first if they form one chain, else None.
 
@@ -168,16 +154,18 @@ def _order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate] | None
     subjectKeyIdentifier equals its authorityKeyIdentifier, so that a broken name or key
     identifier still yields the chain and the chain check reports the broken link.
     """
-    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID
+
+    from evcc.pnc.cert_rules import key_id
 
     def parent(cert: x509.Certificate) -> x509.Certificate | None:
         others = [c for c in certs if c is not cert]
         named = [c for c in others if c.subject == cert.issuer]
         if named:
             return named[0]
-        aki = _key_id(cert, x509.AuthorityKeyIdentifier)
+        aki = key_id(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
         keyed = [c for c in others if aki is not None and
-                 _key_id(c, x509.SubjectKeyIdentifier) == aki]
+                 key_id(c, ExtensionOID.SUBJECT_KEY_IDENTIFIER) == aki]
         return keyed[0] if keyed else None
 
     try:

@@ -132,13 +132,11 @@ def check_key_usage(cert: x509.Certificate, role: Role, report: Report) -> None:
     problems: list[str] = []
     if not ext.critical:
         problems.append("not critical")
-    required = set(spec.key_usage)
     try:
         is_ec = isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
     except UnsupportedAlgorithm:
         is_ec = False
-    if is_ec:
-        required |= spec.key_usage_ec
+    required = spec.required_usage(is_ec)
     missing = sorted(b for b in required if not getattr(usage, b))
     if missing:
         problems.append("missing " + ", ".join(missing))

@@ -151,11 +151,10 @@ def check_chain(
     roles: list[Role | None] = (
         list(reversed(CHAINS[name])) if name is not None else [None] * 4
     )
-    violations: list[Violation] = []
+    report = Report(certs[0], roles[0], skip)
     if len(certs) not in (3, 4):
-        violations.append(Violation("chain_length", subject_text(certs[0]),
-                                    f"{len(certs)} certificates, expected 3 or 4",
-                                    roles[0].value if roles[0] else None))
+        report.add("chain_length", f"{len(certs)} certificates, expected 3 or 4")
+    violations = report.items
     for index, cert in enumerate(certs):
         role = roles[index] if index < len(roles) else None
         violations += check_certificate(cert, role, profile, now=now, skip=skip)
@@ -165,7 +164,7 @@ def check_chain(
         top_role = roles[len(certs) - 1] if len(certs) <= len(roles) else None
         violations += _check_anchor(certs[-1], top_role, anchors, profile=profile, now=now,
                                     skip=skip)
-    return [v for v in violations if v.rule not in skip]
+    return violations
 
 
 def _check_anchor(

@@ -91,6 +91,10 @@ class RoleSpec:
         """Required pathLenConstraint (None: absent for roots and leaves)."""
         return {Kind.SUB1: 1, Kind.SUB2: 0}.get(self.kind)
 
+    def required_usage(self, is_ec: bool) -> frozenset[str]:
+        """keyUsage bits for a key of this role (keyAgreement only where it can do ECDH)."""
+        return self.key_usage | self.key_usage_ec if is_ec else self.key_usage
+
 
 def _spec(  # noqa: PLR0917 - one row of the role table
     role: Role,

@@ -200,8 +200,6 @@ class Pcid:
     vehicle: str
     check_digit: str | None = None
 
-    MAX_INPUT: ClassVar[int] = 18
-
     @classmethod
     def parse(cls, text: str) -> Pcid:
         """Parse a 17- or 18-character PCID, case-insensitive.
