@@ -239,3 +239,11 @@ def test_chain_must_end_at_a_trusted_anchor(iso2: PkiManifest, iso20: PkiManifes
     assert found == []
     found = check_chain(chain[:3], "iso2", now=late, anchors=[v2g_root])
     assert sum(v.rule == "expired" for v in found) == 4  # leaf, sub2, sub1 and the anchor
+
+
+def test_chain_length_is_a_rule_that_can_be_skipped(iso2: PkiManifest) -> None:
+    short = iso2.chain("cpo")[:2]
+    found = check_chain(short, "iso2", now=NOW, chain="cpo")
+    assert [v.rule for v in found if v.rule == "chain_length"] == ["chain_length"]
+    assert "chain_length" not in {v.rule for v in check_chain(
+        short, "iso2", now=NOW, chain="cpo", skip=("chain_length",))}
