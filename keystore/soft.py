@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -188,9 +187,3 @@ class SoftKeystore(RecordKeystore):
         if create:
             log.warning(SOFT_WARNING)
 
-
-def public_pem(key: ec.EllipticCurvePublicKey) -> bytes:
-    """PEM SubjectPublicKeyInfo (convenience for benches)."""
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )

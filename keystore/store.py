@@ -267,7 +267,7 @@ class RecordKeystore:
                 orphans.append(key)
         return orphans
 
-    def _recover_provisioning(self) -> list[KeyRecord]:
+    def _recover_provisioning(self) -> None:
         """Evict keys orphaned by an interrupted create; the caller holds the store lock."""
         orphans = self._orphaned_keys()
         for key in orphans:
@@ -275,7 +275,6 @@ class RecordKeystore:
                 log.warning("evicted orphaned provisioning key at %s", _handle_text(key))
         if self._pending_path.exists():
             files.durable_unlink(self._pending_path)
-        return orphans
 
     def _prov_info(self, record: ProvisioningRecord) -> ProvisioningInfo:
         pub = self._engine.public_key(record.key, PROVISIONING)

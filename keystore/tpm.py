@@ -30,6 +30,7 @@ from tpm2_pytss.utils import wrap
 from keystore import certs, tpm_templates
 from keystore.engine import KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import CorruptedFileError, NvFullError, TpmError
+from keystore.spec import DEFAULT_TCTI
 from keystore.store import RecordKeystore, utc_now
 from keystore.tpm_link import TpmLink
 
@@ -395,7 +396,7 @@ class TpmKeystore(RecordKeystore):
         self,
         path: Path | str,
         *,
-        tcti: str = "device:/dev/tpmrm0",
+        tcti: str = DEFAULT_TCTI,
         owner_auth: bytes = b"",
         create: bool = False,
         clock: Callable[[], datetime] = utc_now,

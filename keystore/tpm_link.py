@@ -17,8 +17,6 @@ T = TypeVar("T")
 
 RC_INITIALIZE = 0x100
 RC_NV_SPACE = 0x14B
-RC_NV_DEFINED = 0x14C
-RC_OBJECT_MEMORY = 0x902
 RC_LOCKOUT = 0x921
 RC_AUTH_FAIL = 0x08E  # format 1: wrong auth, counts for DA protection
 RC_BAD_AUTH = 0x0A2  # format 1: wrong auth without DA implications (hierarchies, noDA)
