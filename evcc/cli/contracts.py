@@ -12,7 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evcc.cli.keystore import action, common_options, emit, opened, read_certificates, read_file
+from evcc.cli.files import read_file
+from evcc.cli.keystore import action, common_options, emit, opened, read_certificates
 from evcc.errors import EvccError
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
+from evcc.cli.files import read_file
 from evcc.errors import ExiError
 
 GRAMMARS = ("app", "din", "iso2", "iso20-common", "iso20-ac", "iso20-dc", "iso20-wpt",
@@ -45,22 +45,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     enc.set_defaults(func=_encode)
 
 
-def _read(path: Path) -> bytes:
-    try:
-        if str(path) == "-":
-            return sys.stdin.buffer.read()
-        return path.read_bytes()
-    except OSError as exc:
-        raise ExiError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def _exi_input(args: argparse.Namespace) -> bytes:
     if args.hex is not None:
         text = "".join(args.hex.split())
         if not _HEX.match(text) or len(text) % 2:
             raise ExiError("--hex needs an even number of hex digits")
         return bytes.fromhex(text)
-    raw = _read(args.file)
+    raw = read_file(args.file, error=ExiError, dash_is_stdin=True)
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
@@ -90,7 +81,7 @@ def _decode(args: argparse.Namespace) -> int:
 def _encode(args: argparse.Namespace) -> int:
     from evcc import exi
 
-    raw = _read(args.file)
+    raw = read_file(args.file, error=ExiError, dash_is_stdin=True)
     try:
         xml = raw.decode("utf-8")
     except UnicodeDecodeError:

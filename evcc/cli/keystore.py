@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evcc.cli.files import read_file
 from evcc.errors import EvccError
 
 if TYPE_CHECKING:
@@ -108,14 +109,6 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> int:
     else:
         print(text)
     return 0
-
-
-def read_file(path: Path) -> bytes:
-    """File contents with a one-line error."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise EvccError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def read_certificates(path: Path) -> list[Any]:

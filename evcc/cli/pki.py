@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evcc.cli.files import read_file
 from evcc.errors import PkiError
 from evcc.pnc.cert_roles import Role
 
@@ -75,18 +76,10 @@ def _parse_validity(items: list[str]) -> dict[str, int]:
     return result
 
 
-def _read(path: Path, what: str = "") -> bytes:
-    """File contents; PkiError naming the file (and ``what`` it should be) otherwise."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PkiError(f"cannot read {what}{path}: {exc.strerror}") from None
-
-
 def _load_csr(path: Path) -> x509.CertificateSigningRequest:
     from cryptography import x509
 
-    data = _read(path, "CSR ")
+    data = read_file(path, "CSR ", error=PkiError)
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_csr(data)
@@ -138,7 +131,7 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
     """All certificates in a PEM file, or the one in a DER file; PkiError otherwise."""
     from cryptography import x509
 
-    data = _read(path)
+    data = read_file(path, error=PkiError)
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
