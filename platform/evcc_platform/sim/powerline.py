@@ -105,8 +105,18 @@ class Powerline:
             return False
         return now >= max(ma.keyed_at, mb.keyed_at) + self.join_delay
 
+    def _joined_names(self, port: str, now: float) -> list[str]:
+        """The other ports in the same logical network as ``port``."""
+        return [n for n in self.ports if n != port and self.joined(port, n, now)]
+
     def _peers_in_avln(self, port: str, now: float) -> list[_Modem]:
-        return [m for n, m in self.ports.items() if n != port and self.joined(port, n, now)]
+        return [self.ports[n] for n in self._joined_names(port, now)]
+
+    def _narrow(self, names: list[str], dst: bytes) -> list[str]:
+        """Unicast ``dst``: the ports whose hosts include it (all ``names`` if none do)."""
+        if dst[0] & 1:  # broadcast / multicast
+            return names
+        return [n for n in names if dst in self.ports[n].hosts] or names
 
     # ---------------------------------------------------------------- main entry
     def receive(self, port: str, frame: bytes, now: float) -> list[Delivery]:
@@ -186,10 +196,7 @@ class Powerline:
     def _targets(self, port: str, modem: _Modem, dst: bytes) -> list[str]:
         role = "evse" if modem.config.role == "ev" else "ev"
         names = [n for n, m in self.ports.items() if n != port and m.config.role == role]
-        if dst[0] & 1:  # broadcast / multicast
-            return names
-        owners = [n for n in names if dst in self.ports[n].hosts]
-        return owners or names
+        return self._narrow(names, dst)
 
     def _slac(self, port: str, modem: _Modem, mmtype: int, frame: bytes) -> list[Delivery]:
         out: list[Delivery] = []
@@ -223,12 +230,7 @@ class Powerline:
 
     # ---------------------------------------------------------------- data path
     def _data_path(self, port: str, frame: bytes, now: float) -> list[Delivery]:
-        peers = [n for n in self.ports if n != port and self.joined(port, n, now)]
-        dst = frame[0:6]
-        if not dst[0] & 1:
-            owners = [n for n in peers if dst in self.ports[n].hosts]
-            peers = owners or peers
-        return [(n, frame) for n in peers]
+        return [(n, frame) for n in self._narrow(self._joined_names(port, now), frame[0:6])]
 
     def nid_of(self, port: str) -> bytes | None:
         """NID derived from the port's NMK (None without a key)."""
