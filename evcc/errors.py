@@ -45,3 +45,11 @@ class SlacError(EvccError):
 
 class ExiSignatureError(ExiError):
     """An XMLDSig-over-EXI signature that is malformed, mismatched or does not verify."""
+
+
+class V2gtpError(FrameError):
+    """A V2GTP header that is truncated or wrong (version, payload type, length)."""
+
+
+class SdpError(FrameError):
+    """An SDP request or response payload that is malformed."""
