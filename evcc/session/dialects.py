@@ -1,0 +1,54 @@
+"""Dialects of the protocols whose messages are one V2G_Message(Header, Body): DIN and ISO-2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from evcc import exi
+from evcc.errors import ExiDecodeError
+from evcc.messages import din, iso2
+from evcc.session import timeouts
+from evcc.session.timeouts import TimerTable
+from evcc.v2gtp import PayloadType
+
+__all__ = ["DIN", "ISO2", "HeaderBodyDialect"]
+
+
+@dataclass(frozen=True)
+class HeaderBodyDialect:
+    """A V2G_Message grammar: the header carries the session id, the body one element."""
+
+    name: Literal["din", "iso2"]
+    timers: TimerTable
+    session_setup_response: type[object]
+    payload_type: PayloadType = PayloadType.EXI
+
+    def encode(self, session_id: bytes, body: object) -> bytes:
+        module = din if self.name == "din" else iso2
+        message = module.V2G_Message(
+            header=module.MessageHeaderType(session_id=session_id),
+            body=module.BodyType(body_element=body),
+        )
+        return exi.encode(message, self.name)
+
+    def decode(self, payload: bytes) -> tuple[bytes, object]:
+        message = exi.decode(payload, self.name)
+        module = din if self.name == "din" else iso2
+        if not isinstance(message, module.V2G_Message):
+            raise ExiDecodeError(f"{type(message).__name__} is not a V2G_Message")
+        body = message.body.body_element
+        if body is None:
+            raise ExiDecodeError("V2G_Message with an empty Body")
+        return message.header.session_id, body
+
+    def response_code(self, body: object) -> str:
+        code = getattr(body, "response_code", None)
+        if not isinstance(code, Enum):
+            raise ValueError(f"{type(body).__name__} has no ResponseCode")
+        return str(code.value)
+
+
+DIN = HeaderBodyDialect("din", timeouts.DIN, din.SessionSetupResType)
+ISO2 = HeaderBodyDialect("iso2", timeouts.ISO2, iso2.SessionSetupResType)
