@@ -269,7 +269,11 @@ class SessionCore:
             return
         self._msg_deadline = None
         self._awaiting = None
-        outcome = handshake.evaluate(self._offer, res)
+        try:
+            outcome = handshake.evaluate(self._offer, res)
+        except _HANDLER_ERRORS as exc:  # schema deviations decode to untyped strings
+            self._end(StopReason.INVALID_RESPONSE, f"SupportedAppProtocolRes: {exc}", now)
+            return
         if isinstance(outcome, Fail):
             self._end(outcome.reason, outcome.detail, now)
             return
@@ -282,9 +286,7 @@ class SessionCore:
         self._enter(self._spec.first, now)
 
     def _follow(self, step: Step, now: float) -> None:
-        if isinstance(step, Finish):
-            self._end(step.reason, "SessionStopRes received", now)
-        elif isinstance(step, Fail):
+        if isinstance(step, Finish | Fail):
             self._end(step.reason, step.detail, now)
         elif isinstance(step, Next):
             self._guard = None

@@ -92,6 +92,11 @@ def evaluate(
     made: Offer, res: SupportedAppProtocolRes
 ) -> tuple[AppProtocol, ProtocolAgreed] | Fail:
     """The protocol the SECC chose, or why the session cannot go on."""
+    # Non-strict EXI lets schema-deviating content through as untyped strings: check types.
+    if not isinstance(res.response_code, ResponseCodeType):
+        return Fail(StopReason.INVALID_RESPONSE, "SupportedAppProtocolRes without a ResponseCode")
+    if res.schema_id is not None and not isinstance(res.schema_id, int):
+        return Fail(StopReason.INVALID_RESPONSE, "SupportedAppProtocolRes SchemaID is not a number")
     if res.response_code is ResponseCodeType.Failed_NoNegotiation:
         offered = ", ".join(p.name for p in made.protocols)
         return Fail(StopReason.NO_COMMON_PROTOCOL, f"the SECC speaks none of: {offered}")

@@ -38,7 +38,6 @@ class StopReason(StrEnum):
     PRE_CHARGE_TIMEOUT = "timeout_pre_charge"
     # charger decisions
     EVSE_EMERGENCY_SHUTDOWN = "evse_emergency_shutdown"
-    EVSE_STOPPED = "evse_stop_charging"
     EVSE_NOT_READY = "evse_not_ready"
     NO_USABLE_SERVICE = "no_usable_service"
     NO_USABLE_SCHEDULE = "no_usable_schedule"

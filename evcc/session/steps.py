@@ -39,6 +39,7 @@ class Finish:
     """The session ended normally (the SessionStopRes was read)."""
 
     reason: StopReason = StopReason.FINISHED
+    detail: str = "SessionStopRes received"
 
 
 @dataclass(frozen=True, slots=True)

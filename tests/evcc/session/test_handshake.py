@@ -59,3 +59,11 @@ def test_timer_tables() -> None:
     assert slow.guard(Guard.ONGOING) == 60.0  # sequence timers are not scaled
     with pytest.raises(ValueError):
         timeouts.ISO2.scaled(0.5)
+
+
+def test_schema_deviating_handshake_answer_is_refused() -> None:
+    # Non-strict EXI: <ResponseCode/> and <SchemaID/> without typed content decode as strings.
+    res = exi.decode(bytes.fromhex("804b021000"), "app")
+    assert isinstance(res, app.SupportedAppProtocolRes)
+    refused = handshake.evaluate(handshake.offer(["din"]), res)
+    assert isinstance(refused, Fail) and refused.reason is StopReason.INVALID_RESPONSE
