@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from evcc import exi, v2gtp
-from evcc.errors import ExiDecodeError
 from evcc.session.core import SessionCore
 from evcc.session.events import Ended, SessionEvent
 
@@ -27,8 +28,10 @@ def recorded(log: str) -> list[dict[str, str]]:
 class ReplaySecc:
     """Answers each request with the next recorded response of the matching name."""
 
-    def __init__(self, log: str, grammar: str) -> None:
+    def __init__(self, log: str, grammar: str,
+                 edits: dict[str, Callable[[int, Any], None]] | None = None) -> None:
         self.grammar = grammar
+        self.edits = edits or {}
         self.responses: dict[str, list[bytes]] = defaultdict(list)
         self.recorded_requests: list[str] = []
         for row in recorded(log):
@@ -38,6 +41,8 @@ class ReplaySecc:
             else:
                 self.recorded_requests.append(name)
         self.used: dict[str, int] = defaultdict(int)
+        self.stop_kinds: list[str] = []
+        self.first_session_id: bytes | None = None
         self.requests: list[str] = []
         self._stream = v2gtp.StreamBuffer()
 
@@ -50,18 +55,28 @@ class ReplaySecc:
                 else name[:-3] + "Res"
             answers = self.responses[res_name]
             index = min(self.used[res_name], len(answers) - 1)
+            answer = answers[index]
+            edit = self.edits.get(res_name)
+            if edit is not None:
+                message = exi.decode(answer, self.grammar)
+                edit(self.used[res_name], message)
+                answer = exi.encode(message, self.grammar)
             self.used[res_name] += 1
-            out += v2gtp.frame(v2gtp.PayloadType.EXI, answers[index])
+            out += v2gtp.frame(v2gtp.PayloadType.EXI, answer)
         return out
 
     def _name(self, payload: bytes) -> str:
-        try:
+        if not self.requests:
             exi.decode(payload, "app")
-        except ExiDecodeError:
-            message = exi.decode(payload, self.grammar)
-            body = type(message.body.body_element).__name__.removesuffix("Type")
-            return {"SessionStop": "SessionStopReq"}.get(body, body)
-        return "supportedAppProtocolReq"
+            return "supportedAppProtocolReq"
+        message = exi.decode(payload, self.grammar)
+        if self.first_session_id is None:
+            self.first_session_id = message.header.session_id
+        kind = getattr(message.body.body_element, "charging_session", None)
+        if kind is not None:
+            self.stop_kinds.append(kind.value)
+        body = type(message.body.body_element).__name__.removesuffix("Type")
+        return {"SessionStop": "SessionStopReq"}.get(body, body)
 
 
 def run(core: SessionCore, secc: ReplaySecc, step: float = 0.05,
@@ -86,3 +101,11 @@ def run(core: SessionCore, secc: ReplaySecc, step: float = 0.05,
         events.append(event)
     assert isinstance(events[-1], Ended)
     return events
+
+
+def last(events: list[SessionEvent]) -> Ended:
+    """The session's one Ended event (always the last)."""
+    end = events[-1]
+    assert isinstance(end, Ended)
+    assert sum(isinstance(e, Ended) for e in events) == 1
+    return end

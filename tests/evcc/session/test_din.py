@@ -5,10 +5,9 @@ from __future__ import annotations
 from evcc.session import din
 from evcc.session.config import ChargeConfig
 from evcc.session.core import SessionConfig, SessionCore
-from evcc.session.events import Ended
 from evcc.session.reasons import StopReason
 from evcc.session.vehicle import SimulatedBattery
-from tests.evcc.session.replay import ReplaySecc, run
+from tests.evcc.session.replay import ReplaySecc, last, run
 
 LOG = "evcc_DIN_evcc_config.log"
 
@@ -23,8 +22,7 @@ def test_full_din_dc_session_against_recorded_secc() -> None:
     secc = ReplaySecc(LOG, "din")
     config = ChargeConfig(lenient_pre_charge=6, max_loop=8)
     events = run(din_core(config), secc)
-    end = events[-1]
-    assert isinstance(end, Ended)
+    end = last(events)
     assert end.reason is StopReason.FINISHED, end.detail
     assert "8 charge loop messages" in end.detail
     # The recorded session's request sequence, except that its EV repeats WeldingDetectionReq
@@ -38,6 +36,6 @@ def test_full_din_dc_session_against_recorded_secc() -> None:
 def test_precharge_without_lenience_times_out_on_a_charger_stuck_at_one_volt() -> None:
     secc = ReplaySecc(LOG, "din")
     events = run(din_core(ChargeConfig(max_loop=8)), secc)
-    end = events[-1]
-    assert isinstance(end, Ended) and end.reason is StopReason.PRE_CHARGE_TIMEOUT
+    end = last(events)
+    assert end.reason is StopReason.PRE_CHARGE_TIMEOUT
     assert secc.requests.count("PreChargeReq") > 10

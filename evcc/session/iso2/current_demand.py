@@ -1,0 +1,42 @@
+"""ISO-2 CurrentDemandReq/Res: the DC charge loop (250 ms message timeout)."""
+
+from __future__ import annotations
+
+from evcc.messages import iso2
+from evcc.session.iso2 import names
+from evcc.session.iso2.loop import after_loop_response
+from evcc.session.iso2.values import Iso2Context, U, dc_verdict, ev_status, pv, read
+from evcc.session.steps import Step
+
+NAME = names.CURRENT_DEMAND
+REQUEST = "CurrentDemandReq"
+RESPONSE = iso2.CurrentDemandResType
+
+
+def build(ctx: Iso2Context, now: float) -> iso2.CurrentDemandReqType:
+    status = ctx.status(now)
+    return iso2.CurrentDemandReqType(
+        dc_ev_status=ev_status(status),
+        ev_target_current=pv(status.target_current, U.A),
+        ev_maximum_voltage_limit=pv(status.max_voltage, U.V),
+        ev_maximum_current_limit=pv(status.max_current, U.A),
+        ev_maximum_power_limit=pv(status.max_power, U.W),
+        bulk_charging_complete=status.bulk_complete,
+        charging_complete=status.complete,
+        remaining_time_to_full_soc=None if status.remaining_to_full is None
+        else pv(status.remaining_to_full, U.s),
+        remaining_time_to_bulk_soc=None if status.remaining_to_bulk is None
+        else pv(status.remaining_to_bulk, U.s),
+        ev_target_voltage=pv(status.target_voltage, U.V),
+    )
+
+
+def handle(ctx: Iso2Context, res: iso2.CurrentDemandResType, now: float) -> Step:
+    ctx.loop_count += 1
+    ctx.present_voltage = read(res.evse_present_voltage)
+    ctx.present_current = read(res.evse_present_current)
+    if ctx.vehicle is not None:
+        ctx.vehicle.observe(ctx.present_voltage, ctx.present_current, now)
+    code = res.dc_evse_status.evse_status_code.value
+    return after_loop_response(ctx, dc_verdict(res.dc_evse_status), code,
+                               ctx.config.dc_loop_interval, now)
