@@ -158,10 +158,13 @@ class SessionCore:
                 return
             self._on_frame(frame, now)
 
-    def bytes_to_send(self) -> bytes:
+    def bytes_to_send(self) -> list[bytes]:
+        """What to write to the connection now (one item, or none)."""
+        if not self._out:
+            return []
         out = bytes(self._out)
         self._out.clear()
-        return out
+        return [out]
 
     def next_event(self) -> SessionEvent | None:
         return self._events.popleft() if self._events else None

@@ -86,7 +86,7 @@ def run(core: SessionCore, secc: ReplaySecc, step: float = 0.05,
     now = 0.0
     core.start(now)
     while core.ended is None and now < limit:
-        out = core.bytes_to_send()
+        out = b"".join(core.bytes_to_send())
         if out:
             now += step
             core.receive(secc.answer(out), now)

@@ -45,22 +45,22 @@ def established(core: SessionCore, now: float = 0.0) -> None:
     core.start(now)
     core.receive(sap_res(), now + 0.01)
     core.receive(setup_res(), now + 0.02)
-    core.bytes_to_send()
+    b"".join(core.bytes_to_send())
     events(core)
 
 
 def test_happy_path_din() -> None:
     core = new_core()
     core.start(0.0)
-    (sap,) = requests_in(core.bytes_to_send())
+    (sap,) = requests_in(b"".join(core.bytes_to_send()))
     assert isinstance(sap, app.SupportedAppProtocolReq)
     assert [p.protocol_namespace for p in sap.app_protocol] == ["urn:din:70121:2012:MsgDef"]
     assert core.timer() == pytest.approx(2.0)
     core.receive(sap_res(), 0.1)
-    (setup,) = requests_in(core.bytes_to_send())
+    (setup,) = requests_in(b"".join(core.bytes_to_send()))
     assert isinstance(setup, din.SessionSetupReqType)
     core.receive(setup_res(), 0.2)
-    (stop,) = requests_in(core.bytes_to_send())
+    (stop,) = requests_in(b"".join(core.bytes_to_send()))
     assert isinstance(stop, din.SessionStopType)
     core.receive(stop_res(), 0.3)
     got = events(core)
@@ -83,12 +83,12 @@ def test_happy_path_din() -> None:
 def test_session_id_is_carried_after_setup() -> None:
     core = new_core()
     core.start(0.0)
-    core.bytes_to_send()
+    b"".join(core.bytes_to_send())
     core.receive(sap_res(), 0.1)
-    first = v2gtp.StreamBuffer().feed(core.bytes_to_send())[0]
+    first = v2gtp.StreamBuffer().feed(b"".join(core.bytes_to_send()))[0]
     assert DIN.decode(first.payload)[0] == b"\x00"
     core.receive(setup_res(), 0.2)
-    nxt = v2gtp.StreamBuffer().feed(core.bytes_to_send())[0]
+    nxt = v2gtp.StreamBuffer().feed(b"".join(core.bytes_to_send()))[0]
     assert DIN.decode(nxt.payload)[0] == SECC_SESSION
 
 
@@ -223,7 +223,7 @@ def test_ongoing_loop_ends_after_sixty_seconds() -> None:
         assert deadline is not None
         now = deadline
         core.handle_timer(now)  # the delayed repeat goes out
-        if core.ended is None and core.bytes_to_send():
+        if core.ended is None and b"".join(core.bytes_to_send()):
             answers += 1
             core.receive(auth_res(ongoing=True), now + 0.1)
     end = ended(core)
@@ -237,7 +237,7 @@ def test_ongoing_then_finished() -> None:
     established(core)
     core.receive(auth_res(ongoing=True), 0.1)
     core.handle_timer(0.6)
-    assert core.bytes_to_send()
+    assert b"".join(core.bytes_to_send())
     core.receive(auth_res(ongoing=False), 0.7)
     core.receive(stop_res(), 0.8)
     assert ended(core).reason is StopReason.FINISHED

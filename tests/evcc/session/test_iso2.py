@@ -118,7 +118,7 @@ def test_pause_ends_with_session_stop_pause() -> None:
     core.start(0.0)
     now = 0.0
     while core.ended is None:
-        out = core.bytes_to_send()
+        out = b"".join(core.bytes_to_send())
         if out:
             now += 0.05
             core.receive(secc.answer(out), now)
@@ -185,7 +185,7 @@ def test_stalled_current_demand_times_out_after_250_ms() -> None:
     core.start(0.0)
     now = 0.0
     while core.ended is None:
-        out = core.bytes_to_send()
+        out = b"".join(core.bytes_to_send())
         if out and secc.requests.count("CurrentDemandReq") < 3:
             now += 0.05
             core.receive(secc.answer(out), now)
