@@ -213,7 +213,7 @@ class SessionCore:
             return
         try:
             session_id, body = dialect.decode(frame.payload)
-        except ExiDecodeError as exc:
+        except (ExiDecodeError, *_HANDLER_ERRORS) as exc:
             self._end(StopReason.BAD_EXI, f"response to {self._request}: {exc}", now)
             return
         if not isinstance(body, self._awaiting):

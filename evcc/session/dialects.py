@@ -38,10 +38,15 @@ class HeaderBodyDialect:
         module = din if self.name == "din" else iso2
         if not isinstance(message, module.V2G_Message):
             raise ExiDecodeError(f"{type(message).__name__} is not a V2G_Message")
-        body = message.body.body_element
-        if body is None:
+        # Non-strict EXI lets required children go missing (deviations): check what is used.
+        header, body = getattr(message, "header", None), getattr(message, "body", None)
+        session_id = getattr(header, "session_id", None)
+        element = getattr(body, "body_element", None)
+        if not isinstance(session_id, bytes):
+            raise ExiDecodeError("V2G_Message without a SessionID")
+        if element is None:
             raise ExiDecodeError("V2G_Message with an empty Body")
-        return message.header.session_id, body
+        return session_id, element
 
     def response_code(self, body: object) -> str:
         code = getattr(body, "response_code", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -21,8 +22,12 @@ SESSIONS = SHARED / "vectors" / "josev_sessions.jsonl"
 def recorded(log: str) -> list[dict[str, str]]:
     if not SESSIONS.is_file():
         pytest.skip(f"recorded sessions not found at {SESSIONS}")
-    rows = [json.loads(line) for line in SESSIONS.read_text().splitlines() if line.strip()]
-    return [r for r in rows if r["log"] == log and r["kind"] == "message"]
+    return [r for r in _rows() if r["log"] == log and r["kind"] == "message"]
+
+
+@functools.cache
+def _rows() -> tuple[dict[str, str], ...]:
+    return tuple(json.loads(line) for line in SESSIONS.read_text().splitlines() if line.strip())
 
 
 class ReplaySecc:
