@@ -7,6 +7,7 @@ vehicle bus; :class:`SimulatedBattery` integrates the delivered power into a sta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -67,8 +68,24 @@ class SimulatedBattery:
     def __post_init__(self) -> None:
         if not 0 <= self.soc <= 100 or not 0 < self.target_soc <= 100:
             raise ValueError("soc and target_soc are percentages")
-        if self.capacity_wh <= 0 or self.speedup <= 0:
-            raise ValueError("capacity and speedup must be positive")
+        if min(self.capacity_wh, self.speedup, self.max_voltage, self.max_current,
+               self.max_power, self.nominal_voltage) <= 0:
+            raise ValueError("capacity, limits, nominal voltage and speedup must be positive")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> SimulatedBattery:
+        """A battery from a vehicle file's ``[battery]`` table (unknown keys refused)."""
+        known = {"capacity_wh", "soc", "target_soc", "max_voltage", "max_current", "max_power",
+                 "nominal_voltage", "speedup"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown battery setting {unknown[0]!r}; known: {sorted(known)}")
+        values: dict[str, float] = {}
+        for key, value in data.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"battery setting {key!r} must be a number")
+            values[key] = float(value)
+        return cls(**values)
 
     def status(self, now: float) -> VehicleStatus:
         voltage = self.nominal_voltage * (0.9 + 0.1 * self.soc / 100)
