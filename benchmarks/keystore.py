@@ -81,7 +81,7 @@ def measure(open_store: Callable[[bool], Keystore], pool: list[Contract], rounds
     results["install contract"] = median_ms(
         lambda: store.install_contract(*next(installs)), len(pool)
     )
-    first = store.contracts()[0].id
+    first = store.contracts()[0].key
     results["sign (contract)"] = median_ms(lambda: store.sign(first, digest), rounds)
     results["ecdh (contract)"] = median_ms(lambda: store.ecdh(first, peer), rounds)
     store.close()

@@ -17,12 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from evcc.errors import IdentifierError
-from evcc.pnc.identifiers import Emaid, Pcid
+from evcc.pnc.identifiers import Pcid
 from keystore import admission, certs, files
 from keystore.csr import build_csr
 from keystore.engine import KeyEngine, KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import (
-    AmbiguousReferenceError,
     CertificateError,
     ContractValidityError,
     CorruptedFileError,
@@ -37,9 +36,10 @@ from keystore.errors import (
 from keystore.model import (
     PROFILE_CURVE,
     PROFILES,
-    PROVISIONING,
+    PROVISIONING_SLOT,
     ContractInfo,
     ContractSource,
+    KeyRef,
     Profile,
     ProvisioningInfo,
     RootCertificateId,
@@ -58,6 +58,7 @@ from keystore.records import (
 from keystore.trust import TrustAnchors, root_id, root_info
 
 log = logging.getLogger("keystore")
+_CONTRACT_ID = re.compile(r"[0-9a-f]{16}")
 Clock = Callable[[], datetime]
 
 
@@ -223,7 +224,7 @@ class RecordKeystore:
                 pending.append(record)
                 files.atomic_write(self._pending_path, files.dump_json({"keys": pending}))
 
-            key, _ = self._engine.create_key(PROFILE_CURVE[profile], PROVISIONING, note)
+            key, _ = self._engine.create_key(PROFILE_CURVE[profile], PROVISIONING_SLOT, note)
             record = ProvisioningRecord(
                 pcid=pcid, profile=profile, created_at=self._clock(), key=key, chain=[]
             )
@@ -277,7 +278,7 @@ class RecordKeystore:
             files.durable_unlink(self._pending_path)
 
     def _prov_info(self, record: ProvisioningRecord) -> ProvisioningInfo:
-        pub = self._engine.public_key(record.key, PROVISIONING)
+        pub = self._engine.public_key(record.key, PROVISIONING_SLOT)
         leaf = record.chain[0] if record.chain else None
         handle = record.key.get("handle")
         return ProvisioningInfo(
@@ -301,9 +302,9 @@ class RecordKeystore:
     def provisioning_csr(self) -> x509.CertificateSigningRequest:
         """A CSR with CN = PCID for the provisioning key, signed inside the backend."""
         record = self._prov_record()
-        pub = self._engine.public_key(record.key, PROVISIONING)
+        pub = self._engine.public_key(record.key, PROVISIONING_SLOT)
         return build_csr(
-            record.pcid, pub, lambda d: self._engine.sign(record.key, PROVISIONING, d)
+            record.pcid, pub, lambda d: self._engine.sign(record.key, PROVISIONING_SLOT, d)
         )
 
     def install_provisioning_chain(
@@ -316,7 +317,7 @@ class RecordKeystore:
         admission.check_anchored(parsed, self.root_certificates("oem"), "OEM")
         with files.store_lock(self.path):
             record = self._prov_record()
-            pub = self._engine.public_key(record.key, PROVISIONING)
+            pub = self._engine.public_key(record.key, PROVISIONING_SLOT)
             if not certs.same_public_key(certs.ec_public_key(parsed[0]), pub):
                 raise KeyMismatchError("the certificate does not carry the provisioning key")
             if certs.normalize_emaid(certs.common_name(parsed[0])) != certs.normalize_emaid(
@@ -353,44 +354,19 @@ class RecordKeystore:
         records.sort(key=lambda r: (r.priority, r.installed_at, r.id))
         return records, problems
 
-    def _record(self, reference: str) -> ContractRecord:
-        """A contract by id, id prefix (>= 4 hex digits) or eMAID.
-
-        The eMAID may have separators or not, any case, with or without its check digit;
-        a shorter eMAID prefix (>= 4 characters) works too when it names one contract.
-        """
-        path = self._contract_path(reference)
-        if re.fullmatch(r"[0-9a-f]{16}", reference) and path.exists():
-            return ContractRecord.from_json(files.read_json(path), path)
-        records = self._records()
-        text = reference.strip()
-        compact = certs.normalize_emaid(text)
-        emaid_error = ""
-        try:
-            body: str | None = Emaid.parse(text).body
-        except IdentifierError as exc:
-            body, emaid_error = None, str(exc)
-        if body is not None:
-            matches = [r for r in records if _emaid_body(r.emaid) == body]
-        else:
-            id_prefix = text.lower() if re.fullmatch(r"[0-9a-fA-F]{4,16}", text) else None
-            matches = [
-                r
-                for r in records
-                if (id_prefix is not None and r.id.startswith(id_prefix))
-                or (len(compact) >= 4 and _emaid_body(r.emaid).startswith(compact))
-            ]
-        if not matches:
-            hint = f" ({emaid_error})" if emaid_error and len(compact) >= 14 else ""
-            raise KeyNotFoundError(f"no contract matches {reference!r}{hint}")
-        if len(matches) > 1:
-            listed = ", ".join(f"{r.id} {r.emaid}" for r in matches[:5])
-            more = ", ..." if len(matches) > 5 else ""
-            raise AmbiguousReferenceError(
-                f"{reference!r} matches {len(matches)} contracts ({listed}{more}); "
-                "give more of the id or the whole eMAID"
+    def _record(self, contract_id: str) -> ContractRecord:
+        """The contract with exactly this id (no scan of the other contracts)."""
+        if not isinstance(contract_id, str):
+            raise TypeError(f"a contract id is a str, not {type(contract_id).__name__}")
+        path = self._contract_path(contract_id)
+        if not _CONTRACT_ID.fullmatch(contract_id):
+            raise KeyNotFoundError(
+                f"no contract with id {contract_id!r} (an id is 16 lower-case hex digits)"
             )
-        return matches[0]
+        try:
+            return ContractRecord.from_json(files.read_json(path), path)
+        except FileNotFoundError:
+            raise KeyNotFoundError(f"no contract with id {contract_id}") from None
 
     def install_contract(
         self,
@@ -474,38 +450,39 @@ class RecordKeystore:
         now = self._clock()
         return [r.info(now) for r in self._records()]
 
-    def contract(self, reference: str) -> ContractInfo:
-        """One contract by id (prefix) or eMAID."""
-        return self._record(reference).info(self._clock())
+    def contract(self, contract_id: str) -> ContractInfo:
+        """The contract with exactly this id (:func:`keystore.lookup.find_contract` resolves
+        what a person types)."""
+        return self._record(contract_id).info(self._clock())
 
-    def contract_chain(self, reference: str) -> list[x509.Certificate]:
+    def contract_chain(self, contract_id: str) -> list[x509.Certificate]:
         """The contract chain (leaf first)."""
-        return list(self._record(reference).chain)
+        return list(self._record(contract_id).chain)
 
-    def _update(self, reference: str, **changes: Any) -> ContractInfo:
+    def _update(self, contract_id: str, **changes: Any) -> ContractInfo:
         with files.store_lock(self.path):
-            record = replace(self._record(reference), **changes)
+            record = replace(self._record(contract_id), **changes)
             files.atomic_write(self._contract_path(record.id), files.dump_json(record.to_json()))
         return record.info(self._clock())
 
-    def set_priority(self, reference: str, priority: int) -> ContractInfo:
+    def set_priority(self, contract_id: str, priority: int) -> ContractInfo:
         """Change a contract's priority (lower number = preferred)."""
         if not 0 <= priority <= 9999:
             raise CertificateError("priority must be 0..9999")
-        return self._update(reference, priority=priority)
+        return self._update(contract_id, priority=priority)
 
-    def enable(self, reference: str) -> ContractInfo:
+    def enable(self, contract_id: str) -> ContractInfo:
         """Allow a contract to be offered."""
-        return self._update(reference, enabled=True)
+        return self._update(contract_id, enabled=True)
 
-    def disable(self, reference: str) -> ContractInfo:
+    def disable(self, contract_id: str) -> ContractInfo:
         """Keep a contract but never offer it."""
-        return self._update(reference, enabled=False)
+        return self._update(contract_id, enabled=False)
 
-    def remove_contract(self, reference: str) -> ContractInfo:
+    def remove_contract(self, contract_id: str) -> ContractInfo:
         """Delete a contract and its key blob."""
         with files.store_lock(self.path):
-            record = self._record(reference)
+            record = self._record(contract_id)
             files.durable_unlink(self._contract_path(record.id))
         return record.info(self._clock())
 
@@ -519,34 +496,37 @@ class RecordKeystore:
         ]
 
     # ----------------------------------------------------------------- key use
-    def _key_for(self, reference: str) -> tuple[KeyRecord, str]:
-        if reference == PROVISIONING:
-            return self._prov_record().key, PROVISIONING
-        record = self._record(reference)
-        return record.key, f"contract:{record.id}"
+    def _key_for(self, key: KeyRef) -> KeyRecord:
+        if not isinstance(key, KeyRef):
+            raise TypeError(
+                f"key use takes a keystore.KeyRef (ProvisioningInfo.key, ContractInfo.key), "
+                f"not {type(key).__name__}"
+            )
+        if key.contract_id is None:
+            return self._prov_record().key
+        return self._record(key.contract_id).key
 
-    def public_key(self, key: str) -> ec.EllipticCurvePublicKey:
-        """Public key of ``provisioning`` or a contract."""
-        record, slot = self._key_for(key)
-        return self._engine.public_key(record, slot)
+    def public_key(self, key: KeyRef) -> ec.EllipticCurvePublicKey:
+        """Public key of the provisioning key or a contract's key."""
+        return self._engine.public_key(self._key_for(key), key.slot)
 
-    def sign(self, key: str, digest: bytes, *, raw: bool = False) -> bytes:
+    def sign(self, key: KeyRef, digest: bytes, *, raw: bool = False) -> bytes:
         """ECDSA over ``digest`` (SHA-256/384/512 length) with the provisioning or a contract key.
 
         DER by default; ``raw=True`` gives fixed-width r||s (the XMLDSig SignatureValue).
         """
+        record = self._key_for(key)
         certs.hash_for_digest(digest)
-        record, slot = self._key_for(key)
-        der = self._engine.sign(record, slot, bytes(digest))
+        der = self._engine.sign(record, key.slot, bytes(digest))
         if not raw:
             return der
-        return certs.der_to_raw(der, self._engine.public_key(record, slot).curve.name)
+        return certs.der_to_raw(der, self._engine.public_key(record, key.slot).curve.name)
 
-    def ecdh(self, key: str, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
+    def ecdh(self, key: KeyRef, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
         """ECDH shared secret Z (x coordinate) with the provisioning or a contract key."""
-        record, slot = self._key_for(key)
-        curve = self._engine.public_key(record, slot).curve.name
-        return self._engine.ecdh(record, slot, certs.peer_point(peer_public_key, curve))
+        record = self._key_for(key)
+        curve = self._engine.public_key(record, key.slot).curve.name
+        return self._engine.ecdh(record, key.slot, certs.peer_point(peer_public_key, curve))
 
     # ----------------------------------------------------------------- status
     def status(self) -> StoreStatus:
@@ -601,14 +581,6 @@ def _same_key(a: KeyRecord, b: KeyRecord | None) -> bool:
 def _handle_text(key: KeyRecord) -> str:
     handle = key.get("handle")
     return f"0x{handle:08x}" if isinstance(handle, int) else "?"
-
-
-def _emaid_body(emaid: str) -> str:
-    """The stored eMAID without separators and check digit (as far as it parses)."""
-    try:
-        return Emaid.parse(emaid).body
-    except IdentifierError:
-        return certs.normalize_emaid(emaid)
 
 
 __all__ = ["Clock", "KeystoreError", "RecordKeystore", "utc_now"]

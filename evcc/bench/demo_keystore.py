@@ -30,6 +30,7 @@ from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
 from evcc.pnc.cert_roles import Role
 from keystore import (
     PROVISIONING,
+    KeyRef,
     Keystore,
     Profile,
     SoftKeystore,
@@ -191,7 +192,7 @@ def _walk(store: Keystore, base: Path, ctx: DemoContext, report: StepReport,
                                      for name, value in ms.items()))
 
 
-def _check_sign(store: Keystore, key: str, cert: x509.Certificate, *, ctx: DemoContext,
+def _check_sign(store: Keystore, key: KeyRef, cert: x509.Certificate, *, ctx: DemoContext,
                 report: StepReport, timer: _Timer, label: str) -> None:
     digest = hashlib.sha256(b"evcc demo challenge " + ctx.rng(16)).digest()
     signature = _timed(timer, f"sign_{label}", lambda: store.sign(key, digest))
@@ -248,6 +249,6 @@ def _contract(store: Keystore, pki: PkiManifest, ctx: DemoContext, report: StepR
     report.tables.append(Table("contracts", ("prio", "id", "eMAID", "expires", "source"), tuple(
         (str(c["priority"]), c["id"], c["emaid"], c["not_after"][:10], c["source"])
         for c in rows)))
-    _check_sign(store, info.id, chain[0], ctx=ctx, report=report, timer=timer,
+    _check_sign(store, info.key, chain[0], ctx=ctx, report=report, timer=timer,
                 label="contract")
 

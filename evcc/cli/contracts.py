@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.cli.files import read_file
 from evcc.cli.keystore import action, common_options, emit, opened, read_certificates
 from evcc.errors import EvccError
+
+if TYPE_CHECKING:
+    from keystore import Keystore
 
 
 def register(subparsers: Any) -> None:
@@ -77,10 +80,18 @@ def _list(args: argparse.Namespace) -> int:
     return emit(args, contracts, _table(contracts))
 
 
+def _find(store: Keystore, reference: str) -> str:
+    """The id of the one contract ``reference`` names (id prefix or eMAID, any spelling)."""
+    from keystore.lookup import find_contract
+
+    return find_contract(store.contracts(), reference).id
+
+
 def _show(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.contract(args.reference).to_json()
-        chain = store.contract_chain(args.reference)
+        cid = _find(store, args.reference)
+        info = store.contract(cid).to_json()
+        chain = store.contract_chain(cid)
     info["chain"] = [c.subject.rfc4514_string() for c in chain]
     chain_lines = [f"  chain[{i}] {s}" for i, s in enumerate(info["chain"])]
     text = "\n".join([_table([info]), *chain_lines])
@@ -89,25 +100,25 @@ def _show(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.remove_contract(args.reference).to_json()
+        info = store.remove_contract(_find(store, args.reference)).to_json()
     return emit(args, info, f"removed {info['id']} {info['emaid']}")
 
 
 def _priority(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.set_priority(args.reference, args.priority).to_json()
+        info = store.set_priority(_find(store, args.reference), args.priority).to_json()
     return emit(args, info, _table([info]))
 
 
 def _enable(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.enable(args.reference).to_json()
+        info = store.enable(_find(store, args.reference)).to_json()
     return emit(args, info, _table([info]))
 
 
 def _disable(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.disable(args.reference).to_json()
+        info = store.disable(_find(store, args.reference)).to_json()
     return emit(args, info, _table([info]))
 
 
