@@ -27,7 +27,8 @@ from keystore import (
     open_keystore,
 )
 from keystore.swtpm import Swtpm
-from keystore.tpm import KEY_HANDLES, TpmKeystore
+from keystore.tpm import TpmKeystore
+from keystore.tpm_setup import KEY_HANDLES
 from tests.keystore.pki import Pki, clock
 
 PCID = "WMI1234567ABCDEFG7"
