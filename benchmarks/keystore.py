@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
 
 from evcc.bench.pki import init_pki  # noqa: E402
 from evcc.bench.pki_build import build_certificate, subject_name  # noqa: E402
-from evcc.pnc.cert_roles import Role, get_profile  # noqa: E402
-from evcc.pnc.identifiers import Emaid  # noqa: E402
+from evcc.x509.identifiers import Emaid  # noqa: E402
+from evcc.x509.profile_roles import Role, get_profile  # noqa: E402
 from keystore import PROVISIONING, Keystore, SoftKeystore  # noqa: E402
 from keystore.swtpm import Swtpm  # noqa: E402
 from keystore.tpm import TpmKeystore  # noqa: E402

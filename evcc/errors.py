@@ -45,3 +45,11 @@ class SlacError(EvccError):
 
 class ExiSignatureError(ExiError):
     """An XMLDSig-over-EXI signature that is malformed, mismatched or does not verify."""
+
+
+class X509Error(PkiError):
+    """A certificate, chain or key that cannot be read or does not fit its use (evcc.x509)."""
+
+
+class X509UnsupportedError(X509Error):
+    """A curve, key type or digest length that ISO 15118 does not use."""

@@ -40,7 +40,8 @@ from keystore.model import (
 )
 from keystore.protocol import Keystore
 from keystore.soft import SoftKeystore
-from keystore.spec import DEFAULT_TCTI, open_keystore, parse_spec, resolve_tcti
+from keystore.spec import open_keystore, parse_spec
+from keystore.tcti import DEFAULT_TCTI, resolve_tcti
 
 __all__ = [
     "DEFAULT_TCTI",

@@ -12,7 +12,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keystore import admission, certs, files
+from evcc.x509.chain import check_anchored, check_links
+from evcc.x509.identifiers import normalize_emaid
+from evcc.x509.keys import ec_public_key, same_public_key
+from keystore import admission, files
 from keystore.engine import TpmEncryptedPrivateKey
 from keystore.errors import (
     CertificateError,
@@ -72,9 +75,9 @@ def install(
     allow_expired: bool,
 ) -> ContractInfo:
     """Admit a parsed chain (leaf first) with its key and write it as one transaction."""
-    certs.check_chain_links(parsed)
+    check_links(parsed)
     leaf = parsed[0]
-    leaf_pub = certs.ec_public_key(leaf)
+    leaf_pub = ec_public_key(leaf)
     cn = admission.check_contract_leaf(leaf)
     now = store.clock()
     state = validity_at(leaf.not_valid_before_utc, leaf.not_valid_after_utc, now)
@@ -86,9 +89,9 @@ def install(
             f"now {now.isoformat()}); refused",
             state,
         )
-    admission.check_anchored(parsed, _anchors(store), "MO")
+    check_anchored(parsed, _anchors(store), "MO")
     emaid = emaid if emaid is not None else cn
-    if not emaid or certs.normalize_emaid(emaid) != certs.normalize_emaid(cn):
+    if not emaid or normalize_emaid(emaid) != normalize_emaid(cn):
         raise CertificateError(f"eMAID {emaid!r} does not match the contract CN {cn!r}")
     if priority is not None and not 0 <= priority <= 9999:
         raise CertificateError("priority must be 0..9999")
@@ -97,10 +100,10 @@ def install(
     if isinstance(private_key, TpmEncryptedPrivateKey):
         key = store.engine.import_wrapped(private_key, leaf_pub, slot)
     else:
-        if not certs.same_public_key(private_key.public_key(), leaf_pub):
+        if not same_public_key(private_key.public_key(), leaf_pub):
             raise KeyMismatchError("the private key does not belong to the contract leaf")
         key = store.engine.import_key(private_key, slot)
-    if not certs.same_public_key(store.engine.public_key(key, slot), leaf_pub):
+    if not same_public_key(store.engine.public_key(key, slot), leaf_pub):
         raise KeyMismatchError("the imported key does not belong to the contract certificate")
     with files.store_lock(store.path):
         existing = scan(store)[0]

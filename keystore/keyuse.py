@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keystore import certs, contracts, provisioning
+from evcc.x509.ecdsa import der_to_raw, hash_for_digest
+from evcc.x509.keys import peer_point
+from keystore import contracts, provisioning
 from keystore.engine import KeyRecord
 from keystore.lifecycle import StoreDir
 from keystore.model import KeyRef
@@ -30,15 +32,15 @@ def public_key(store: StoreDir, key: KeyRef) -> ec.EllipticCurvePublicKey:
 def sign(store: StoreDir, key: KeyRef, digest: bytes, *, raw: bool) -> bytes:
     """ECDSA over a SHA-256/384/512 digest: DER, or fixed-width r||s with ``raw``."""
     record = key_record(store, key)
-    certs.hash_for_digest(digest)
+    hash_for_digest(digest)
     der = store.engine.sign(record, key.slot, bytes(digest))
     if not raw:
         return der
-    return certs.der_to_raw(der, store.engine.public_key(record, key.slot).curve.name)
+    return der_to_raw(der, store.engine.public_key(record, key.slot).curve.name)
 
 
 def ecdh(store: StoreDir, key: KeyRef, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
     """ECDH shared secret Z (x coordinate)."""
     record = key_record(store, key)
     curve = store.engine.public_key(record, key.slot).curve.name
-    return store.engine.ecdh(record, key.slot, certs.peer_point(peer_public_key, curve))
+    return store.engine.ecdh(record, key.slot, peer_point(peer_public_key, curve))

@@ -10,8 +10,7 @@ import re
 from collections.abc import Sequence
 
 from evcc.errors import IdentifierError
-from evcc.pnc.identifiers import Emaid
-from keystore.certs import normalize_emaid
+from evcc.x509.identifiers import Emaid, normalize_emaid
 from keystore.errors import AmbiguousReferenceError, KeyNotFoundError
 from keystore.model import ContractInfo
 

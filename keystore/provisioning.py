@@ -9,8 +9,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from evcc.errors import IdentifierError
-from evcc.pnc.identifiers import Pcid
-from keystore import admission, certs, files, recovery
+from evcc.x509.chain import check_anchored, check_links
+from evcc.x509.identifiers import Pcid, normalize_emaid
+from evcc.x509.keys import ec_public_key, same_public_key
+from evcc.x509.names import common_name
+from keystore import admission, files, recovery
 from keystore.csr import build_csr
 from keystore.engine import KeyRecord
 from keystore.errors import (
@@ -105,16 +108,16 @@ def install_chain(
     store: StoreDir, parsed: Sequence[x509.Certificate], oem_roots: Sequence[x509.Certificate]
 ) -> ProvisioningInfo:
     """Install the issued chain (leaf first, parsed); the leaf must carry our key and PCID."""
-    certs.check_chain_links(parsed)
+    check_links(parsed)
     admission.check_provisioning_leaf(parsed[0])
-    admission.check_anchored(parsed, oem_roots, "OEM")
+    check_anchored(parsed, oem_roots, "OEM")
     with files.store_lock(store.path):
         record = read_record(store)
         pub = store.engine.public_key(record.key, PROVISIONING_SLOT)
-        if not certs.same_public_key(certs.ec_public_key(parsed[0]), pub):
+        if not same_public_key(ec_public_key(parsed[0]), pub):
             raise KeyMismatchError("the certificate does not carry the provisioning key")
-        cn = certs.common_name(parsed[0])
-        if certs.normalize_emaid(cn) != certs.normalize_emaid(record.pcid):
+        cn = common_name(parsed[0])
+        if normalize_emaid(cn) != normalize_emaid(record.pcid):
             raise CertificateError(f"certificate CN {cn!r} is not PCID {record.pcid!r}")
         record = replace(record, chain=list(parsed))
         files.atomic_write(store.prov_path, files.dump_json(record.to_json()))

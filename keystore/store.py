@@ -17,9 +17,10 @@ from typing import Self
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keystore import certs, contracts, files, keyuse, lifecycle, provisioning
+from evcc.x509.parse import parse_der, readable
+from keystore import contracts, files, keyuse, lifecycle, provisioning
 from keystore.engine import KeyEngine, TpmEncryptedPrivateKey
-from keystore.errors import CertificateError, KeystoreError
+from keystore.errors import CertificateError, KeystoreError, keystore_errors
 from keystore.lifecycle import Clock, StoreDir
 from keystore.model import (
     ContractInfo,
@@ -42,7 +43,11 @@ def utc_now() -> datetime:
 
 
 class RecordKeystore:
-    """Keystore behaviour over a store directory and a :class:`KeyEngine`."""
+    """Keystore behaviour over a store directory and a :class:`KeyEngine`.
+
+    Every public method raises only the :class:`KeystoreError` family (certificate toolkit
+    errors are translated by :func:`keystore_errors`).
+    """
 
     def __init__(self, path: Path, engine: KeyEngine, *, create: bool, clock: Clock) -> None:
         self._store = StoreDir.at(path, engine, clock)
@@ -71,6 +76,7 @@ class RecordKeystore:
         self.close()
 
     # ----------------------------------------------------------------- trust anchors
+    @keystore_errors()
     def add_root(self, certificate: bytes | x509.Certificate, kind: RootKind = "v2g") -> RootInfo:
         """Add a self-signed root (V2G, MO or OEM); adding it again is a no-op."""
         cert = _parse_chain([certificate])[0]
@@ -79,15 +85,18 @@ class RecordKeystore:
             self._store.trust.write(entries)
         return root_info(entry)
 
+    @keystore_errors()
     def roots(self, kind: RootKind | None = None) -> list[RootInfo]:
         """Trust anchors (verified against their protection digest on every call)."""
         entries = self._store.trust.entries()
         return [root_info(e) for e in entries if kind is None or e.kind == kind]
 
+    @keystore_errors()
     def root_certificates(self, kind: RootKind | None = None) -> list[x509.Certificate]:
         """Trust anchors as certificates, for chain validation."""
         return [e.cert() for e in self._store.trust.entries() if kind is None or e.kind == kind]
 
+    @keystore_errors()
     def remove_root(self, reference: str, kind: RootKind | None = None) -> RootInfo:
         """Remove the root whose fingerprint starts with ``reference`` (or whose subject is it).
 
@@ -98,11 +107,13 @@ class RecordKeystore:
             self._store.trust.write(entries)
         return root_info(entry)
 
+    @keystore_errors()
     def root_certificate_ids(self, kind: RootKind = "v2g") -> list[RootCertificateId]:
         """``ListOfRootCertificateIDs`` of a request: issuer name + serial of each root."""
         return [root_id(c) for c in self.root_certificates(kind)]
 
     # ----------------------------------------------------------------- provisioning
+    @keystore_errors()
     def create_provisioning_key(
         self, pcid: str, profile: Profile, *, replace_existing: bool = False
     ) -> ProvisioningInfo:
@@ -111,16 +122,19 @@ class RecordKeystore:
             self._store, pcid, profile, replace_existing=replace_existing
         )
 
+    @keystore_errors()
     def provisioning(self) -> ProvisioningInfo | None:
         """The provisioning identity, or None when none was created."""
         if not self._store.prov_path.exists():
             return None
         return provisioning.info(self._store, provisioning.read_record(self._store))
 
+    @keystore_errors()
     def provisioning_csr(self) -> x509.CertificateSigningRequest:
         """A CSR with CN = PCID for the provisioning key, signed inside the backend."""
         return provisioning.csr(self._store)
 
+    @keystore_errors()
     def install_provisioning_chain(
         self, chain: Sequence[bytes | x509.Certificate]
     ) -> ProvisioningInfo:
@@ -128,11 +142,13 @@ class RecordKeystore:
         parsed = _parse_chain(chain)
         return provisioning.install_chain(self._store, parsed, self.root_certificates("oem"))
 
+    @keystore_errors()
     def provisioning_chain(self) -> list[x509.Certificate]:
         """The installed OEM provisioning chain (leaf first; empty before install)."""
         return list(provisioning.read_record(self._store).chain)
 
     # ----------------------------------------------------------------- contracts
+    @keystore_errors()
     def install_contract(
         self,
         chain: Sequence[bytes | x509.Certificate],
@@ -155,38 +171,46 @@ class RecordKeystore:
             priority=priority, allow_expired=allow_expired,
         )
 
+    @keystore_errors()
     def contracts(self) -> list[ContractInfo]:
         """Installed contracts, preferred first (priority, then install time)."""
         now = self._store.clock()
         return [r.info(now) for r in contracts.scan(self._store)[0]]
 
+    @keystore_errors()
     def contract(self, contract_id: str) -> ContractInfo:
         """The contract with exactly this id (:func:`keystore.lookup.find_contract` resolves
         what a person types)."""
         return contracts.read(self._store, contract_id).info(self._store.clock())
 
+    @keystore_errors()
     def contract_chain(self, contract_id: str) -> list[x509.Certificate]:
         """The contract chain (leaf first)."""
         return list(contracts.read(self._store, contract_id).chain)
 
+    @keystore_errors()
     def set_priority(self, contract_id: str, priority: int) -> ContractInfo:
         """Change a contract's priority (lower number = preferred)."""
         if not 0 <= priority <= 9999:
             raise CertificateError("priority must be 0..9999")
         return contracts.update(self._store, contract_id, priority=priority)
 
+    @keystore_errors()
     def enable(self, contract_id: str) -> ContractInfo:
         """Allow a contract to be offered."""
         return contracts.update(self._store, contract_id, enabled=True)
 
+    @keystore_errors()
     def disable(self, contract_id: str) -> ContractInfo:
         """Keep a contract but never offer it."""
         return contracts.update(self._store, contract_id, enabled=False)
 
+    @keystore_errors()
     def remove_contract(self, contract_id: str) -> ContractInfo:
         """Delete a contract and its key blob."""
         return contracts.remove(self._store, contract_id)
 
+    @keystore_errors()
     def expiring(self, within_days: float, now: datetime | None = None) -> list[ContractInfo]:
         """Contracts whose certificate ends within ``within_days`` of ``now`` (or has ended)."""
         moment = now or self._store.clock()
@@ -197,10 +221,12 @@ class RecordKeystore:
         ]
 
     # ----------------------------------------------------------------- key use
+    @keystore_errors()
     def public_key(self, key: KeyRef) -> ec.EllipticCurvePublicKey:
         """Public key of the provisioning key or a contract's key."""
         return keyuse.public_key(self._store, key)
 
+    @keystore_errors()
     def sign(self, key: KeyRef, digest: bytes, *, raw: bool = False) -> bytes:
         """ECDSA over ``digest`` (SHA-256/384/512 length) with the provisioning or a contract key.
 
@@ -208,11 +234,13 @@ class RecordKeystore:
         """
         return keyuse.sign(self._store, key, digest, raw=raw)
 
+    @keystore_errors()
     def ecdh(self, key: KeyRef, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
         """ECDH shared secret Z (x coordinate) with the provisioning or a contract key."""
         return keyuse.ecdh(self._store, key, peer_public_key)
 
     # ----------------------------------------------------------------- status
+    @keystore_errors()
     def status(self) -> StoreStatus:
         """Counts, integrity and backend details."""
         return store_status(self._store)
@@ -221,7 +249,7 @@ class RecordKeystore:
 def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certificate]:
     if not chain:
         raise CertificateError("empty certificate chain")
-    return [certs.readable(c) if isinstance(c, x509.Certificate) else certs.parse_der(c)
+    return [readable(c) if isinstance(c, x509.Certificate) else parse_der(c)
             for c in chain]
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keystore.spec import DEFAULT_TCTI
 from keystore.store import RecordKeystore, utc_now
+from keystore.tcti import DEFAULT_TCTI
 from keystore.tpm_keys import TpmEngine
 from keystore.tpm_link import TpmLink
 

@@ -24,7 +24,8 @@ from tpm2_pytss.types import (
 )
 from tpm2_pytss.utils import wrap
 
-from keystore import certs, tpm_templates
+from evcc.x509.keys import curve_size
+from keystore import tpm_templates
 from keystore.engine import KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import CorruptedFileError, TpmError
 from keystore.tpm_setup import KEY_HANDLES, TpmStoreSetup, no_object_at_handle
@@ -226,7 +227,7 @@ class TpmEngine(TpmStoreSetup):
     def ecdh(self, record: KeyRecord, slot: str, peer: ec.EllipticCurvePublicKey) -> bytes:
         """TPM2_ECDH_ZGen; returns Z's x coordinate, fixed length."""
         point = tpm_templates.ecc_point(peer)
-        size = certs.curve_size(peer.curve.name)
+        size = curve_size(peer.curve.name)
 
         def use(esapi: Any, tr: Any) -> bytes:
             z = esapi.ecdh_zgen(tr, point)  # keep the owner alive while reading its fields

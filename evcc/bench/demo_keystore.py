@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from evcc.bench.demo import DemoContext, StepReport, Table
 from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
-from evcc.pnc.cert_roles import Role
+from evcc.x509.names import display_name
+from evcc.x509.profile_roles import Role
 from keystore import (
     PROVISIONING,
     KeyRef,
@@ -37,7 +38,6 @@ from keystore import (
     StoreExistsError,
     TpmUnavailableError,
 )
-from keystore.certs import display_name
 from keystore.soft import SOFT_WARNING
 from keystore.swtpm import Swtpm
 

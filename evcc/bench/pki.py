@@ -35,8 +35,8 @@ from evcc.bench.pki_build import (
     subject_name,
 )
 from evcc.errors import IdentifierError, PkiError
-from evcc.pnc.cert_roles import CHAINS, ROLES, SPECS, Role, get_profile, parse_role
-from evcc.pnc.identifiers import Emaid, Pcid
+from evcc.x509.identifiers import Emaid, Pcid
+from evcc.x509.profile_roles import CHAINS, ROLES, SPECS, Role, get_profile, parse_role
 
 DEFAULT_PCID = "PNC0TESTVEHICLE01"
 DEFAULT_EMAID = "DE-PNC-C00000001"

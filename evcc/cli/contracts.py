@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evcc.cli.files import read_file
-from evcc.cli.keystore import action, common_options, emit, opened, read_certificates
+from evcc.cli.files import read_certificates, read_file
+from evcc.cli.keystore import action, common_options, emit, opened
 from evcc.errors import EvccError
 
 if TYPE_CHECKING:

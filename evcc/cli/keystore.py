@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evcc.cli.files import read_file
+from evcc.cli.files import read_certificates, read_file
 from evcc.errors import EvccError
 
 if TYPE_CHECKING:
@@ -111,17 +111,6 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> int:
     return 0
 
 
-def read_certificates(path: Path) -> list[Any]:
-    """Certificates (PEM, one or more, or DER) from a file, with a one-line error naming it."""
-    from keystore.certs import load_certificates
-    from keystore.errors import CertificateError
-
-    try:
-        return load_certificates(read_file(path))
-    except CertificateError:
-        raise CertificateError(f"{path}: no readable PEM or DER certificate") from None
-
-
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("keystore", help="TPM/software keystore: roots, OEM key")
     common_options(parser, top=True)
@@ -184,7 +173,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _roots_add(args: argparse.Namespace) -> int:
-    from keystore.admission import check_root
+    from evcc.x509.chain import check_root
 
     certificates = [c for path in args.certs for c in read_certificates(path)]
     for cert in certificates:  # all or nothing: check every root before adding any

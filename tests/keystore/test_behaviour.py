@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 import keystore
+from evcc.x509.ecdsa import raw_to_der
 from keystore import (
     PROVISIONING,
     CertificateError,
@@ -132,7 +133,7 @@ def test_provisioning_identity(store: Keystore, profile: str) -> None:
     raw = store.sign(PROVISIONING, digest, raw=True)
     half = {"iso2": 32, "iso20": 66}[profile]
     assert len(raw) == 2 * half
-    _verify(leaf_key, keystore.certs.raw_to_der(raw), digest)
+    _verify(leaf_key, raw_to_der(raw), digest)
     peer = ec.generate_private_key(leaf_key.curve)
     assert store.ecdh(PROVISIONING, peer.public_key()) == peer.exchange(ec.ECDH(), leaf_key)
     point = peer.public_key().public_bytes(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evcc.pnc.identifiers import Emaid
+from evcc.x509.identifiers import Emaid
 from keystore import (
     AmbiguousReferenceError,
     ContractValidityError,

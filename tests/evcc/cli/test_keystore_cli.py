@@ -198,7 +198,7 @@ def test_contract_validity_and_emaid_lookup(
     """The CLI uses the wall clock: a leaf that ended in January 2026 is refused."""
     from datetime import UTC, datetime, timedelta
 
-    from evcc.pnc.identifiers import Emaid
+    from evcc.x509.identifiers import Emaid
     from tests.keystore.pki import Pki
 
     cli = Cli(capsys, ["--store", f"soft:{tmp_path / 'store'}"])

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from evcc.bench.pki import PkiManifest, load_manifest
 from evcc.cli import main
-from evcc.pnc.cert_profile import RULES
-from evcc.pnc.cert_roles import ROLES, Role
-from tests.evcc.pnc.certkit import NOW, Variant, make_cert, past, rsa_key
+from evcc.x509.profile import RULES
+from evcc.x509.profile_roles import ROLES, Role
+from tests.evcc.x509.certkit import NOW, Variant, make_cert, past, rsa_key
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

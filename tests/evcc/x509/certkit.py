@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from evcc.bench.pki import PkiManifest
-from evcc.pnc.cert_roles import SPECS, Role
+from evcc.x509.profile_roles import SPECS, Role
 
 NOW = datetime.now(UTC)
 KEEP: Any = object()
