@@ -79,7 +79,7 @@ def install(
     leaf = parsed[0]
     leaf_pub = ec_public_key(leaf)
     cn = admission.check_contract_leaf(leaf)
-    now = store.clock()
+    now = store.clock.utc()
     state = validity_at(leaf.not_valid_before_utc, leaf.not_valid_after_utc, now)
     if state != "valid" and not allow_expired:
         period = f"{leaf.not_valid_before_utc:%Y-%m-%d %H:%M} .. "
@@ -142,7 +142,7 @@ def update(store: StoreDir, cid: str, **changes: Any) -> ContractInfo:
     with files.store_lock(store.path):
         record = replace(read(store, cid), **changes)
         files.atomic_write(_path(store, record.id), files.dump_json(record.to_json()))
-    return record.info(store.clock())
+    return record.info(store.clock.utc())
 
 
 def remove(store: StoreDir, cid: str) -> ContractInfo:
@@ -150,4 +150,4 @@ def remove(store: StoreDir, cid: str) -> ContractInfo:
     with files.store_lock(store.path):
         record = read(store, cid)
         files.durable_unlink(_path(store, record.id))
-    return record.info(store.clock())
+    return record.info(store.clock.utc())

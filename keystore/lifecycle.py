@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from evcc.clock import Clock
 from keystore import files
 from keystore.engine import KeyEngine
 from keystore.errors import (
@@ -19,8 +18,6 @@ from keystore.errors import (
 )
 from keystore.records import FORMAT, check_format
 from keystore.trust import TrustAnchors
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,7 @@ def _create_files(store: StoreDir) -> None:
         meta = {
             "format": FORMAT,
             "backend": store.engine.backend,
-            "created_at": store.clock().isoformat(),
+            "created_at": store.clock.utc().isoformat(),
             "backend_data": backend_meta,
         }
         files.atomic_write(store.meta_path, files.dump_json(meta))

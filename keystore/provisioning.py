@@ -66,7 +66,7 @@ def create_key(
 
         key, _ = store.engine.create_key(PROFILE_CURVE[profile], PROVISIONING_SLOT, note)
         record = ProvisioningRecord(
-            pcid=pcid, profile=profile, created_at=store.clock(), key=key, chain=[]
+            pcid=pcid, profile=profile, created_at=store.clock.utc(), key=key, chain=[]
         )
         files.atomic_write(store.prov_path, files.dump_json(record.to_json()))
         if old is not None:

@@ -11,7 +11,6 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from evcc.clock import SYSTEM_CLOCK, Clock
 from evcc.x509.ecdsa import hash_for_digest
 from evcc.x509.keys import CURVES, curve_of, curve_size
 from keystore.engine import KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import CorruptedFileError, UnsupportedError, WrongPassphraseError
-from keystore.store import RecordKeystore, utc_now
+from keystore.store import RecordKeystore
 
 log = logging.getLogger("keystore")
 
@@ -177,7 +177,7 @@ class SoftKeystore(RecordKeystore):
         *,
         passphrase: bytes | None = None,
         create: bool = False,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             Path(path),

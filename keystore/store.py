@@ -9,7 +9,7 @@ The work is done by one module per concept: :mod:`keystore.lifecycle` (create, o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -17,11 +17,12 @@ from typing import Self
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from evcc.clock import Clock
 from evcc.x509.parse import parse_der, readable
 from keystore import contracts, files, keyuse, lifecycle, provisioning
 from keystore.engine import KeyEngine, TpmEncryptedPrivateKey
 from keystore.errors import CertificateError, KeystoreError, keystore_errors
-from keystore.lifecycle import Clock, StoreDir
+from keystore.lifecycle import StoreDir
 from keystore.model import (
     ContractInfo,
     ContractSource,
@@ -37,13 +38,10 @@ from keystore.status import status as store_status
 from keystore.trust import root_id, root_info
 
 
-def utc_now() -> datetime:
-    """Default clock."""
-    return datetime.now(UTC)
-
-
 class RecordKeystore:
     """Keystore behaviour over a store directory and a :class:`KeyEngine`.
+
+    ``clock`` gives the UTC time of record timestamps and contract validity.
 
     Every public method raises only the :class:`KeystoreError` family (certificate toolkit
     errors are translated by :func:`keystore_errors`).
@@ -174,14 +172,14 @@ class RecordKeystore:
     @keystore_errors()
     def contracts(self) -> list[ContractInfo]:
         """Installed contracts, preferred first (priority, then install time)."""
-        now = self._store.clock()
+        now = self._store.clock.utc()
         return [r.info(now) for r in contracts.scan(self._store)[0]]
 
     @keystore_errors()
     def contract(self, contract_id: str) -> ContractInfo:
         """The contract with exactly this id (:func:`keystore.lookup.find_contract` resolves
         what a person types)."""
-        return contracts.read(self._store, contract_id).info(self._store.clock())
+        return contracts.read(self._store, contract_id).info(self._store.clock.utc())
 
     @keystore_errors()
     def contract_chain(self, contract_id: str) -> list[x509.Certificate]:
@@ -213,7 +211,7 @@ class RecordKeystore:
     @keystore_errors()
     def expiring(self, within_days: float, now: datetime | None = None) -> list[ContractInfo]:
         """Contracts whose certificate ends within ``within_days`` of ``now`` (or has ended)."""
-        moment = now or self._store.clock()
+        moment = now or self._store.clock.utc()
         return [
             c
             for c in self.contracts()
@@ -253,4 +251,4 @@ def _parse_chain(chain: Sequence[bytes | x509.Certificate]) -> list[x509.Certifi
             for c in chain]
 
 
-__all__ = ["Clock", "KeystoreError", "RecordKeystore", "utc_now"]
+__all__ = ["KeystoreError", "RecordKeystore"]

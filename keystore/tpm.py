@@ -6,13 +6,12 @@ trust-anchor NV index) and :mod:`keystore.tpm_keys` (the keys).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keystore.store import RecordKeystore, utc_now
+from evcc.clock import SYSTEM_CLOCK, Clock
+from keystore.store import RecordKeystore
 from keystore.tcti import DEFAULT_TCTI
 from keystore.tpm_keys import TpmEngine
 from keystore.tpm_link import TpmLink
@@ -28,7 +27,7 @@ class TpmKeystore(RecordKeystore):
         tcti: str = DEFAULT_TCTI,
         owner_auth: bytes = b"",
         create: bool = False,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.engine = TpmEngine(TpmLink(tcti, owner_auth))
         try:

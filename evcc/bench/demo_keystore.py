@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from evcc.bench.demo import DemoContext, StepReport, Table
 from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
+from evcc.clock import FakeClock  # the demo runs at one fixed time: ctx.now
 from evcc.x509.names import display_name
 from evcc.x509.profile_roles import Role
 from keystore import (
@@ -83,7 +84,7 @@ class KeystoreStep:
         report.facts.update(backend="soft", fallback_reason=reason, tcti=None, swtpm=None,
                             store=f"soft:{store_dir}")
         report.line("store", f"soft:{store_dir} ({SOFT_WARNING.split(':')[0]})")
-        return SoftKeystore(store_dir, create=True, clock=lambda: ctx.now)
+        return SoftKeystore(store_dir, create=True, clock=FakeClock(ctx.now))
 
     @staticmethod
     def _open_tpm(stack: ExitStack, base: Path, store_dir: Path, ctx: DemoContext,
@@ -95,7 +96,7 @@ class KeystoreStep:
         started = time.perf_counter()
         tpm.start()
         swtpm_ms = (time.perf_counter() - started) * 1000
-        store = TpmKeystore(store_dir, tcti=tpm.tcti, create=True, clock=lambda: ctx.now)
+        store = TpmKeystore(store_dir, tcti=tpm.tcti, create=True, clock=FakeClock(ctx.now))
         report.facts.update(backend="tpm", fallback_reason=None, tcti=tpm.tcti,
                             swtpm={"pid": tpm.pid, "port": tpm.port,
                                    "state_dir": str(tpm.state_dir),

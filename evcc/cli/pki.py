@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evcc.cli.files import read_certificates, read_file
+from evcc.clock import SYSTEM_CLOCK
 from evcc.errors import PkiError, X509Error
 from evcc.x509.profile_roles import Role
 
@@ -160,7 +161,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _parse_time(text: str | None) -> datetime:
     if text is None:
-        return datetime.now(UTC)
+        return SYSTEM_CLOCK.utc()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

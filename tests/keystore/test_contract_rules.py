@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from evcc.clock import FakeClock
 from evcc.x509.identifiers import Emaid
 from keystore import (
     AmbiguousReferenceError,
@@ -22,22 +23,14 @@ from tests.keystore.conftest import make_store
 from tests.keystore.pki import NOW, TEST_NOW, Pki
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(TEST_NOW)
+def clock() -> FakeClock:
+    return FakeClock(TEST_NOW)
 
 
 @pytest.fixture
 def timed_store(
-    backend: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+    backend: str, tmp_path: Path, clock: FakeClock, request: pytest.FixtureRequest
 ) -> Iterator[Keystore]:
     if backend == "soft":
         ks: Keystore = SoftKeystore(tmp_path / "s", passphrase=b"t", create=True, clock=clock)
@@ -63,11 +56,11 @@ def _files(store: Keystore) -> list[str]:
 
 # ---------------------------------------------------------------- validity
 def test_expired_and_not_yet_valid_leaves_are_refused(
-    timed_store: Keystore, pki: Pki, clock: Clock
+    timed_store: Keystore, pki: Pki, clock: FakeClock
 ) -> None:
     old = pki.contract(days=10)
     future = pki.contract(start=NOW + timedelta(days=30))
-    clock.now = NOW + timedelta(days=11)
+    clock.set_utc(NOW + timedelta(days=11))
     with pytest.raises(ContractValidityError, match="is expired") as expired:
         timed_store.install_contract(old.chain, old.key)
     assert expired.value.state == "expired"
@@ -77,15 +70,15 @@ def test_expired_and_not_yet_valid_leaves_are_refused(
     assert early.value.state == "not-yet-valid"
     assert timed_store.contracts() == [] and _files(timed_store) == []
     # a second before the end is still fine
-    clock.now = old.chain[0].not_valid_after_utc - timedelta(seconds=1)
+    clock.set_utc(old.chain[0].not_valid_after_utc - timedelta(seconds=1))
     assert timed_store.install_contract(old.chain, old.key).validity == "valid"
 
 
 def test_override_installs_and_is_recorded(
-    timed_store: Keystore, pki: Pki, clock: Clock
+    timed_store: Keystore, pki: Pki, clock: FakeClock
 ) -> None:
     old = pki.contract(days=10)
-    clock.now = NOW + timedelta(days=20)
+    clock.set_utc(NOW + timedelta(days=20))
     info = timed_store.install_contract(old.chain, old.key, allow_expired=True)
     assert (info.validity, info.validity_override) == ("expired", True)
     stored = json.loads((timed_store.path / "contracts" / f"{info.id}.json").read_text())
@@ -104,10 +97,10 @@ def test_validity_state_follows_the_clock(soft_store: Keystore, pki: Pki) -> Non
     a = pki.contract(days=5)
     info_a = soft_store.install_contract(a.chain, a.key)
     assert soft_store.contract(info_a.id).validity == "valid"
-    clock = Clock(NOW + timedelta(days=6))
+    clock = FakeClock(NOW + timedelta(days=6))
     reopened = SoftKeystore(soft_store.path, passphrase=b"test passphrase", clock=clock)
     assert reopened.contract(info_a.id).validity == "expired"
-    clock.now = NOW - timedelta(days=1)
+    clock.set_utc(NOW - timedelta(days=1))
     assert [c.validity for c in reopened.contracts()] == ["not-yet-valid"]
 
 

@@ -14,7 +14,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from evcc.bench.pki import PkiManifest
 from evcc.x509.profile_roles import SPECS, Role
 
-NOW = datetime.now(UTC)
+#: The time every certificate of these tests is made and checked at (fixed, not the wall clock).
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 KEEP: Any = object()
 
 
