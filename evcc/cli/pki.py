@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evcc.cli.files import read_certificates, read_file
 from evcc.clock import SYSTEM_CLOCK
@@ -20,12 +20,13 @@ from evcc.x509.profile_roles import Role
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from evcc.cli.common import Subparsers
     from evcc.x509.profile import Violation
 
 _ROLES = [role.value for role in Role]
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add ``evcc pki init|check|rules``."""
     parser = subparsers.add_parser("pki", help="bench test PKI: generate and check certificates")
     sub = parser.add_subparsers(dest="pki_command", metavar="ACTION", required=True)
@@ -172,7 +173,7 @@ def _parse_time(text: str | None) -> datetime:
 def _report(args: argparse.Namespace, profile: str, mode: str, count: int,
             violations: list[Violation]) -> None:
     if args.json:
-        doc: dict[str, Any] = {
+        doc: dict[str, object] = {
             "ok": not violations,
             "profile": profile,
             "mode": mode,
