@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,11 +24,10 @@ from keystore.errors import (
     KeyNotFoundError,
 )
 from keystore.lifecycle import StoreDir
-from keystore.model import ContractInfo, ContractSource, validity_at
+from keystore.model import CONTRACT_ID, ContractInfo, ContractSource, validity_at
 from keystore.records import ContractRecord, contract_id
 
 log = logging.getLogger("keystore")
-_CONTRACT_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def _path(store: StoreDir, cid: str) -> Path:
@@ -55,7 +53,7 @@ def read(store: StoreDir, cid: str) -> ContractRecord:
     """The contract with exactly this id (no scan of the other contracts)."""
     if not isinstance(cid, str):
         raise TypeError(f"a contract id is a str, not {type(cid).__name__}")
-    if not _CONTRACT_ID.fullmatch(cid):
+    if not CONTRACT_ID.fullmatch(cid):
         raise KeyNotFoundError(f"no contract with id {cid!r} (an id is 16 lower-case hex digits)")
     path = _path(store, cid)
     try:

@@ -18,7 +18,8 @@ ROOT_KINDS: tuple[RootKind, ...] = ("v2g", "mo", "oem")
 CONTRACT_SOURCES: tuple[ContractSource, ...] = ("charger", "ota", "bench")
 
 KeyKind = Literal["provisioning", "contract"]
-_CONTRACT_ID = re.compile(r"[0-9a-f]{16}")
+#: A contract id: the first 16 hex digits of the leaf's SHA-256 fingerprint.
+CONTRACT_ID = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class KeyRef:
         if self.kind == "provisioning" and self.contract_id is None:
             return
         if self.kind == "contract" and isinstance(self.contract_id, str) and (
-            _CONTRACT_ID.fullmatch(self.contract_id)
+            CONTRACT_ID.fullmatch(self.contract_id)
         ):
             return
         raise ValueError(
