@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
 
 from evcc.bench.pki import init_pki  # noqa: E402
 from evcc.bench.pki_build import build_certificate, subject_name  # noqa: E402
-from evcc.pnc.cert_roles import Role, get_profile  # noqa: E402
-from evcc.pnc.identifiers import Emaid  # noqa: E402
+from evcc.x509.identifiers import Emaid  # noqa: E402
+from evcc.x509.profile_roles import Role, get_profile  # noqa: E402
 from keystore import PROVISIONING, Keystore, SoftKeystore  # noqa: E402
 from keystore.swtpm import Swtpm  # noqa: E402
 from keystore.tpm import TpmKeystore  # noqa: E402
@@ -81,7 +81,7 @@ def measure(open_store: Callable[[bool], Keystore], pool: list[Contract], rounds
     results["install contract"] = median_ms(
         lambda: store.install_contract(*next(installs)), len(pool)
     )
-    first = store.contracts()[0].id
+    first = store.contracts()[0].key
     results["sign (contract)"] = median_ms(lambda: store.sign(first, digest), rounds)
     results["ecdh (contract)"] = median_ms(lambda: store.ecdh(first, peer), rounds)
     store.close()

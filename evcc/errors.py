@@ -53,3 +53,11 @@ class V2gtpError(FrameError):
 
 class SdpError(FrameError):
     """An SDP request or response payload that is malformed."""
+
+
+class X509Error(PkiError):
+    """A certificate, chain or key that cannot be read or does not fit its use (evcc.x509)."""
+
+
+class X509UnsupportedError(X509Error):
+    """A curve, key type or digest length that ISO 15118 does not use."""

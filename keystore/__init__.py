@@ -30,6 +30,7 @@ from keystore.model import (
     PROVISIONING,
     ContractInfo,
     ContractSource,
+    KeyRef,
     Profile,
     ProvisioningInfo,
     RootCertificateId,
@@ -39,7 +40,8 @@ from keystore.model import (
 )
 from keystore.protocol import Keystore
 from keystore.soft import SoftKeystore
-from keystore.spec import DEFAULT_TCTI, open_keystore, parse_spec, resolve_tcti
+from keystore.spec import open_keystore, parse_spec
+from keystore.tcti import DEFAULT_TCTI, resolve_tcti
 
 __all__ = [
     "DEFAULT_TCTI",
@@ -52,6 +54,7 @@ __all__ = [
     "CorruptedFileError",
     "KeyMismatchError",
     "KeyNotFoundError",
+    "KeyRef",
     "Keystore",
     "KeystoreError",
     "NvFullError",

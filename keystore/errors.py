@@ -5,7 +5,10 @@ Messages name the file, handle or spec involved and never contain key material.
 
 from __future__ import annotations
 
-from evcc.errors import EvccError
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from evcc.errors import EvccError, X509Error, X509UnsupportedError
 
 
 class KeystoreError(EvccError):
@@ -90,3 +93,19 @@ class ContractValidityError(CertificateError):
 
 class TpmAuthError(TpmError):
     """The TPM refused an authorization (e.g. a wrong owner authorization value)."""
+
+
+@contextmanager
+def keystore_errors() -> Iterator[None]:
+    """Raise the certificate toolkit's errors as their keystore counterparts.
+
+    The keystore's public methods wear it (as a decorator), so that callers see only the
+    :class:`KeystoreError` family: :class:`UnsupportedError` for a curve or digest ISO 15118
+    does not use, :class:`CertificateError` for any other certificate or key problem.
+    """
+    try:
+        yield
+    except X509UnsupportedError as exc:
+        raise UnsupportedError(str(exc)) from exc
+    except X509Error as exc:
+        raise CertificateError(str(exc)) from exc

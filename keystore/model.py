@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -16,8 +17,55 @@ PROFILES: tuple[Profile, ...] = ("iso2", "iso20")
 ROOT_KINDS: tuple[RootKind, ...] = ("v2g", "mo", "oem")
 CONTRACT_SOURCES: tuple[ContractSource, ...] = ("charger", "ota", "bench")
 
-#: Key reference of the OEM provisioning key in :meth:`Keystore.sign` / :meth:`Keystore.ecdh`.
-PROVISIONING = "provisioning"
+KeyKind = Literal["provisioning", "contract"]
+#: A contract id: the first 16 hex digits of the leaf's SHA-256 fingerprint.
+CONTRACT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """An exact reference to one key of a store: the OEM provisioning key or one contract's.
+
+    Key use (:meth:`Keystore.sign`, :meth:`Keystore.ecdh`, :meth:`Keystore.public_key`) takes
+    only this; get it from :attr:`ProvisioningInfo.key`, :attr:`ContractInfo.key` or
+    :data:`PROVISIONING`. What a person types (an id prefix, an eMAID) is resolved by
+    :func:`keystore.lookup.find_contract` first.
+    """
+
+    kind: KeyKind
+    contract_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == "provisioning" and self.contract_id is None:
+            return
+        if self.kind == "contract" and isinstance(self.contract_id, str) and (
+            CONTRACT_ID.fullmatch(self.contract_id)
+        ):
+            return
+        raise ValueError(
+            f"not an exact key reference: {self.kind!r} {self.contract_id!r} "
+            "(provisioning, or a contract id of 16 lower-case hex digits)"
+        )
+
+    @classmethod
+    def contract(cls, contract_id: str) -> KeyRef:
+        """The key of the contract with exactly this id."""
+        return cls("contract", contract_id)
+
+    @property
+    def slot(self) -> str:
+        """The backend's name for the key (``provisioning`` or ``contract:<id>``)."""
+        return PROVISIONING_SLOT if self.contract_id is None else f"contract:{self.contract_id}"
+
+    def __str__(self) -> str:
+        return self.slot
+
+
+#: The backend's name of the OEM provisioning key.
+PROVISIONING_SLOT = "provisioning"
+
+#: Key reference of the OEM provisioning key.
+PROVISIONING = KeyRef("provisioning")
 
 #: Curve per profile: ISO 15118-2 uses P-256, ISO 15118-20 P-521.
 PROFILE_CURVE: dict[Profile, str] = {"iso2": "secp256r1", "iso20": "secp521r1"}
@@ -79,6 +127,11 @@ class ProvisioningInfo(_Jsonable):
     certificate_not_after: datetime | None
     chain_length: int
 
+    @property
+    def key(self) -> KeyRef:
+        """The exact reference of the provisioning key, for key use."""
+        return PROVISIONING
+
 
 @dataclass(frozen=True)
 class ContractInfo(_Jsonable):
@@ -96,6 +149,11 @@ class ContractInfo(_Jsonable):
     installed_at: datetime
     validity: Validity = "valid"  # of the leaf, at the time the info was made
     validity_override: bool = False  # installed outside its validity (bench override)
+
+    @property
+    def key(self) -> KeyRef:
+        """The exact reference of this contract's key, for key use."""
+        return KeyRef.contract(self.id)
 
 
 @dataclass(frozen=True)

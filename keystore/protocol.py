@@ -14,6 +14,7 @@ from keystore.engine import TpmEncryptedPrivateKey
 from keystore.model import (
     ContractInfo,
     ContractSource,
+    KeyRef,
     Profile,
     ProvisioningInfo,
     RootCertificateId,
@@ -27,8 +28,9 @@ from keystore.model import (
 class Keystore(Protocol):
     """Trust anchors, the OEM provisioning identity and contracts; keys never leave it.
 
-    Key references for :meth:`sign`, :meth:`ecdh` and :meth:`public_key` are
-    ``"provisioning"`` (:data:`keystore.PROVISIONING`) or a contract id / eMAID.
+    Key use (:meth:`sign`, :meth:`ecdh`, :meth:`public_key`) takes an exact :class:`KeyRef`
+    (``ProvisioningInfo.key``, ``ContractInfo.key``, :data:`keystore.PROVISIONING`); anything
+    else raises TypeError. Contract management takes the exact contract id.
     """
 
     path: Path
@@ -106,27 +108,27 @@ class Keystore(Protocol):
         """Installed contracts, preferred first."""
         ...
 
-    def contract(self, reference: str) -> ContractInfo:
-        """One contract."""
+    def contract(self, contract_id: str) -> ContractInfo:
+        """The contract with exactly this id."""
         ...
 
-    def contract_chain(self, reference: str) -> list[x509.Certificate]:
+    def contract_chain(self, contract_id: str) -> list[x509.Certificate]:
         """A contract's chain."""
         ...
 
-    def remove_contract(self, reference: str) -> ContractInfo:
+    def remove_contract(self, contract_id: str) -> ContractInfo:
         """Delete a contract."""
         ...
 
-    def set_priority(self, reference: str, priority: int) -> ContractInfo:
+    def set_priority(self, contract_id: str, priority: int) -> ContractInfo:
         """Change the priority (lower = preferred)."""
         ...
 
-    def enable(self, reference: str) -> ContractInfo:
+    def enable(self, contract_id: str) -> ContractInfo:
         """Offer the contract again."""
         ...
 
-    def disable(self, reference: str) -> ContractInfo:
+    def disable(self, contract_id: str) -> ContractInfo:
         """Keep but never offer the contract."""
         ...
 
@@ -135,15 +137,15 @@ class Keystore(Protocol):
         ...
 
     # key use
-    def public_key(self, key: str) -> ec.EllipticCurvePublicKey:
+    def public_key(self, key: KeyRef) -> ec.EllipticCurvePublicKey:
         """Public key of a stored key."""
         ...
 
-    def sign(self, key: str, digest: bytes, *, raw: bool = False) -> bytes:
+    def sign(self, key: KeyRef, digest: bytes, *, raw: bool = False) -> bytes:
         """ECDSA over a digest: DER, or raw r||s."""
         ...
 
-    def ecdh(self, key: str, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
+    def ecdh(self, key: KeyRef, peer_public_key: ec.EllipticCurvePublicKey | bytes) -> bytes:
         """ECDH shared secret."""
         ...
 

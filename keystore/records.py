@@ -19,9 +19,11 @@ from typing import Any, cast
 
 from cryptography import x509
 
-from keystore import certs
+from evcc.errors import X509Error
+from evcc.x509.identifiers import normalize_emaid
+from evcc.x509.parse import fingerprint, parse_der, to_der
 from keystore.engine import KeyRecord
-from keystore.errors import CertificateError, CorruptedFileError
+from keystore.errors import CorruptedFileError
 from keystore.model import (
     CONTRACT_SOURCES,
     PROFILE_CURVE,
@@ -64,8 +66,8 @@ def _chain(obj: dict[str, Any], key: str, path: Path) -> list[x509.Certificate]:
         if not isinstance(item, str):
             raise CorruptedFileError(f"{path}: {key} holds a non-string entry")
         try:
-            chain.append(certs.parse_der(base64.b64decode(item, validate=True)))
-        except (ValueError, CertificateError) as exc:
+            chain.append(parse_der(base64.b64decode(item, validate=True)))
+        except (ValueError, X509Error) as exc:
             raise CorruptedFileError(f"{path}: {key} holds a damaged certificate") from exc
     return chain
 
@@ -96,7 +98,7 @@ class RootEntry:
 
     def cert(self) -> x509.Certificate:
         """The parsed certificate."""
-        return certs.parse_der(self.der)
+        return parse_der(self.der)
 
 
 def roots_digest(entries: list[RootEntry]) -> bytes:
@@ -154,7 +156,7 @@ class ProvisioningRecord:
             "profile": self.profile,
             "created_at": self.created_at.isoformat(),
             "key": self.key,
-            "chain": [b64(certs.to_der(c)) for c in self.chain],
+            "chain": [b64(to_der(c)) for c in self.chain],
         }
 
     @classmethod
@@ -193,7 +195,7 @@ class ContractRecord:
         return ContractInfo(
             id=self.id,
             emaid=self.emaid,
-            provider=certs.normalize_emaid(self.emaid)[:5],
+            provider=normalize_emaid(self.emaid)[:5],
             curve=leaf.public_key().curve.name,  # type: ignore[union-attr]
             not_before=leaf.not_valid_before_utc,
             not_after=leaf.not_valid_after_utc,
@@ -215,7 +217,7 @@ class ContractRecord:
             "priority": self.priority,
             "enabled": self.enabled,
             "installed_at": self.installed_at.isoformat(),
-            "chain": [b64(certs.to_der(c)) for c in self.chain],
+            "chain": [b64(to_der(c)) for c in self.chain],
             "key": self.key,
             **({"validity_override": True} if self.validity_override else {}),
         }
@@ -247,4 +249,4 @@ class ContractRecord:
 
 def contract_id(leaf: x509.Certificate) -> str:
     """Stable contract id: the first 16 hex digits of the leaf's SHA-256 fingerprint."""
-    return certs.fingerprint(certs.to_der(leaf))[:16]
+    return fingerprint(to_der(leaf))[:16]

@@ -11,7 +11,6 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from keystore import certs
+from evcc.clock import SYSTEM_CLOCK, Clock
+from evcc.x509.ecdsa import hash_for_digest
+from evcc.x509.keys import CURVES, curve_of, curve_size
 from keystore.engine import KeyRecord, TpmEncryptedPrivateKey
 from keystore.errors import CorruptedFileError, UnsupportedError, WrongPassphraseError
-from keystore.store import RecordKeystore, utc_now
+from keystore.store import RecordKeystore
 
 log = logging.getLogger("keystore")
 
@@ -90,28 +91,28 @@ class SoftEngine:
         log.warning(SOFT_WARNING)
 
     def _seal(self, key: ec.EllipticCurvePrivateKey, slot: str) -> KeyRecord:
-        curve = certs.curve_of(key)
-        scalar = key.private_numbers().private_value.to_bytes(certs.curve_size(curve), "big")
+        curve = curve_of(key)
+        scalar = key.private_numbers().private_value.to_bytes(curve_size(curve), "big")
         nonce = secrets.token_bytes(12)
         blob = self._aead().encrypt(nonce, scalar, f"{curve}|{slot}".encode())
         return {"type": "soft-aes256gcm", "curve": curve, "sealed": (nonce + blob).hex()}
 
     def _unseal(self, record: KeyRecord, slot: str) -> ec.EllipticCurvePrivateKey:
         curve = record.get("curve")
-        if record.get("type") != "soft-aes256gcm" or curve not in certs.CURVES:
+        if record.get("type") != "soft-aes256gcm" or curve not in CURVES:
             raise CorruptedFileError(f"{slot}: not a software key record")
         try:
             blob = bytes.fromhex(str(record["sealed"]))
             scalar = self._aead().decrypt(blob[:12], blob[12:], f"{curve}|{slot}".encode())
         except (KeyError, ValueError, InvalidTag) as exc:
             raise CorruptedFileError(f"{slot}: encrypted key damaged or moved") from exc
-        return ec.derive_private_key(int.from_bytes(scalar, "big"), certs.CURVES[curve])
+        return ec.derive_private_key(int.from_bytes(scalar, "big"), CURVES[curve])
 
     def create_key(
         self, curve: str, slot: str, before_persist: Callable[[KeyRecord], None] | None = None
     ) -> tuple[KeyRecord, ec.EllipticCurvePublicKey]:
         """A fresh key, sealed; it lives only in its record (``before_persist`` is not needed)."""
-        key = ec.generate_private_key(certs.CURVES[curve])
+        key = ec.generate_private_key(CURVES[curve])
         return self._seal(key, slot), key.public_key()
 
     def key_resident(self, record: KeyRecord) -> bool:
@@ -139,7 +140,7 @@ class SoftEngine:
     def sign(self, record: KeyRecord, slot: str, digest: bytes) -> bytes:
         """ECDSA over a pre-hashed digest."""
         key = self._unseal(record, slot)
-        return key.sign(digest, ec.ECDSA(Prehashed(certs.hash_for_digest(digest))))
+        return key.sign(digest, ec.ECDSA(Prehashed(hash_for_digest(digest))))
 
     def ecdh(self, record: KeyRecord, slot: str, peer: ec.EllipticCurvePublicKey) -> bytes:
         """Shared secret x coordinate."""
@@ -176,7 +177,7 @@ class SoftKeystore(RecordKeystore):
         *,
         passphrase: bytes | None = None,
         create: bool = False,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             Path(path),

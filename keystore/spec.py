@@ -1,4 +1,4 @@
-"""Store specs (``tpm:DIR``, ``soft:DIR``), TCTI selection and :func:`open_keystore`."""
+"""Store specs (``tpm:DIR``, ``soft:DIR``) and :func:`open_keystore`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from typing import Literal
 
 from keystore.errors import StoreSpecError, TpmUnavailableError
 from keystore.protocol import Keystore
+from keystore.tcti import TCTI_ENV, resolve_tcti
 
-DEFAULT_TCTI = "device:/dev/tpmrm0"
-TCTI_ENV = "EVCC_TCTI"
 PASSPHRASE_ENV = "EVCC_KEYSTORE_PASSPHRASE"  # noqa: S105 - a variable name
-_TCTI_NAMES = ("device", "swtpm", "mssim", "tabrmd")
 
 
 def parse_spec(spec: str) -> tuple[Literal["tpm", "soft"], Path]:
@@ -25,18 +23,6 @@ def parse_spec(spec: str) -> tuple[Literal["tpm", "soft"], Path]:
             f"${TCTI_ENV}) or soft:DIR"
         )
     return ("tpm" if kind == "tpm" else "soft"), Path(path)
-
-
-def resolve_tcti(tcti: str | None, env: Mapping[str, str]) -> str:
-    """The TCTI: explicit value, else ``$EVCC_TCTI``, else ``device:/dev/tpmrm0``."""
-    value = tcti or env.get(TCTI_ENV) or DEFAULT_TCTI
-    name = value.partition(":")[0]
-    if name not in _TCTI_NAMES:
-        raise StoreSpecError(
-            f"TCTI {value!r} not understood; use one of "
-            + ", ".join(f"{n}:..." for n in _TCTI_NAMES)
-        )
-    return value
 
 
 def open_keystore(

@@ -19,7 +19,7 @@ from tpm2_pytss.types import (
     TPMT_TK_HASHCHECK,
 )
 
-from keystore import certs
+from evcc.x509.keys import CURVES, curve_of, curve_size
 from keystore.errors import UnsupportedError
 
 
@@ -85,17 +85,17 @@ def is_identity_key(public: Any) -> bool:
         area.type == c.TPM2_ALG.ECC
         and int(area.objectAttributes) == int(template.objectAttributes)
         and int(area.nameAlg) == int(template.nameAlg)
-        and int(area.parameters.eccDetail.curveID) in {_curve_id(n) for n in certs.CURVES}
+        and int(area.parameters.eccDetail.curveID) in {_curve_id(n) for n in CURVES}
     )
 
 
 def imported_public(public_key: ec.EllipticCurvePublicKey) -> Any:
     """Public area of an imported sign + ECDH key (fixedTPM/fixedParent must be clear)."""
     a = c.TPMA_OBJECT
-    curve = certs.curve_of(public_key)
+    curve = curve_of(public_key)
     tpl = _ecc(curve, a.USERWITHAUTH | a.SIGN_ENCRYPT | a.DECRYPT | a.NODA)
     nums = public_key.public_numbers()
-    size = certs.curve_size(curve)
+    size = curve_size(curve)
     tpl.publicArea.unique.ecc.x = nums.x.to_bytes(size, "big")
     tpl.publicArea.unique.ecc.y = nums.y.to_bytes(size, "big")
     return tpl
@@ -103,10 +103,10 @@ def imported_public(public_key: ec.EllipticCurvePublicKey) -> Any:
 
 def external_key(private_key: ec.EllipticCurvePrivateKey) -> tuple[Any, Any]:
     """(TPM2B_PUBLIC, TPM2B_SENSITIVE) of a software key, for ``tpm2_pytss.utils.wrap``."""
-    curve = certs.curve_of(private_key)
+    curve = curve_of(private_key)
     public = imported_public(private_key.public_key())
     sensitive = TPM2B_SENSITIVE(sensitiveArea=TPMT_SENSITIVE(sensitiveType=c.TPM2_ALG.ECC))
-    scalar = private_key.private_numbers().private_value.to_bytes(certs.curve_size(curve), "big")
+    scalar = private_key.private_numbers().private_value.to_bytes(curve_size(curve), "big")
     sensitive.sensitiveArea.sensitive.ecc = scalar
     return public, sensitive
 
@@ -120,7 +120,7 @@ def public_key(public: Any) -> ec.EllipticCurvePublicKey:
         raise UnsupportedError("TPM key is not ECC P-256 or P-521")
     x = int.from_bytes(bytes(area.unique.ecc.x), "big")
     y = int.from_bytes(bytes(area.unique.ecc.y), "big")
-    return ec.EllipticCurvePublicNumbers(x, y, certs.CURVES[curve]).public_key()
+    return ec.EllipticCurvePublicNumbers(x, y, CURVES[curve]).public_key()
 
 
 def is_storage_key(public: Any) -> bool:
@@ -134,7 +134,7 @@ def is_storage_key(public: Any) -> bool:
 def ecc_point(peer: ec.EllipticCurvePublicKey) -> Any:
     """TPM2B_ECC_POINT of a peer key."""
     nums = peer.public_numbers()
-    size = certs.curve_size(peer.curve.name)
+    size = curve_size(peer.curve.name)
     return TPM2B_ECC_POINT(
         point=TPMS_ECC_POINT(x=nums.x.to_bytes(size, "big"), y=nums.y.to_bytes(size, "big"))
     )

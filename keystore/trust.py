@@ -12,7 +12,9 @@ from pathlib import Path
 
 from cryptography import x509
 
-from keystore import admission, certs, files
+from evcc.x509.chain import check_root
+from evcc.x509.parse import fingerprint, to_der
+from keystore import files
 from keystore.engine import KeyEngine
 from keystore.errors import (
     AmbiguousReferenceError,
@@ -81,8 +83,8 @@ class TrustAnchors:
         """The set with one more self-signed EC root (unchanged if it is there already)."""
         if kind not in ROOT_KINDS:
             raise CertificateError(f"root kind must be one of {', '.join(ROOT_KINDS)}")
-        admission.check_root(certificate)
-        entry = RootEntry(kind=kind, der=certs.to_der(certificate))
+        check_root(certificate)
+        entry = RootEntry(kind=kind, der=to_der(certificate))
         entries = self.entries()
         return (entries if entry in entries else [*entries, entry]), entry
 
@@ -104,7 +106,7 @@ def root_info(entry: RootEntry) -> RootInfo:
     """Public view of a stored root."""
     cert = entry.cert()
     return RootInfo(
-        fingerprint=certs.fingerprint(entry.der),
+        fingerprint=fingerprint(entry.der),
         kind=entry.kind,
         subject=cert.subject.rfc4514_string(),
         issuer=cert.issuer.rfc4514_string(),
@@ -123,6 +125,6 @@ def root_id(cert: x509.Certificate) -> RootCertificateId:
 
 def _matches(entry: RootEntry, reference: str) -> bool:
     ref = reference.lower().replace(":", "")
-    if len(ref) >= 4 and certs.fingerprint(entry.der).startswith(ref):
+    if len(ref) >= 4 and fingerprint(entry.der).startswith(ref):
         return True
     return entry.cert().subject.rfc4514_string() == reference

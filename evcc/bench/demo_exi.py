@@ -26,7 +26,8 @@ from evcc import exi
 from evcc.bench.demo import DemoContext, StepReport
 from evcc.bench.demo_slac import EV_MAC
 from evcc.exi import signing
-from keystore.certs import display_name, raw_to_der
+from evcc.x509.ecdsa import raw_to_der
+from evcc.x509.names import display_name
 
 #: The shared reference fixtures next to a source checkout (absent in an installed wheel).
 DEFAULT_FIXTURE_DIR = (Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -27,16 +27,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from evcc.bench.demo import DemoContext, StepReport, Table
 from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
-from evcc.pnc.cert_roles import Role
+from evcc.clock import FakeClock  # the demo runs at one fixed time: ctx.now
+from evcc.x509.names import display_name
+from evcc.x509.profile_roles import Role
 from keystore import (
     PROVISIONING,
+    KeyRef,
     Keystore,
     Profile,
     SoftKeystore,
     StoreExistsError,
     TpmUnavailableError,
 )
-from keystore.certs import display_name
 from keystore.soft import SOFT_WARNING
 from keystore.swtpm import Swtpm
 
@@ -82,7 +84,7 @@ class KeystoreStep:
         report.facts.update(backend="soft", fallback_reason=reason, tcti=None, swtpm=None,
                             store=f"soft:{store_dir}")
         report.line("store", f"soft:{store_dir} ({SOFT_WARNING.split(':')[0]})")
-        return SoftKeystore(store_dir, create=True, clock=lambda: ctx.now)
+        return SoftKeystore(store_dir, create=True, clock=FakeClock(ctx.now))
 
     @staticmethod
     def _open_tpm(stack: ExitStack, base: Path, store_dir: Path, ctx: DemoContext,
@@ -94,7 +96,7 @@ class KeystoreStep:
         started = time.perf_counter()
         tpm.start()
         swtpm_ms = (time.perf_counter() - started) * 1000
-        store = TpmKeystore(store_dir, tcti=tpm.tcti, create=True, clock=lambda: ctx.now)
+        store = TpmKeystore(store_dir, tcti=tpm.tcti, create=True, clock=FakeClock(ctx.now))
         report.facts.update(backend="tpm", fallback_reason=None, tcti=tpm.tcti,
                             swtpm={"pid": tpm.pid, "port": tpm.port,
                                    "state_dir": str(tpm.state_dir),
@@ -191,7 +193,7 @@ def _walk(store: Keystore, base: Path, ctx: DemoContext, report: StepReport,
                                      for name, value in ms.items()))
 
 
-def _check_sign(store: Keystore, key: str, cert: x509.Certificate, *, ctx: DemoContext,
+def _check_sign(store: Keystore, key: KeyRef, cert: x509.Certificate, *, ctx: DemoContext,
                 report: StepReport, timer: _Timer, label: str) -> None:
     digest = hashlib.sha256(b"evcc demo challenge " + ctx.rng(16)).digest()
     signature = _timed(timer, f"sign_{label}", lambda: store.sign(key, digest))
@@ -248,6 +250,6 @@ def _contract(store: Keystore, pki: PkiManifest, ctx: DemoContext, report: StepR
     report.tables.append(Table("contracts", ("prio", "id", "eMAID", "expires", "source"), tuple(
         (str(c["priority"]), c["id"], c["emaid"], c["not_after"][:10], c["source"])
         for c in rows)))
-    _check_sign(store, info.id, chain[0], ctx=ctx, report=report, timer=timer,
+    _check_sign(store, info.key, chain[0], ctx=ctx, report=report, timer=timer,
                 label="contract")
 

@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from evcc.bench.demo import DemoContext, StepReport, Table
 from evcc.bench.pki import init_pki
 from evcc.bench.pki_verify import verify_pki
-from evcc.pnc.cert_profile import Violation, check_certificate
-from evcc.pnc.cert_roles import Role
+from evcc.x509.profile import Violation, check_certificate
+from evcc.x509.profile_roles import Role
 
 #: (directory name, profile, Ed448)
 VARIANTS: tuple[tuple[str, str, bool], ...] = (

@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,10 @@ from evcc.bench.pki_build import (
     generate_key,
     subject_name,
 )
+from evcc.clock import SYSTEM_CLOCK
 from evcc.errors import IdentifierError, PkiError
-from evcc.pnc.cert_roles import CHAINS, ROLES, SPECS, Role, get_profile, parse_role
-from evcc.pnc.identifiers import Emaid, Pcid
+from evcc.x509.identifiers import Emaid, Pcid
+from evcc.x509.profile_roles import CHAINS, ROLES, SPECS, Role, get_profile, parse_role
 
 DEFAULT_PCID = "PNC0TESTVEHICLE01"
 DEFAULT_EMAID = "DE-PNC-C00000001"
@@ -159,14 +160,15 @@ def init_pki(
     """Generate the four-chain test PKI of ``profile`` into ``directory``.
 
     All inputs are checked before anything is written. ``validity_days`` maps role names to
-    validity periods in days. Raises PkiError / IdentifierError on bad input.
+    validity periods in days; ``now`` (default: the system clock) is where validity starts.
+    Raises PkiError / IdentifierError on bad input.
     """
     prof = get_profile(profile)
     if ed448 and not prof.ed448:
         raise PkiError(f"Ed448 is not part of the {profile} profile (use iso20)")
     if password is not None and not password:
         raise PkiError("password must not be empty")
-    moment = now if now is not None else datetime.now(UTC)
+    moment = now if now is not None else SYSTEM_CLOCK.utc()
     if moment.tzinfo is None:
         raise PkiError("now must be timezone-aware")
     days = _days(prof.default_days, validity_days)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from evcc.pnc.cert_roles import SPECS, Profile, Role
+from evcc.x509.profile_roles import SPECS, Profile, Role
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed448.Ed448PrivateKey
 PublicKey = ec.EllipticCurvePublicKey | ed448.Ed448PublicKey

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from evcc.bench.pki import PkiManifest
-from evcc.pnc.cert_profile import Violation, check_chain
-from evcc.pnc.cert_roles import CHAINS
+from evcc.x509.profile import Violation, check_chain
+from evcc.x509.profile_roles import CHAINS
 
 OPENSSL_TIMEOUT_S = 30.0
 

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from evcc.cli.files import read_file
-from evcc.cli.keystore import action, common_options, emit, opened, read_certificates
+from evcc.cli.common import action, emit, opened, store_options
+from evcc.cli.files import read_certificates, read_file
 from evcc.errors import EvccError
 
+if TYPE_CHECKING:
+    from evcc.cli.common import Subparsers
+    from keystore import ContractInfo, Keystore
 
-def register(subparsers: Any) -> None:
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``evcc contracts list|show|remove|priority|enable|disable|expiring|import``."""
     parser = subparsers.add_parser("contracts", help="contract certificates in the keystore")
-    common_options(parser, top=True)
+    store_options(parser, top=True)
     sub = parser.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
     action(sub, "list", _list, "installed contracts, preferred first")
     show = action(sub, "show", _show, "one contract with its chain")
@@ -53,19 +58,19 @@ def register(subparsers: Any) -> None:
                           "(recorded in the contract's metadata)")
 
 
-def _row(c: dict[str, Any]) -> str:
-    state = "on " if c["enabled"] else "off"
-    validity = c["validity"] + ("*" if c["validity_override"] else "")
-    return (f"{c['priority']:>4}  {state}  {c['id']}  {c['emaid']:<18} {c['provider']}  "
-            f"{c['not_after'][:10]}  {validity:<14} {c['source']}")
+def _row(c: ContractInfo) -> str:
+    state = "on " if c.enabled else "off"
+    validity = c.validity + ("*" if c.validity_override else "")
+    return (f"{c.priority:>4}  {state}  {c.id}  {c.emaid:<18} {c.provider}  "
+            f"{c.not_after:%Y-%m-%d}  {validity:<14} {c.source}")
 
 
-def _table(contracts: list[dict[str, Any]]) -> str:
+def _table(contracts: list[ContractInfo]) -> str:
     if not contracts:
         return "no contracts"
     head = (f"{'prio':>4}  {'en':<3}  {'id':<16}  {'eMAID':<18} {'prov.'}  {'expires':<10}  "
             f"{'validity':<14} source")
-    if any(c["validity_override"] for c in contracts):
+    if any(c.validity_override for c in contracts):
         return "\n".join([head, *(_row(c) for c in contracts),
                           "* installed outside its validity period (--allow-expired)"])
     return "\n".join([head, *(_row(c) for c in contracts)])
@@ -73,48 +78,55 @@ def _table(contracts: list[dict[str, Any]]) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        contracts = [c.to_json() for c in store.contracts()]
-    return emit(args, contracts, _table(contracts))
+        contracts = store.contracts()
+    return emit(args, [c.to_json() for c in contracts], _table(contracts))
+
+
+def _find(store: Keystore, reference: str) -> str:
+    """The id of the one contract ``reference`` names (id prefix or eMAID, any spelling)."""
+    from keystore.lookup import find_contract
+
+    return find_contract(store.contracts(), reference).id
 
 
 def _show(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.contract(args.reference).to_json()
-        chain = store.contract_chain(args.reference)
-    info["chain"] = [c.subject.rfc4514_string() for c in chain]
-    chain_lines = [f"  chain[{i}] {s}" for i, s in enumerate(info["chain"])]
+        cid = _find(store, args.reference)
+        info = store.contract(cid)
+        chain = [c.subject.rfc4514_string() for c in store.contract_chain(cid)]
+    chain_lines = [f"  chain[{i}] {s}" for i, s in enumerate(chain)]
     text = "\n".join([_table([info]), *chain_lines])
-    return emit(args, info, text)
+    return emit(args, {**info.to_json(), "chain": chain}, text)
 
 
 def _remove(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.remove_contract(args.reference).to_json()
-    return emit(args, info, f"removed {info['id']} {info['emaid']}")
+        info = store.remove_contract(_find(store, args.reference))
+    return emit(args, info.to_json(), f"removed {info.id} {info.emaid}")
 
 
 def _priority(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.set_priority(args.reference, args.priority).to_json()
-    return emit(args, info, _table([info]))
+        info = store.set_priority(_find(store, args.reference), args.priority)
+    return emit(args, info.to_json(), _table([info]))
 
 
 def _enable(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.enable(args.reference).to_json()
-    return emit(args, info, _table([info]))
+        info = store.enable(_find(store, args.reference))
+    return emit(args, info.to_json(), _table([info]))
 
 
 def _disable(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        info = store.disable(args.reference).to_json()
-    return emit(args, info, _table([info]))
+        info = store.disable(_find(store, args.reference))
+    return emit(args, info.to_json(), _table([info]))
 
 
 def _expiring(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        contracts = [c.to_json() for c in store.expiring(args.days)]
-    return emit(args, contracts, _table(contracts))
+        contracts = store.expiring(args.days)
+    return emit(args, [c.to_json() for c in contracts], _table(contracts))
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -137,6 +149,5 @@ def _import(args: argparse.Namespace) -> int:
         raise EvccError(f"{args.key}: not an EC private key")
     with opened(args) as store:
         info = store.install_contract(chain, key, emaid=args.emaid, source=args.source,
-                                      priority=args.priority,
-                                      allow_expired=args.allow_expired).to_json()
-    return emit(args, info, "installed\n" + _table([info]))
+                                      priority=args.priority, allow_expired=args.allow_expired)
+    return emit(args, info.to_json(), "installed\n" + _table([info]))

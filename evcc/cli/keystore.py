@@ -1,7 +1,7 @@
 """``evcc keystore``: create and inspect a keystore, trust anchors and the provisioning key.
 
-Every action takes ``--store SPEC`` (``tpm:DIR`` or ``soft:DIR``; default ``$EVCC_KEYSTORE``),
-``--tcti TCTI`` (default ``$EVCC_TCTI`` or ``device:/dev/tpmrm0``) and ``--json``.
+Every action takes the store options of :mod:`evcc.cli.common` (``--store``, ``--tcti``,
+``--json``).
 """
 
 # Heavy modules (cryptography, tpm2-pytss) are imported inside the handlers.
@@ -10,121 +10,23 @@ Every action takes ``--store SPEC`` (``tpm:DIR`` or ``soft:DIR``; default ``$EVC
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeGuard
 
-from evcc.cli.files import read_file
+from evcc.cli.common import action, emit, opened, owner_auth_option, store_options
+from evcc.cli.files import read_certificates
 from evcc.errors import EvccError
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from evcc.cli.common import Subparsers
+    from keystore import Keystore, ProvisioningInfo
+    from keystore.tpm import TpmKeystore
 
-STORE_ENV = "EVCC_KEYSTORE"
-OWNER_AUTH_ENV = "EVCC_TPM_OWNER_AUTH_FILE"
-MAX_OWNER_AUTH = 64  # bytes: the largest digest a TPM hierarchy auth can be
-Handler = Callable[[argparse.Namespace], int]
-
-
-def common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--store/--tcti/--json, accepted before or after the action name."""
-    default = None if top else argparse.SUPPRESS
-    parser.add_argument("--store", metavar="SPEC", default=default,
-                        help=f"tpm:DIR or soft:DIR (default ${STORE_ENV})")
-    parser.add_argument("--tcti", metavar="TCTI", default=default,
-                        help="TPM transport, e.g. swtpm:host=127.0.0.1,port=2321 "
-                             "(default $EVCC_TCTI or device:/dev/tpmrm0)")
-    parser.add_argument("--json", action="store_true",
-                        default=False if top else argparse.SUPPRESS,
-                        help="machine-readable output")
-
-
-def action(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-    """Add an action parser with the common options."""
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-    common_options(parser, top=False)
-    parser.set_defaults(func=handler)
-    return parser
-
-
-def owner_auth_option(parser: argparse.ArgumentParser) -> None:
-    """--owner-auth-file for the actions that need TPM owner authorization."""
-    parser.add_argument("--owner-auth-file", type=Path, metavar="FILE",
-                        help="TPM owner hierarchy authorization value, read from FILE "
-                             f"(default ${OWNER_AUTH_ENV}; none: empty owner auth)")
-
-
-def read_owner_auth(args: argparse.Namespace) -> bytes:
-    """The owner authorization from --owner-auth-file or $EVCC_TPM_OWNER_AUTH_FILE.
-
-    The file holds the value as bytes; one trailing newline is dropped. Its content is never
-    printed, also not in errors.
-    """
-    path = getattr(args, "owner_auth_file", None)
-    if path is None and os.environ.get(OWNER_AUTH_ENV):
-        path = Path(os.environ[OWNER_AUTH_ENV])
-    if path is None:
-        return b""
-    value = read_file(path)
-    if value.endswith(b"\r\n"):
-        value = value[:-2]
-    elif value.endswith(b"\n"):
-        value = value[:-1]
-    if not value:
-        raise EvccError(f"{path}: owner authorization file is empty")
-    if len(value) > MAX_OWNER_AUTH:
-        raise EvccError(f"{path}: owner authorization longer than {MAX_OWNER_AUTH} bytes")
-    return value
-
-
-@contextmanager
-def opened(
-    args: argparse.Namespace, *, create: bool = False, owner: bool = False
-) -> Iterator[Keystore]:
-    """Open the store named on the command line; closes it (TPM2_Shutdown) afterwards.
-
-    ``owner``: the action needs TPM owner authorization (read it from the file given).
-    """
-    from keystore import open_keystore
-
-    spec = args.store or os.environ.get(STORE_ENV)
-    if not spec:
-        raise EvccError(f"no keystore given: use --store tpm:DIR|soft:DIR or set ${STORE_ENV}")
-    auth = read_owner_auth(args) if owner else b""
-    store = open_keystore(spec, args.tcti, create=create, owner_auth=auth)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def emit(args: argparse.Namespace, data: Any, text: str) -> int:
-    """Print ``data`` as JSON with --json, else ``text``."""
-    if args.json:
-        print(json.dumps(data, indent=2, sort_keys=True, default=str))
-    else:
-        print(text)
-    return 0
-
-
-def read_certificates(path: Path) -> list[Any]:
-    """Certificates (PEM, one or more, or DER) from a file, with a one-line error naming it."""
-    from keystore.certs import load_certificates
-    from keystore.errors import CertificateError
-
-    try:
-        return load_certificates(read_file(path))
-    except CertificateError:
-        raise CertificateError(f"{path}: no readable PEM or DER certificate") from None
-
-
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
+    """Add ``evcc keystore init|status|roots|provisioning``."""
     parser = subparsers.add_parser("keystore", help="TPM/software keystore: roots, OEM key")
-    common_options(parser, top=True)
+    store_options(parser, top=True)
     sub = parser.add_subparsers(dest="keystore_command", metavar="ACTION", required=True)
     owner_auth_option(action(sub, "init", _init, "create a keystore in the store directory"))
     action(sub, "status", _status, "counts, integrity, TPM details")
@@ -184,56 +86,56 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _roots_add(args: argparse.Namespace) -> int:
-    from keystore.admission import check_root
+    from evcc.x509.chain import check_root
 
     certificates = [c for path in args.certs for c in read_certificates(path)]
     for cert in certificates:  # all or nothing: check every root before adding any
         check_root(cert)
     with opened(args, owner=True) as store:
-        added = [store.add_root(cert, args.kind).to_json() for cert in certificates]
-    return emit(args, added, "\n".join(f"added {r['kind']} {r['fingerprint'][:16]} "
-                                       f"{r['subject']}" for r in added))
+        added = [store.add_root(cert, args.kind) for cert in certificates]
+    return emit(args, [r.to_json() for r in added],
+                "\n".join(f"added {r.kind} {r.fingerprint[:16]} {r.subject}" for r in added))
 
 
 def _roots_list(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        roots = [r.to_json() for r in store.roots(args.kind)]
-    text = "\n".join(f"{r['fingerprint'][:16]}  {r['kind']:<3}  {r['not_after'][:10]}  "
-                     f"{r['subject']}" for r in roots) or "no trust anchors"
-    return emit(args, roots, text)
+        roots = store.roots(args.kind)
+    text = "\n".join(f"{r.fingerprint[:16]}  {r.kind:<3}  {r.not_after:%Y-%m-%d}  "
+                     f"{r.subject}" for r in roots) or "no trust anchors"
+    return emit(args, [r.to_json() for r in roots], text)
 
 
 def _roots_ids(args: argparse.Namespace) -> int:
     with opened(args) as store:
-        ids = [i.to_json() for i in store.root_certificate_ids(args.kind)]
-    text = "\n".join(f"{i['serial_number']}  {i['issuer_name']}" for i in ids) or "none"
-    return emit(args, ids, text)
+        ids = store.root_certificate_ids(args.kind)
+    text = "\n".join(f"{i.serial_number}  {i.issuer_name}" for i in ids) or "none"
+    return emit(args, [i.to_json() for i in ids], text)
 
 
 def _roots_remove(args: argparse.Namespace) -> int:
     with opened(args, owner=True) as store:
-        root = store.remove_root(args.reference, args.kind).to_json()
-    return emit(args, root, f"removed {root['fingerprint'][:16]} {root['subject']}")
+        root = store.remove_root(args.reference, args.kind)
+    return emit(args, root.to_json(), f"removed {root.fingerprint[:16]} {root.subject}")
 
 
-def _prov_text(info: dict[str, Any]) -> str:
-    handle = info.get("tpm_handle")
+def _prov_text(info: ProvisioningInfo) -> str:
+    handle = info.tpm_handle
     lines = [
-        f"PCID     {info['pcid']}",
-        f"profile  {info['profile']} ({info['curve']})",
+        f"PCID     {info.pcid}",
+        f"profile  {info.profile} ({info.curve})",
         f"handle   {f'0x{handle:08x}' if handle else '-'}",
-        f"cert     {info['certificate_subject'] or '- (no chain installed)'}",
+        f"cert     {info.certificate_subject or '- (no chain installed)'}",
     ]
-    if info["certificate_not_after"]:
-        lines.append(f"expires  {info['certificate_not_after']}")
+    if info.certificate_not_after:
+        lines.append(f"expires  {info.certificate_not_after.isoformat()}")
     return "\n".join(lines)
 
 
 def _prov_create(args: argparse.Namespace) -> int:
     with opened(args, owner=True) as store:
         info = store.create_provisioning_key(args.pcid, args.profile,
-                                             replace_existing=args.force).to_json()
-    return emit(args, info, _prov_text(info))
+                                             replace_existing=args.force)
+    return emit(args, info.to_json(), _prov_text(info))
 
 
 def _prov_csr(args: argparse.Namespace) -> int:
@@ -256,8 +158,8 @@ def _prov_csr(args: argparse.Namespace) -> int:
 def _prov_install(args: argparse.Namespace) -> int:
     chain = read_certificates(args.chain)
     with opened(args) as store:
-        info = store.install_provisioning_chain(chain).to_json()
-    return emit(args, info, _prov_text(info))
+        info = store.install_provisioning_chain(chain)
+    return emit(args, info.to_json(), _prov_text(info))
 
 
 def _prov_show(args: argparse.Namespace) -> int:
@@ -268,18 +170,23 @@ def _prov_show(args: argparse.Namespace) -> int:
         if prov is None:
             raise EvccError("no OEM provisioning key (create one with `provisioning create`)")
         info = prov.to_json()
-        import_parent = getattr(store, "import_parent_public_key", None)
-        if import_parent is not None and prov.profile == "iso20":
+        text = _prov_text(prov) + "\n" + prov.public_key_pem.rstrip()
+        if prov.profile == "iso20" and _is_tpm(store):
             # Where an ISO 15118-20 TPM_EncryptedPrivateKey must be wrapped to.
-            info["tpm_import_parent_public_key_pem"] = import_parent().public_bytes(
+            pem = store.import_parent_public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             ).decode()
-    text = _prov_text(info) + "\n" + info["public_key_pem"].rstrip()
-    if "tpm_import_parent_public_key_pem" in info:
-        text += "\nTPM import parent (P-521/SHA-512):\n" + info[
-            "tpm_import_parent_public_key_pem"
-        ].rstrip()
+            info["tpm_import_parent_public_key_pem"] = pem
+            text += "\nTPM import parent (P-521/SHA-512):\n" + pem.rstrip()
     return emit(args, info, text)
+
+
+def _is_tpm(store: Keystore) -> TypeGuard[TpmKeystore]:
+    if store.backend != "tpm":
+        return False
+    from keystore.tpm import TpmKeystore  # tpm2-pytss only for TPM stores
+
+    return isinstance(store, TpmKeystore)
 
 
 def _prov_sign(args: argparse.Namespace) -> int:

@@ -10,21 +10,23 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from evcc.cli.files import read_file
-from evcc.errors import PkiError
-from evcc.pnc.cert_roles import Role
+from evcc.cli.files import read_certificates, read_file
+from evcc.clock import SYSTEM_CLOCK
+from evcc.errors import PkiError, X509Error
+from evcc.x509.profile_roles import Role
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from evcc.pnc.cert_profile import Violation
+    from evcc.cli.common import Subparsers
+    from evcc.x509.profile import Violation
 
 _ROLES = [role.value for role in Role]
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add ``evcc pki init|check|rules``."""
     parser = subparsers.add_parser("pki", help="bench test PKI: generate and check certificates")
     sub = parser.add_subparsers(dest="pki_command", metavar="ACTION", required=True)
@@ -77,14 +79,11 @@ def _parse_validity(items: list[str]) -> dict[str, int]:
 
 
 def _load_csr(path: Path) -> x509.CertificateSigningRequest:
-    from cryptography import x509
+    from evcc.x509.parse import load_csr
 
-    data = read_file(path, "CSR ", error=PkiError)
     try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_csr(data)
-        return x509.load_der_x509_csr(data)
-    except ValueError:
+        return load_csr(read_file(path, "CSR ", error=PkiError))
+    except X509Error:
         raise PkiError(f"{path} is not a PEM or DER certificate signing request") from None
 
 
@@ -127,66 +126,19 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_certificates(path: Path) -> list[x509.Certificate]:
-    """All certificates in a PEM file, or the one in a DER file; PkiError otherwise."""
-    from cryptography import x509
-
-    data = read_file(path, error=PkiError)
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
-    except (ValueError, x509.InvalidVersion):
-        raise PkiError(f"{path} holds no readable X.509 certificate") from None
-
-
-def _order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate] | None:
-    """``certs`` leaf first if they form one chain, else None.
-
-    A certificate's parent is the one named by its issuer or, failing that, the one whose
-    subjectKeyIdentifier equals its authorityKeyIdentifier, so that a broken name or key
-    identifier still yields the chain and the chain check reports the broken link.
-    """
-    from cryptography.x509.oid import ExtensionOID
-
-    from evcc.pnc.cert_rules import key_id
-
-    def parent(cert: x509.Certificate) -> x509.Certificate | None:
-        others = [c for c in certs if c is not cert]
-        named = [c for c in others if c.subject == cert.issuer]
-        if named:
-            return named[0]
-        aki = key_id(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
-        keyed = [c for c in others if aki is not None and
-                 key_id(c, ExtensionOID.SUBJECT_KEY_IDENTIFIER) == aki]
-        return keyed[0] if keyed else None
-
-    try:
-        parents = {id(c): parent(c) for c in certs}
-    except (ValueError, TypeError):  # unparseable names: check them one by one
-        return None
-    has_child = {id(p) for p in parents.values() if p is not None}
-    leaves = [c for c in certs if id(c) not in has_child]
-    if len(leaves) != 1:
-        return None
-    chain = [leaves[0]]
-    while (up := parents[id(chain[-1])]) is not None and len(chain) <= len(certs):
-        chain.append(up)
-    return chain if len(chain) == len(certs) else None
-
-
 def _check(args: argparse.Namespace) -> int:
-    from evcc.pnc.cert_profile import RULES, check_certificate, check_chain, infer_role
-    from evcc.pnc.cert_roles import parse_role
+    from evcc.x509.chain import order_chain
+    from evcc.x509.profile import RULES, check_certificate, check_chain, infer_role
+    from evcc.x509.profile_roles import parse_role
 
     unknown = [r for r in args.skip if r not in RULES]
     if unknown:
         raise PkiError(f"unknown rule(s) {', '.join(unknown)}; see `evcc pki rules`")
     now = _parse_time(args.at)
-    certs = [c for path in args.certs for c in load_certificates(path)]
-    chain = None if args.role or len(certs) < 2 else _order_chain(certs)
+    certs = [c for path in args.certs for c in read_certificates(path)]
+    chain = None if args.role or len(certs) < 2 else order_chain(certs)
     mode = "chain" if chain is not None else "certificates"
-    anchors = [c for path in args.root for c in load_certificates(path)] or None
+    anchors = [c for path in args.root for c in read_certificates(path)] or None
     if anchors is not None and chain is None:
         raise PkiError("--root needs certificates that form one chain (leaf, Sub-CA 2, Sub-CA 1)")
 
@@ -210,7 +162,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _parse_time(text: str | None) -> datetime:
     if text is None:
-        return datetime.now(UTC)
+        return SYSTEM_CLOCK.utc()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -221,7 +173,7 @@ def _parse_time(text: str | None) -> datetime:
 def _report(args: argparse.Namespace, profile: str, mode: str, count: int,
             violations: list[Violation]) -> None:
     if args.json:
-        doc: dict[str, Any] = {
+        doc: dict[str, object] = {
             "ok": not violations,
             "profile": profile,
             "mode": mode,
@@ -241,7 +193,7 @@ def _report(args: argparse.Namespace, profile: str, mode: str, count: int,
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from evcc.pnc.cert_profile import RULES
+    from evcc.x509.profile import RULES
 
     if args.json:
         print(json.dumps(dict(RULES), indent=2))

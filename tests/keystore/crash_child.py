@@ -15,8 +15,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from evcc.x509.parse import load_certificates
 from keystore import Keystore, SoftKeystore
-from keystore.certs import load_certificates
 from keystore.records import contract_id
 from tests.keystore.pki import clock
 

@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from evcc.bench.pki import PkiManifest, init_pki
 from evcc.bench.pki_build import build_certificate, subject_name
-from evcc.pnc.cert_roles import Role, get_profile
-from evcc.pnc.identifiers import Emaid
+from evcc.clock import Clock, FakeClock
+from evcc.x509.identifiers import Emaid
+from evcc.x509.profile_roles import Role, get_profile
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 #: What the test stores' clocks say: a day into the contracts' validity, whatever the date.
@@ -39,9 +40,8 @@ class ContractMaterial:
     emaid: str
 
 
-def clock() -> datetime:
-    """Fixed store clock for tests (see TEST_NOW)."""
-    return TEST_NOW
+#: The test stores' clock: stands at TEST_NOW (tests that move time make their own FakeClock).
+clock: Clock = FakeClock(TEST_NOW)
 
 
 def _ec(key: object) -> ec.EllipticCurvePrivateKey:

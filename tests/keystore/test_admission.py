@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evcc.pnc.cert_roles import Role
+from evcc.x509.profile_roles import Role
 from keystore import CertificateError, Keystore
 from tests.keystore.pki import NOW, Pki
 

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 import keystore
+from evcc.x509.ecdsa import raw_to_der
 from keystore import (
     PROVISIONING,
     CertificateError,
@@ -132,7 +133,7 @@ def test_provisioning_identity(store: Keystore, profile: str) -> None:
     raw = store.sign(PROVISIONING, digest, raw=True)
     half = {"iso2": 32, "iso20": 66}[profile]
     assert len(raw) == 2 * half
-    _verify(leaf_key, keystore.certs.raw_to_der(raw), digest)
+    _verify(leaf_key, raw_to_der(raw), digest)
     peer = ec.generate_private_key(leaf_key.curve)
     assert store.ecdh(PROVISIONING, peer.public_key()) == peer.exchange(ec.ECDH(), leaf_key)
     point = peer.public_key().public_bytes(
@@ -173,7 +174,7 @@ def test_contract_lifecycle(
     assert ib.source == "ota" and ib.enabled and ib.provider == "DEPNC"
     assert ia.not_after == a.chain[0].not_valid_after_utc
     store.set_priority(ic.id, 0)
-    store.disable(ia.emaid)
+    store.disable(ia.id)
     listed = store.contracts()
     assert [x.id for x in listed] == [ic.id, ia.id, ib.id]
     assert [x.enabled for x in listed] == [True, False, True]
@@ -188,7 +189,7 @@ def test_contract_lifecycle(
         store.enable(ia.id)
         assert store.contract(ia.id).enabled
         assert store.contract_chain(ib.id) == b.chain
-        removed = store.remove_contract(ib.id[:8])
+        removed = store.remove_contract(ib.id)
         assert removed.id == ib.id
         assert {x.id for x in store.contracts()} == {ia.id, ic.id}
         with pytest.raises(KeyNotFoundError):
@@ -206,11 +207,10 @@ def test_contract_key_use(store: Keystore, profile: str) -> None:
     leaf_pub = material.chain[0].public_key()
     assert isinstance(leaf_pub, ec.EllipticCurvePublicKey)
     digest = os.urandom(32 if profile == "iso2" else 64)
-    _verify(leaf_pub, store.sign(info.id, digest), digest)
-    _verify(leaf_pub, store.sign(info.emaid, digest), digest)
+    _verify(leaf_pub, store.sign(info.key, digest), digest)
     peer = ec.generate_private_key(material.key.curve)
-    assert store.ecdh(info.id, peer.public_key()) == peer.exchange(ec.ECDH(), leaf_pub)
-    assert store.ecdh(info.id, peer.public_key()) == material.key.exchange(
+    assert store.ecdh(info.key, peer.public_key()) == peer.exchange(ec.ECDH(), leaf_pub)
+    assert store.ecdh(info.key, peer.public_key()) == material.key.exchange(
         ec.ECDH(), peer.public_key()
     )
 
@@ -239,7 +239,7 @@ def test_sign_refuses_odd_digest(store: Keystore, pki: Pki) -> None:
     a = pki.contract()
     info = store.install_contract(a.chain, a.key)
     with pytest.raises(keystore.UnsupportedError):
-        store.sign(info.id, b"\x01" * 20)
+        store.sign(info.key, b"\x01" * 20)
 
 
 # ---------------------------------------------------------------- key material at rest

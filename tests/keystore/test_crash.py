@@ -85,7 +85,7 @@ def _check_complete(backend: str, store_dir: Path, tcti: str) -> State:
             assert contract_id(chain[0]) == info.id
             pub = chain[0].public_key()
             assert isinstance(pub, ec.EllipticCurvePublicKey)
-            pub.verify(store.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+            pub.verify(store.sign(info.key, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
         return {i.id: i.priority for i in infos}
     finally:
         store.close()

@@ -27,7 +27,8 @@ from keystore import (
     open_keystore,
 )
 from keystore.swtpm import Swtpm
-from keystore.tpm import KEY_HANDLES, TpmKeystore
+from keystore.tpm import TpmKeystore
+from keystore.tpm_setup import KEY_HANDLES
 from tests.keystore.pki import Pki, clock
 
 PCID = "WMI1234567ABCDEFG7"
@@ -75,7 +76,7 @@ def test_tpm_signatures_verify_with_openssl(
     info = tstore.install_contract(contract.chain, contract.key)
     h = hashes.Hash(digest)
     h.update(data)
-    csig = tstore.sign(info.id, h.finalize())
+    csig = tstore.sign(info.key, h.finalize())
     cpem = contract.chain[0].public_bytes(serialization.Encoding.PEM)
     assert _openssl_verify(tmp_path, cpem, data, csig, md) == "Verified OK"
 
@@ -120,7 +121,7 @@ def test_tpm_restart_in_the_middle_of_use(swtpm: Swtpm, tstore: TpmKeystore, pki
     pub = contract.key.public_key()
     for startup_clear in (True, False):  # False: raw power-on, needs TPM2_Startup
         swtpm.restart(startup_clear=startup_clear)
-        pub.verify(tstore.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        pub.verify(tstore.sign(info.key, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
         prov = tstore.public_key(PROVISIONING)
         prov.verify(tstore.sign(PROVISIONING, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256())))
         assert len(tstore.roots()) == 1
@@ -137,7 +138,7 @@ def test_no_dictionary_attack_counting_across_power_losses(
     peer = ec.generate_private_key(ec.SECP256R1()).public_key()
     for _ in range(4):
         tstore.sign(PROVISIONING, b"\x00" * 32)
-        tstore.ecdh(info.id, peer)
+        tstore.ecdh(info.key, peer)
         swtpm.kill()  # no TPM2_Shutdown: counts as a failed authorization for DA objects
         swtpm.start()
     assert tstore.status().detail["lockout_counter"] == 0
@@ -210,10 +211,10 @@ def test_iso20_tpm_encrypted_private_key(tstore: TpmKeystore, pki20: Pki) -> Non
     info = tstore.install_contract(contract.chain, TpmEncryptedPrivateKey.from_bytes(blob))
     digest = os.urandom(64)
     contract.key.public_key().verify(
-        tstore.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA512()))
+        tstore.sign(info.key, digest), digest, ec.ECDSA(Prehashed(hashes.SHA512()))
     )
     peer = ec.generate_private_key(ec.SECP521R1())
-    assert tstore.ecdh(info.id, peer.public_key()) == peer.exchange(
+    assert tstore.ecdh(info.key, peer.public_key()) == peer.exchange(
         ec.ECDH(), contract.key.public_key()
     )
 
@@ -270,7 +271,7 @@ def test_foreign_srk_at_0x81000001_is_left_alone(swtpm: Swtpm, tmp_path: Path, p
         info = store.install_contract(contract.chain, contract.key)
         digest = os.urandom(32)
         contract.key.public_key().verify(
-            store.sign(info.id, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256()))
+            store.sign(info.key, digest), digest, ec.ECDSA(Prehashed(hashes.SHA256()))
         )
         esapi = store.engine.link.esapi()
         assert bytes(esapi.tr_get_name(esapi.tr_from_tpmpublic(0x81000001))) == foreign_name
@@ -415,8 +416,8 @@ def test_orphaned_provisioning_key_is_found_and_evicted(
         assert after == before | {f"0x{info.tpm_handle:08x}"}  # orphan gone, nothing else
         assert "orphaned_keys" not in store.status().detail
         assert not (tmp_path / "s" / "provisioning.pending.json").exists()
-        assert store.sign("provisioning", b"\1" * 64)
-        assert other.sign("provisioning", b"\1" * 32)  # another store's key is untouched
+        assert store.sign(PROVISIONING, b"\1" * 64)
+        assert other.sign(PROVISIONING, b"\1" * 32)  # another store's key is untouched
     finally:
         store.close()
         other.close()

@@ -17,7 +17,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, N
 from evcc.bench.pki import PkiManifest, init_pki, load_manifest
 from evcc.bench.pki_verify import openssl_verify, verify_pki
 from evcc.errors import IdentifierError, PkiError
-from evcc.pnc.cert_roles import CHAINS, PROFILES, ROLES, Role
+from evcc.x509.profile_roles import CHAINS, PROFILES, ROLES, Role
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 VARIANTS = [("iso2", False), ("iso20", False), ("iso20", True)]

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evcc.bench.pki import load_manifest
-from evcc.cli.pki import load_certificates
+from evcc.cli.files import read_certificates
 from evcc.errors import PkiError
 
 _json = st.recursive(
@@ -42,7 +42,7 @@ def test_fuzz_load_certificates(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "c.pem"
     path.write_bytes(data)
     try:
-        certs = load_certificates(path)
+        certs = read_certificates(path)
     except PkiError:
         return
     assert certs

@@ -89,7 +89,7 @@ def test_keystore_refusals_change_nothing(
     line = _error(capsys, "contracts", *store, "import", "--cert",
                   str(pki / "keys/mo_root.key.pem"), "--key",
                   str(pki / "keys/contract_leaf.key.pem"))
-    assert "no readable PEM or DER certificate" in line
+    assert "no readable X.509 certificate" in line
     assert list((tmp_path / "ks" / "contracts").iterdir()) == []
     assert "priority must be" in _error(capsys, "contracts", *store, "import", "--cert",
                                         str(pki / "chains/mo.pem"), "--key",

@@ -196,16 +196,17 @@ def test_contract_validity_and_emaid_lookup(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The CLI uses the wall clock: a leaf that ended in January 2026 is refused."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    from evcc.pnc.identifiers import Emaid
+    from evcc.clock import SYSTEM_CLOCK
+    from evcc.x509.identifiers import Emaid
     from tests.keystore.pki import Pki
 
     cli = Cli(capsys, ["--store", f"soft:{tmp_path / 'store'}"])
     cli("keystore", "init")
     pki = Pki("iso2")
     old = pki.contract(days=10)  # 2026-01-01 .. 2026-01-11
-    future = pki.contract(start=datetime.now(UTC) + timedelta(days=30))
+    future = pki.contract(start=SYSTEM_CLOCK.utc() + timedelta(days=30))
     old_files = _write_contract(tmp_path, "old", old.chain, old.key)
     future_files = _write_contract(tmp_path, "future", future.chain, future.key)
     err = cli("contracts", "import", "--cert", str(old_files[0]), "--key", str(old_files[1]),

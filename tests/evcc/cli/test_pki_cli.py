@@ -13,11 +13,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evcc.bench.pki import PkiManifest, load_manifest
+from evcc.bench.pki import PkiManifest, init_pki, load_manifest
 from evcc.cli import main
-from evcc.pnc.cert_profile import RULES
-from evcc.pnc.cert_roles import ROLES, Role
-from tests.evcc.pnc.certkit import NOW, Variant, make_cert, past, rsa_key
+from evcc.x509.profile import RULES
+from evcc.x509.profile_roles import ROLES, Role
+from tests.evcc.x509.certkit import NOW, Variant, make_cert, past, rsa_key
+
+AT = ("--at", NOW.isoformat())
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -34,8 +36,9 @@ def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pki(pki_dir: Path) -> PkiManifest:
-    return load_manifest(pki_dir)
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PkiManifest:
+    """A PKI made at the fixed test time NOW; checks of it run with ``--at NOW``."""
+    return init_pki(tmp_path_factory.mktemp("cli") / "at-now", "iso2", now=NOW)
 
 
 def write(tmp_path: Path, name: str, *certs: x509.Certificate) -> str:
@@ -143,11 +146,12 @@ def test_check_rejects_each_rule_by_name(pki: PkiManifest, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     for index, (rule, role, cert) in enumerate(_bad(pki)):
         path = write(tmp_path, f"bad{index}.pem", cert)
-        code, out, _ = run(capsys, "pki", "check", path, "--role", role.value, "--profile", "iso2")
+        code, out, _ = run(capsys, "pki", "check", path, "--role", role.value, "--profile", "iso2",
+                           *AT)
         assert code == 1, (rule, out)
         assert [line.split()[0] for line in out.splitlines()] == [rule], out
         # without --role the role is inferred and the rule still shows
-        code, out, _ = run(capsys, "pki", "check", path, "--json")
+        code, out, _ = run(capsys, "pki", "check", path, "--json", *AT)
         doc = json.loads(out)
         assert code == 1 and doc["ok"] is False, (rule, doc)
         assert rule in {v["rule"] for v in doc["violations"]}, (rule, doc)
@@ -158,24 +162,24 @@ def test_check_rejects_issuer_and_aki_mismatch_in_chains(pki: PkiManifest, tmp_p
                                                          ) -> None:
     sub2, sub1 = pki.cert(Role.CPO_SUB2), pki.cert(Role.CPO_SUB1)
     leaf = make_cert(pki, Role.SECC_LEAF, Variant(aki=b"\x01" * 20))
-    code, out, _ = run(capsys, "pki", "check", write(tmp_path, "a.pem", leaf, sub2, sub1))
+    code, out, _ = run(capsys, "pki", "check", write(tmp_path, "a.pem", leaf, sub2, sub1), *AT)
     assert code == 1 and out.split()[0] == "aki_mismatch", out
     # the leaf names an issuer that is not in the chain; the key identifier still links it
     stranger = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Stranger CA")])
     leaf = make_cert(pki, Role.SECC_LEAF, Variant(issuer_name=stranger))
-    code, out, err = run(capsys, "pki", "check", write(tmp_path, "b.pem", sub1, leaf, sub2))
+    code, out, err = run(capsys, "pki", "check", write(tmp_path, "b.pem", sub1, leaf, sub2), *AT)
     assert code == 1 and "as chain" in err
     assert [line.split()[0] for line in out.splitlines()] == ["issuer_mismatch"], out
     # unrelated certificates are checked one by one
     code, out, _ = run(capsys, "pki", "check", write(tmp_path, "c.pem", sub1, pki.cert(
-        Role.MO_SUB2)))
+        Role.MO_SUB2)), *AT)
     assert code == 0 and "as certificates" in out
 
 
 def test_check_skip_json_and_errors(pki: PkiManifest, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "nodc.pem", make_cert(pki, Role.CPS_LEAF, Variant(dc=None)))
-    assert run(capsys, "pki", "check", path, "--skip", "dc_missing")[0] == 0
+    assert run(capsys, "pki", "check", path, "--skip", "dc_missing", *AT)[0] == 0
     code, _, err = run(capsys, "pki", "check", path, "--skip", "no_such_rule")
     assert code == 2 and "unknown rule" in err
     code, _, err = run(capsys, "pki", "check", str(tmp_path / "missing.pem"))
@@ -209,9 +213,11 @@ def test_console_script_runs(pki_dir: Path) -> None:
 def test_check_with_trusted_root(pki: PkiManifest, tmp_path: Path,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     chain = str(pki.chain_file("oem"))
-    code, out, _ = run(capsys, "pki", "check", chain, "--root", str(pki.files[Role.OEM_ROOT].pem))
+    code, out, _ = run(capsys, "pki", "check", chain, "--root", str(pki.files[Role.OEM_ROOT].pem),
+                       *AT)
     assert code == 0, out
-    code, out, _ = run(capsys, "pki", "check", chain, "--root", str(pki.files[Role.MO_ROOT].pem))
+    code, out, _ = run(capsys, "pki", "check", chain, "--root", str(pki.files[Role.MO_ROOT].pem),
+                       *AT)
     assert code == 1 and out.split()[0] == "anchor"
     code, _, err = run(capsys, "pki", "check", str(pki.files[Role.OEM_SUB1].pem), "--root",
                        str(pki.files[Role.OEM_ROOT].pem))

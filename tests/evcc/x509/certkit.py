@@ -12,9 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from evcc.bench.pki import PkiManifest
-from evcc.pnc.cert_roles import SPECS, Role
+from evcc.x509.profile_roles import SPECS, Role
 
-NOW = datetime.now(UTC)
+#: The time every certificate of these tests is made and checked at (fixed, not the wall clock).
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 KEEP: Any = object()
 
 

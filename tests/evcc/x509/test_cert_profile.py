@@ -12,9 +12,9 @@ from cryptography.x509.oid import ObjectIdentifier
 
 from evcc.bench.pki import PkiManifest, init_pki
 from evcc.errors import PkiError
-from evcc.pnc.cert_profile import RULES, check_certificate, check_chain, infer_role
-from evcc.pnc.cert_roles import CHAINS, ROLES, Role
-from tests.evcc.pnc.certkit import NOW, Variant, make_cert, past, rsa_key
+from evcc.x509.profile import RULES, check_certificate, check_chain, infer_role
+from evcc.x509.profile_roles import CHAINS, ROLES, Role
+from tests.evcc.x509.certkit import NOW, Variant, make_cert, past, rsa_key
 
 
 @pytest.fixture(scope="module")

@@ -225,3 +225,8 @@ class Pcid:
 
     def __str__(self) -> str:
         return self.normalized
+
+
+def normalize_emaid(emaid: str) -> str:
+    """An eMAID (or PCID) for comparison: separators and spaces removed, upper-case."""
+    return emaid.replace("-", "").replace(" ", "").upper()

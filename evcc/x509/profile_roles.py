@@ -1,7 +1,7 @@
 """The V2G certificate roles and what the ISO 15118-2 / -20 profiles require of each.
 
 One table drives both the bench PKI generator (evcc.bench) and the profile checker
-(:mod:`evcc.pnc.cert_profile`), so what is generated is what is checked.
+(:mod:`evcc.x509.profile`), so what is generated is what is checked.
 
 Four chains, root first: V2G root → CPO Sub-CA 1 → CPO Sub-CA 2 → SECC leaf; V2G root → CPS
 Sub-CA 1 → CPS Sub-CA 2 → CPS leaf; OEM root → OEM Sub-CA 1 → OEM Sub-CA 2 → OEM provisioning

@@ -16,9 +16,11 @@ from cryptography.x509.oid import (
 )
 
 from evcc.errors import IdentifierError
-from evcc.pnc.cert_roles import SPECS, Kind, Profile, Role
-from evcc.pnc.cert_rules import Report, attributes, extension, short
-from evcc.pnc.identifiers import Emaid, Pcid
+from evcc.x509.extensions import extension
+from evcc.x509.identifiers import Emaid, Pcid
+from evcc.x509.names import attributes
+from evcc.x509.profile_roles import SPECS, Kind, Profile, Role
+from evcc.x509.profile_rules import Report, short
 
 
 def check_basics(cert: x509.Certificate, prof: Profile, report: Report) -> None:

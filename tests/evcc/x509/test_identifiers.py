@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evcc.errors import IdentifierError
-from evcc.pnc.identifiers import Emaid, Pcid, emaid_check_digit
+from evcc.x509.identifiers import Emaid, Pcid, emaid_check_digit
 
 # Published examples of the eMI3 "Check Digit Calculation for Contract-IDs" paper (the list used
 # by its reference implementations) and the eMI3 standard v1.0 Part 2 example DE-8AA-CA2B3C4D5-L.

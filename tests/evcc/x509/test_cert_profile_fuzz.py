@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evcc.bench.pki import PkiManifest, init_pki
-from evcc.pnc.cert_profile import RULES, check_certificate, check_chain, infer_role
-from evcc.pnc.cert_roles import ROLES, Role
-from tests.evcc.pnc.certkit import NOW
+from evcc.x509.profile import RULES, check_certificate, check_chain, infer_role
+from evcc.x509.profile_roles import ROLES, Role
+from tests.evcc.x509.certkit import NOW
 
 
 @pytest.fixture(scope="module")

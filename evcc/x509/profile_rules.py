@@ -1,19 +1,15 @@
-"""Rule names, the violation record and safe accessors for the certificate profile checker.
-
-cryptography parses names, extensions and keys lazily, so any accessor may raise on a malformed
-certificate; :data:`PARSE_ERRORS` lists what the checker turns into a ``der_encoding`` report.
-"""
+"""The ISO 15118 certificate profile's rule names, the violation record and its collector."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 
-from evcc.pnc.cert_roles import Role
+from evcc.x509.names import subject_text
+from evcc.x509.profile_roles import Role
 
 #: Rule name -> what it requires.
 RULES: Mapping[str, str] = MappingProxyType({
@@ -51,10 +47,6 @@ RULES: Mapping[str, str] = MappingProxyType({
 })
 
 
-
-PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension)
-
-
 @dataclass(frozen=True)
 class Violation:
     """One broken rule: which certificate, which rule, why."""
@@ -84,51 +76,6 @@ class Report:
             raise KeyError(f"unknown rule {rule}")
         if rule not in self.skip:
             self.items.append(Violation(rule, self.subject, detail, self.role))
-
-
-def subject_text(cert: x509.Certificate) -> str:
-    """RFC 4514 subject, or a placeholder when it does not parse."""
-    return _name_text_of(lambda: cert.subject)
-
-
-def name_text(name: x509.Name) -> str:
-    """RFC 4514 form of ``name``, or a placeholder when it does not print."""
-    return _name_text_of(lambda: name)
-
-
-def _name_text_of(get: Callable[[], x509.Name]) -> str:
-    try:
-        return get().rfc4514_string()
-    except (ValueError, TypeError):
-        return "<unparseable name>"
-
-
-def extension(
-    cert: x509.Certificate, oid: x509.ObjectIdentifier
-) -> x509.Extension[x509.ExtensionType] | None:
-    """The extension ``oid`` of ``cert``; None if absent or if the extensions do not parse."""
-    try:
-        return cert.extensions.get_extension_for_oid(oid)
-    except (x509.ExtensionNotFound, ValueError, x509.DuplicateExtension):
-        return None
-
-
-def attributes(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
-    """String values of the attributes ``oid`` in ``name``."""
-    return [str(a.value) for a in name.get_attributes_for_oid(oid)]
-
-
-def key_id(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> bytes | None:
-    """Key identifier of the SKI or AKI extension ``oid``, None if absent."""
-    ext = extension(cert, oid)
-    if ext is None:
-        return None
-    value = ext.value
-    if isinstance(value, x509.SubjectKeyIdentifier):
-        return value.digest
-    if isinstance(value, x509.AuthorityKeyIdentifier):
-        return value.key_identifier
-    return None
 
 
 def short(exc: BaseException) -> str:

@@ -15,21 +15,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from evcc.errors import IdentifierError, PkiError
-from evcc.pnc import cert_checks as checks
-from evcc.pnc.cert_roles import CHAINS, Profile, Role, get_profile
-from evcc.pnc.cert_rules import (
-    PARSE_ERRORS,
-    RULES,
-    Report,
-    Violation,
-    attributes,
-    extension,
-    key_id,
-    name_text,
-    short,
-    subject_text,
-)
-from evcc.pnc.identifiers import Emaid, Pcid
+from evcc.x509 import profile_checks as checks
+from evcc.x509.extensions import extension, key_id
+from evcc.x509.identifiers import Emaid, Pcid
+from evcc.x509.names import attributes, name_text, subject_text
+from evcc.x509.parse import PARSE_ERRORS
+from evcc.x509.profile_roles import CHAINS, Profile, Role, get_profile
+from evcc.x509.profile_rules import RULES, Report, Violation, short
 
 __all__ = [
     "RULES",
