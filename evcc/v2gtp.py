@@ -54,14 +54,16 @@ class PayloadType(IntEnum):
     SDP_RESPONSE_WIRELESS = 0x9003
 
 
+# Compiled: construct then generates plain Python for the layout (about 4x faster per
+# header, which every V2G message pays twice).
 _HEADER = Struct(
     "version" / Const(PROTOCOL_VERSION.to_bytes(1, "big")),
     "inverse" / Const(INVERSE_PROTOCOL_VERSION.to_bytes(1, "big")),
     "payload_type" / Int16ub,
     "length" / Int32ub,
-)
+).compile()
 _RAW_HEADER = Struct("version" / Bytes(1), "inverse" / Bytes(1), "payload_type" / Int16ub,
-                     "length" / Int32ub)
+                     "length" / Int32ub).compile()
 
 
 @dataclass(frozen=True, slots=True)
