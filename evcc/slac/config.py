@@ -1,4 +1,4 @@
-"""Configuration and phases of the EV SLAC state machine."""
+"""Configuration, phases and timers of the EV SLAC state machine."""
 
 from __future__ import annotations
 
@@ -22,6 +22,31 @@ class Phase(Enum):
     MATCHED = "matched"
     WAITING = "waiting"
     FAILED = "failed"
+
+
+class JoinStep(Enum):
+    """The two halves of :attr:`Phase.JOINING`."""
+
+    #: CM_SET_KEY.REQ with the AVLN key sent to the local modem, its CNF not yet seen.
+    KEYING = "keying"
+    #: The local modem took the key; waiting until it reports the AVLN link.
+    LINKING = "linking"
+
+
+class Timer(Enum):
+    """The state machine's timers; at most one of each kind is armed."""
+
+    LEAVE = "leave"  # CM_SET_KEY.CNF for the random leave key
+    PARM = "parm"  # CM_SLAC_PARM.CNF (TT_match_response)
+    BATCH = "batch"  # next CM_START_ATTEN_CHAR.IND / CM_MNBC_SOUND.IND
+    ATTEN = "atten"  # TT_EV_atten_results
+    VALIDATE = "validate"  # CM_VALIDATE.CNF
+    MATCH = "match"  # CM_SLAC_MATCH.CNF
+    SETKEY = "setkey"  # CM_SET_KEY.CNF for the AVLN key
+    POLL = "poll"  # next link status request to the local modem
+    JOIN = "join"  # TT_match_join: the AVLN must be up by then
+    AMP = "amp"  # CM_AMP_MAP.CNF
+    RESTART = "restart"  # TT_matching_rate: the next attempt
 
 
 @dataclass(frozen=True)
