@@ -1,8 +1,8 @@
 """``evcc demo``: the bench walk-through of the product on simulated hardware and a software TPM.
 
-The steps live in :mod:`evcc.bench.demo` and the ``evcc.bench.demo_*`` modules; this module
-parses options, runs them in a temporary work directory and prints the report (rich, or JSON
-with ``--json``). Exit code 0 when no step failed, 1 otherwise.
+The steps live in the :mod:`evcc.bench.demo` package; this module parses options, runs them
+in a temporary work directory and prints the report (rich, or JSON with ``--json``). Exit
+code 0 when no step failed, 1 otherwise.
 """
 
 # Heavy modules are imported inside the handlers to keep `evcc --help` fast.
@@ -28,7 +28,7 @@ from evcc.errors import EvccError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from evcc.bench.demo import StepReport
+    from evcc.bench.demo.report import StepReport
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from evcc.bench.demo import DemoContext, default_steps, demo_ok, run_steps
+    from evcc.bench.demo.context import DemoContext
+    from evcc.bench.demo.run import default_steps, demo_ok, run_steps
 
     evses = args.evse if args.evse is not None else [45.0, 12.0]
     if any(not 0 <= db <= 255 for db in evses):

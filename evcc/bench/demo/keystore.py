@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from evcc.bench.demo import DemoContext, StepReport, Table
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, Table
 from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
 from evcc.pnc.cert_roles import Role
 from keystore import (

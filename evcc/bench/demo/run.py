@@ -1,4 +1,4 @@
-"""The bench walk-through behind ``evcc demo``: a list of steps, each run for real and timed.
+"""The steps of ``evcc demo`` in order, and the runner that runs each for real and timed.
 
 A step is an object with ``name``, ``title`` and ``run(ctx, report)``. It records what it
 found in its :class:`StepReport` (facts for ``--json``, lines and tables for people) and
@@ -7,91 +7,24 @@ calls :meth:`StepReport.fail` when a check does not hold. An exception fails the
 after an earlier one failed, so one report shows everything that works and what does not.
 
 Later parts of the product (EXI, SECC discovery, sessions) join by adding a step to
-:func:`default_steps`.
+:func:`default_steps`; step modules import only ``context`` and ``report``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
-Status = Literal["ok", "failed", "skipped"]
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.exi import ExiStep
+from evcc.bench.demo.keystore import KeystoreStep
+from evcc.bench.demo.pki import PkiStep
+from evcc.bench.demo.report import StepReport, StepSkipped
+from evcc.bench.demo.slac import SlacStep
 
-
-class StepSkipped(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """Raised by a step that cannot run here; the message says why."""
-
-
-@dataclass
-class DemoContext:
-    """What the steps share: a work directory, the time, randomness and handed-on facts."""
-
-    workdir: Path
-    now: datetime
-    #: Monotonic seconds and a matching sleep; tests pass a virtual clock.
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    rng: Callable[[int], bytes] = os.urandom
-    #: Set by the PKI step, used by later steps (the vehicle's PCID).
-    pcid: str | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    """A small table for the human report."""
-
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass
-class StepReport:
-    """What one step found; filled in while it runs."""
-
-    name: str
-    title: str
-    status: Status = "ok"
-    seconds: float = 0.0
-    facts: dict[str, Any] = field(default_factory=dict)
-    #: (label, value) pairs for the human report, in order.
-    lines: list[tuple[str, str]] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    #: Shown prominently: fallbacks and other things the reader must not miss.
-    warnings: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    def line(self, label: str, value: str) -> None:
-        """Add a (label, value) line to the human report."""
-        self.lines.append((label, value))
-
-    def fail(self, problem: str) -> None:
-        """Record a failed check; the step (and the demo) fails, the step goes on."""
-        self.status = "failed"
-        self.problems.append(problem)
-
-    def check(self, condition: bool, problem: str) -> bool:
-        """:meth:`fail` with ``problem`` unless ``condition``; returns ``condition``."""
-        if not condition:
-            self.fail(problem)
-        return condition
-
-    def to_json(self) -> dict[str, Any]:
-        """The step as plain JSON data."""
-        return {
-            "name": self.name,
-            "title": self.title,
-            "status": self.status,
-            "seconds": round(self.seconds, 3),
-            "facts": self.facts,
-            "warnings": list(self.warnings),
-            "problems": list(self.problems),
-        }
+__all__ = ["DemoStep", "default_steps", "demo_ok", "run_step", "run_steps"]
 
 
 class DemoStep(Protocol):
@@ -149,12 +82,6 @@ def default_steps(*, use_openssl: bool = True, soft_keystore: bool = False,
                   evse_attenuations: Sequence[float] = (45.0, 12.0),
                   fixture_dir: Path | None = None) -> list[DemoStep]:
     """The walk-through in order. New product parts add their step here."""
-    # steps load their dependencies lazily
-    from evcc.bench.demo_exi import ExiStep  # noqa: PLC0415
-    from evcc.bench.demo_keystore import KeystoreStep  # noqa: PLC0415
-    from evcc.bench.demo_pki import PkiStep  # noqa: PLC0415
-    from evcc.bench.demo_slac import SlacStep  # noqa: PLC0415
-
     return [
         PkiStep(use_openssl=use_openssl),
         KeystoreStep(prefer_tpm=not soft_keystore),

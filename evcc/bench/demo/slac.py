@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from evcc_platform.sim.inproc import InProcessLine, SimEndpoint
 from evcc_platform.sim.powerline import PortConfig, Powerline
 
-from evcc.bench.demo import DemoContext, StepReport, Table
-from evcc.bench.demo_slac_evse import SimEvseSlac
+from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, Table
 from evcc.errors import FrameError, SlacError
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import Failed, Matched, Progress
@@ -62,7 +63,8 @@ class SlacStep:
                          rng=random.Random(int.from_bytes(ctx.rng(8), "big")))
         wire = InProcessLine(line, ctx.clock)
         evses = [SimEvse(p.name, evse_mac(i), p.attenuation_db,
-                         SimEvseSlac(wire.endpoint(p.name, evse_mac(i)), ctx.rng(16)))
+                         SimEvseSlac(wire.endpoint(p.name, evse_mac(i)),
+                                     EvseSlac(evse_mac(i), ctx.rng(16))))
                  for i, p in enumerate(ports[1:], 1)]
         report.facts.update(ev_mac=fmt_mac(EV_MAC), join_delay_s=self.join_delay,
                             evses=[{"port": e.port, "mac": fmt_mac(e.mac),

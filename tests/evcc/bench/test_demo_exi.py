@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from evcc import exi
-from evcc.bench.demo import DemoContext, run_step
-from evcc.bench.demo_exi import (
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.exi import (
     DEFAULT_FIXTURE_DIR,
     ExiStep,
     app_protocol_req,
     session_setup_req,
 )
+from evcc.bench.demo.run import run_step
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # Real captures (dsV2Gshark examples), re-encoded byte-identically by EXIficient

@@ -12,18 +12,12 @@ from evcc_platform.sim.powerline import PortConfig, Powerline
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evcc.bench import demo_slac
-from evcc.bench.demo import (
-    DemoContext,
-    StepReport,
-    StepSkipped,
-    default_steps,
-    demo_ok,
-    run_step,
-    run_steps,
-)
-from evcc.bench.demo_slac import SlacStep, evse_mac
-from evcc.bench.demo_slac_evse import SimEvseSlac
+from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
+from evcc.bench.demo import slac as demo_slac
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, StepSkipped
+from evcc.bench.demo.run import default_steps, demo_ok, run_step, run_steps
+from evcc.bench.demo.slac import SlacStep, evse_mac
 from evcc.slac import constants as k
 from evcc.slac.mme import build, parse
 from evcc.slac.nid import nid_from_nmk
@@ -135,18 +129,18 @@ def test_slac_step_timeout(tmp_path: Path) -> None:
     assert report.status == "failed" and "no match within 2 s" in report.problems[0]
 
 
-class LyingEvse(SimEvseSlac):
+class LyingEvse(EvseSlac):
     """The second EVSE reports 50 dB more than its modem measured."""
 
-    def _report(self, pev_mac: bytes) -> None:
-        if self.endpoint.mac == evse_mac(2):
-            self.profiles = [[v + 50 for v in p] for p in self.profiles]
-        super()._report(pev_mac)
+    def average(self) -> list[int]:
+        if self.mac == evse_mac(2):
+            return [v + 50 for v in super().average()]
+        return super().average()
 
 
 def test_slac_step_checks_what_the_ev_chose(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo_slac, "SimEvseSlac", LyingEvse)
+    monkeypatch.setattr(demo_slac, "EvseSlac", LyingEvse)
     ctx, _ = context(tmp_path)
     report = run_step(SlacStep(evse_attenuations=(45, 12)), ctx)
     assert report.status == "failed"
@@ -160,7 +154,8 @@ def evse_on_line() -> tuple[SimEvseSlac, InProcessLine, Powerline]:
     line = Powerline([PortConfig("ev", "ev"), PortConfig("e1", "evse", 20)],
                      rng=random.Random(0))
     wire = InProcessLine(line, lambda: 0.0)
-    return SimEvseSlac(wire.endpoint("e1", evse_mac(1)), bytes(range(16))), wire, line
+    host = SimEvseSlac(wire.endpoint("e1", evse_mac(1)), EvseSlac(evse_mac(1), bytes(range(16))))
+    return host, wire, line
 
 
 def test_sim_evse_answers_like_an_evse() -> None:
