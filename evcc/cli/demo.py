@@ -18,7 +18,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -79,7 +78,7 @@ def _demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _sigterm_as_exit():
-            ctx = DemoContext(workdir=workdir, now=datetime.now(UTC))
+            ctx = DemoContext(workdir=workdir)
             numbers = iter(range(1, len(steps) + 1))
             reports = run_steps(steps, ctx, None if console is None else (
                 lambda r: _print_step(console, r, f"{next(numbers)}/{len(steps)}")))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Protocol
 
+from evcc.clock import SYSTEM_CLOCK, Clock
 from evcc.errors import FrameError, SlacError
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import Failed, Matched, Progress, SlacEvent
@@ -25,13 +25,13 @@ def run_slac(
     ev: SlacEv,
     *,
     timeout: float | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = SYSTEM_CLOCK,
     on_event: Callable[[SlacEvent], None] | None = None,
 ) -> Matched:
     """Run matching to the end; returns Matched or raises SlacError (failure or timeout)."""
     if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
         raise SlacError(f"timeout must be a positive number of seconds, got {timeout}")
-    start = clock()
+    start = clock.monotonic()
     ev.start(start)
     end = None if timeout is None else start + timeout
     while True:
@@ -44,13 +44,13 @@ def run_slac(
                 return event
             if isinstance(event, Failed):
                 raise event.error()
-        now = clock()
+        now = clock.monotonic()
         if end is not None and now >= end:
             ev.stop()
             raise SlacError(f"no match within {timeout:g} s (phase {ev.phase.value})")
         waits = [t - now for t in (ev.timer(), end) if t is not None]
         received = link.recv(max(0.0, min(waits)) if waits else None)
-        now = clock()
+        now = clock.monotonic()
         if received is not None:
             try:
                 ev.receive(received, now)

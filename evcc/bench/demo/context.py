@@ -1,4 +1,4 @@
-"""What the demo steps share: a work directory, the time, randomness and handed-on facts."""
+"""What the demo steps share: a work directory, the clock, randomness and handed-on facts."""
 
 from __future__ import annotations
 
@@ -9,16 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from evcc.clock import SYSTEM_CLOCK, Clock
+
 
 @dataclass
 class DemoContext:
-    """What the steps share: a work directory, the time, randomness and handed-on facts."""
+    """What the steps share: a work directory, the clock, randomness and handed-on facts."""
 
     workdir: Path
-    now: datetime
-    #: Monotonic seconds and a matching sleep; tests pass a virtual clock.
-    clock: Callable[[], float] = time.monotonic
+    #: Monotonic seconds for protocol timers, UTC for certificates; tests pass a FakeClock.
+    clock: Clock = SYSTEM_CLOCK
+    #: Waits on :attr:`clock`; tests pass one that advances their FakeClock.
     sleep: Callable[[float], None] = time.sleep
     rng: Callable[[int], bytes] = os.urandom
     #: Set by the PKI step, used by later steps (the vehicle's PCID).
     pcid: str | None = None
+
+    @property
+    def now(self) -> datetime:
+        """The current UTC time of :attr:`clock`."""
+        return self.clock.utc()

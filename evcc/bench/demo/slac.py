@@ -19,6 +19,7 @@ from evcc_platform.sim.powerline import PortConfig, Powerline
 from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
 from evcc.bench.demo.context import DemoContext
 from evcc.bench.demo.report import StepReport, Table
+from evcc.clock import Clock
 from evcc.errors import FrameError, SlacError
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import Failed, Matched, Progress
@@ -76,7 +77,7 @@ class SlacStep:
         report.line("line", f"emulated QCA modems, join delay {self.join_delay:g} s")
         progress: list[dict[str, object]] = []
         report.facts["progress"] = progress
-        start = ctx.clock()
+        start = ctx.clock.monotonic()
 
         def note(event: Progress) -> None:
             progress.append({"ms": round((event.at - start) * 1000, 1), "phase": event.phase,
@@ -85,18 +86,18 @@ class SlacStep:
         ev = SlacEv(EV_MAC, ctx.rng)
         matched = drive(ev, wire.endpoint(EV_PORT, EV_MAC), [e.slac for e in evses],
                         clock=ctx.clock, sleep=ctx.sleep, timeout=self.timeout, on_progress=note)
-        _check(matched, evses, line, ctx.clock(), report)
+        _check(matched, evses, line, ctx.clock.monotonic(), report)
 
 
 def drive(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac], *,
-          clock: Callable[[], float], sleep: Callable[[float], None], timeout: float,
+          clock: Clock, sleep: Callable[[float], None], timeout: float,
           on_progress: Callable[[Progress], None] | None = None) -> Matched:
     """Run ``ev`` to a match over the synchronous in-process line; SlacError otherwise.
 
     Every frame is delivered at once, so after each exchange settles the only thing left
     to wait for is the EV's next timer: the driver sleeps until then.
     """
-    start = clock()
+    start = clock.monotonic()
     ev.start(start)
     while True:
         _settle(ev, link, evses, clock, on_progress)
@@ -108,7 +109,7 @@ def drive(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac], *,
             if isinstance(event, Progress) and on_progress is not None:
                 on_progress(event)
         deadline = ev.timer()
-        now = clock()
+        now = clock.monotonic()
         if deadline is None:
             raise SlacError(f"the EV stopped in phase {ev.phase.value} without a result")
         if now - start >= timeout:
@@ -121,7 +122,7 @@ def drive(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac], *,
 
 
 def _settle(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac],
-            clock: Callable[[], float], on_progress: Callable[[Progress], None] | None) -> None:
+            clock: Clock, on_progress: Callable[[Progress], None] | None) -> None:
     """Move frames between the EV and the EVSE hosts until nobody has anything to send."""
     moved = True
     while moved:
@@ -134,11 +135,11 @@ def _settle(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac],
         while (received := link.recv()) is not None:
             moved = True
             try:
-                ev.receive(received, clock())
+                ev.receive(received, clock.monotonic())
             except FrameError as exc:
                 if on_progress is not None:
                     on_progress(Progress(ev.phase.value, f"ignored malformed frame: {exc}",
-                                         clock()))
+                                         clock.monotonic()))
 
 
 def _check(matched: Matched, evses: Sequence[SimEvse], line: Powerline, now: float,

@@ -7,9 +7,9 @@ import select
 import socket
 import struct
 import time
-from collections.abc import Callable
 from typing import TextIO
 
+from evcc.clock import SYSTEM_CLOCK, Clock
 from evcc.errors import FrameError
 from evcc.slac import constants as k
 from evcc.slac.mme import MESSAGES, fmt_mac, peek_mmtype
@@ -36,7 +36,7 @@ class Bridge:
         *,
         pcap: PcapWriter | None = None,
         events: TextIO | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.line = line
         self.clock = clock
@@ -103,7 +103,7 @@ class Bridge:
             port = self._by_fd[sock.fileno()]
             while (frame := self._read(sock)) is not None:
                 handled += 1
-                for dest, out in self.line.receive(port, frame, self.clock()):
+                for dest, out in self.line.receive(port, frame, self.clock.monotonic()):
                     try:
                         self._socks[dest].send(out)
                     except OSError:

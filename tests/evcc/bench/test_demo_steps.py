@@ -18,6 +18,7 @@ from evcc.bench.demo.context import DemoContext
 from evcc.bench.demo.report import StepReport, StepSkipped
 from evcc.bench.demo.run import default_steps, demo_ok, run_step, run_steps
 from evcc.bench.demo.slac import SlacStep, evse_mac
+from evcc.clock import FakeClock
 from evcc.slac import constants as k
 from evcc.slac.mme import build, parse
 from evcc.slac.nid import nid_from_nmk
@@ -25,26 +26,23 @@ from evcc.slac.nid import nid_from_nmk
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-class VirtualClock:
-    """Monotonic seconds that only move when somebody sleeps."""
+class VirtualClock(FakeClock):
+    """A FakeClock that moves only when somebody sleeps."""
 
     def __init__(self) -> None:
-        self.t = 100.0
+        super().__init__(NOW, monotonic=100.0)
         self.slept = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
     def sleep(self, seconds: float) -> None:
         assert seconds >= 0
-        self.t += seconds
+        self.advance(seconds)
         self.slept += seconds
 
 
 def context(tmp_path: Path, seed: int = 1) -> tuple[DemoContext, VirtualClock]:
     clock = VirtualClock()
     gen = random.Random(seed)
-    ctx = DemoContext(tmp_path, NOW, clock=clock, sleep=clock.sleep,
+    ctx = DemoContext(tmp_path, clock=clock, sleep=clock.sleep,
                       rng=lambda n: bytes(gen.getrandbits(8) for _ in range(n)))
     return ctx, clock
 
@@ -153,7 +151,7 @@ def test_slac_step_checks_what_the_ev_chose(tmp_path: Path,
 def evse_on_line() -> tuple[SimEvseSlac, InProcessLine, Powerline]:
     line = Powerline([PortConfig("ev", "ev"), PortConfig("e1", "evse", 20)],
                      rng=random.Random(0))
-    wire = InProcessLine(line, lambda: 0.0)
+    wire = InProcessLine(line, FakeClock(NOW, monotonic=0.0))
     host = SimEvseSlac(wire.endpoint("e1", evse_mac(1)), EvseSlac(evse_mac(1), bytes(range(16))))
     return host, wire, line
 

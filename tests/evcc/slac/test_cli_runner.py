@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from evcc.cli import main
+from evcc.clock import FakeClock
 from evcc.errors import SlacError
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import Progress, SlacEvent
@@ -56,14 +57,15 @@ class FakeLink:
     """Frames go to scripted peers; recv advances the fake clock instead of sleeping."""
 
     def __init__(self, evse: FakeEvse, modem: FakeModem) -> None:
-        self.now = 0.0
+        self.clock = FakeClock(monotonic=0.0)
         self.peers: list[FakeModem | FakeEvse] = [modem, evse]
         self.pending: list[tuple[float, bytes]] = []
         self.garbage = [build("CM_SLAC_PARM.CNF", EV_MAC, E1, forwarding_sta=EV_MAC,
                               run_id=bytes(8))[:25]]
 
-    def clock(self) -> float:
-        return self.now
+    @property
+    def now(self) -> float:
+        return self.clock.monotonic()
 
     def send(self, frame: bytes) -> None:
         msg = parse(frame)
@@ -78,9 +80,9 @@ class FakeLink:
         limit = self.now + (timeout if timeout is not None else 1e9)
         if self.pending and self.pending[0][0] <= limit:
             when, frame = self.pending.pop(0)
-            self.now = max(self.now, when)
+            self.clock.advance(max(0.0, when - self.now))
             return frame
-        self.now = limit
+        self.clock.advance(limit - self.now)
         return None
 
 
