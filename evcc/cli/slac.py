@@ -53,6 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
     import math
     import os
     from dataclasses import replace
@@ -61,11 +62,12 @@ def _run(args: argparse.Namespace) -> int:
     from evcc_platform.plc import PlcModem
 
     from evcc.errors import SlacError
+    from evcc.runtime.packet import PacketLink
+    from evcc.runtime.slac import run_slac
     from evcc.slac.constants import SlacTimings
     from evcc.slac.ev import SlacConfig, SlacEv
     from evcc.slac.events import Failed, Matched, Progress, SlacEvent
     from evcc.slac.mme import parse_mac
-    from evcc.slac.runner import run_slac
 
     board: Board | None = load_board(args.board) if args.board else None
     iface = args.iface or (board.modem.interface if board else None)
@@ -98,7 +100,8 @@ def _run(args: argparse.Namespace) -> int:
 
     with PlcModem(iface, config.modem_mac) as modem:
         ev = SlacEv(modem.mac, os.urandom, config)
-        result: Matched = run_slac(modem, ev, timeout=args.timeout, on_event=show)
+        result: Matched = asyncio.run(
+            run_slac(PacketLink(modem), ev, timeout=args.timeout, on_event=show))
     if args.json:
         print(json.dumps(result.to_dict()))
     else:

@@ -78,15 +78,20 @@ class PlcModem:
     def recv(self, timeout: float | None) -> bytes | None:
         """Next received HomePlug frame, or None after ``timeout`` seconds."""
         deadline = None if timeout is None else self.clock.monotonic() + timeout
-        while True:
+        while (frame := self.recv_ready()) is None:
             remaining = None if deadline is None else max(0.0, deadline - self.clock.monotonic())
             ready, _, _ = select.select([self._sock], [], [], remaining)
             if not ready:
                 return None
+        return frame
+
+    def recv_ready(self) -> bytes | None:
+        """The next HomePlug frame already received, or None (never blocks)."""
+        while True:
             try:
                 data, addr = self._sock.recvfrom(4096)
             except BlockingIOError:
-                continue
+                return None
             except OSError as exc:
                 raise ModemError(f"receive on {self.iface} failed: {exc}") from exc
             if addr[2] != PACKET_OUTGOING and data[12:14] == k.ETHERTYPE_HOMEPLUG_BYTES:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ class DemoContext:
     #: Monotonic seconds for protocol timers, UTC for certificates; tests pass a FakeClock.
     clock: Clock = SYSTEM_CLOCK
     #: Waits on :attr:`clock`; tests pass one that advances their FakeClock.
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: Callable[[int], bytes] = os.urandom
     #: Set by the PKI step, used by later steps (the vehicle's PCID).
     pcid: str | None = None

@@ -33,7 +33,7 @@ class VirtualClock(FakeClock):
         super().__init__(NOW, monotonic=100.0)
         self.slept = 0.0
 
-    def sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float) -> None:
         assert seconds >= 0
         self.advance(seconds)
         self.slept += seconds
