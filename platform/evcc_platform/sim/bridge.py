@@ -47,11 +47,11 @@ class Bridge:
         try:
             for port, iface in interfaces.items():
                 sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+                self._socks[port] = sock  # registered first: close() also covers a failed bind
+                self._by_fd[sock.fileno()] = port
                 sock.bind((iface, ETH_P_ALL))
                 sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
                 sock.setblocking(False)
-                self._socks[port] = sock
-                self._by_fd[sock.fileno()] = port
         except OSError as exc:
             self.close()
             raise PlatformError(f"cannot open AF_PACKET sockets: {exc}") from exc
