@@ -22,7 +22,7 @@ R = TypeVar("R")
 
 
 class SansIoCore(Protocol[E_co]):
-    """The shape of every protocol core (see docs/architecture.md)."""
+    """The shape of every protocol core: input, output, events and one timer, time passed in."""
 
     def receive(self, data: bytes, now: float, /) -> None:
         """Input from the peer (``b""``: a stream peer closed); never raises for bad input."""

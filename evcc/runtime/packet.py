@@ -42,18 +42,18 @@ class PacketLink:
 
     async def _readable(self, loop: asyncio.AbstractEventLoop, timeout: float | None) -> bool:
         """Wait until the socket is readable; False after ``timeout`` seconds."""
-        ready: asyncio.Future[None] = loop.create_future()
+        ready: asyncio.Future[bool] = loop.create_future()
 
-        def wake() -> None:
+        def wake(readable: bool) -> None:
             if not ready.done():
-                ready.set_result(None)
+                ready.set_result(readable)
 
         fd = self._sock.fileno()
-        loop.add_reader(fd, wake)
+        loop.add_reader(fd, wake, True)
+        timer = None if timeout is None else loop.call_later(timeout, wake, False)
         try:
-            await asyncio.wait_for(ready, timeout)
-        except TimeoutError:
-            return False
+            return await ready
         finally:
             loop.remove_reader(fd)
-        return True
+            if timer is not None:
+                timer.cancel()
