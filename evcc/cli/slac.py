@@ -54,7 +54,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    import asyncio
     import math
     import os
 
@@ -62,6 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     from evcc_platform.plc import PlcModem
 
     from evcc.errors import SlacError
+    from evcc.runtime.loop import run
     from evcc.runtime.packet import PacketLink
     from evcc.runtime.slac import run_slac
     from evcc.slac.config import SlacConfig, SlacConfigError
@@ -92,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
 
     with PlcModem(iface, config.modem_mac) as modem:
         ev = SlacEv(modem.mac, os.urandom, config)
-        result: Matched = asyncio.run(
+        result: Matched = run(
             run_slac(PacketLink(modem), ev, timeout=args.timeout, on_event=show))
     if args.json:
         print(json.dumps(result.to_dict()))

@@ -9,7 +9,6 @@ real one for ``evcc demo``, a virtual one in tests.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
 from evcc.bench.demo.context import DemoContext
 from evcc.bench.demo.report import StepReport, Table
 from evcc.runtime.inproc import InProcessLink
+from evcc.runtime.loop import run
 from evcc.runtime.slac import run_slac
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import Matched, Progress, SlacEvent
@@ -80,18 +80,15 @@ class SlacStep:
         report.facts["progress"] = progress
         start = ctx.clock.monotonic()
 
-        def note(event: Progress) -> None:
-            progress.append({"ms": round((event.at - start) * 1000, 1), "phase": event.phase,
-                             "detail": event.detail})
-
         def on_event(event: SlacEvent) -> None:
             if isinstance(event, Progress):
-                note(event)
+                progress.append({"ms": round((event.at - start) * 1000, 1),
+                                 "phase": event.phase, "detail": event.detail})
 
         link = InProcessLink(wire.endpoint(EV_PORT, EV_MAC), [e.slac for e in evses],
                              wait=ctx.sleep)
-        matched = asyncio.run(run_slac(link, SlacEv(EV_MAC, ctx.rng), clock=ctx.clock,
-                                       timeout=self.timeout, on_event=on_event))
+        matched = run(run_slac(link, SlacEv(EV_MAC, ctx.rng), clock=ctx.clock,
+                               timeout=self.timeout, on_event=on_event))
         _check(matched, evses, line, ctx.clock.monotonic(), report)
 
 

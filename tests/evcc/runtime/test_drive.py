@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import selectors
 import socket
 import time
 from collections import deque
@@ -17,6 +18,8 @@ from evcc.clock import SYSTEM_CLOCK, FakeClock
 from evcc.runtime.drive import DriveTimeoutError, drive
 from evcc.runtime.inproc import InProcessLink
 from evcc.runtime.link import LinkError
+from evcc.runtime.loop import new_event_loop
+from evcc.runtime.loop import run as run_on_loop
 from evcc.runtime.packet import PacketLink
 from evcc.runtime.stream import StreamLink
 
@@ -247,3 +250,17 @@ def test_in_process_link_lets_time_pass_only_through_its_wait() -> None:
     assert asyncio.run(link.recv(0.5)) is None and waits == [0.5] and clock.monotonic() == 0.5
     with pytest.raises(LinkError, match="nobody sends"):
         asyncio.run(link.recv(None))
+
+
+def test_the_runtime_loop_keeps_timers_to_well_under_a_millisecond() -> None:
+    async def lateness() -> float:
+        loop = asyncio.get_running_loop()
+        worst = 0.0
+        for _ in range(10):
+            start = loop.time()
+            await asyncio.sleep(0.0105)
+            worst = max(worst, loop.time() - start - 0.0105)
+        return worst
+
+    assert isinstance(new_event_loop()._selector, selectors.SelectSelector)  # type: ignore[attr-defined]
+    assert run_on_loop(lateness()) < 0.05  # a sanity bound only; precision is benchmarked
