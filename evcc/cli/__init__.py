@@ -10,10 +10,16 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 from evcc import __version__
 from evcc.errors import EvccError
+
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+#: What each subcommand module exposes, and what its handlers (``args.func``) are.
+Register: TypeAlias = Callable[[SubParsers], None]
+Handler: TypeAlias = Callable[[argparse.Namespace], int]
 
 #: Subcommand modules, in the order ``evcc --help`` lists them.
 COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "keystore", "contracts", "exi")
@@ -28,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"evcc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        module = importlib.import_module(f"evcc.cli.{name}")
-        module.register(sub)
+        register: Register = importlib.import_module(f"evcc.cli.{name}").register
+        register(sub)
     return parser
 
 
@@ -38,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code: int = args.func(args)
+        handler: Handler = args.func
+        code = handler(args)
         sys.stdout.flush()
     except EvccError as exc:
         print(f"evcc {args.command}: error: {exc}", file=sys.stderr)

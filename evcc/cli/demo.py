@@ -1,8 +1,8 @@
 """``evcc demo``: the bench walk-through of the product on simulated hardware and a software TPM.
 
-The steps live in :mod:`evcc.bench.demo` and the ``evcc.bench.demo_*`` modules; this module
-parses options, runs them in a temporary work directory and prints the report (rich, or JSON
-with ``--json``). Exit code 0 when no step failed, 1 otherwise.
+The steps live in the :mod:`evcc.bench.demo` package; this module parses options, runs them
+in a temporary work directory and prints the report (rich, or JSON with ``--json``). Exit
+code 0 when no step failed, 1 otherwise.
 """
 
 # Heavy modules are imported inside the handlers to keep `evcc --help` fast.
@@ -18,7 +18,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,7 @@ from evcc.errors import EvccError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from evcc.bench.demo import StepReport
+    from evcc.bench.demo.report import StepReport
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from evcc.bench.demo import DemoContext, default_steps, demo_ok, run_steps
+    from evcc.bench.demo.context import DemoContext
+    from evcc.bench.demo.run import default_steps, demo_ok, run_steps
 
     evses = args.evse if args.evse is not None else [45.0, 12.0]
     if any(not 0 <= db <= 255 for db in evses):
@@ -78,7 +78,7 @@ def _demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with _sigterm_as_exit():
-            ctx = DemoContext(workdir=workdir, now=datetime.now(UTC))
+            ctx = DemoContext(workdir=workdir)
             numbers = iter(range(1, len(steps) + 1))
             reports = run_steps(steps, ctx, None if console is None else (
                 lambda r: _print_step(console, r, f"{next(numbers)}/{len(steps)}")))

@@ -9,7 +9,7 @@ import argparse
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 from evcc.cli.files import read_file
 from evcc.errors import ExiError
@@ -101,7 +101,10 @@ def _encode(args: argparse.Namespace) -> int:
     return 0
 
 
-def to_json(value: Any) -> Any:
+Json: TypeAlias = "str | int | float | bool | list[Json] | dict[str, Json] | None"
+
+
+def to_json(value: object) -> Json:
     """JSON form of a message: objects as dicts (snake_case), bytes as hex, enums as text."""
     import enum
 
@@ -114,17 +117,19 @@ def to_json(value: Any) -> Any:
                 "attributes": {f"{{{q[0]}}}{q[1]}": v for q, v in value.attributes},
                 "children": [to_json(c) for c in value.children]}
     if isinstance(value, enum.Enum):
-        return value.value
+        return to_json(value.value)
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex().upper()
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
     slots = getattr(type(value), "__slots__", None)
     if slots is not None and hasattr(value, "__dataclass_fields__"):
-        out: dict[str, Any] = {"_type": type(value).__name__}
+        out: dict[str, Json] = {"_type": type(value).__name__}
         for name in slots:
             v = getattr(value, name)
             if v is not None and v != []:
                 out[name] = to_json(v)
         return out
-    return value
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)

@@ -11,7 +11,8 @@ import sys
 from typing import Any
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``evcc slac`` with its actions run, emulate and decode."""
     parser = subparsers.add_parser("slac", help="SLAC (ISO 15118-3) over a Green PHY modem")
     sub = parser.add_subparsers(dest="slac_command", metavar="ACTION", required=True)
 
@@ -55,40 +56,33 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     import math
     import os
-    from dataclasses import replace
 
-    from evcc_platform.board import Board, load_board
+    from evcc_platform.board import load_board
     from evcc_platform.plc import PlcModem
 
     from evcc.errors import SlacError
-    from evcc.slac.constants import SlacTimings
-    from evcc.slac.ev import SlacConfig, SlacEv
+    from evcc.runtime.loop import run
+    from evcc.runtime.packet import PacketLink
+    from evcc.runtime.slac import run_slac
+    from evcc.slac.config import SlacConfig, SlacConfigError
+    from evcc.slac.ev import SlacEv
     from evcc.slac.events import Failed, Matched, Progress, SlacEvent
-    from evcc.slac.mme import parse_mac
-    from evcc.slac.runner import run_slac
 
-    board: Board | None = load_board(args.board) if args.board else None
+    board = load_board(args.board) if args.board else None
     iface = args.iface or (board.modem.interface if board else None)
     if not iface:
         raise SlacError("give --iface or a --board file naming the modem interface")
-    modem_mac = args.modem_mac or (board.modem.mac if board else "00:b0:52:00:00:01")
-    max_att = args.max_attenuation
-    if max_att is None and board is not None:
-        max_att = board.slac.max_attenuation_db
-    link_check = args.link_check or (board.slac.link_check if board else "link_status")
-    leave = not args.no_leave and (board.slac.leave_network if board else True)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise SlacError("--timeout must be a positive number of seconds")
-    if max_att is not None and not 0.0 <= max_att <= 255.0:
-        raise SlacError("--max-attenuation must be within 0..255 dB")
-    if not 20.0 <= args.batch_interval <= 50.0:
-        raise SlacError("--batch-interval must be within TP_EV_batch_msg_interval (20..50 ms)")
-    timings = replace(SlacTimings(), tp_ev_batch_msg_interval=args.batch_interval / 1000.0)
-    config = SlacConfig(
-        timings=timings, max_attenuation_db=max_att, leave_network=leave,
-        early_decision=not args.no_early_decision, validate=args.validate,
-        link_check=link_check, modem_mac=parse_mac(modem_mac),
-    )
+    try:
+        config = SlacConfig.from_board(
+            board, max_attenuation_db=args.max_attenuation, link_check=args.link_check,
+            leave_network=False if args.no_leave else None,
+            early_decision=not args.no_early_decision, validate=args.validate,
+            batch_interval_ms=args.batch_interval, modem_mac=args.modem_mac,
+        )
+    except SlacConfigError as exc:
+        raise SlacError(f"{_FLAGS.get(exc.setting, exc.setting)} {exc}") from None
 
     def show(event: SlacEvent) -> None:
         if isinstance(event, Progress):
@@ -98,7 +92,8 @@ def _run(args: argparse.Namespace) -> int:
 
     with PlcModem(iface, config.modem_mac) as modem:
         ev = SlacEv(modem.mac, os.urandom, config)
-        result: Matched = run_slac(modem, ev, timeout=args.timeout, on_event=show)
+        result: Matched = run(
+            run_slac(PacketLink(modem), ev, timeout=args.timeout, on_event=show))
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
@@ -108,6 +103,11 @@ def _run(args: argparse.Namespace) -> int:
         for mac, db in data["attenuation_db"].items():
             print(f"  {mac}: {db} dB{'  <- chosen' if mac == data['evse_mac'] else ''}")
     return 0
+
+
+#: The flag that sets each SlacConfig setting, for error messages.
+_FLAGS = {"max_attenuation_db": "--max-attenuation", "batch_interval": "--batch-interval",
+          "link_check": "--link-check", "modem_mac": "--modem-mac"}
 
 
 def _emulate(args: argparse.Namespace) -> int:

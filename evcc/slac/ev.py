@@ -2,33 +2,32 @@
 
 The driver feeds received frames with :meth:`SlacEv.receive`, sends what
 :meth:`SlacEv.bytes_to_send` returns, calls :meth:`SlacEv.handle_timer` once
-:meth:`SlacEv.timer` has passed and reads :meth:`SlacEv.next_event`.
+:meth:`SlacEv.timer` has passed and reads :meth:`SlacEv.next_event`. Nothing a peer sends
+raises: malformed frames are counted (:attr:`SlacEv.malformed_frames`), reported as progress
+and otherwise ignored. Only misuse of the API (a second ``start``) raises.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from evcc.errors import SlacError
+from evcc.errors import FrameError, SlacError
 from evcc.slac import constants as k
-from evcc.slac.config import Phase, SlacConfig
+from evcc.slac.choice import EvseHeard, all_reported, rank
+from evcc.slac.config import JoinStep, Phase, SlacConfig, Timer
 from evcc.slac.events import Failed, Matched, Progress, SlacEvent, ValidateToggle
 from evcc.slac.mme import Mme, UnknownMmeError, build, fmt_mac, parse
 
 Rng = Callable[[int], bytes]
+FrameHandler = Callable[[Mme, float], None]
+TimerHandler = Callable[[float], None]
 
-__all__ = ["Phase", "Rng", "SlacConfig", "SlacEv"]
+__all__ = ["Phase", "Rng", "SlacConfig", "SlacEv", "Timer"]
 
-
-@dataclass
-class _Evse:
-    mac: bytes
-    parm_cnf: bool = False
-    attenuation: float | None = None
-    sounds: int = 0
+#: Phases in which the machine is not running and peer frames are not acted on.
+_AT_REST = (Phase.IDLE, Phase.FAILED)
 
 
 class SlacEv:
@@ -42,15 +41,19 @@ class SlacEv:
         self._t = self.config.timings
         self._rng = rng
         self.phase = Phase.IDLE
+        #: Sub-step while :attr:`phase` is JOINING, else None.
+        self.join_step: JoinStep | None = None
+        #: Frames from peers that could not be parsed (ignored, counted).
+        self.malformed_frames = 0
         self._out: list[bytes] = []
         self._events: deque[SlacEvent] = deque()
-        self._timers: dict[str, float] = {}
+        self._timers: dict[Timer, float] = {}
         self._first_start = 0.0
         self._attempt_start = 0.0
         self._attempts = 0
         self._retries = 0
         self._run_id = bytes(8)
-        self._evses: dict[bytes, _Evse] = {}
+        self._evses: dict[bytes, EvseHeard] = {}
         self._batch_sent = 0
         self._candidates: list[bytes] = []
         self._chosen: bytes | None = None
@@ -58,6 +61,24 @@ class SlacEv:
         self._nid = bytes(7)
         self._nmk = bytes(16)
         self._match_ms = 0.0
+        self._on_timer: dict[Timer, TimerHandler] = {
+            Timer.LEAVE: self._on_leave, Timer.PARM: self._on_parm, Timer.BATCH: self._on_batch,
+            Timer.ATTEN: self._on_atten, Timer.VALIDATE: self._on_validate,
+            Timer.MATCH: self._on_match, Timer.SETKEY: self._on_setkey,
+            Timer.POLL: self._on_poll, Timer.JOIN: self._on_join, Timer.AMP: self._on_amp,
+            Timer.RESTART: self._begin_attempt,
+        }
+        self._on_frame: dict[int, FrameHandler] = {
+            k.CM_SET_KEY | k.CNF: self._rx_set_key_cnf,
+            k.CM_SLAC_PARM | k.CNF: self._rx_parm_cnf,
+            k.CM_ATTEN_CHAR | k.IND: self._rx_atten_char_ind,
+            k.CM_VALIDATE | k.CNF: self._rx_validate_cnf,
+            k.CM_SLAC_MATCH | k.CNF: self._rx_match_cnf,
+            k.VS_PL_LINK_STATUS | k.CNF: self._rx_link_status_cnf,
+            k.VS_NW_INFO | k.CNF: self._rx_nw_info_cnf,
+            k.CM_AMP_MAP | k.REQ: self._rx_amp_map_req,
+            k.CM_AMP_MAP | k.CNF: self._rx_amp_map_cnf,
+        }
 
     # ------------------------------------------------------------------ driver API
     def start(self, now: float) -> None:
@@ -71,6 +92,7 @@ class SlacEv:
     def stop(self) -> None:
         """Abort (CP state A): forget everything, send nothing more."""
         self.phase = Phase.IDLE
+        self.join_step = None
         self._timers.clear()
         self._out.clear()
 
@@ -90,23 +112,28 @@ class SlacEv:
     def handle_timer(self, now: float) -> None:
         """Run every timer that has expired at ``now``."""
         while self._timers:
-            name, when = min(self._timers.items(), key=lambda item: item[1])
+            timer, when = min(self._timers.items(), key=lambda item: item[1])
             if when > now:
                 return
-            del self._timers[name]
-            getattr(self, f"_on_{name}")(now)
+            del self._timers[timer]
+            self._on_timer[timer](now)
 
     def receive(self, frame: bytes, now: float) -> None:
-        """Process one received frame; a malformed frame raises FrameError, changing nothing."""
+        """Process one received frame; anything unusable is ignored (malformed ones counted)."""
         try:
             msg = parse(frame)
         except UnknownMmeError:
             return
+        except FrameError as exc:
+            self.malformed_frames += 1
+            if self.phase not in _AT_REST:
+                self._progress(f"ignored malformed frame: {exc}", now)
+            return
         if msg.dst not in (self.mac, k.BROADCAST_MAC) or msg.src == self.mac:
             return
-        handler = _HANDLERS.get(msg.mmtype)
-        if handler is not None and self.phase not in (Phase.IDLE, Phase.FAILED):
-            getattr(self, handler)(msg, now)
+        handler = self._on_frame.get(msg.mmtype)
+        if handler is not None and self.phase not in _AT_REST:
+            handler(msg, now)
 
     # ------------------------------------------------------------------ helpers
     def _send(self, mmtype: int, dst: bytes, **fields: Any) -> None:
@@ -117,6 +144,7 @@ class SlacEv:
 
     def _enter(self, phase: Phase, now: float, detail: str) -> None:
         self.phase = phase
+        self.join_step = None
         self._timers.clear()
         self._retries = 0
         self._progress(detail, now)
@@ -131,7 +159,7 @@ class SlacEv:
         if self.config.leave_network:
             self._enter(Phase.LEAVING, now, "CM_SET_KEY with a random NMK to leave any AVLN")
             self._send_leave_key()
-            self._timers["leave"] = now + self._t.tt_match_response
+            self._timers[Timer.LEAVE] = now + self._t.tt_match_response
         else:
             self._begin_parm(now)
 
@@ -145,7 +173,7 @@ class SlacEv:
     def _begin_parm(self, now: float) -> None:
         self._enter(Phase.PARM, now, f"CM_SLAC_PARM.REQ run_id={self._run_id.hex()}")
         self._send_parm_req()
-        self._timers["parm"] = now + self._t.tt_match_response
+        self._timers[Timer.PARM] = now + self._t.tt_match_response
 
     def _send_parm_req(self) -> None:
         self._send(k.CM_SLAC_PARM | k.REQ, k.BROADCAST_MAC, run_id=self._run_id)
@@ -155,21 +183,18 @@ class SlacEv:
         restart_at = now + self._t.tt_matching_rate
         if restart_at - self._first_start < self._t.tt_matching_repetition:
             self._enter(Phase.WAITING, now, f"attempt {self._attempts} failed: {reason}")
-            self._timers["restart"] = restart_at
+            self._timers[Timer.RESTART] = restart_at
             return
         self._enter(Phase.FAILED, now, reason)
         self._events.append(Failed(reason, self._attempts, now))
 
-    def _evse(self, mac: bytes) -> _Evse:
-        return self._evses.setdefault(mac, _Evse(mac))
+    def _evse(self, mac: bytes) -> EvseHeard:
+        return self._evses.setdefault(mac, EvseHeard(mac))
 
     # ------------------------------------------------------------------ timers
-    def _on_restart(self, now: float) -> None:
-        self._begin_attempt(now)
-
     def _retry(
         self,
-        timer: str,
+        timer: Timer,
         now: float,
         resend: Callable[[], None],
         give_up: Callable[[], None],
@@ -192,11 +217,11 @@ class SlacEv:
         self._timers[timer] = now + (self._t.tt_match_response if wait is None else wait)
 
     def _on_leave(self, now: float) -> None:
-        self._retry("leave", now, self._send_leave_key, lambda: self._fail_attempt(
+        self._retry(Timer.LEAVE, now, self._send_leave_key, lambda: self._fail_attempt(
             "local modem does not answer CM_SET_KEY.REQ", now))
 
     def _on_parm(self, now: float) -> None:
-        self._retry("parm", now, self._send_parm_req, lambda: self._fail_attempt(
+        self._retry(Timer.PARM, now, self._send_parm_req, lambda: self._fail_attempt(
             "no CM_SLAC_PARM.CNF", now), missing="CM_SLAC_PARM.CNF")
 
     def _on_batch(self, now: float) -> None:
@@ -216,25 +241,25 @@ class SlacEv:
             )
         self._batch_sent += 1
         if self._batch_sent < n_start + n_sound:
-            self._timers["batch"] = now + self._t.tp_ev_batch_msg_interval
+            self._timers[Timer.BATCH] = now + self._t.tp_ev_batch_msg_interval
         else:
             self._progress(f"sent {n_start} CM_START_ATTEN_CHAR.IND + {n_sound} sounds", now)
             self._maybe_decide(now)
 
     def _on_atten(self, now: float) -> None:
-        self._timers.pop("batch", None)
+        self._timers.pop(Timer.BATCH, None)
         self._decide(now)
 
     def _on_validate(self, now: float) -> None:
-        self._retry("validate", now, self._send_validate,
+        self._retry(Timer.VALIDATE, now, self._send_validate,
                     lambda: self._next_candidate(now, "no CM_VALIDATE.CNF"))
 
     def _on_match(self, now: float) -> None:
-        self._retry("match", now, self._send_match_req, lambda: self._fail_attempt(
+        self._retry(Timer.MATCH, now, self._send_match_req, lambda: self._fail_attempt(
             "no CM_SLAC_MATCH.CNF", now), missing="CM_SLAC_MATCH.CNF")
 
     def _on_setkey(self, now: float) -> None:
-        self._retry("setkey", now, self._send_set_key, lambda: self._fail_attempt(
+        self._retry(Timer.SETKEY, now, self._send_set_key, lambda: self._fail_attempt(
             "local modem does not answer CM_SET_KEY.REQ with the AVLN key "
             f"(NID {self._nid.hex()})", now), missing="CM_SET_KEY.CNF for the AVLN key")
 
@@ -243,13 +268,13 @@ class SlacEv:
             self._send(k.VS_NW_INFO | k.REQ, self.config.modem_mac)
         else:
             self._send(k.VS_PL_LINK_STATUS | k.REQ, self.config.modem_mac)
-        self._timers["poll"] = now + self._t.link_poll_interval
+        self._timers[Timer.POLL] = now + self._t.link_poll_interval
 
     def _on_join(self, now: float) -> None:
         self._fail_attempt("AVLN link not up within TT_match_join", now)
 
     def _on_amp(self, now: float) -> None:
-        self._retry("amp", now, self._send_amp_map, lambda: self._fail_attempt(
+        self._retry(Timer.AMP, now, self._send_amp_map, lambda: self._fail_attempt(
             "no CM_AMP_MAP.CNF", now), wait=self._t.tt_amp_map_exchange)
 
     # ------------------------------------------------------------------ receive handlers
@@ -257,16 +282,17 @@ class SlacEv:
         ok = msg["result"] in (0, 1)  # spec: 0 = success; QCA firmware answers 1
         if self.phase is Phase.LEAVING:
             self._begin_parm(now)
-        elif self.phase is Phase.JOINING and "setkey" in self._timers:
+        elif self.phase is Phase.JOINING and self.join_step is JoinStep.KEYING:
             if not ok:
                 self._fail_attempt(f"CM_SET_KEY.CNF result {msg['result']}", now)
                 return
-            del self._timers["setkey"]
+            del self._timers[Timer.SETKEY]
+            self.join_step = JoinStep.LINKING
             self._progress("local modem accepted the AVLN key", now)
             if self.config.link_check == "none":
                 self._link_up(now)
             else:
-                self._timers["poll"] = now
+                self._timers[Timer.POLL] = now
 
     def _rx_parm_cnf(self, msg: Mme, now: float) -> None:
         if msg.dst != self.mac or msg["run_id"] != self._run_id:
@@ -282,8 +308,8 @@ class SlacEv:
         self._progress(f"CM_SLAC_PARM.CNF from {fmt_mac(msg.src)}", now)
         if self.phase is Phase.PARM:
             self._enter(Phase.SOUNDING, now, "sounding")
-            self._timers["atten"] = now + self._t.tt_ev_atten_results
-            self._timers["batch"] = now
+            self._timers[Timer.ATTEN] = now + self._t.tt_ev_atten_results
+            self._timers[Timer.BATCH] = now
 
     def _rx_atten_char_ind(self, msg: Mme, now: float) -> None:
         if msg.dst != self.mac or msg["run_id"] != self._run_id:
@@ -321,7 +347,7 @@ class SlacEv:
             self._send_validate()
             toggle = self._t.tt_evse_vald_toggle
             self._events.append(ValidateToggle(msg.src, toggle, now))
-            self._timers["validate"] = now + toggle + self._t.tt_match_response
+            self._timers[Timer.VALIDATE] = now + toggle + self._t.tt_match_response
         else:
             self._next_candidate(now, f"CM_VALIDATE result {result}")
 
@@ -335,16 +361,17 @@ class SlacEv:
         self._nid, self._nmk = msg["nid"], msg["nmk"]
         self._match_ms = (now - self._attempt_start) * 1000.0
         self._enter(Phase.JOINING, now, f"CM_SLAC_MATCH.CNF nid={self._nid.hex()}")
+        self.join_step = JoinStep.KEYING
         self._send_set_key()
-        self._timers["setkey"] = now + self._t.tt_match_response
-        self._timers["join"] = now + self._t.tt_match_join
+        self._timers[Timer.SETKEY] = now + self._t.tt_match_response
+        self._timers[Timer.JOIN] = now + self._t.tt_match_join
 
     def _rx_link_status_cnf(self, msg: Mme, now: float) -> None:
-        if self.phase is Phase.JOINING and "setkey" not in self._timers and msg["link_status"]:
+        if self.join_step is JoinStep.LINKING and msg["link_status"]:
             self._link_up(now)
 
     def _rx_nw_info_cnf(self, msg: Mme, now: float) -> None:
-        if self.phase is not Phase.JOINING or "setkey" in self._timers:
+        if self.join_step is not JoinStep.LINKING:
             return
         for net in msg["networks"]:
             if net["nid"] == self._nid and net["stations"]:
@@ -367,27 +394,15 @@ class SlacEv:
         n_total = self._t.c_ev_start_atten_char_inds + self._t.c_ev_match_mnbc
         if not self.config.early_decision or self._batch_sent < n_total:
             return
-        evses = self._evses.values()
-        if any(e.attenuation is not None for e in evses) and not any(
-                e.parm_cnf and e.attenuation is None for e in evses):
+        if all_reported(self._evses.values()):
             self._decide(now)
 
     def _decide(self, now: float) -> None:
-        answered = sorted(
-            (e for e in self._evses.values() if e.attenuation is not None),
-            key=lambda e: (e.attenuation, e.mac),
-        )
-        if not answered:
-            self._fail_attempt("no CM_ATTEN_CHAR.IND within TT_EV_atten_results", now)
+        ranked = rank(self._evses.values(), self.config.max_attenuation_db)
+        if isinstance(ranked, str):
+            self._fail_attempt(ranked, now)
             return
-        limit = self.config.max_attenuation_db
-        usable = [e for e in answered if limit is None or (e.attenuation or 0.0) <= limit]
-        if not usable:
-            self._fail_attempt(
-                f"lowest attenuation {answered[0].attenuation:.1f} dB above {limit} dB", now
-            )
-            return
-        self._candidates = [e.mac for e in usable]
+        self._candidates = ranked
         self._next_candidate(now, None)
 
     def _next_candidate(self, now: float, why: str | None) -> None:
@@ -401,7 +416,7 @@ class SlacEv:
             self._enter(Phase.VALIDATING, now, f"CM_VALIDATE with {fmt_mac(self._chosen)}")
             self._validate_round = 1
             self._send_validate()
-            self._timers["validate"] = now + self._t.tt_match_response
+            self._timers[Timer.VALIDATE] = now + self._t.tt_match_response
         else:
             self._begin_match(now)
 
@@ -414,7 +429,7 @@ class SlacEv:
         assert self._chosen is not None
         self._enter(Phase.MATCHING, now, f"CM_SLAC_MATCH.REQ to {fmt_mac(self._chosen)}")
         self._send_match_req()
-        self._timers["match"] = now + self._t.tt_match_response
+        self._timers[Timer.MATCH] = now + self._t.tt_match_response
 
     def _send_match_req(self) -> None:
         assert self._chosen is not None
@@ -433,7 +448,7 @@ class SlacEv:
         if self.config.amp_map is not None:
             self._enter(Phase.AMP_MAP, now, "AVLN up, CM_AMP_MAP.REQ")
             self._send_amp_map()
-            self._timers["amp"] = now + self._t.tt_amp_map_exchange
+            self._timers[Timer.AMP] = now + self._t.tt_amp_map_exchange
         else:
             self._finish(now)
 
@@ -457,15 +472,3 @@ class SlacEv:
             )
         )
 
-
-_HANDLERS: dict[int, str] = {
-    k.CM_SET_KEY | k.CNF: "_rx_set_key_cnf",
-    k.CM_SLAC_PARM | k.CNF: "_rx_parm_cnf",
-    k.CM_ATTEN_CHAR | k.IND: "_rx_atten_char_ind",
-    k.CM_VALIDATE | k.CNF: "_rx_validate_cnf",
-    k.CM_SLAC_MATCH | k.CNF: "_rx_match_cnf",
-    k.VS_PL_LINK_STATUS | k.CNF: "_rx_link_status_cnf",
-    k.VS_NW_INFO | k.CNF: "_rx_nw_info_cnf",
-    k.CM_AMP_MAP | k.REQ: "_rx_amp_map_req",
-    k.CM_AMP_MAP | k.CNF: "_rx_amp_map_cnf",
-}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import select
 import socket
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from evcc.clock import SYSTEM_CLOCK, Clock
 from evcc.errors import FrameError
 from evcc.slac import constants as k
 from evcc.slac.mme import build, fmt_mac, parse
@@ -41,8 +40,11 @@ def interface_mac(iface: str) -> bytes:
 class PlcModem:
     """HomePlug frames (ethertype 0x88E1 only) on one interface, plus modem management."""
 
-    def __init__(self, iface: str, modem_mac: bytes = k.MODEM_MGMT_MAC) -> None:
+    def __init__(
+        self, iface: str, modem_mac: bytes = k.MODEM_MGMT_MAC, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.iface = iface
+        self.clock = clock
         self.mac = interface_mac(iface)
         self.modem_mac = modem_mac
         try:
@@ -75,29 +77,32 @@ class PlcModem:
 
     def recv(self, timeout: float | None) -> bytes | None:
         """Next received HomePlug frame, or None after ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        deadline = None if timeout is None else self.clock.monotonic() + timeout
+        while (frame := self.recv_ready()) is None:
+            remaining = None if deadline is None else max(0.0, deadline - self.clock.monotonic())
             ready, _, _ = select.select([self._sock], [], [], remaining)
             if not ready:
                 return None
+        return frame
+
+    def recv_ready(self) -> bytes | None:
+        """The next HomePlug frame already received, or None (never blocks)."""
+        while True:
             try:
                 data, addr = self._sock.recvfrom(4096)
             except BlockingIOError:
-                continue
+                return None
             except OSError as exc:
                 raise ModemError(f"receive on {self.iface} failed: {exc}") from exc
             if addr[2] != PACKET_OUTGOING and data[12:14] == k.ETHERTYPE_HOMEPLUG_BYTES:
                 return data
 
-    def request(
-        self, frame: bytes, want: int, timeout: float, clock: Callable[[], float] = time.monotonic
-    ) -> list[bytes]:
+    def request(self, frame: bytes, want: int, timeout: float) -> list[bytes]:
         """Send ``frame`` and collect every answer of MMTYPE ``want`` until ``timeout``."""
         self.send(frame)
         answers: list[bytes] = []
-        deadline = clock() + timeout
-        while (left := deadline - clock()) > 0:
+        deadline = self.clock.monotonic() + timeout
+        while (left := deadline - self.clock.monotonic()) > 0:
             data = self.recv(left)
             if data is None:
                 break

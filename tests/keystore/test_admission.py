@@ -104,7 +104,7 @@ def test_a_real_contract_chain_passes_admission(store: Keystore) -> None:
     import base64
     import json
 
-    from evcc.bench.demo_exi import DEFAULT_FIXTURE_DIR
+    from evcc.bench.demo.exi import DEFAULT_FIXTURE_DIR
     from keystore import KeyMismatchError
 
     path = DEFAULT_FIXTURE_DIR / "decoded.json"

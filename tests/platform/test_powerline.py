@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 
 import pytest
 from evcc_platform.errors import PlatformError
-from evcc_platform.sim.inproc import InProcessLine, SimEndpoint
+from evcc_platform.sim.inproc import InProcessLine
 from evcc_platform.sim.powerline import PortConfig, Powerline
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
+from evcc.clock import FakeClock
 from evcc.slac import constants as k
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import Matched
@@ -130,67 +131,38 @@ def test_data_path_needs_equal_nmk_and_join_delay() -> None:
                                   new_key=NMK)[:30], 6.0) == []
 
 
-@dataclass
-class ProfileEvse:
-    """An EVSE host that, like pyslac, averages the CM_ATTEN_PROFILE.IND it gets."""
-
-    ep: SimEndpoint
-    nmk: bytes
-    run_id: bytes = b""
-    profiles: list[list[int]] = field(default_factory=list)
-
-    def poll(self) -> None:
-        while (frame := self.ep.recv()) is not None:
-            msg = parse(frame)
-            if msg.name == "CM_SLAC_PARM.REQ":
-                self.run_id = msg["run_id"]
-                self.ep.send(build("CM_SLAC_PARM.CNF", msg.src, self.ep.mac,
-                                   forwarding_sta=msg.src, run_id=self.run_id))
-            elif msg.name == "CM_ATTEN_PROFILE.IND":
-                self.profiles.append(msg["aag"])
-                if len(self.profiles) == 10:
-                    aag = [sum(col) // 10 for col in zip(*self.profiles, strict=True)]
-                    self.ep.send(build("CM_ATTEN_CHAR.IND", msg["pev_mac"], self.ep.mac,
-                                       source_address=msg["pev_mac"], run_id=self.run_id,
-                                       num_sounds=10, aag=aag))
-            elif msg.name == "CM_SLAC_MATCH.REQ":
-                self.ep.send(build("CM_SLAC_MATCH.CNF", msg.src, self.ep.mac, mvf_length=0x56,
-                                   pev_mac=msg["pev_mac"], evse_mac=self.ep.mac,
-                                   run_id=msg["run_id"], nid=nid_from_nmk(self.nmk),
-                                   nmk=self.nmk))
-                self.ep.send(build("CM_SET_KEY.REQ", k.MODEM_MGMT_MAC, self.ep.mac,
-                                   nid=nid_from_nmk(self.nmk), new_key=self.nmk))
-
-
 def test_ev_state_machine_matches_lower_attenuation_through_the_emulator() -> None:
-    now = [0.0]
+    clock = FakeClock(monotonic=0.0)
     pl = line(join_delay=0.3)
-    wire = InProcessLine(pl, lambda: now[0])
+    wire = InProcessLine(pl, clock)
     ev_ep = wire.endpoint("ev", EV)
-    evses = [ProfileEvse(wire.endpoint("e1", E1), b"1" * 16),
-             ProfileEvse(wire.endpoint("e2", E2), b"2" * 16)]
+    # the simulated EVSE averages the CM_ATTEN_PROFILE.IND its modem adds, like pyslac
+    evses = [SimEvseSlac(wire.endpoint("e1", E1), EvseSlac(E1, b"1" * 16)),
+             SimEvseSlac(wire.endpoint("e2", E2), EvseSlac(E2, b"2" * 16))]
     gen = random.Random(5)
     ev = SlacEv(EV, lambda n: bytes(gen.getrandbits(8) for _ in range(n)))
     ev.start(0.0)
     result = None
-    while now[0] < 5.0 and result is None:
+    while clock.monotonic() < 5.0 and result is None:
+        now = clock.monotonic()
         for frame in ev.bytes_to_send():
             ev_ep.send(frame)
         for evse in evses:
             evse.poll()
         while (got := ev_ep.recv()) is not None:
-            ev.receive(got, now[0])
+            ev.receive(got, now)
         deadline = ev.timer()
-        if deadline is not None and deadline <= now[0]:
-            ev.handle_timer(now[0])
+        if deadline is not None and deadline <= now:
+            ev.handle_timer(now)
         while (event := ev.next_event()) is not None:
             if isinstance(event, Matched):
                 result = event
-        now[0] = round(now[0] + 0.001, 6)
+        clock.advance(round(now + 0.001, 6) - now)
+    now = clock.monotonic()
     assert result is not None and result.evse_mac == E2
     assert result.attenuation_db == {E1: 45.0, E2: 12.0}
-    assert pl.nid_of("ev") == nid_from_nmk(b"2" * 16) and pl.joined("ev", "e2", now[0])
-    assert not pl.joined("ev", "e1", now[0])
+    assert pl.nid_of("ev") == nid_from_nmk(b"2" * 16) and pl.joined("ev", "e2", now)
+    assert not pl.joined("ev", "e1", now)
     assert result.duration_ms >= 300  # link only after the join delay
 
 

@@ -7,9 +7,9 @@ import select
 import socket
 import struct
 import time
-from collections.abc import Callable
 from typing import TextIO
 
+from evcc.clock import SYSTEM_CLOCK, Clock
 from evcc.errors import FrameError
 from evcc.slac import constants as k
 from evcc.slac.mme import MESSAGES, fmt_mac, peek_mmtype
@@ -36,7 +36,7 @@ class Bridge:
         *,
         pcap: PcapWriter | None = None,
         events: TextIO | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.line = line
         self.clock = clock
@@ -47,11 +47,11 @@ class Bridge:
         try:
             for port, iface in interfaces.items():
                 sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+                self._socks[port] = sock  # registered first: close() also covers a failed bind
+                self._by_fd[sock.fileno()] = port
                 sock.bind((iface, ETH_P_ALL))
                 sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
                 sock.setblocking(False)
-                self._socks[port] = sock
-                self._by_fd[sock.fileno()] = port
         except OSError as exc:
             self.close()
             raise PlatformError(f"cannot open AF_PACKET sockets: {exc}") from exc
@@ -103,7 +103,7 @@ class Bridge:
             port = self._by_fd[sock.fileno()]
             while (frame := self._read(sock)) is not None:
                 handled += 1
-                for dest, out in self.line.receive(port, frame, self.clock()):
+                for dest, out in self.line.receive(port, frame, self.clock.monotonic()):
                     try:
                         self._socks[dest].send(out)
                     except OSError:

@@ -8,12 +8,12 @@ import math
 import random
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from evcc.clock import SYSTEM_CLOCK, Clock
 from evcc.slac.pcap import PcapWriter
 from evcc_platform.errors import PlatformError
 from evcc_platform.sim.bridge import Bridge
@@ -33,7 +33,7 @@ def parse_evse(spec: str) -> PortConfig:
     return PortConfig(parts[0], "evse", *values)
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO = sys.stdout, clock: Clock = SYSTEM_CLOCK) -> int:
     ports = [PortConfig(name, "ev") for name in args.ev] + [parse_evse(s) for s in args.evse]
     if not args.ev or not args.evse:
         raise PlatformError("need at least one --ev and one --evse interface")
@@ -55,7 +55,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     with contextlib.ExitStack() as stack:
         try:
             pcap, events = _open_outputs(args, stack)
-            bridge = Bridge(line, {p.name: p.name for p in ports}, pcap=pcap, events=events)
+            bridge = Bridge(line, {p.name: p.name for p in ports}, pcap=pcap, events=events,
+                            clock=clock)
         except (OSError, PlatformError) as exc:
             stack.close()
             for path in created:  # no empty traces from a start that failed
@@ -67,9 +68,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print("emulator ready: " + " ".join(
             f"{p.name}({p.role}{'' if p.role == 'ev' else f' {p.attenuation_db:g} dB'})"
             for p in ports), file=out, flush=True)
-        end = None if args.duration is None else time.monotonic() + args.duration
+        end = None if args.duration is None else clock.monotonic() + args.duration
         try:
-            while not stopping and (end is None or time.monotonic() < end):
+            while not stopping and (end is None or clock.monotonic() < end):
                 bridge.poll(0.2)
         except KeyboardInterrupt:
             pass

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 
+from evcc.clock import Clock
 from evcc_platform.sim.powerline import Powerline
 
 
@@ -26,9 +26,9 @@ class SimEndpoint:
 
 
 class InProcessLine:
-    """Wires endpoints to a :class:`Powerline`; time comes from ``clock``."""
+    """Wires endpoints to a :class:`Powerline`; time comes from ``clock`` (monotonic)."""
 
-    def __init__(self, line: Powerline, clock: Callable[[], float]) -> None:
+    def __init__(self, line: Powerline, clock: Clock) -> None:
         self.line = line
         self.clock = clock
         self._endpoints: dict[str, SimEndpoint] = {}
@@ -39,6 +39,6 @@ class InProcessLine:
         return ep
 
     def transmit(self, port: str, frame: bytes) -> None:
-        for dest, out in self.line.receive(port, frame, self.clock()):
+        for dest, out in self.line.receive(port, frame, self.clock.monotonic()):
             if dest in self._endpoints:
                 self._endpoints[dest].queue.append(out)

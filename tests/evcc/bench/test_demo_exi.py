@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 from evcc import exi
-from evcc.bench.demo import DemoContext, run_step
-from evcc.bench.demo_exi import (
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.exi import (
     DEFAULT_FIXTURE_DIR,
     ExiStep,
     app_protocol_req,
     session_setup_req,
 )
+from evcc.bench.demo.run import run_step
+from evcc.clock import FakeClock
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # Real captures (dsV2Gshark examples), re-encoded byte-identically by EXIficient
@@ -37,7 +39,7 @@ def test_messages_encode_like_the_reference_codec() -> None:
 
 @needs_fixture
 def test_exi_step_round_trips_and_reads_the_hubject_response(tmp_path: Path) -> None:
-    report = run_step(ExiStep(), DemoContext(tmp_path, NOW))
+    report = run_step(ExiStep(), DemoContext(tmp_path, FakeClock(NOW)))
     assert report.status == "ok", report.problems
     facts = report.facts
     sap = facts["supported_app_protocol_req"]
@@ -56,7 +58,8 @@ def test_exi_step_round_trips_and_reads_the_hubject_response(tmp_path: Path) -> 
 
 
 def test_exi_step_without_the_fixture_says_so(tmp_path: Path) -> None:
-    report = run_step(ExiStep(fixture_dir=tmp_path / "absent"), DemoContext(tmp_path, NOW))
+    report = run_step(ExiStep(fixture_dir=tmp_path / "absent"),
+                      DemoContext(tmp_path, FakeClock(NOW)))
     assert report.status == "ok"
     assert "skipped" in report.facts["fixture"]
     assert report.warnings and "is not there" in report.warnings[0]
@@ -67,7 +70,7 @@ def test_exi_step_fails_when_a_signed_part_was_changed(tmp_path: Path) -> None:
     data = bytearray((DEFAULT_FIXTURE_DIR / "res.exi.bin").read_bytes())
     data[3000] ^= 0x10  # inside the contract certificate chain (#ID1)
     (tmp_path / "res.exi.bin").write_bytes(bytes(data))
-    report = run_step(ExiStep(fixture_dir=tmp_path), DemoContext(tmp_path, NOW))
+    report = run_step(ExiStep(fixture_dir=tmp_path), DemoContext(tmp_path, FakeClock(NOW)))
     assert report.status == "failed"
     assert report.problems == ["ExiSignatureError: digest of #ID1 does not match"]
     assert report.facts["fixture"]["signature_verified"] is False
@@ -77,7 +80,7 @@ def test_exi_step_fails_when_a_signed_part_was_changed(tmp_path: Path) -> None:
 def test_exi_step_fails_on_a_broken_fixture(tmp_path: Path) -> None:
     data = (DEFAULT_FIXTURE_DIR / "res.exi.bin").read_bytes()
     (tmp_path / "res.exi.bin").write_bytes(data[:300])
-    report = run_step(ExiStep(fixture_dir=tmp_path), DemoContext(tmp_path, NOW))
+    report = run_step(ExiStep(fixture_dir=tmp_path), DemoContext(tmp_path, FakeClock(NOW)))
     assert report.status == "failed"
     assert report.problems[0].startswith("ExiDecodeError")
     assert report.facts["session_setup_req"]["decoded_equal"] is True  # done before

@@ -12,18 +12,13 @@ from evcc_platform.sim.powerline import PortConfig, Powerline
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evcc.bench import demo_slac
-from evcc.bench.demo import (
-    DemoContext,
-    StepReport,
-    StepSkipped,
-    default_steps,
-    demo_ok,
-    run_step,
-    run_steps,
-)
-from evcc.bench.demo_slac import SlacStep, evse_mac
-from evcc.bench.demo_slac_evse import SimEvseSlac
+from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
+from evcc.bench.demo import slac as demo_slac
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, StepSkipped
+from evcc.bench.demo.run import default_steps, demo_ok, run_step, run_steps
+from evcc.bench.demo.slac import SlacStep, evse_mac
+from evcc.clock import FakeClock
 from evcc.slac import constants as k
 from evcc.slac.mme import build, parse
 from evcc.slac.nid import nid_from_nmk
@@ -31,26 +26,23 @@ from evcc.slac.nid import nid_from_nmk
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-class VirtualClock:
-    """Monotonic seconds that only move when somebody sleeps."""
+class VirtualClock(FakeClock):
+    """A FakeClock that moves only when somebody sleeps."""
 
     def __init__(self) -> None:
-        self.t = 100.0
+        super().__init__(NOW, monotonic=100.0)
         self.slept = 0.0
 
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float) -> None:
         assert seconds >= 0
-        self.t += seconds
+        self.advance(seconds)
         self.slept += seconds
 
 
 def context(tmp_path: Path, seed: int = 1) -> tuple[DemoContext, VirtualClock]:
     clock = VirtualClock()
     gen = random.Random(seed)
-    ctx = DemoContext(tmp_path, NOW, clock=clock, sleep=clock.sleep,
+    ctx = DemoContext(tmp_path, clock=clock, sleep=clock.sleep,
                       rng=lambda n: bytes(gen.getrandbits(8) for _ in range(n)))
     return ctx, clock
 
@@ -135,18 +127,18 @@ def test_slac_step_timeout(tmp_path: Path) -> None:
     assert report.status == "failed" and "no match within 2 s" in report.problems[0]
 
 
-class LyingEvse(SimEvseSlac):
+class LyingEvse(EvseSlac):
     """The second EVSE reports 50 dB more than its modem measured."""
 
-    def _report(self, pev_mac: bytes) -> None:
-        if self.endpoint.mac == evse_mac(2):
-            self.profiles = [[v + 50 for v in p] for p in self.profiles]
-        super()._report(pev_mac)
+    def average(self) -> list[int]:
+        if self.mac == evse_mac(2):
+            return [v + 50 for v in super().average()]
+        return super().average()
 
 
 def test_slac_step_checks_what_the_ev_chose(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo_slac, "SimEvseSlac", LyingEvse)
+    monkeypatch.setattr(demo_slac, "EvseSlac", LyingEvse)
     ctx, _ = context(tmp_path)
     report = run_step(SlacStep(evse_attenuations=(45, 12)), ctx)
     assert report.status == "failed"
@@ -159,8 +151,9 @@ def test_slac_step_checks_what_the_ev_chose(tmp_path: Path,
 def evse_on_line() -> tuple[SimEvseSlac, InProcessLine, Powerline]:
     line = Powerline([PortConfig("ev", "ev"), PortConfig("e1", "evse", 20)],
                      rng=random.Random(0))
-    wire = InProcessLine(line, lambda: 0.0)
-    return SimEvseSlac(wire.endpoint("e1", evse_mac(1)), bytes(range(16))), wire, line
+    wire = InProcessLine(line, FakeClock(NOW, monotonic=0.0))
+    host = SimEvseSlac(wire.endpoint("e1", evse_mac(1)), EvseSlac(evse_mac(1), bytes(range(16))))
+    return host, wire, line
 
 
 def test_sim_evse_answers_like_an_evse() -> None:

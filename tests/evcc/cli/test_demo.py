@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import keystore.swtpm
-from evcc.bench import demo_keystore
+from evcc.bench.demo import keystore as demo_keystore
 from evcc.bench.pki import PkiManifest, init_pki, load_manifest
 from evcc.cli import main
 from evcc.cli.demo import _sigterm_as_exit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
 import subprocess
@@ -12,9 +13,9 @@ import pytest
 
 from evcc.cli import main
 from evcc.errors import SlacError
+from evcc.runtime.slac import run_slac
 from evcc.slac.ev import SlacConfig, SlacEv
 from evcc.slac.pcap import PcapWriter
-from evcc.slac.runner import run_slac
 
 PCID = "WMI1234567ABCDEFG7"
 
@@ -112,7 +113,7 @@ def test_slac_run_refuses_an_impossible_threshold(capsys: pytest.CaptureFixture[
 def test_runner_refuses_non_finite_timeouts() -> None:
     ev = SlacEv(bytes(6), bytes, SlacConfig())
     with pytest.raises(SlacError, match="timeout"):
-        run_slac(None, ev, timeout=float("nan"))  # type: ignore[arg-type]
+        asyncio.run(run_slac(None, ev, timeout=float("nan")))  # type: ignore[arg-type]
 
 
 def test_slac_decode_truncated_pcap_prints_what_it_read_then_fails(

@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from evcc.bench.chargers.slac import EvseSlac
 from evcc.slac import constants as k
 from evcc.slac.ev import SlacEv
 from evcc.slac.events import SlacEvent
@@ -24,19 +25,30 @@ def rng_from(seed: int) -> Callable[[int], bytes]:
     return lambda n: bytes(gen.getrandbits(8) for _ in range(n))
 
 
+#: Which scripted loss (``FakeEvse.drop`` key) swallows which answer.
+_DROPPABLE = {"CM_SLAC_PARM.CNF": "parm_cnf", "CM_ATTEN_CHAR.IND": "atten_ind",
+              "CM_SLAC_MATCH.CNF": "match_cnf"}
+
+
 @dataclass
 class FakeEvse:
-    """Answers SLAC like an EVSE; ``drop`` names replies to swallow (kind -> how many)."""
+    """Answers SLAC like an EVSE; ``drop`` names replies to swallow (kind -> how many).
+
+    The answers come from the bench's simulated EVSE (:class:`EvseSlac`) with a fixed
+    attenuation; this adds latency, scripted losses and a log of what it was sent.
+    """
 
     mac: bytes
     attenuation: int
     drop: dict[str, int] = field(default_factory=dict)
     latency: float = 0.002
     answer_parm: bool = True
-    sounds: int = 0
-    run_id: bytes = b""
     seen: list[str] = field(default_factory=list)
     ind_delay: float = 0.0
+    slac: EvseSlac = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slac = EvseSlac(self.mac, NMK, attenuation=self.attenuation, key_modem=False)
 
     def _dropped(self, kind: str) -> bool:
         if self.drop.get(kind, 0) > 0:
@@ -48,35 +60,16 @@ class FakeEvse:
         if msg.dst not in (self.mac, k.BROADCAST_MAC):
             return []
         self.seen.append(msg.name)
-        if msg.name == "CM_SLAC_PARM.REQ":
-            self.run_id, self.sounds = msg["run_id"], 0
-            if not self.answer_parm or self._dropped("parm_cnf"):
-                return []
-            cnf = build(
-                "CM_SLAC_PARM.CNF", msg.src, self.mac, forwarding_sta=msg.src, run_id=self.run_id
-            )
-            return [(self.latency, cnf)]
-        if msg.name == "CM_MNBC_SOUND.IND" and msg["run_id"] == self.run_id:
-            self.sounds += 1
-            if msg["cnt"] == 0 and not self._dropped("atten_ind"):
-                ind = build(
-                    "CM_ATTEN_CHAR.IND", msg.src, self.mac, source_address=msg.src,
-                    run_id=self.run_id, num_sounds=self.sounds, aag=[self.attenuation] * 58,
-                )
-                return [(self.latency + self.ind_delay, ind)]
-        if msg.name == "CM_SLAC_MATCH.REQ" and not self._dropped("match_cnf"):
-            cnf = build(
-                "CM_SLAC_MATCH.CNF", msg.src, self.mac, mvf_length=0x56, pev_mac=msg["pev_mac"],
-                evse_mac=self.mac, run_id=msg["run_id"], nid=NID, nmk=NMK,
-            )
-            return [(self.latency, cnf)]
-        if msg.name == "CM_VALIDATE.REQ":
-            result = 1 if self.seen.count("CM_VALIDATE.REQ") == 1 else 2
-            cnf = build("CM_VALIDATE.CNF", msg.src, self.mac, toggle_num=0, result=result)
-            return [(self.latency, cnf)]
-        if msg.name == "CM_AMP_MAP.REQ":
-            return [(self.latency, build("CM_AMP_MAP.CNF", msg.src, self.mac, res_type=0))]
-        return []
+        out = []
+        for reply in self.slac.answer(msg):
+            name = parse(reply).name
+            if name == "CM_SLAC_PARM.CNF" and not self.answer_parm:
+                continue
+            if name in _DROPPABLE and self._dropped(_DROPPABLE[name]):
+                continue
+            delay = self.ind_delay if name == "CM_ATTEN_CHAR.IND" else 0.0
+            out.append((self.latency + delay, reply))
+        return out
 
 
 @dataclass

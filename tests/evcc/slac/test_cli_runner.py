@@ -1,4 +1,4 @@
-"""`evcc slac decode` and the blocking runner (fake link, fake clock)."""
+"""`evcc slac decode`, `emulate` and `run` from the command line."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ from pathlib import Path
 import pytest
 
 from evcc.cli import main
-from evcc.errors import SlacError
-from evcc.slac.ev import SlacEv
-from evcc.slac.events import Progress, SlacEvent
-from evcc.slac.mme import build, parse
+from evcc.slac.mme import build
 from evcc.slac.pcap import PcapWriter
-from evcc.slac.runner import run_slac
-from tests.evcc.slac.fakes import EV_MAC, FakeEvse, FakeModem, rng_from
+from tests.evcc.slac.fakes import EV_MAC
 
 E1 = bytes.fromhex("020000005e01")
 
@@ -50,56 +46,6 @@ def test_decode_pcap_mixed_traffic(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "CM_SET_KEY.CNF" in lines[0] and "0x86dd" in lines[1]
     assert "malformed" in lines[2] and "0x1234" in lines[3]
     assert lines[3].lstrip().startswith("1500.000 ms")
-
-
-class FakeLink:
-    """Frames go to scripted peers; recv advances the fake clock instead of sleeping."""
-
-    def __init__(self, evse: FakeEvse, modem: FakeModem) -> None:
-        self.now = 0.0
-        self.peers: list[FakeModem | FakeEvse] = [modem, evse]
-        self.pending: list[tuple[float, bytes]] = []
-        self.garbage = [build("CM_SLAC_PARM.CNF", EV_MAC, E1, forwarding_sta=EV_MAC,
-                              run_id=bytes(8))[:25]]
-
-    def clock(self) -> float:
-        return self.now
-
-    def send(self, frame: bytes) -> None:
-        msg = parse(frame)
-        for peer in self.peers:
-            for delay, reply in peer.on_frame(msg, self.now):
-                self.pending.append((self.now + delay, reply))
-        self.pending.sort(key=lambda item: item[0])
-
-    def recv(self, timeout: float | None) -> bytes | None:
-        if self.garbage:
-            return self.garbage.pop()
-        limit = self.now + (timeout if timeout is not None else 1e9)
-        if self.pending and self.pending[0][0] <= limit:
-            when, frame = self.pending.pop(0)
-            self.now = max(self.now, when)
-            return frame
-        self.now = limit
-        return None
-
-
-def test_runner_matches_and_reports_progress() -> None:
-    link = FakeLink(FakeEvse(E1, 17), FakeModem())
-    seen: list[SlacEvent] = []
-    result = run_slac(link, SlacEv(EV_MAC, rng_from(4)), clock=link.clock, on_event=seen.append,
-                      timeout=30)
-    assert result.evse_mac == E1 and result.attenuation_db == {E1: 17.0}
-    assert any(isinstance(e, Progress) and "malformed" in e.detail for e in seen)
-
-
-def test_runner_timeout_and_failure() -> None:
-    link = FakeLink(FakeEvse(E1, 17, answer_parm=False), FakeModem())
-    with pytest.raises(SlacError, match="no match within 2 s"):
-        run_slac(link, SlacEv(EV_MAC, rng_from(4)), clock=link.clock, timeout=2)
-    link = FakeLink(FakeEvse(E1, 17, answer_parm=False), FakeModem())
-    with pytest.raises(SlacError, match=r"no CM_SLAC_PARM\.CNF"):
-        run_slac(link, SlacEv(EV_MAC, rng_from(4)), clock=link.clock, timeout=60)
 
 
 def test_emulate_needs_both_sides(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
 
@@ -12,7 +11,7 @@ from evcc.errors import FrameError, SlacError
 from evcc.slac import constants as k
 from evcc.slac.ev import Phase, SlacConfig, SlacEv
 from evcc.slac.events import Failed, Matched, Progress, SlacEvent, ValidateToggle
-from evcc.slac.mme import Mme, build
+from evcc.slac.mme import Mme, build, parse
 from tests.evcc.slac.fakes import EV_MAC, NID, FakeEvse, FakeModem, World, rng_from
 
 EVSE1 = bytes.fromhex("020000005e01")
@@ -183,18 +182,25 @@ def test_late_atten_char_ind_is_answered_but_not_considered() -> None:
     assert EVSE2 in rsp
 
 
-def test_malformed_and_truncated_frames_raise_typed_errors_and_change_nothing() -> None:
+def test_malformed_and_truncated_frames_are_counted_and_change_nothing() -> None:
     ev, world = make(None, FakeEvse(EVSE1, 10))
     world.run(0.1)
     phase, deadline = ev.phase, ev.timer()
+    while ev.next_event() is not None:
+        pass
     good = build("CM_SLAC_PARM.CNF", EV_MAC, EVSE1, forwarding_sta=EV_MAC, run_id=bytes(8))
-    for bad in (good[:20], b"", b"\x00" * 13, bytes(12) + b"\x88\xe1\x05" + bytes(50)):
+    bads = (good[:20], b"", b"\x00" * 13, bytes(12) + b"\x88\xe1\x05" + bytes(50))
+    for count, bad in enumerate(bads, 1):
         with pytest.raises(FrameError):
-            ev.receive(bad, 0.11)
+            parse(bad)  # the codec refuses it with a typed error ...
+        ev.receive(bad, 0.11)  # ... the state machine ignores it and counts it
+        assert ev.malformed_frames == count
         assert ev.phase is phase and ev.timer() == deadline and ev.bytes_to_send() == []
-    # unknown MMTYPE and other ethertypes addressed to nobody: silently ignored
+        event = ev.next_event()
+        assert isinstance(event, Progress) and "ignored malformed frame" in event.detail
+    # unknown MMTYPE and other ethertypes addressed to nobody: silently ignored, not counted
     ev.receive(bytes(12) + b"\x88\xe1\x01\x00\x80" + bytes(50), 0.11)
-    assert ev.phase is phase
+    assert ev.phase is phase and ev.malformed_frames == len(bads) and ev.next_event() is None
 
 
 def test_receive_random_frames_never_crashes() -> None:
@@ -210,8 +216,8 @@ def test_receive_random_frames_never_crashes() -> None:
         )
         for _ in range(gen.randrange(1, 6)):
             frame[gen.randrange(len(frame))] = gen.randrange(256)
-        with contextlib.suppress(FrameError):
-            ev.receive(bytes(frame[: gen.randrange(len(frame) + 1)]), 0.16)
+        ev.receive(bytes(frame[: gen.randrange(len(frame) + 1)]), 0.16)
+    assert ev.malformed_frames > 0
     assert matched(world.run(20.0)).evse_mac == EVSE1
 
 
@@ -342,3 +348,48 @@ def test_join_set_key_unanswered_fails_with_a_clear_reason() -> None:
         assert [t - keys[first] for t in keys[first:first + 3]] == pytest.approx([0.0, 0.2, 0.4])
     with pytest.raises(SlacError, match="AVLN key"):
         raise failed[0].error()
+
+
+def _hostile_frames(gen: random.Random) -> list[bytes]:
+    """What a broken or hostile station on the line might send the EV."""
+    stranger = EVSE2
+    parm = build("CM_SLAC_PARM.CNF", EV_MAC, stranger, forwarding_sta=EV_MAC, run_id=b"x" * 8)
+    ind = build("CM_ATTEN_CHAR.IND", EV_MAC, stranger, source_address=EV_MAC, run_id=b"x" * 8,
+                num_sounds=10, aag=[0] * 58)
+    match = build("CM_SLAC_MATCH.CNF", EV_MAC, stranger, mvf_length=0x56, pev_mac=EV_MAC,
+                  evse_mac=stranger, run_id=b"x" * 8, nid=bytes(7), nmk=bytes(16))
+    return [
+        parm, ind, match, parm[:23], ind[:40], match[:30], b"", b"\xff" * 14,
+        build("CM_VALIDATE.CNF", EV_MAC, stranger, toggle_num=0, result=4),
+        build("CM_AMP_MAP.CNF", EV_MAC, stranger, res_type=1),
+        bytes(gen.getrandbits(8) for _ in range(gen.randrange(60))),
+    ]
+
+
+def test_a_hostile_peer_cannot_derail_matching_nor_make_the_core_raise() -> None:
+    gen = random.Random(11)
+    hostile = _hostile_frames(gen)
+    ev = SlacEv(EV_MAC, rng_from(1))
+    world = World(ev, [FakeEvse(EVSE1, 20)], FakeModem(),
+                  inject=[(i * 0.004, hostile[i % len(hostile)]) for i in range(700)])
+    ev.start(0.0)
+    result = matched(world.run(20.0))  # receive() never raised on the way
+    assert result.evse_mac == EVSE1 and result.nid == NID and result.attempts == 1
+    assert result.attenuation_db == {EVSE1: 20.0}
+    assert ev.malformed_frames >= 4 * 700 // len(hostile)
+    assert not any(m.dst == EVSE2 for _, m in world.sent)  # nothing was said to the stranger
+
+
+def test_a_stalled_peer_ends_in_one_failure_with_no_timer_left() -> None:
+    stalled = FakeEvse(EVSE1, 10, drop={"atten_ind": 10**6})  # answers PARM, then nothing
+    ev, world = make(None, stalled)
+    events = world.run(60.0)
+    failed = [e for e in events if isinstance(e, Failed)]
+    assert len(failed) == 1 and events[-1] is failed[0]
+    assert failed[0].reason == "no CM_ATTEN_CHAR.IND within TT_EV_atten_results"
+    assert failed[0].attempts >= 2 and failed[0].at <= 10.0 + 2.0
+    assert ev.phase is Phase.FAILED and ev.timer() is None and ev.bytes_to_send() == []
+    assert world.sent[-1][0] <= failed[0].at and not any(isinstance(e, Matched) for e in events)
+    # each attempt waited TT_EV_atten_results (1.2 s) after its first sound batch
+    starts = [t for t, m in world.sent if m.name == "CM_SLAC_PARM.REQ"]
+    assert len(starts) == failed[0].attempts

@@ -10,17 +10,20 @@ real one for ``evcc demo``, a virtual one in tests.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evcc_platform.sim.inproc import InProcessLine, SimEndpoint
+from evcc_platform.sim.inproc import InProcessLine
 from evcc_platform.sim.powerline import PortConfig, Powerline
 
-from evcc.bench.demo import DemoContext, StepReport, Table
-from evcc.bench.demo_slac_evse import SimEvseSlac
-from evcc.errors import FrameError, SlacError
+from evcc.bench.chargers.slac import EvseSlac, SimEvseSlac
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, Table
+from evcc.runtime.inproc import InProcessLink
+from evcc.runtime.loop import run
+from evcc.runtime.slac import run_slac
 from evcc.slac.ev import SlacEv
-from evcc.slac.events import Failed, Matched, Progress
+from evcc.slac.events import Matched, Progress, SlacEvent
 from evcc.slac.mme import fmt_mac
 
 EV_MAC = bytes.fromhex("020000000e01")
@@ -62,7 +65,8 @@ class SlacStep:
                          rng=random.Random(int.from_bytes(ctx.rng(8), "big")))
         wire = InProcessLine(line, ctx.clock)
         evses = [SimEvse(p.name, evse_mac(i), p.attenuation_db,
-                         SimEvseSlac(wire.endpoint(p.name, evse_mac(i)), ctx.rng(16)))
+                         SimEvseSlac(wire.endpoint(p.name, evse_mac(i)),
+                                     EvseSlac(evse_mac(i), ctx.rng(16))))
                  for i, p in enumerate(ports[1:], 1)]
         report.facts.update(ev_mac=fmt_mac(EV_MAC), join_delay_s=self.join_delay,
                             evses=[{"port": e.port, "mac": fmt_mac(e.mac),
@@ -74,69 +78,18 @@ class SlacStep:
         report.line("line", f"emulated QCA modems, join delay {self.join_delay:g} s")
         progress: list[dict[str, object]] = []
         report.facts["progress"] = progress
-        start = ctx.clock()
+        start = ctx.clock.monotonic()
 
-        def note(event: Progress) -> None:
-            progress.append({"ms": round((event.at - start) * 1000, 1), "phase": event.phase,
-                             "detail": event.detail})
+        def on_event(event: SlacEvent) -> None:
+            if isinstance(event, Progress):
+                progress.append({"ms": round((event.at - start) * 1000, 1),
+                                 "phase": event.phase, "detail": event.detail})
 
-        ev = SlacEv(EV_MAC, ctx.rng)
-        matched = drive(ev, wire.endpoint(EV_PORT, EV_MAC), [e.slac for e in evses],
-                        clock=ctx.clock, sleep=ctx.sleep, timeout=self.timeout, on_progress=note)
-        _check(matched, evses, line, ctx.clock(), report)
-
-
-def drive(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac], *,
-          clock: Callable[[], float], sleep: Callable[[float], None], timeout: float,
-          on_progress: Callable[[Progress], None] | None = None) -> Matched:
-    """Run ``ev`` to a match over the synchronous in-process line; SlacError otherwise.
-
-    Every frame is delivered at once, so after each exchange settles the only thing left
-    to wait for is the EV's next timer: the driver sleeps until then.
-    """
-    start = clock()
-    ev.start(start)
-    while True:
-        _settle(ev, link, evses, clock, on_progress)
-        while (event := ev.next_event()) is not None:
-            if isinstance(event, Matched):
-                return event
-            if isinstance(event, Failed):
-                raise event.error()
-            if isinstance(event, Progress) and on_progress is not None:
-                on_progress(event)
-        deadline = ev.timer()
-        now = clock()
-        if deadline is None:
-            raise SlacError(f"the EV stopped in phase {ev.phase.value} without a result")
-        if now - start >= timeout:
-            ev.stop()
-            raise SlacError(f"no match within {timeout:g} s (phase {ev.phase.value})")
-        if now < deadline:
-            sleep(min(deadline, start + timeout) - now)
-            continue
-        ev.handle_timer(now)
-
-
-def _settle(ev: SlacEv, link: SimEndpoint, evses: Sequence[SimEvseSlac],
-            clock: Callable[[], float], on_progress: Callable[[Progress], None] | None) -> None:
-    """Move frames between the EV and the EVSE hosts until nobody has anything to send."""
-    moved = True
-    while moved:
-        moved = False
-        for frame in ev.bytes_to_send():
-            link.send(frame)
-            moved = True
-        for evse in evses:
-            moved = evse.poll() > 0 or moved
-        while (received := link.recv()) is not None:
-            moved = True
-            try:
-                ev.receive(received, clock())
-            except FrameError as exc:
-                if on_progress is not None:
-                    on_progress(Progress(ev.phase.value, f"ignored malformed frame: {exc}",
-                                         clock()))
+        link = InProcessLink(wire.endpoint(EV_PORT, EV_MAC), [e.slac for e in evses],
+                             wait=ctx.sleep)
+        matched = run(run_slac(link, SlacEv(EV_MAC, ctx.rng), clock=ctx.clock,
+                               timeout=self.timeout, on_event=on_event))
+        _check(matched, evses, line, ctx.clock.monotonic(), report)
 
 
 def _check(matched: Matched, evses: Sequence[SimEvse], line: Powerline, now: float,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evcc.bench.demo import DemoContext, StepReport, Table
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, Table
 from evcc.bench.pki import init_pki
 from evcc.bench.pki_verify import verify_pki
 from evcc.x509.profile import Violation, check_certificate

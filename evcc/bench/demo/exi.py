@@ -23,14 +23,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from evcc import exi
-from evcc.bench.demo import DemoContext, StepReport
-from evcc.bench.demo_slac import EV_MAC
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport
+from evcc.bench.demo.slac import EV_MAC
 from evcc.exi import signing
 from evcc.x509.ecdsa import raw_to_der
 from evcc.x509.names import display_name
 
 #: The shared reference fixtures next to a source checkout (absent in an installed wheel).
-DEFAULT_FIXTURE_DIR = (Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+DEFAULT_FIXTURE_DIR = (Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"
                        / "opcp_certificate_installation")
 
 #: What the EV offers in supportedAppProtocolReq: (namespace, major, minor, schema id).

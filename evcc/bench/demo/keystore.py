@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from evcc.bench.demo import DemoContext, StepReport, Table
+from evcc.bench.demo.context import DemoContext
+from evcc.bench.demo.report import StepReport, Table
 from evcc.bench.pki import DEFAULT_PCID, PkiManifest, init_pki
 from evcc.clock import FakeClock  # the demo runs at one fixed time: ctx.now
 from evcc.x509.names import display_name
