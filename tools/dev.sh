@@ -75,6 +75,8 @@ case "${1:-}" in
         .venv/bin/ruff check .
         log "mypy --strict"
         .venv/bin/mypy evcc keystore ota platform/evcc_platform tools benchmarks tests
+        log "lint-imports (layers, no import cycles: .importlinter)"
+        .venv/bin/lint-imports --no-cache
         log "pytest"
         # pytest exits 5 when no test ran; that is a failure here as well.
         exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,205 @@
+"""One V2G session on a link that is up: SDP, TCP or TLS 1.2, then the session core.
+
+:func:`run_session` never raises for anything the charger does: every end is a
+:class:`SessionResult` with a stable ``stop_reason`` (the CLI's JSON contract). It raises only
+for the EV's own configuration (no such interface, no root to trust for TLS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+
+from evcc.clock import SYSTEM_CLOCK, Clock
+from evcc.runtime import tls
+from evcc.runtime.drive import DriveTimeoutError, SansIoCore, drive
+from evcc.runtime.link import LinkError
+from evcc.runtime.sdp import discover
+from evcc.runtime.stream import StreamLink
+from evcc.sdp import SDP_MULTICAST_ADDRESS, SDP_PORT, Discovered, SdpConfig, TlsPolicy
+from evcc.session import din, iso2
+from evcc.session.config import ChargeConfig
+from evcc.session.core import Command, ProtocolFactory, SessionConfig, SessionCore
+from evcc.session.events import Ended, SessionEstablished, SessionEvent
+from evcc.session.vehicle import Vehicle
+
+__all__ = ["SessionOptions", "SessionResult", "run_session"]
+
+Auth = Literal["eim", "pnc"]
+CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the EV wants of one session."""
+
+    iface: str
+    vehicle: Vehicle
+    charge: ChargeConfig = field(default_factory=ChargeConfig)
+    protocols: tuple[str, ...] = ("iso2", "din")
+    auth: Auth = "eim"
+    tls: TlsPolicy = "auto"
+    roots: Sequence[x509.Certificate] = ()
+    keylog: Path | None = None
+    timeout: float | None = None  # the whole session, seconds
+    timeout_scale: float = 1.0  # bench: stretch message timeouts for a slow peer
+    sdp_port: int = SDP_PORT
+    sdp_address: str = SDP_MULTICAST_ADDRESS
+
+
+@dataclass
+class SessionResult:
+    """How a session went; :meth:`to_json` is the CLI's last JSON line."""
+
+    ok: bool
+    stop_reason: str
+    detail: str
+    protocol: str | None = None
+    energy: str = "dc"
+    auth: str = "eim"
+    tls: str | None = None
+    emaid: str | None = None
+    cert_installed: bool = False
+    requests: int = 0
+    duration_ms: float = 0.0
+    evse_id: str | None = None
+    session_id: str | None = None
+    secc: str | None = None
+    bench: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ok": self.ok, "protocol": self.protocol, "energy": self.energy, "auth": self.auth,
+            "tls": self.tls, "emaid": self.emaid, "cert_installed": self.cert_installed,
+            "requests": self.requests, "stop_reason": self.stop_reason,
+            "duration_ms": round(self.duration_ms, 1), "detail": self.detail,
+            "evse_id": self.evse_id, "session_id": self.session_id, "secc": self.secc,
+        }
+        if self.bench:
+            out["bench_options"] = self.bench
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+def _factories(options: SessionOptions) -> dict[str, ProtocolFactory]:
+    vehicle, charge = options.vehicle, options.charge
+    made: dict[str, ProtocolFactory] = {"iso2": lambda: iso2.protocol(vehicle, charge)}
+    if charge.energy == "dc":
+        made["din"] = lambda: din.protocol(vehicle, charge)
+    return made
+
+
+async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
+                      on_event: Callable[[SessionEvent], None] | None = None) -> SessionResult:
+    """SDP, connect, run the session to its end; the result says how it went."""
+    start = clock.monotonic()
+    result = SessionResult(ok=False, stop_reason="", detail="", energy=options.charge.energy,
+                           auth=options.auth, bench=_bench(options))
+    factories = _factories(options)
+    protocols = tuple(p for p in options.protocols if p in factories)
+    if options.auth == "pnc":
+        return _done(result, "pnc_unavailable",
+                     "Plug & Charge is not available in this version; use --auth eim", clock, start)
+    if not protocols:
+        return _done(result, "no_protocol",
+                     f"none of {', '.join(options.protocols)} can charge {options.charge.energy}",
+                     clock, start)
+    policy = options.tls
+    if policy == "auto" and not options.roots:
+        policy = "off"
+        result.notes.append("no V2G root to trust: plain TCP (EIM only)")
+    if policy == "on" and not options.roots:
+        return _done(result, "tls_no_trusted_root", "TLS needs a V2G root in the keystore",
+                     clock, start)
+    found = await discover(options.iface, SdpConfig(tls=policy), clock=clock,
+                           port=options.sdp_port, address=options.sdp_address)
+    if not isinstance(found, Discovered):
+        return _done(result, found.reason.value, found.detail, clock, start)
+    secc = found.response
+    result.secc = f"[{secc.address}%{options.iface}]:{secc.port}"
+    context = tls.client_context(options.roots, keylog=options.keylog) if secc.tls else None
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(
+            f"{secc.address}%{options.iface}", secc.port, ssl=context,
+            server_hostname="" if context else None), CONNECT_TIMEOUT)
+    except (ssl.SSLError, ssl.CertificateError) as exc:
+        failed = tls.refusal_of(exc)
+        return _done(result, failed.reason, failed.detail, clock, start)
+    except (OSError, TimeoutError) as exc:
+        return _done(result, "tcp_connect_failed", f"{result.secc}: {exc}", clock, start)
+    try:
+        if context is not None:
+            ssl_object = writer.get_extra_info("ssl_object")
+            result.tls = ssl_object.version() if ssl_object is not None else None
+            chain = tls.verified_chain(ssl_object) if ssl_object is not None else None
+            refusal = tls.check_secc_chain(chain or [], clock.utc(), result.notes)
+            if refusal is not None:
+                return _done(result, refusal.reason, refusal.detail, clock, start)
+        core = SessionCore(SessionConfig(protocols=protocols, timeout_scale=options.timeout_scale),
+                           factories)
+        await _drive(core, StreamLink(reader, writer), options, clock=clock, result=result,
+                     on_event=on_event)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
+            await asyncio.wait_for(writer.wait_closed(), 1.0)
+    result.duration_ms = (clock.monotonic() - start) * 1000
+    return result
+
+
+async def _drive(core: SessionCore, link: StreamLink, options: SessionOptions, *,
+                 clock: Clock, result: SessionResult,
+                 on_event: Callable[[SessionEvent], None] | None) -> None:
+    def handle(event: SessionEvent) -> Ended | None:
+        if on_event is not None:
+            on_event(event)
+        if isinstance(event, SessionEstablished):
+            result.evse_id, result.session_id = event.evse_id, event.session_id.hex().upper()
+        return event if isinstance(event, Ended) else None
+
+    core.start(clock.monotonic())
+    deadline = None if options.timeout is None else clock.monotonic() + options.timeout
+    sansio: SansIoCore[SessionEvent] = core
+    try:
+        ended = await drive(sansio, link, handle, clock=clock, deadline=deadline)
+    except (DriveTimeoutError, LinkError, OSError, ssl.SSLError) as exc:
+        core.send(Command.ABORT, clock.monotonic())
+        result.ok = False
+        if isinstance(exc, DriveTimeoutError):
+            result.stop_reason, result.detail = "timeout_overall", "the overall timeout passed"
+        else:
+            result.stop_reason, result.detail = "connection_lost", f"{type(exc).__name__}: {exc}"
+    else:
+        result.ok = ended.ok
+        result.stop_reason = ended.reason.value
+        result.detail = ended.detail
+    result.protocol = core.protocol
+    result.requests = core.requests
+    ctx = core.context
+    if ctx is not None:
+        result.notes.extend(ctx.notes)
+
+
+def _bench(options: SessionOptions) -> dict[str, Any]:
+    used: dict[str, Any] = {}
+    if options.timeout_scale != 1.0:
+        used["timeout_scale"] = options.timeout_scale
+    if options.charge.lenient_pre_charge is not None:
+        used["lenient_pre_charge"] = options.charge.lenient_pre_charge
+    return used
+
+
+def _done(result: SessionResult, reason: str, detail: str, clock: Clock,
+          start: float) -> SessionResult:
+    result.stop_reason, result.detail = reason, detail
+    result.duration_ms = (clock.monotonic() - start) * 1000
+    return result
