@@ -165,6 +165,9 @@ class SeccCore:
         except ExiDecodeError as exc:
             self._close(CloseReason.BAD_EXI, str(exc))
             return
+        except _HANDLER_ERRORS as exc:  # a document that decodes without a Header or Body
+            self._close(CloseReason.BAD_EXI, f"{type(exc).__name__}: {exc}")
+            return
         name = self._flow.name_of(body)
         if name is None:
             self._close(CloseReason.SEQUENCE_ERROR, f"{type(body).__name__} is not served here")
