@@ -16,7 +16,7 @@ from evcc import __version__
 from evcc.errors import EvccError
 
 #: Subcommand modules, in the order ``evcc --help`` lists them.
-COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "keystore", "contracts", "exi")
+COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "keystore", "contracts", "exi", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
