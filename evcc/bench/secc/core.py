@@ -111,6 +111,7 @@ class SeccCore:
         if self.closed is not None:
             return
         if not data:
+            self._out.clear()  # nobody left to read it
             self._close(CloseReason.EV_CLOSED)
             return
         if self._stalled:

@@ -192,3 +192,36 @@ def test_drip_over_tcp_arrives_in_pieces() -> None:
 
     sizes = asyncio.run(main())
     assert len(sizes) >= 3 and max(sizes) <= 3
+
+
+def test_pause_then_resume_with_the_old_session_id() -> None:
+    async def setup(port: int, session_id: bytes) -> tuple[asyncio.StreamReader,
+                                                             asyncio.StreamWriter, object, bytes]:
+        reader, writer = await asyncio.open_connection("::1", port)
+        await _exchange(reader, writer, sap_req("iso2"))
+        frame = await _exchange(reader, writer, msg(
+            "iso2", iso2.SessionSetupReqType(evccid=EVCC_ID), session_id))
+        sid, res = DIALECTS["iso2"].decode(frame.payload)
+        return reader, writer, res, sid
+
+    async def main() -> list[SessionRecord]:
+        async with BenchCharger(ChargerConfig(), sessions=2) as charger:
+            assert charger.tcp_port is not None
+            reader, writer, res, first = await setup(charger.tcp_port, bytes(8))
+            pause = iso2.SessionStopReqType(charging_session=iso2.ChargingSessionType.Pause)
+            await _exchange(reader, writer, msg("iso2", pause, first))
+            assert await asyncio.wait_for(reader.read(1), 5) == b""
+            writer.close()
+            while not charger.records:
+                await asyncio.sleep(0.01)
+            reader, writer, res, second = await setup(charger.tcp_port, first)
+            assert isinstance(res, iso2.SessionSetupResType)
+            assert res.response_code is iso2.ResponseCodeType.OK_OldSessionJoined
+            assert second == first
+            writer.close()
+            await asyncio.wait_for(charger.wait_done(), 5)
+            return charger.records
+
+    records = asyncio.run(main())
+    assert [r.close_reason for r in records] == ["paused", "ev_closed"]
+    assert records[0].session_id == records[1].session_id
