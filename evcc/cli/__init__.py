@@ -22,7 +22,8 @@ Register: TypeAlias = Callable[[SubParsers], None]
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
 
 #: Subcommand modules, in the order ``evcc --help`` lists them.
-COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "session", "keystore", "contracts", "exi")
+COMMANDS: tuple[str, ...] = ("pki", "demo", "slac", "session", "bench", "keystore", "contracts",
+                            "exi")
 
 
 def build_parser() -> argparse.ArgumentParser:
