@@ -131,12 +131,12 @@ class SeccCore:
             except Exception as exc:  # last line of defence: the core never raises on input
                 self._close(CloseReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
 
-    def bytes_to_send(self) -> bytes:
-        """Output due by the last ``now`` the core was given."""
-        out = bytearray()
+    def bytes_to_send(self) -> list[bytes]:
+        """Output due by the last ``now`` the core was given, one item per write."""
+        out: list[bytes] = []
         while self._out and self._out[0][0] <= self._now:
-            out += self._out.popleft()[1]
-        return bytes(out)
+            out.append(self._out.popleft()[1])
+        return out
 
     def next_event(self) -> SeccEvent | None:
         return self._events.popleft() if self._events else None

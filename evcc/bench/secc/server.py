@@ -211,7 +211,7 @@ class BenchCharger:
         core = SeccCore(self.config, started, rng=self._rng, paused_session=self._paused)
         try:
             while True:
-                out = core.bytes_to_send()
+                out = b"".join(core.bytes_to_send())
                 if out:
                     writer.write(out)
                     await writer.drain()

@@ -62,12 +62,12 @@ class ScriptedEv:
 
     def handshake(self, *protocols: str) -> app.SupportedAppProtocolRes:
         self.core.receive(sap_req(*(protocols or (self.protocol,))), self.now)
-        return sap_res(self.core.bytes_to_send())
+        return sap_res(b"".join(self.core.bytes_to_send()))
 
     def send(self, body: object, session_id: bytes | None = None) -> Any:
         self.now += 0.1
         self.core.receive(msg(self.protocol, body, session_id or self.session_id), self.now)
-        sid, res = answer(self.protocol, self.core.bytes_to_send())
+        sid, res = answer(self.protocol, b"".join(self.core.bytes_to_send()))
         if type(res).__name__.startswith("SessionSetupRes"):
             self.session_id = sid
         return res
@@ -75,7 +75,7 @@ class ScriptedEv:
     def raw(self, body: object) -> bytes:
         self.now += 0.1
         self.core.receive(msg(self.protocol, body, self.session_id), self.now)
-        return self.core.bytes_to_send()
+        return b"".join(self.core.bytes_to_send())
 
     def events(self) -> list[SeccEvent]:
         out: list[SeccEvent] = []

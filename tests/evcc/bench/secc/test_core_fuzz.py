@@ -59,7 +59,7 @@ def _core(protocol: str, energy: str = "dc", faults: tuple[str, ...] = ()) -> Se
 
 
 def _drain(core: SeccCore) -> bytes:
-    out = core.bytes_to_send()
+    out = b"".join(core.bytes_to_send())
     while core.next_event() is not None:
         pass
     return out

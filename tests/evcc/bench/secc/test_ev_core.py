@@ -23,10 +23,10 @@ def _run(faults: tuple[str, ...] = (), limit: float = 120.0) -> tuple[Ended, Sec
     while now < limit:
         moved = True
         while moved:  # exchange bytes until both sides are quiet
-            to_secc, to_ev = ev.bytes_to_send(), b""
+            to_secc, to_ev = b"".join(ev.bytes_to_send()), b""
             if to_secc:
                 secc.receive(to_secc, now)
-            to_ev = secc.bytes_to_send()
+            to_ev = b"".join(secc.bytes_to_send())
             if to_ev:
                 ev.receive(to_ev, now)
             if secc.done and not closed_sent:

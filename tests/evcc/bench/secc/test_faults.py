@@ -138,7 +138,7 @@ def test_drip_sends_a_few_bytes_at_a_time() -> None:
     while (deadline := ev.core.timer()) is not None and deadline < start + 30:
         times.append(deadline)
         ev.core.handle_timer(deadline)
-        got += ev.core.bytes_to_send()
+        got += b"".join(ev.core.bytes_to_send())
     assert bytes(got) == whole
     assert times[0] == pytest.approx(start + DRIP_INTERVAL)
     assert times[-1] == pytest.approx(start + (len(whole) - 1) // DRIP_CHUNK * DRIP_INTERVAL)
@@ -178,7 +178,7 @@ def test_occurrence_selects_the_nth_request() -> None:
 def test_faults_apply_to_the_sap_handshake_too() -> None:
     ev = ScriptedEv(ChargerConfig(faults=("garbage_v2gtp:SupportedAppProtocol",)))
     ev.core.receive(sap_req("iso2"), ev.now)
-    assert ev.core.bytes_to_send()[0] == 0x02
+    assert b"".join(ev.core.bytes_to_send())[0] == 0x02
 
 
 @pytest.mark.parametrize(("spec", "fault"), [

@@ -176,7 +176,7 @@ def test_protocol_choice_by_ev_priority_and_minor_deviation() -> None:
     assert ScriptedEv(ac).handshake("din", "iso2").schema_id == 11
     ev = ScriptedEv(both)
     ev.core.receive(sap_req("iso2", minor=1), ev.now)
-    res = sap_res(ev.core.bytes_to_send())
+    res = sap_res(b"".join(ev.core.bytes_to_send()))
     assert res.response_code is app.ResponseCodeType.OK_SuccessfulNegotiationWithMinorDeviation
     none = ScriptedEv(ChargerConfig(protocols=("din",)))
     res = none.handshake("iso2")
