@@ -112,7 +112,7 @@ class SdpResponse:
         if len(payload) != _RESPONSE_LEN:
             raise SdpError(f"SDP response payload of {len(payload)} bytes, expected 20")
         address = ipaddress.IPv6Address(payload[:16])
-        if address.is_unspecified or address.is_multicast or address.is_loopback:
+        if address.is_unspecified or address.is_multicast:
             raise SdpError(f"SDP response names an unusable SECC address {address}")
         port = int.from_bytes(payload[16:18], "big")
         if port == 0:
@@ -147,6 +147,7 @@ class SdpConfig:
     pnc: bool = False  # Plug & Charge needs TLS, whatever ``tls`` says
     request_timeout: float = 0.25
     max_requests: int = 50
+    allow_loopback: bool = False  # a charger on this host (tests, a bench on one machine)
 
     def __post_init__(self) -> None:
         if self.tls not in ("auto", "on", "off"):
@@ -235,7 +236,8 @@ class SdpClient:
         except FrameError:
             self.ignored += 1
             return
-        if response.transport is not Transport.TCP:
+        if response.transport is not Transport.TCP or (
+                response.address.is_loopback and not self.config.allow_loopback):
             self.ignored += 1
             return
         refusal = self.config.accepts(response.security)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class SessionOptions:
     timeout_scale: float = 1.0  # bench: stretch message timeouts for a slow peer
     sdp_port: int = SDP_PORT
     sdp_address: str = SDP_MULTICAST_ADDRESS
+    sdp_requests: int = 50  # SDP requests before giving up ([V2G2-161])
 
 
 @dataclass
@@ -120,16 +122,20 @@ async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
     if policy == "on" and not options.roots:
         return _done(result, "tls_no_trusted_root", "TLS needs a V2G root in the keystore",
                      clock, start)
-    found = await discover(options.iface, SdpConfig(tls=policy), clock=clock,
+    loopback = ipaddress.ip_address(options.sdp_address).is_loopback
+    found = await discover(options.iface, SdpConfig(tls=policy, allow_loopback=loopback,
+                                                   max_requests=options.sdp_requests),
+                           clock=clock,
                            port=options.sdp_port, address=options.sdp_address)
     if not isinstance(found, Discovered):
         return _done(result, found.reason.value, found.detail, clock, start)
     secc = found.response
-    result.secc = f"[{secc.address}%{options.iface}]:{secc.port}"
+    host = f"{secc.address}%{options.iface}" if secc.address.is_link_local else str(secc.address)
+    result.secc = f"[{host}]:{secc.port}"
     context = tls.client_context(options.roots, keylog=options.keylog) if secc.tls else None
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(
-            f"{secc.address}%{options.iface}", secc.port, ssl=context,
+            host, secc.port, ssl=context,
             server_hostname="" if context else None), CONNECT_TIMEOUT)
     except (ssl.SSLError, ssl.CertificateError) as exc:
         failed = tls.refusal_of(exc)

@@ -50,6 +50,7 @@ def test_response_round_trip_and_layout() -> None:
         (bytes(19), "19 bytes"),
         (bytes(16) + b"\xea\x60\x00\x00", "unusable SECC address"),
         (ipaddress.IPv6Address("ff02::1").packed + b"\xea\x60\x00\x00", "unusable"),
+        (ipaddress.IPv6Address("::").packed + b"\xea\x60\x00\x00", "unusable"),
         (SECC.packed + b"\x00\x00\x00\x00", "port 0"),
         (SECC.packed + b"\xea\x60\x01\x00", "security byte 0x01"),
         (SECC.packed + b"\xea\x60\x00\x20", "transport byte 0x20"),
@@ -176,3 +177,15 @@ def test_fuzz_never_raises(datagrams: list[bytes]) -> None:
     while (event := core.next_event()) is not None:
         events.append(event)
     assert len(events) == 1
+
+
+def test_loopback_charger_only_when_allowed() -> None:
+    here = SdpResponse(ipaddress.IPv6Address("::1"), 61000, Security.TLS, Transport.TCP)
+    core = SdpClient(SdpConfig(max_requests=1))
+    core.start(0.0)
+    core.receive(here.to_bytes(), 0.01)
+    assert core.ignored == 1 and core.next_event() is None
+    allowed = SdpClient(SdpConfig(allow_loopback=True))
+    allowed.start(0.0)
+    allowed.receive(here.to_bytes(), 0.01)
+    assert isinstance(allowed.next_event(), Discovered)
