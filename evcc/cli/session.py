@@ -56,6 +56,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="stop charging after N charge loop messages")
     bench.add_argument("--charge-time", type=float, metavar="S",
                        help="stop charging after S seconds in the charge loop")
+    run.add_argument("--pause", action="store_true",
+                     help="ISO-2: end with SessionStop(Pause) when --max-loop/--charge-time is hit")
+    run.add_argument("--resume", metavar="SESSION_ID",
+                     help="ISO-2: resume the paused session with this id (hex)")
     bench.add_argument("--sdp-port", type=int, default=15118, help=argparse.SUPPRESS)
     run.set_defaults(func=_run)
 
@@ -78,13 +82,18 @@ def _run(args: argparse.Namespace) -> int:
         raise EvccError("--timeout-scale must be within 1..100")
     try:
         charge = ChargeConfig(energy=args.energy, lenient_pre_charge=args.lenient_pre_charge,
-                              max_loop=args.max_loop, max_charge_time=args.charge_time)
+                              max_loop=args.max_loop, max_charge_time=args.charge_time,
+                              pause_at_end=args.pause)
+        resume = None if args.resume is None else bytes.fromhex(args.resume)
     except ValueError as exc:
         raise EvccError(str(exc)) from None
+    if resume is not None and not 1 <= len(resume) <= 8:
+        raise EvccError("--resume takes the paused session's id: 1 to 8 bytes in hex")
     options = SessionOptions(
         iface=args.iface, vehicle=_vehicle(args.vehicle), charge=charge, protocols=protocols,
         auth=args.auth, tls=args.tls, roots=_roots(args), keylog=args.keylog,
-        timeout=args.timeout, timeout_scale=args.timeout_scale, sdp_port=args.sdp_port)
+        timeout=args.timeout, timeout_scale=args.timeout_scale, sdp_port=args.sdp_port,
+        resume_session=resume)
 
     def show(event: SessionEvent) -> None:
         if args.json:

@@ -54,6 +54,7 @@ class SessionOptions:
     sdp_port: int = SDP_PORT
     sdp_address: str = SDP_MULTICAST_ADDRESS
     sdp_requests: int = 50  # SDP requests before giving up ([V2G2-161])
+    resume_session: bytes | None = None  # ISO-2: the id of a paused session to resume
 
 
 @dataclass
@@ -73,6 +74,7 @@ class SessionResult:
     duration_ms: float = 0.0
     evse_id: str | None = None
     session_id: str | None = None
+    resumed: bool = False
     secc: str | None = None
     bench: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -83,7 +85,8 @@ class SessionResult:
             "tls": self.tls, "emaid": self.emaid, "cert_installed": self.cert_installed,
             "requests": self.requests, "stop_reason": self.stop_reason,
             "duration_ms": round(self.duration_ms, 1), "detail": self.detail,
-            "evse_id": self.evse_id, "session_id": self.session_id, "secc": self.secc,
+            "evse_id": self.evse_id, "session_id": self.session_id, "resumed": self.resumed,
+            "secc": self.secc,
         }
         if self.bench:
             out["bench_options"] = self.bench
@@ -94,7 +97,9 @@ class SessionResult:
 
 def _factories(options: SessionOptions) -> dict[str, ProtocolFactory]:
     vehicle, charge = options.vehicle, options.charge
-    made: dict[str, ProtocolFactory] = {"iso2": lambda: iso2.protocol(vehicle, charge)}
+    resume = options.resume_session
+    made: dict[str, ProtocolFactory] = {
+        "iso2": lambda: iso2.protocol(vehicle, charge, resume_session=resume)}
     if charge.energy == "dc":
         made["din"] = lambda: din.protocol(vehicle, charge)
     return made
@@ -170,6 +175,7 @@ async def _drive(core: SessionCore, link: StreamLink, options: SessionOptions, *
             on_event(event)
         if isinstance(event, SessionEstablished):
             result.evse_id, result.session_id = event.evse_id, event.session_id.hex().upper()
+            result.resumed = event.resumed
         return event if isinstance(event, Ended) else None
 
     core.start(clock.monotonic())

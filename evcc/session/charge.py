@@ -92,9 +92,13 @@ def loop_stop(ctx: ChargeContext, status: VehicleStatus, now: float) -> str | No
     if not status.ready or status.error != "NO_ERROR":
         return f"the vehicle is not ready ({status.error})"
     cfg = ctx.config
+    why = None
     if cfg.max_loop is not None and ctx.loop_count >= cfg.max_loop:
-        return f"{cfg.max_loop} charge loop messages done"
-    if (cfg.max_charge_time is not None and ctx.loop_started is not None
+        why = f"{cfg.max_loop} charge loop messages done"
+    elif (cfg.max_charge_time is not None and ctx.loop_started is not None
             and now - ctx.loop_started >= cfg.max_charge_time):
-        return f"charged for {cfg.max_charge_time:g} s"
-    return None
+        why = f"charged for {cfg.max_charge_time:g} s"
+    if why is not None and cfg.pause_at_end:
+        ctx.stop = StopRequest.PAUSE
+        why += ", pausing"
+    return why

@@ -27,6 +27,7 @@ class ChargeConfig:
     ac_loop_interval: float = 1.0  # between ChargingStatusReq
     max_loop: int | None = None  # stop charging after this many loop messages
     max_charge_time: float | None = None  # stop charging after this many seconds in the loop
+    pause_at_end: bool = False  # ISO-2: end with SessionStop(Pause) when a limit above is hit
     welding_max: int = 10  # WeldingDetectionReq until the voltage is below welding_voltage
     welding_voltage: float = 60.0
     max_schedule_tuples: int | None = None  # ISO-2 MaxEntriesSAScheduleTuple

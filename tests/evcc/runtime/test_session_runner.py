@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -22,6 +22,8 @@ from evcc.sdp import TlsPolicy
 from evcc.session.config import ChargeConfig
 from evcc.session.vehicle import SimulatedBattery
 from evcc.x509.parse import load_certificates
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +59,9 @@ async def session(config: ChargerConfig, *, energy: str = "ac", tls: TlsMode = "
         return await run_session(options)
 
 
-def run(coro: Any) -> SessionResult:
+def run(coro: Coroutine[Any, Any, T]) -> T:
     before = open_fds()
-    result: SessionResult = asyncio.run(coro)
+    result = asyncio.run(coro)
     assert open_fds() <= before, "a socket was left open"
     return result
 
@@ -141,3 +143,28 @@ def test_security_policy_in_sdp(pki: Path) -> None:
     assert required.stop_reason == "sdp_secc_requires_tls"
     plain = run(session(ChargerConfig(protocols=("iso2",)), tls="off", pki=pki, ev_tls="on"))
     assert plain.stop_reason == "sdp_secc_offers_no_tls"
+
+
+def test_pause_then_resume_with_the_same_session_id() -> None:
+    config = ChargerConfig(protocols=("iso2",), energy="ac")
+
+    async def go() -> tuple[SessionResult, SessionResult]:
+        port = free_udp_port()
+
+        def options(resume: bytes | None) -> SessionOptions:
+            return SessionOptions(
+                iface="lo", vehicle=SimulatedBattery(), protocols=("iso2",), tls="off",
+                charge=ChargeConfig(energy="ac", max_loop=2, ac_loop_interval=0.02,
+                                    pause_at_end=True),
+                timeout=30, sdp_port=port, sdp_address="::1", sdp_requests=8,
+                resume_session=resume)
+
+        async with BenchCharger(config, host="::1", sdp=True, sdp_port=port):
+            first = await run_session(options(None))
+            assert first.session_id is not None
+            second = await run_session(options(bytes.fromhex(first.session_id)))
+        return first, second
+
+    first, second = run(go())
+    assert first.ok and first.stop_reason == "paused" and not first.resumed, first
+    assert second.resumed and second.session_id == first.session_id, second

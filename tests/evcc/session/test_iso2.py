@@ -211,3 +211,24 @@ def test_resumed_session_keeps_the_session_id() -> None:
     est = next(e for e in events if isinstance(e, SessionEstablished))
     assert est.resumed and est.session_id == old
     assert secc.first_session_id == old
+
+
+def test_cable_check_that_never_finishes_ends_after_40_seconds() -> None:
+    def ongoing(index: int, message: Any) -> None:
+        body(message).evse_processing = m.EVSEProcessingType.Ongoing
+
+    secc = ReplaySecc(DC_LOG, "iso2", {"CableCheckRes": ongoing})
+    end = last(run(iso2_core(ChargeConfig(energy="dc")), secc))
+    assert end.reason is StopReason.CABLE_CHECK_TIMEOUT
+    first = secc.requests.index("CableCheckReq")
+    assert secc.requests[first:] == ["CableCheckReq"] * (len(secc.requests) - first)
+    assert 40.0 <= end.at <= 41.0
+
+
+def test_charge_parameter_discovery_ongoing_ends_after_60_seconds() -> None:
+    def ongoing(index: int, message: Any) -> None:
+        body(message).evse_processing = m.EVSEProcessingType.Ongoing
+
+    secc = ReplaySecc(AC_LOG, "iso2", {"ChargeParameterDiscoveryRes": ongoing})
+    end = last(run(iso2_core(ChargeConfig(energy="ac")), secc))
+    assert end.reason is StopReason.ONGOING_TIMEOUT
