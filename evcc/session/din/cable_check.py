@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from evcc.messages import din
-from evcc.session.charge import Verdict
+from evcc.session.dc import after_cable_check
 from evcc.session.din import names
 from evcc.session.din.values import DinContext, ev_status, verdict
-from evcc.session.reasons import StopReason
-from evcc.session.steps import Guard, Next, Repeat, Step
+from evcc.session.steps import Step
 
 NAME = names.CABLE_CHECK
 REQUEST = "CableCheckReq"
@@ -19,14 +18,8 @@ def build(ctx: DinContext, now: float) -> din.CableCheckReqType:
 
 
 def handle(ctx: DinContext, res: din.CableCheckResType, now: float) -> Step:
-    seen = verdict(res.dc_evse_status)
-    if seen in (Verdict.EMERGENCY, Verdict.STOP):
-        reason = (StopReason.EVSE_EMERGENCY_SHUTDOWN if seen is Verdict.EMERGENCY
-                  else StopReason.FINISHED)
-        ctx.end_charging(reason, f"the charger stopped during CableCheck ({seen.value})")
-        return Next(names.SESSION_STOP)
     isolation = res.dc_evse_status.evse_isolation_status
-    done = res.evse_processing is din.EVSEProcessingType.Finished
-    if done and isolation in (din.IsolationLevelType.Valid, din.IsolationLevelType.Warning):
-        return Next(names.PRE_CHARGE)
-    return Repeat(ctx.config.cable_check_interval, Guard.CABLE_CHECK)
+    finished = res.evse_processing is din.EVSEProcessingType.Finished
+    return after_cable_check(ctx, verdict(res.dc_evse_status), finished,
+                             None if isolation is None else isolation.value,
+                             next_state=names.PRE_CHARGE, stop_state=names.SESSION_STOP)

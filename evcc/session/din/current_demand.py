@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from evcc.messages import din
-from evcc.session.charge import Verdict, loop_stop
+from evcc.session.dc import after_loop
 from evcc.session.din import names
 from evcc.session.din.values import DinContext, ev_status, pv, read, verdict
-from evcc.session.protocol import StopRequest
-from evcc.session.reasons import StopReason
-from evcc.session.steps import Next, Repeat, Step
+from evcc.session.steps import Step
 
 NAME = names.CURRENT_DEMAND
 REQUEST = "CurrentDemandReq"
@@ -41,17 +39,6 @@ def handle(ctx: DinContext, res: din.CurrentDemandResType, now: float) -> Step:
     ctx.present_current = read(res.evse_present_current)
     if ctx.vehicle is not None:
         ctx.vehicle.observe(ctx.present_voltage, ctx.present_current, now)
-    seen = verdict(res.dc_evse_status)
-    if seen is Verdict.EMERGENCY:
-        ctx.end_charging(StopReason.EVSE_EMERGENCY_SHUTDOWN,
-                         f"the charger reports {res.dc_evse_status.evse_status_code.value}")
-        return Next(names.POWER_DELIVERY_STOP)
-    if seen is Verdict.STOP:
-        ctx.end_charging(StopReason.FINISHED, "the charger asked to stop charging")
-        return Next(names.POWER_DELIVERY_STOP)
-    why = loop_stop(ctx, ctx.status(now), now)
-    if why is not None:
-        reason = StopReason.PAUSED if ctx.stop is StopRequest.PAUSE else StopReason.FINISHED
-        ctx.end_charging(reason, why)
-        return Next(names.POWER_DELIVERY_STOP)
-    return Repeat(ctx.config.dc_loop_interval)
+    code = res.dc_evse_status.evse_status_code.value
+    return after_loop(ctx, verdict(res.dc_evse_status), code, ctx.config.dc_loop_interval, now,
+                      stop_state=names.POWER_DELIVERY_STOP)

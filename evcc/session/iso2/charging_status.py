@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from evcc.messages import iso2
+from evcc.session.dc import after_loop
 from evcc.session.iso2 import names
-from evcc.session.iso2.loop import after_loop_response
 from evcc.session.iso2.values import Iso2Context, ac_verdict, read
 from evcc.session.steps import Step
 
@@ -26,4 +26,6 @@ def handle(ctx: Iso2Context, res: iso2.ChargingStatusResType, now: float) -> Ste
         amps = min(status.max_current, ctx.evse_max_current or status.max_current)
         ctx.vehicle.observe(ctx.evse_nominal_voltage, amps * status.ac_phases, now)
     seen = ac_verdict(res.ac_evse_status)
-    return after_loop_response(ctx, seen, "an RCD trip", ctx.config.ac_loop_interval, now)
+    return after_loop(ctx, seen, "an RCD trip", ctx.config.ac_loop_interval, now,
+                      stop_state=names.POWER_DELIVERY_STOP,
+                      renegotiate_state=names.POWER_DELIVERY_RENEGOTIATE)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from evcc.messages import iso2
+from evcc.session.dc import after_loop
 from evcc.session.iso2 import names
-from evcc.session.iso2.loop import after_loop_response
 from evcc.session.iso2.values import Iso2Context, U, dc_verdict, ev_status, pv, read
 from evcc.session.steps import Step
 
@@ -38,5 +38,6 @@ def handle(ctx: Iso2Context, res: iso2.CurrentDemandResType, now: float) -> Step
     if ctx.vehicle is not None:
         ctx.vehicle.observe(ctx.present_voltage, ctx.present_current, now)
     code = res.dc_evse_status.evse_status_code.value
-    return after_loop_response(ctx, dc_verdict(res.dc_evse_status), code,
-                               ctx.config.dc_loop_interval, now)
+    return after_loop(ctx, dc_verdict(res.dc_evse_status), code, ctx.config.dc_loop_interval,
+                      now, stop_state=names.POWER_DELIVERY_STOP,
+                      renegotiate_state=names.POWER_DELIVERY_RENEGOTIATE)

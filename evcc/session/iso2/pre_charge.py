@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from evcc.messages import iso2
-from evcc.session.charge import Verdict, pre_charge_done
+from evcc.session.dc import after_pre_charge
 from evcc.session.iso2 import names
 from evcc.session.iso2.values import Iso2Context, U, dc_verdict, ev_status, pv, read
-from evcc.session.reasons import StopReason
-from evcc.session.steps import Guard, Next, Repeat, Step
+from evcc.session.steps import Step
 
 NAME = names.PRE_CHARGE
 REQUEST = "PreChargeReq"
@@ -26,14 +25,6 @@ def build(ctx: Iso2Context, now: float) -> iso2.PreChargeReqType:
 
 
 def handle(ctx: Iso2Context, res: iso2.PreChargeResType, now: float) -> Step:
-    if dc_verdict(res.dc_evse_status) is Verdict.EMERGENCY:
-        ctx.end_charging(StopReason.EVSE_EMERGENCY_SHUTDOWN, "emergency shutdown in PreCharge")
-        return Next(names.SESSION_STOP)
-    ctx.pre_charge_rounds += 1
-    ctx.present_voltage = read(res.evse_present_voltage)
-    target = ctx.status(now).battery_voltage
-    lenient = ctx.config.lenient_pre_charge
-    if pre_charge_done(ctx.present_voltage, target, ctx.config.pre_charge_tolerance) or (
-            lenient is not None and ctx.pre_charge_rounds >= lenient):
-        return Next(names.POWER_DELIVERY_START)
-    return Repeat(ctx.config.pre_charge_interval, Guard.PRE_CHARGE)
+    return after_pre_charge(ctx, dc_verdict(res.dc_evse_status), read(res.evse_present_voltage),
+                            ctx.status(now).battery_voltage,
+                            next_state=names.POWER_DELIVERY_START, stop_state=names.SESSION_STOP)
