@@ -14,22 +14,22 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Any, Literal
 
 from evcc.clock import SYSTEM_CLOCK, Clock
-from evcc.runtime import tls
 from evcc.runtime.drive import DriveTimeoutError, SansIoCore, drive
 from evcc.runtime.link import LinkError
 from evcc.runtime.sdp import discover
 from evcc.runtime.stream import StreamLink
 from evcc.sdp import SDP_MULTICAST_ADDRESS, SDP_PORT, Discovered, SdpConfig, TlsPolicy
-from evcc.session import din, iso2
 from evcc.session.config import ChargeConfig
 from evcc.session.core import Command, ProtocolFactory, SessionConfig, SessionCore
 from evcc.session.events import Ended, SessionEstablished, SessionEvent
+from evcc.session.protocol import ProtocolSpec
 from evcc.session.vehicle import Vehicle
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["SessionOptions", "SessionResult", "run_session"]
 
@@ -96,12 +96,23 @@ class SessionResult:
 
 
 def _factories(options: SessionOptions) -> dict[str, ProtocolFactory]:
+    """Protocol factories; each imports its protocol (and grammar) only when chosen."""
     vehicle, charge = options.vehicle, options.charge
     resume = options.resume_session
-    made: dict[str, ProtocolFactory] = {
-        "iso2": lambda: iso2.protocol(vehicle, charge, resume_session=resume)}
+
+    def make_iso2() -> ProtocolSpec[Any]:
+        from evcc.session import iso2  # noqa: PLC0415 - load the grammar only when chosen
+
+        return iso2.protocol(vehicle, charge, resume_session=resume)
+
+    def make_din() -> ProtocolSpec[Any]:
+        from evcc.session import din  # noqa: PLC0415 - load the grammar only when chosen
+
+        return din.protocol(vehicle, charge)
+
+    made: dict[str, ProtocolFactory] = {"iso2": make_iso2}
     if charge.energy == "dc":
-        made["din"] = lambda: din.protocol(vehicle, charge)
+        made["din"] = make_din
     return made
 
 
@@ -137,18 +148,27 @@ async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
     secc = found.response
     host = f"{secc.address}%{options.iface}" if secc.address.is_link_local else str(secc.address)
     result.secc = f"[{host}]:{secc.port}"
-    context = tls.client_context(options.roots, keylog=options.keylog) if secc.tls else None
+    if secc.tls:
+        from evcc.runtime import tls  # noqa: PLC0415 - cryptography only when TLS is used
+
+        context: ssl.SSLContext | None = tls.client_context(options.roots, keylog=options.keylog)
+    else:
+        context = None
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(
             host, secc.port, ssl=context,
             server_hostname="" if context else None), CONNECT_TIMEOUT)
     except (ssl.SSLError, ssl.CertificateError) as exc:
+        from evcc.runtime import tls  # noqa: PLC0415
+
         failed = tls.refusal_of(exc)
         return _done(result, failed.reason, failed.detail, clock, start)
     except (OSError, TimeoutError) as exc:
         return _done(result, "tcp_connect_failed", f"{result.secc}: {exc}", clock, start)
     try:
         if context is not None:
+            from evcc.runtime import tls  # noqa: PLC0415
+
             ssl_object = writer.get_extra_info("ssl_object")
             result.tls = ssl_object.version() if ssl_object is not None else None
             chain = tls.verified_chain(ssl_object) if ssl_object is not None else None

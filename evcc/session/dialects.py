@@ -1,19 +1,22 @@
-"""Dialects of the protocols whose messages are one V2G_Message(Header, Body): DIN and ISO-2."""
+"""The dialect of protocols whose messages are one V2G_Message(Header, Body): DIN and ISO-2.
+
+Each protocol package makes its instance (``evcc.session.din.dialect.DIN``,
+``evcc.session.iso2.dialect.ISO2``), so a session loads only the grammar it speaks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from types import ModuleType
 from typing import Literal
 
 from evcc import exi
 from evcc.errors import ExiDecodeError
-from evcc.messages import din, iso2
-from evcc.session import timeouts
 from evcc.session.timeouts import TimerTable
 from evcc.v2gtp import PayloadType
 
-__all__ = ["DIN", "ISO2", "HeaderBodyDialect"]
+__all__ = ["HeaderBodyDialect"]
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,16 @@ class HeaderBodyDialect:
 
     name: Literal["din", "iso2"]
     timers: TimerTable
-    session_setup_response: type[object]
+    messages: ModuleType  # evcc.messages.din or evcc.messages.iso2
     payload_type: PayloadType = PayloadType.EXI
 
+    @property
+    def session_setup_response(self) -> type[object]:
+        response: type[object] = self.messages.SessionSetupResType
+        return response
+
     def encode(self, session_id: bytes, body: object) -> bytes:
-        module = din if self.name == "din" else iso2
+        module = self.messages
         message = module.V2G_Message(
             header=module.MessageHeaderType(session_id=session_id),
             body=module.BodyType(body_element=body),
@@ -35,8 +43,7 @@ class HeaderBodyDialect:
 
     def decode(self, payload: bytes) -> tuple[bytes, object]:
         message = exi.decode(payload, self.name)
-        module = din if self.name == "din" else iso2
-        if not isinstance(message, module.V2G_Message):
+        if not isinstance(message, self.messages.V2G_Message):
             raise ExiDecodeError(f"{type(message).__name__} is not a V2G_Message")
         # Non-strict EXI lets required children go missing (deviations): check what is used.
         header, body = getattr(message, "header", None), getattr(message, "body", None)
@@ -54,6 +61,3 @@ class HeaderBodyDialect:
             raise ValueError(f"{type(body).__name__} has no ResponseCode")
         return str(code.value)
 
-
-DIN = HeaderBodyDialect("din", timeouts.DIN, din.SessionSetupResType)
-ISO2 = HeaderBodyDialect("iso2", timeouts.ISO2, iso2.SessionSetupResType)

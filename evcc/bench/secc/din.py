@@ -8,7 +8,7 @@ from evcc.bench.secc.events import CloseReason
 from evcc.bench.secc.evse import physical, reading
 from evcc.bench.secc.flow import Flow, Next, Refuse, SessionState
 from evcc.messages import din
-from evcc.session.dialects import DIN
+from evcc.session.din.dialect import DIN
 
 __all__ = ["FLOW"]
 

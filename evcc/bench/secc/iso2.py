@@ -8,7 +8,7 @@ from evcc.bench.secc.events import CloseReason
 from evcc.bench.secc.evse import physical, reading
 from evcc.bench.secc.flow import Flow, Next, Refuse, SessionState
 from evcc.messages import iso2
-from evcc.session.dialects import ISO2
+from evcc.session.iso2.dialect import ISO2
 
 __all__ = ["FLOW"]
 

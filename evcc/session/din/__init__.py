@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evcc.session.config import ChargeConfig
-from evcc.session.dialects import DIN
 from evcc.session.din import (
     cable_check,
     charge_parameter_discovery,
@@ -20,6 +19,7 @@ from evcc.session.din import (
     session_stop,
     welding_detection,
 )
+from evcc.session.din.dialect import DIN
 from evcc.session.din.values import DinContext
 from evcc.session.protocol import ProtocolSpec, State
 from evcc.session.vehicle import Vehicle

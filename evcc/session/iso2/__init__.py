@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evcc.session.config import ChargeConfig
-from evcc.session.dialects import ISO2
 from evcc.session.iso2 import (
     authorization,
     cable_check,
@@ -22,6 +21,7 @@ from evcc.session.iso2 import (
     session_stop,
     welding_detection,
 )
+from evcc.session.iso2.dialect import ISO2
 from evcc.session.iso2.values import Iso2Context
 from evcc.session.protocol import ProtocolSpec, State
 from evcc.session.vehicle import Vehicle

@@ -11,7 +11,7 @@ from evcc import exi, v2gtp
 from evcc.errors import ExiDecodeError
 from evcc.messages import app, din
 from evcc.session.core import SessionConfig, SessionCore
-from evcc.session.dialects import DIN
+from evcc.session.din.dialect import DIN
 from evcc.session.protocol import Context, ProtocolSpec
 from evcc.session.steps import Finish, Guard, Next, Repeat, Step
 

@@ -7,7 +7,7 @@ import pytest
 from evcc import v2gtp
 from evcc.messages import app, din
 from evcc.session.core import Command, SessionCore
-from evcc.session.dialects import DIN
+from evcc.session.din.dialect import DIN
 from evcc.session.events import (
     Ended,
     ProtocolAgreed,

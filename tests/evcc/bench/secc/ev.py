@@ -7,7 +7,9 @@ from typing import Any
 from evcc import exi, v2gtp
 from evcc.bench.secc import ChargerConfig, SeccCore, SeccEvent
 from evcc.messages import app, din, iso2
-from evcc.session.dialects import DIN, ISO2, HeaderBodyDialect
+from evcc.session.dialects import HeaderBodyDialect
+from evcc.session.din.dialect import DIN
+from evcc.session.iso2.dialect import ISO2
 
 EVCC_ID = bytes.fromhex("020000000e01")
 NAMESPACES = {"din": "urn:din:70121:2012:MsgDef", "iso2": "urn:iso:15118:2:2013:MsgDef"}

@@ -10,7 +10,7 @@ from evcc.bench.secc.core import DRIP_CHUNK, DRIP_INTERVAL
 from evcc.bench.secc.faults import Fault
 from evcc.errors import ExiDecodeError, V2gtpError
 from evcc.messages import app, din, iso2
-from evcc.session.dialects import ISO2
+from evcc.session.iso2.dialect import ISO2
 from tests.evcc.bench.secc.ev import (
     EVCC_ID,
     ScriptedEv,
