@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="case-tls|tcp, e.g. din-dc-tcp (default: all six)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the SECC and the namespaces are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if reason := missing():
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
