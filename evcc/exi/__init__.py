@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from evcc.exi._api import GRAMMAR_NAMES, decode, encode, from_xml, grammar_module, to_xml
-from evcc.exi._runtime import AnyElement, Named
+from evcc.exi._nodes import AnyElement, Named
 
 __all__ = [
     "GRAMMAR_NAMES",

@@ -7,16 +7,10 @@ from types import ModuleType
 from typing import Any
 
 from evcc.errors import ExiDecodeError, ExiEncodeError, ExiError
-from evcc.exi._runtime import (
-    AnyElement,
-    Named,
-    Reader,
-    Writer,
-    any_element,
-    encode_any,
-    relaxed_decode,
-    relaxed_encode,
-)
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._nodes import AnyElement, Named
+from evcc.exi._relaxed import relaxed_decode, relaxed_encode
+from evcc.exi._wildcards import any_element, encode_any
 
 #: grammar name -> generated module name
 _MODULES: dict[str, str] = {

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 from evcc.errors import ExiEncodeError, ExiError
-from evcc.exi._runtime import AnyElement, Named
+from evcc.exi._nodes import AnyElement, Named
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 

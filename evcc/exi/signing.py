@@ -18,7 +18,7 @@ from typing import Any
 
 from evcc.errors import ExiSignatureError
 from evcc.exi._api import encode, grammar_module
-from evcc.exi._runtime import AnyElement, Named
+from evcc.exi._nodes import AnyElement, Named
 
 CANONICAL_EXI = "http://www.w3.org/TR/canonical-exi/"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
