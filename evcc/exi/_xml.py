@@ -30,9 +30,16 @@ def lexical(v: Any, spec: str) -> str:
 
 
 def _module_of(obj: Any) -> ModuleType | None:
-    mod = sys.modules.get(type(obj).__module__)
+    """A loaded grammar module that describes the class of ``obj`` (classes of a shared
+    schema live in a types module and are described by every grammar that uses them)."""
+    cls = type(obj)
+    mod = sys.modules.get(cls.__module__)
     if mod is not None and hasattr(mod, "META"):
         return mod
+    for name, mod in list(sys.modules.items()):
+        if (name.startswith("evcc.exi._generated.") and cls.__name__ in getattr(mod, "META", ())
+                and getattr(mod, cls.__name__, None) is cls):
+            return mod
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from evcc.errors import ExiSignatureError
 from evcc.exi._api import encode, grammar_module
-from evcc.exi._nodes import AnyElement, Named
+from evcc.exi._nodes import Named
 
 CANONICAL_EXI = "http://www.w3.org/TR/canonical-exi/"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
@@ -44,34 +44,14 @@ def element_digest(element: Named | Any, grammar: str, algorithm: str = SHA256) 
     return hashlib.new(name, element_fragment(element, grammar)).digest()
 
 
-def convert(obj: Any, grammar: str) -> Any:
-    """Rebuild a message object with the classes of another grammar set (same names)."""
-    return _convert(obj, grammar_module(grammar))
-
-
-def _convert(obj: Any, g: Any) -> Any:
-    if isinstance(obj, list):
-        return [_convert(x, g) for x in obj]
-    if isinstance(obj, tuple):
-        return tuple(_convert(x, g) for x in obj)
-    if isinstance(obj, Named):
-        return Named(obj.qname, _convert(obj.value, g))
-    slots = getattr(type(obj), "__slots__", None)
-    if slots is None or isinstance(obj, AnyElement) or not hasattr(obj, "__dataclass_fields__"):
-        return obj
-    cls = getattr(g, type(obj).__name__, None)
-    if cls is None:
-        raise ExiSignatureError(f"{type(obj).__name__} has no counterpart in {g.GRAMMAR}")
-    new = object.__new__(cls)
-    for name in slots:
-        setattr(new, name, _convert(getattr(obj, name), g))
-    return new
-
-
 def signed_info_bytes(signed_info: Any) -> bytes:
-    """SignedInfo as an EXI fragment of the standalone xmldsig grammar: the signed bytes."""
+    """SignedInfo as an EXI fragment of the standalone xmldsig grammar: the signed bytes.
+
+    The xmldsig classes are one set for every grammar module, so a SignedInfo taken from
+    any message encodes as it is.
+    """
     value = signed_info.value if isinstance(signed_info, Named) else signed_info
-    return encode(convert(value, "xmldsig"), "xmldsig", fragment=True, validate=False)
+    return encode(value, "xmldsig", fragment=True, validate=False)
 
 
 def find_ids(root: Any, grammar: str) -> dict[str, Named]:

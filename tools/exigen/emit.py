@@ -9,6 +9,7 @@ from typing import Any
 
 from tools.exigen.codegen import CodecEmitter
 from tools.exigen.grammar import SE, GrammarBuilder, TypeGrammar
+from tools.exigen.names import Registry
 from tools.exigen.xsd import XS, ComplexType, ElementDecl, Group, SchemaSet, SimpleType
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -53,6 +54,8 @@ class Emitter(CodecEmitter):
         self.schema = SchemaSet(os.path.join(base, root))
         self.builder = GrammarBuilder(self.schema)
         self.names: set[str] = set()
+        self.cseen: set[int] = set()
+        self.sowner: dict[int, str] = {}
         self.ctypes: list[ComplexType] = []
         self.cindex: dict[int, int] = {}
         self.cname: dict[int, str] = {}
@@ -78,21 +81,21 @@ class Emitter(CodecEmitter):
         self.names.add(name)
         return name
 
-    def _add_simple(self, st: SimpleType) -> None:
-        if id(st) in self.sindex:
+    def _add_simple(self, st: SimpleType, ns: str) -> None:
+        if id(st) in self.sowner:
             return
-        self.sindex[id(st)] = len(self.stypes)
+        self.sowner[id(st)] = st.qname[0] if st.qname else ns
         self.stypes.append(st)
 
     def _add_complex(self, ct: ComplexType) -> None:
-        if id(ct) in self.cindex:
+        if id(ct) in self.cseen:
             return
-        self.cindex[id(ct)] = len(self.ctypes)
+        self.cseen.add(id(ct))
         self.ctypes.append(ct)
         for a in ct.attrs:
-            self._add_simple(a.type)
+            self._add_simple(a.type, ct.ns)
         if ct.simple is not None:
-            self._add_simple(ct.simple)
+            self._add_simple(ct.simple, ct.ns)
 
     def _collect(self) -> None:
         sch = self.schema
@@ -102,25 +105,60 @@ class Emitter(CodecEmitter):
             if isinstance(d.type, ComplexType):
                 self._add_complex(d.type)
             else:
-                self._add_simple(d.type)
+                self._add_simple(d.type, d.qname[0])
         for qn in sorted(sch.types):
             t = sch.types[qn]
             if isinstance(t, ComplexType):
                 self._add_complex(t)
             else:
-                self._add_simple(t)
-        # enums first (names), then classes
-        for st in self.stypes:
-            if st.enum:
-                base = st.qname[1] if st.qname else "Enum"
-                self.enum_name[id(st)] = self._unique(base, st.qname[0] if st.qname else "")
-        for ct in self.ctypes:
-            self.cname[id(ct)] = self._unique(ct.name_hint or "Anon", ct.ns)
+                self._add_simple(t, qn[0])
         for ct in self.ctypes:
             self.grammars[id(ct)] = self.builder.build(ct)
         for st in self.stypes:
             wrap = ComplexType(qname=None, simple=st, resolved=True, name_hint="wrap")
             self.wrappers[id(st)] = self.builder.build(wrap)
+
+    def apply_names(self, reg: Registry) -> None:
+        """Indices and class names from the registry shared by all grammar sets: a schema
+        type has one index and one class name in every module that uses it."""
+        every = list(self.stypes)
+        first: dict[int, SimpleType] = {}
+        for st in every:
+            self.sindex[id(st)] = i = reg.simple(st, self.sowner[id(st)])
+            first.setdefault(i, st)
+        self.stypes = list(first.values())  # equal anonymous types share one codec
+        for ct in self.ctypes:
+            self.cindex[id(ct)] = reg.complex(ct)
+        if len({self.cindex[id(ct)] for ct in self.ctypes}) != len(self.ctypes):
+            raise ValueError(f"two complex types with one key in grammar set {self.gid}")
+        # names fixed by an earlier grammar set first, then new ones (enums before classes)
+        for st in self.stypes:
+            name = reg.names.get(("s", self.sindex[id(st)]))
+            if st.enum and name is not None:
+                self._claim(name)
+                self.enum_name[id(st)] = name
+        for ct in self.ctypes:
+            name = reg.names.get(("c", self.cindex[id(ct)]))
+            if name is not None:
+                self._claim(name)
+                self.cname[id(ct)] = name
+        for st in self.stypes:
+            if st.enum and id(st) not in self.enum_name:
+                base = st.qname[1] if st.qname else "Enum"
+                name = self._unique(base, st.qname[0] if st.qname else "")
+                self.enum_name[id(st)] = reg.names[("s", self.sindex[id(st)])] = name
+        for ct in self.ctypes:
+            if id(ct) not in self.cname:
+                name = self._unique(ct.name_hint or "Anon", ct.ns)
+                self.cname[id(ct)] = reg.names[("c", self.cindex[id(ct)])] = name
+        for st in every:
+            if st.enum:
+                self.enum_name[id(st)] = self.enum_name[id(first[self.sindex[id(st)]])]
+
+    def _claim(self, name: str) -> None:
+        if name in self.names:
+            raise ValueError(f"class name {name} is used twice in grammar set {self.gid}")
+        self.names.add(name)
 
     # ---------------------------------------------------------------- values
     def simple_kind(self, st: SimpleType) -> str:
@@ -284,7 +322,8 @@ class Emitter(CodecEmitter):
             i = self.sindex[id(st)]
             out.append("")
             out.append(f"class {name}(str, enum.Enum):")
-            out.append(f'    """Enumeration {st.qname[1] if st.qname else ""}."""')
+            desc = f"{{{st.qname[0]}}}{st.qname[1]}" if st.qname else "(anonymous)"
+            out.append(f'    """Enumeration {desc}."""')
             out.append("")
             used: set[str] = set()
             for v in st.enum:
@@ -334,7 +373,8 @@ class Emitter(CodecEmitter):
         """A slots dataclass whose methods are spelled out (cheap to create at import)."""
         out.append("@dataclass(init=False, repr=False, eq=False, match_args=False)")
         out.append(f"class {name}:")
-        desc = f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname else f"anonymous type of {name}"
+        desc = (f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname
+                else f"{{{ct.ns}}}{ct.name_hint} (anonymous type of the element)")
         out.append(f'    """Complex type {desc}."""')
         out.append("")
         names = [f.name for f in tg.fields]

@@ -32,9 +32,8 @@ _new: Any = object.__new__
 
 GRAMMAR = 'app'
 
-
 class ResponseCodeType(str, enum.Enum):
-    """Enumeration responseCodeType."""
+    """Enumeration {urn:iso:15118:2:2010:AppProtocol}responseCodeType."""
 
     OK_SuccessfulNegotiation = 'OK_SuccessfulNegotiation'
     OK_SuccessfulNegotiationWithMinorDeviation = 'OK_SuccessfulNegotiationWithMinorDeviation'
@@ -42,12 +41,14 @@ class ResponseCodeType(str, enum.Enum):
 
 
 _V4 = tuple(ResponseCodeType)
+
+
 _I4: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class SupportedAppProtocolReq:
-    """Complex type anonymous type of SupportedAppProtocolReq."""
+    """Complex type {urn:iso:15118:2:2010:AppProtocol}supportedAppProtocolReq (anonymous type of the element)."""
 
     __slots__ = ('app_protocol',)
 
@@ -67,7 +68,7 @@ class SupportedAppProtocolReq:
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class SupportedAppProtocolRes:
-    """Complex type anonymous type of SupportedAppProtocolRes."""
+    """Complex type {urn:iso:15118:2:2010:AppProtocol}supportedAppProtocolRes (anonymous type of the element)."""
 
     __slots__ = ('response_code', 'schema_id')
 
@@ -1061,6 +1062,7 @@ def _e0(w: Writer, o: Any) -> None:
 
 _FN0 = ('app_protocol',)
 
+
 def _d1(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
@@ -1253,6 +1255,7 @@ def _e1(w: Writer, o: Any) -> None:
 
 
 _FN1 = ('response_code', 'schema_id')
+
 
 def _d2(r: Reader) -> Any:
  p = r.pos
