@@ -7,10 +7,12 @@ Unsigned integers (EXI 7.1.6) are unbounded in EXI; both sides accept at most
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.errors import ExiDecodeError
+
+if TYPE_CHECKING:
+    from evcc.exi._grammar import GrammarModule
 
 #: most 7-bit groups of one Unsigned Integer the codec reads or writes
 MAX_UINT_GROUPS = 1024
@@ -26,7 +28,7 @@ class Reader:
 
     __slots__ = ("cut", "data", "depth", "g", "nbits", "obj", "pos", "strings", "text", "v")
 
-    def __init__(self, data: bytes, g: ModuleType, pos: int = 0) -> None:
+    def __init__(self, data: bytes, g: GrammarModule, pos: int = 0) -> None:
         self.data = data if type(data) is bytes else bytes(data)
         self.nbits = len(self.data) * 8
         self.v = int.from_bytes(self.data, "big")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from evcc.exi._bits import Reader, Writer
+
+if TYPE_CHECKING:
+    from evcc.exi._grammar import GrammarModule
 
 
 def width(n: int) -> int:
@@ -15,7 +18,7 @@ def width(n: int) -> int:
 class _Strings:
     __slots__ = ("locals", "uris")
 
-    def __init__(self, g: ModuleType) -> None:
+    def __init__(self, g: GrammarModule) -> None:
         self.uris: list[str] = list(g.URIS)
         self.locals: list[list[str]] = [list(x) for x in g.LOCAL_NAMES]
 
@@ -49,7 +52,7 @@ def read_qname(r: Reader) -> tuple[str, str]:
     return uri, local
 
 
-def write_qname(w: Writer, g: ModuleType, qn: tuple[str, ...]) -> None:
+def write_qname(w: Writer, g: GrammarModule, qn: tuple[str, ...]) -> None:
     """A qname through the URI and local-name partitions (mirror of :func:`read_qname`)."""
     if w.strings is None:
         w.strings = _Strings(g)

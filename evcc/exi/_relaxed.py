@@ -7,8 +7,7 @@ SE(*), EE, CH[untyped]; state 1: SE(...), SE(*), EE, CH[untyped].
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.errors import ExiEncodeError
 from evcc.exi._bits import Reader, Writer
@@ -16,6 +15,9 @@ from evcc.exi._facets import check_str
 from evcc.exi._nodes import AnyElement, Named
 from evcc.exi._qnames import read_qname, width
 from evcc.exi._wildcards import any_element
+
+if TYPE_CHECKING:
+    from evcc.exi._grammar import GrammarModule
 
 
 def relaxed_decode(r: Reader, qn: tuple[str, str]) -> AnyElement:
@@ -65,7 +67,7 @@ def _relaxed_child(r: Reader, el: AnyElement, c: int, nf: int) -> None:
         el.children.append(r.string())
 
 
-def relaxed_encode(w: Writer, g: ModuleType, qn: tuple[str, str], value: Any,
+def relaxed_encode(w: Writer, g: GrammarModule, qn: tuple[str, str], value: Any,
                    lexical: Any) -> None:
     """Encode ``value`` (AnyElement or message object) with the relaxed grammar.
 
@@ -83,7 +85,7 @@ def relaxed_encode(w: Writer, g: ModuleType, qn: tuple[str, str], value: Any,
     aidx = {row[0]: i for i, row in enumerate(g.FRAG_ATTRS)}
     fidx = {row[0]: i for i, row in enumerate(g.FRAG)}
     for aq, av in attrs:
-        i = aidx.get(tuple(aq))
+        i = aidx.get((aq[0], aq[1]))
         if i is None:
             raise ExiEncodeError(f"attribute {aq} is not declared in grammar {g.GRAMMAR}")
         w.bits(i, w0)
@@ -100,7 +102,7 @@ def relaxed_encode(w: Writer, g: ModuleType, qn: tuple[str, str], value: Any,
         else:
             if not isinstance(child, Named):
                 raise ExiEncodeError("relaxed fragment children must be Named or text")
-            j = fidx.get(tuple(child.qname))
+            j = fidx.get((child.qname[0], child.qname[1]))
             if j is None:
                 raise ExiEncodeError(f"element {child.qname} is not declared")
             w.bits(na + 1 + j if first else j, w0 if first else w1)
@@ -113,7 +115,7 @@ def relaxed_encode(w: Writer, g: ModuleType, qn: tuple[str, str], value: Any,
     w.bits(na + 1 + nf + 1 if first else nf + 1, w0 if first else w1)
 
 
-def _split(g: ModuleType, value: Any, lexical: Any) -> tuple[list[Any], list[Any]]:
+def _split(g: GrammarModule, value: Any, lexical: Any) -> tuple[list[Any], list[Any]]:
     meta = g.META.get(type(value).__name__)
     if meta is None:
         raise ExiEncodeError(f"{type(value).__name__} is not a message class of {g.GRAMMAR}")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.errors import ExiEncodeError
 from evcc.exi._bits import _MAX_DEPTH, Reader, Writer
 from evcc.exi._facets import check_str
 from evcc.exi._nodes import AnyElement, Named
 from evcc.exi._qnames import read_qname, write_qname
+
+if TYPE_CHECKING:
+    from evcc.exi._grammar import GrammarModule
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
@@ -104,12 +106,12 @@ def _split_clark(text: str) -> tuple[str, str]:
     return "", text
 
 
-def encode_any(w: Writer, g: ModuleType, el: Any, depth: int = 0) -> None:
+def encode_any(w: Writer, g: GrammarModule, el: Any, depth: int = 0) -> None:
     """SE(*) content: a global declaration's grammar for Named, else the built-in grammar."""
     if depth > _MAX_DEPTH:
         raise ExiEncodeError("untyped content nested too deep")
     if isinstance(el, Named):
-        i = g.DOC_INDEX.get(tuple(el.qname))
+        i = g.DOC_INDEX.get((el.qname[0], el.qname[1]))
         if i is None:
             raise ExiEncodeError(f"{el.qname} is not a global element of {g.GRAMMAR}")
         write_qname(w, g, tuple(el.qname))

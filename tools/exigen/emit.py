@@ -25,6 +25,13 @@ XSD_BUILTIN_NAMES = sorted([
 ])
 
 
+#: the tables a grammar module provides (evcc.exi._grammar.GrammarModule), public so that
+#: the module is checked against that protocol
+TABLES = ("GRAMMAR", "DOC_WIDTH", "DOC", "FRAG_WIDTH", "FRAG", "FRAG_ATTRS", "GLOBALS",
+          "DOC_INDEX", "FRAG_INDEX", "TYPES", "ELEMENT_SPECS", "ELEMENT_OF_CLASS",
+          "ELEMENT_OF_TYPE", "CLASSES", "MESSAGE_TYPES", "URIS", "LOCAL_NAMES", "META", "MODEL")
+
+
 def width(n: int) -> int:
     return (n - 1).bit_length() if n > 1 else 0
 
@@ -292,7 +299,7 @@ class Emitter(CodecEmitter):
         out.append("")
         out.append("import enum")
         out.append("from dataclasses import dataclass")
-        out.append("from typing import Any")
+        out.append("from typing import TYPE_CHECKING, Any")
         out.append("")
         out.append("from evcc.exi._bits import _BYTE_MASKS as _BM")
         out.append("from evcc.exi._nodes import Named as _Named")
@@ -361,13 +368,37 @@ class Emitter(CodecEmitter):
         out[codec_start:] = [_compact(line) for line in out[codec_start:]]
         out.append("")
         self._emit_tables(out)
-        public = sorted(self.enum_name.values()) + sorted(self.cname.values())
+        public = sorted(set(self.enum_name.values())) + sorted(self.cname.values())
+        self._emit_class_tables(out, public)
         out.append("")
         out.append("__all__ = [")
-        for name in public:
+        for name in public + list(TABLES):
             out.append(f"    {name!r},")
         out.append("]")
         return "\n".join(out) + "\n"
+
+    def _emit_class_tables(self, out: list[str], public: list[str]) -> None:
+        """Classes by name, root elements by class, and the document roots of the root
+        schema (the messages) as a tuple and, for type checkers, a union ``Message``."""
+        out.append("CLASSES: dict[str, type] = {")
+        out += [f"    {n!r}: {n}," for n in public]
+        out.append("}")
+        out.append("ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {")
+        out.append("    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}")
+        tns = next(d.tns for d in self.schema.docs
+                   if os.path.normpath(d.path).endswith(os.path.normpath(self.root)))
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for d in self.schema.all_elements:
+            if isinstance(d.type, ComplexType):
+                owners.setdefault(self.cname[id(d.type)], set()).add(d.qname)
+        roots = sorted({self.cname[id(d.type)] for d in self.schema.elements.values()
+                        if d.qname[0] == tns and isinstance(d.type, ComplexType)
+                        and not d.abstract and len(owners[self.cname[id(d.type)]]) == 1})
+        out.append(f"MESSAGE_TYPES: tuple[type, ...] = ({''.join(r + ', ' for r in roots)})")
+        out.append("if TYPE_CHECKING:")
+        out.append("    from typing import TypeAlias")
+        out.append("")
+        out.append(f"    Message: TypeAlias = {' | '.join(roots)}")
 
     def _emit_class(self, out: list[str], ct: ComplexType, tg: TypeGrammar, name: str) -> None:
         """A slots dataclass whose methods are spelled out (cheap to create at import)."""

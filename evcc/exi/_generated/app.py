@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.exi._bits import _BYTE_MASKS as _BM
 from evcc.exi._nodes import Named as _Named
@@ -1702,10 +1702,42 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'SupportedAppProtocolRes': ((), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('', 'ResponseCode')),)), ('el', 'schema_id', 0, 1, (('s', ('nbit', 0, 255, None, None, None, None), ('', 'SchemaID')),)))), None),
     'AppProtocolType': ((), ('seq', 1, 1, (('el', 'protocol_namespace', 1, 1, (('s', ('string', None, None, None, None, 100, None), ('', 'ProtocolNamespace')),)), ('el', 'version_number_major', 1, 1, (('s', ('uint', 0, 4294967295, None, None, None, None), ('', 'VersionNumberMajor')),)), ('el', 'version_number_minor', 1, 1, (('s', ('uint', 0, 4294967295, None, None, None, None), ('', 'VersionNumberMinor')),)), ('el', 'schema_id', 1, 1, (('s', ('nbit', 0, 255, None, None, None, None), ('', 'SchemaID')),)), ('el', 'priority', 1, 1, (('s', ('nbit', 1, 20, None, None, None, None), ('', 'Priority')),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'ResponseCodeType': ResponseCodeType,
+    'AppProtocolType': AppProtocolType,
+    'SupportedAppProtocolReq': SupportedAppProtocolReq,
+    'SupportedAppProtocolRes': SupportedAppProtocolRes,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+MESSAGE_TYPES: tuple[type, ...] = (SupportedAppProtocolReq, SupportedAppProtocolRes, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = SupportedAppProtocolReq | SupportedAppProtocolRes
 
 __all__ = [
     'ResponseCodeType',
     'AppProtocolType',
     'SupportedAppProtocolReq',
     'SupportedAppProtocolRes',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'MODEL',
 ]

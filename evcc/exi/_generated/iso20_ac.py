@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.exi._bits import _BYTE_MASKS as _BM
 from evcc.exi._nodes import Named as _Named
@@ -30082,6 +30082,78 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'V2GRequestType': ((), ('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), None),
     'V2GResponseType': ((), ('seq', 1, 1, (('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode')),)),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'EvseNotificationType': EvseNotificationType,
+    'ProcessingType': ProcessingType,
+    'ResponseCodeType': ResponseCodeType,
+    'AC_CPDReqEnergyTransferModeType': AC_CPDReqEnergyTransferModeType,
+    'AC_CPDResEnergyTransferModeType': AC_CPDResEnergyTransferModeType,
+    'AC_ChargeLoopReqType': AC_ChargeLoopReqType,
+    'AC_ChargeLoopResType': AC_ChargeLoopResType,
+    'AC_ChargeParameterDiscoveryReqType': AC_ChargeParameterDiscoveryReqType,
+    'AC_ChargeParameterDiscoveryResType': AC_ChargeParameterDiscoveryResType,
+    'BPT_AC_CPDReqEnergyTransferModeType': BPT_AC_CPDReqEnergyTransferModeType,
+    'BPT_AC_CPDResEnergyTransferModeType': BPT_AC_CPDResEnergyTransferModeType,
+    'BPT_Dynamic_AC_CLReqControlModeType': BPT_Dynamic_AC_CLReqControlModeType,
+    'BPT_Dynamic_AC_CLResControlModeType': BPT_Dynamic_AC_CLResControlModeType,
+    'BPT_Scheduled_AC_CLReqControlModeType': BPT_Scheduled_AC_CLReqControlModeType,
+    'BPT_Scheduled_AC_CLResControlModeType': BPT_Scheduled_AC_CLResControlModeType,
+    'CLReqControlModeType': CLReqControlModeType,
+    'CLResControlModeType': CLResControlModeType,
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'ChargeLoopReqType': ChargeLoopReqType,
+    'ChargeLoopResType': ChargeLoopResType,
+    'ChargeParameterDiscoveryReqType': ChargeParameterDiscoveryReqType,
+    'ChargeParameterDiscoveryResType': ChargeParameterDiscoveryResType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DetailedCostType': DetailedCostType,
+    'DetailedTaxType': DetailedTaxType,
+    'DigestMethodType': DigestMethodType,
+    'DisplayParametersType': DisplayParametersType,
+    'Dynamic_AC_CLReqControlModeType': Dynamic_AC_CLReqControlModeType,
+    'Dynamic_AC_CLResControlModeType': Dynamic_AC_CLResControlModeType,
+    'Dynamic_CLReqControlModeType': Dynamic_CLReqControlModeType,
+    'Dynamic_CLResControlModeType': Dynamic_CLResControlModeType,
+    'EVSEStatusType': EVSEStatusType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ListOfRootCertificateIDsType': ListOfRootCertificateIDsType,
+    'ManifestType': ManifestType,
+    'MessageHeaderType': MessageHeaderType,
+    'MeterInfoType': MeterInfoType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'RationalNumberType': RationalNumberType,
+    'ReceiptType': ReceiptType,
+    'ReferenceType': ReferenceType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SPKIDataType': SPKIDataType,
+    'Scheduled_AC_CLReqControlModeType': Scheduled_AC_CLReqControlModeType,
+    'Scheduled_AC_CLResControlModeType': Scheduled_AC_CLResControlModeType,
+    'Scheduled_CLReqControlModeType': Scheduled_CLReqControlModeType,
+    'Scheduled_CLResControlModeType': Scheduled_CLResControlModeType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'V2GMessageType': V2GMessageType,
+    'V2GRequestType': V2GRequestType,
+    'V2GResponseType': V2GResponseType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+MESSAGE_TYPES: tuple[type, ...] = (AC_CPDReqEnergyTransferModeType, AC_CPDResEnergyTransferModeType, AC_ChargeLoopReqType, AC_ChargeLoopResType, AC_ChargeParameterDiscoveryReqType, AC_ChargeParameterDiscoveryResType, BPT_AC_CPDReqEnergyTransferModeType, BPT_AC_CPDResEnergyTransferModeType, BPT_Dynamic_AC_CLReqControlModeType, BPT_Dynamic_AC_CLResControlModeType, BPT_Scheduled_AC_CLReqControlModeType, BPT_Scheduled_AC_CLResControlModeType, Dynamic_AC_CLReqControlModeType, Dynamic_AC_CLResControlModeType, Scheduled_AC_CLReqControlModeType, Scheduled_AC_CLResControlModeType, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = AC_CPDReqEnergyTransferModeType | AC_CPDResEnergyTransferModeType | AC_ChargeLoopReqType | AC_ChargeLoopResType | AC_ChargeParameterDiscoveryReqType | AC_ChargeParameterDiscoveryResType | BPT_AC_CPDReqEnergyTransferModeType | BPT_AC_CPDResEnergyTransferModeType | BPT_Dynamic_AC_CLReqControlModeType | BPT_Dynamic_AC_CLResControlModeType | BPT_Scheduled_AC_CLReqControlModeType | BPT_Scheduled_AC_CLResControlModeType | Dynamic_AC_CLReqControlModeType | Dynamic_AC_CLResControlModeType | Scheduled_AC_CLReqControlModeType | Scheduled_AC_CLResControlModeType
 
 __all__ = [
     'EvseNotificationType',
@@ -30147,4 +30219,23 @@ __all__ = [
     'V2GResponseType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'MODEL',
 ]

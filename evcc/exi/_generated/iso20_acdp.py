@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.exi._bits import _BYTE_MASKS as _BM
 from evcc.exi._nodes import Named as _Named
@@ -4306,6 +4306,74 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'V2GRequestType': ((), ('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), None),
     'V2GResponseType': ((), ('seq', 1, 1, (('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode')),)),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'CpStatusType': CpStatusType,
+    'ElectricalChargingDeviceStatusType': ElectricalChargingDeviceStatusType,
+    'ErrorCodeType': ErrorCodeType,
+    'EvseNotificationType': EvseNotificationType,
+    'IsolationStatusType': IsolationStatusType,
+    'MechanicalChargingDeviceStatusType': MechanicalChargingDeviceStatusType,
+    'ProcessingType': ProcessingType,
+    'ResponseCodeType': ResponseCodeType,
+    'ACDP_ConnectReqType': ACDP_ConnectReqType,
+    'ACDP_ConnectResType': ACDP_ConnectResType,
+    'ACDP_SystemStatusReqType': ACDP_SystemStatusReqType,
+    'ACDP_SystemStatusResType': ACDP_SystemStatusResType,
+    'ACDP_VehiclePositioningReqType': ACDP_VehiclePositioningReqType,
+    'ACDP_VehiclePositioningResType': ACDP_VehiclePositioningResType,
+    'CLReqControlModeType': CLReqControlModeType,
+    'CLResControlModeType': CLResControlModeType,
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'ChargeLoopReqType': ChargeLoopReqType,
+    'ChargeLoopResType': ChargeLoopResType,
+    'ChargeParameterDiscoveryReqType': ChargeParameterDiscoveryReqType,
+    'ChargeParameterDiscoveryResType': ChargeParameterDiscoveryResType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DetailedCostType': DetailedCostType,
+    'DetailedTaxType': DetailedTaxType,
+    'DigestMethodType': DigestMethodType,
+    'DisplayParametersType': DisplayParametersType,
+    'Dynamic_CLReqControlModeType': Dynamic_CLReqControlModeType,
+    'Dynamic_CLResControlModeType': Dynamic_CLResControlModeType,
+    'EVSEStatusType': EVSEStatusType,
+    'EVTechnicalStatusType': EVTechnicalStatusType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ListOfRootCertificateIDsType': ListOfRootCertificateIDsType,
+    'ManifestType': ManifestType,
+    'MessageHeaderType': MessageHeaderType,
+    'MeterInfoType': MeterInfoType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'RationalNumberType': RationalNumberType,
+    'ReceiptType': ReceiptType,
+    'ReferenceType': ReferenceType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SPKIDataType': SPKIDataType,
+    'Scheduled_CLReqControlModeType': Scheduled_CLReqControlModeType,
+    'Scheduled_CLResControlModeType': Scheduled_CLResControlModeType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'V2GMessageType': V2GMessageType,
+    'V2GRequestType': V2GRequestType,
+    'V2GResponseType': V2GResponseType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+MESSAGE_TYPES: tuple[type, ...] = (ACDP_SystemStatusReqType, ACDP_SystemStatusResType, ACDP_VehiclePositioningReqType, ACDP_VehiclePositioningResType, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = ACDP_SystemStatusReqType | ACDP_SystemStatusResType | ACDP_VehiclePositioningReqType | ACDP_VehiclePositioningResType
 
 __all__ = [
     'CpStatusType',
@@ -4367,4 +4435,23 @@ __all__ = [
     'V2GResponseType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'MODEL',
 ]

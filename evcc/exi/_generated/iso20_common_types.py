@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.exi._bits import _BYTE_MASKS as _BM
 from evcc.exi._nodes import Named as _Named

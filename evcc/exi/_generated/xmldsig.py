@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.exi._bits import _BYTE_MASKS as _BM
 from evcc.exi._nodes import Named as _Named
@@ -451,6 +451,37 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'RSAKeyValueType': ((), ('seq', 1, 1, (('el', 'modulus', 1, 1, (('s', ('base64Binary', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'Modulus')),)), ('el', 'exponent', 1, 1, (('s', ('base64Binary', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'Exponent')),)))), None),
     'X509IssuerSerialType': ((), ('seq', 1, 1, (('el', 'x509_issuer_name', 1, 1, (('s', ('string', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName')),)), ('el', 'x509_serial_number', 1, 1, (('s', ('int', None, None, None, None, None, None), ('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber')),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DigestMethodType': DigestMethodType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ManifestType': ManifestType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'ReferenceType': ReferenceType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SPKIDataType': SPKIDataType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+MESSAGE_TYPES: tuple[type, ...] = (CanonicalizationMethodType, DSAKeyValueType, DigestMethodType, KeyInfoType, KeyValueType, ManifestType, ObjectType, PGPDataType, RSAKeyValueType, ReferenceType, RetrievalMethodType, SPKIDataType, SignatureMethodType, SignaturePropertiesType, SignaturePropertyType, SignatureType, SignatureValueType, SignedInfoType, TransformType, TransformsType, X509DataType, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = CanonicalizationMethodType | DSAKeyValueType | DigestMethodType | KeyInfoType | KeyValueType | ManifestType | ObjectType | PGPDataType | RSAKeyValueType | ReferenceType | RetrievalMethodType | SPKIDataType | SignatureMethodType | SignaturePropertiesType | SignaturePropertyType | SignatureType | SignatureValueType | SignedInfoType | TransformType | TransformsType | X509DataType
 
 __all__ = [
     'CanonicalizationMethodType',
@@ -475,4 +506,23 @@ __all__ = [
     'TransformsType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'MODEL',
 ]
