@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from evcc.errors import ExiDecodeError, ExiEncodeError
 from evcc.exi._bits import Reader, Writer
-from evcc.exi._grammar import GRAMMAR_NAMES, Grammar, GrammarModule, load
+from evcc.exi._grammar import CACHE, GRAMMAR_NAMES, Grammar, GrammarModule, load
 from evcc.exi._nodes import AnyElement, Named
 from evcc.exi._relaxed import relaxed_decode, relaxed_encode
 from evcc.exi._wildcards import any_element, encode_any
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 _HEADER = 0x80  # EXI 1.0, no options, no cookie
+_LOADED = CACHE.loaded  # the cache's own dict (cleared in place on reset)
 
 
 def grammar_module(grammar: str) -> ModuleType:
@@ -53,7 +54,8 @@ def decode_with(gr: Grammar, data: bytes, fragment: bool) -> object:
         c = r.bits(g.DOC_WIDTH)
         if c < len(table):
             qn, dec, _ = table[c]
-            return _wrap_root(g, qn, dec(r))
+            value = dec(r)
+            return value if g.ELEMENT_OF_TYPE.get(type(value)) == qn else Named(qn, value)
         if c == len(table):
             return any_element(r)
         raise r.bad(c)
@@ -115,8 +117,7 @@ def _root_index(gr: Grammar, index: Mapping[tuple[str, str], int],
 def encode_with(gr: Grammar, msg: object, fragment: bool, validate: bool) -> bytes:
     """Encode a message object (or Named, AnyElement, or a list of them for fragments)."""
     g = gr.module
-    w = Writer(validate)
-    w.bits(_HEADER, 8)
+    w = Writer(validate, _HEADER)
     try:
         if fragment:
             items = msg if isinstance(msg, list) else [msg]
@@ -168,7 +169,7 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
 
     Stops at ED; padding and trailing bytes are ignored.
     """
-    return decode_with(load(grammar), data, fragment)
+    return decode_with(_LOADED.get(grammar) or load(grammar), data, fragment)
 
 
 def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = True) -> bytes:
@@ -179,7 +180,7 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
     re-encode received data (real devices send out-of-facet lengths). Ranges and
     enumerations are always enforced because the encoding depends on them.
     """
-    return encode_with(load(grammar), msg, fragment, validate)
+    return encode_with(_LOADED.get(grammar) or load(grammar), msg, fragment, validate)
 
 
 def to_xml(msg: object) -> str:

@@ -192,9 +192,10 @@ class Writer:
 
     __slots__ = ("a", "buf", "strings", "validate")
 
-    def __init__(self, validate: bool = True) -> None:
+    def __init__(self, validate: bool = True, header: int | None = None) -> None:
+        """``header``: a first byte to start with (the EXI header)."""
         self.buf = bytearray()
-        self.a = 1
+        self.a = 1 if header is None else 0x100 | header
         self.validate = validate
         self.strings: Any = None
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from evcc.errors import ExiDecodeError
 from evcc.exi._api import decode_with, encode_with
-from evcc.exi._grammar import GrammarModule, GrammarName, load
+from evcc.exi._grammar import CACHE, GrammarModule, GrammarName, load
 from evcc.exi._nodes import Named
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         xmldsig,
     )
 
+_LOADED = CACHE.loaded
 M = TypeVar("M")
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ class Codec(Generic[M]):
 
     def decode(self, data: bytes) -> M:
         """A message (document) of this grammar set."""
-        gr = load(self.name)
+        gr = _LOADED.get(self.name) or load(self.name)
         obj = decode_with(gr, data, False)
         if not isinstance(obj, gr.module.MESSAGE_TYPES):
             what = f"{obj.qname[1]}" if isinstance(obj, Named) else type(obj).__name__
@@ -60,7 +61,7 @@ class Codec(Generic[M]):
 
     def encode(self, msg: M, *, validate: bool = True) -> bytes:
         """The EXI document of a message (``validate=False``: see :func:`evcc.exi.encode`)."""
-        return encode_with(load(self.name), msg, False, validate)
+        return encode_with(_LOADED.get(self.name) or load(self.name), msg, False, validate)
 
     def decode_fragment(self, data: bytes) -> list[object]:
         """The elements of an EXI fragment (message objects, Named or AnyElement)."""

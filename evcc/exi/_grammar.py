@@ -140,20 +140,21 @@ class Grammar:
 class GrammarCache:
     """Loaded grammar sets by name, and which loaded grammar describes a class."""
 
-    __slots__ = ("_by_class", "_loaded")
+    __slots__ = ("_by_class", "loaded")
 
     def __init__(self) -> None:
-        self._loaded: dict[str, Grammar] = {}
+        #: name -> loaded grammar (read directly on the hot path; use :meth:`get` to load)
+        self.loaded: dict[str, Grammar] = {}
         self._by_class: dict[type, GrammarModule] = {}
 
     def get(self, name: str) -> Grammar:
-        gr = self._loaded.get(name)
+        gr = self.loaded.get(name)
         if gr is not None:
             return gr
         loader = _LOADERS.get(name)
         if loader is None:
             raise ExiError(f"unknown grammar {name!r}; choose one of {', '.join(_LOADERS)}")
-        gr = self._loaded[name] = Grammar.of(name, loader())
+        gr = self.loaded[name] = Grammar.of(name, loader())
         for c in gr.module.CLASSES.values():
             self._by_class.setdefault(c, gr.module)
         return gr
@@ -173,14 +174,14 @@ class GrammarCache:
     def element_spec(self, qname: tuple[str, str]) -> str | None:
         """The XML spec of an element qname in any loaded grammar module (qnames identify
         their standard, so every loaded module that knows the qname agrees)."""
-        for gr in self._loaded.values():
+        for gr in self.loaded.values():
             spec = gr.module.ELEMENT_SPECS.get(qname)
             if spec is not None:
                 return spec
         return None
 
     def clear(self) -> None:
-        self._loaded.clear()
+        self.loaded.clear()
         self._by_class.clear()
 
 
