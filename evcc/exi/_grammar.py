@@ -54,6 +54,7 @@ class GrammarModule(Protocol):
     URIS: tuple[str, ...]
     LOCAL_NAMES: tuple[tuple[str, ...], ...]
     META: dict[str, tuple[MetaRow, ...]]
+    META_OF_TYPE: dict[type, tuple[MetaRow, ...]]
 
 
 # one loader per grammar: a static import that the type checker verifies

@@ -116,7 +116,7 @@ def relaxed_encode(w: Writer, g: GrammarModule, qn: tuple[str, str], value: Any,
 
 
 def _split(g: GrammarModule, value: Any, lexical: Any) -> tuple[list[Any], list[Any]]:
-    meta = g.META.get(type(value).__name__)
+    meta = g.META_OF_TYPE.get(type(value))
     if meta is None:
         raise ExiEncodeError(f"{type(value).__name__} is not a message class of {g.GRAMMAR}")
     attrs: list[Any] = []

@@ -135,7 +135,7 @@ def _is_simple(v: Any) -> bool:
 
 
 def _object(out: _Out, qn: tuple[str, str], obj: Any, g: GrammarModule) -> None:
-    meta = g.META.get(type(obj).__name__)
+    meta = g.META_OF_TYPE.get(type(obj))
     if meta is None:
         raise ExiError(f"{type(obj).__name__} is not a message class of {g.GRAMMAR}")
     attrs = []

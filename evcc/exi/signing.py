@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from evcc.errors import ExiSignatureError
-from evcc.exi._api import encode, grammar_module
+from evcc.exi._api import encode
 from evcc.exi._generated import xmldsig_types as ds
+from evcc.exi._grammar import load
 from evcc.exi._nodes import Named
 
 CANONICAL_EXI = "http://www.w3.org/TR/canonical-exi/"
@@ -57,14 +58,14 @@ def signed_info_bytes(signed_info: ds.SignedInfoType | Named) -> bytes:
 
 def find_ids(root: Any, grammar: str) -> dict[str, Named]:
     """Every element below ``root`` that carries an ``Id`` attribute, by Id value."""
-    g = grammar_module(grammar)
+    g = load(grammar).module
     found: dict[str, Named] = {}
 
     def walk(value: Any, qname: Any) -> None:
         if isinstance(value, Named):
             walk(value.value, tuple(value.qname))
             return
-        meta = g.META.get(type(value).__name__)
+        meta = g.META_OF_TYPE.get(type(value))
         if meta is None:
             return
         ident = getattr(value, "id", None)

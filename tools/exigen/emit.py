@@ -29,7 +29,8 @@ XSD_BUILTIN_NAMES = sorted([
 #: the module is checked against that protocol
 TABLES = ("GRAMMAR", "DOC_WIDTH", "DOC", "FRAG_WIDTH", "FRAG", "FRAG_ATTRS", "GLOBALS",
           "DOC_INDEX", "FRAG_INDEX", "TYPES", "ELEMENT_SPECS", "ELEMENT_OF_CLASS",
-          "ELEMENT_OF_TYPE", "CLASSES", "MESSAGE_TYPES", "URIS", "LOCAL_NAMES", "META", "MODEL")
+          "ELEMENT_OF_TYPE", "CLASSES", "MESSAGE_TYPES", "URIS", "LOCAL_NAMES", "META",
+          "META_OF_TYPE", "MODEL")
 
 
 def width(n: int) -> int:
@@ -385,6 +386,8 @@ class Emitter(CodecEmitter):
         out.append("}")
         out.append("ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {")
         out.append("    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}")
+        out.append("META_OF_TYPE: dict[type, tuple[Any, ...]] = {")
+        out.append("    CLASSES[c]: m for c, m in META.items()}")
         tns = next(d.tns for d in self.schema.docs
                    if os.path.normpath(d.path).endswith(os.path.normpath(self.root)))
         owners: dict[str, set[tuple[str, str]]] = {}

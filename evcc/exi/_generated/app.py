@@ -1710,6 +1710,8 @@ CLASSES: dict[str, type] = {
 }
 ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
     CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
 MESSAGE_TYPES: tuple[type, ...] = (SupportedAppProtocolReq, SupportedAppProtocolRes, )
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -1739,5 +1741,6 @@ __all__ = [
     'URIS',
     'LOCAL_NAMES',
     'META',
+    'META_OF_TYPE',
     'MODEL',
 ]

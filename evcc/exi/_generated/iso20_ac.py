@@ -30149,6 +30149,8 @@ CLASSES: dict[str, type] = {
 }
 ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
     CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
 MESSAGE_TYPES: tuple[type, ...] = (AC_CPDReqEnergyTransferModeType, AC_CPDResEnergyTransferModeType, AC_ChargeLoopReqType, AC_ChargeLoopResType, AC_ChargeParameterDiscoveryReqType, AC_ChargeParameterDiscoveryResType, BPT_AC_CPDReqEnergyTransferModeType, BPT_AC_CPDResEnergyTransferModeType, BPT_Dynamic_AC_CLReqControlModeType, BPT_Dynamic_AC_CLResControlModeType, BPT_Scheduled_AC_CLReqControlModeType, BPT_Scheduled_AC_CLResControlModeType, Dynamic_AC_CLReqControlModeType, Dynamic_AC_CLResControlModeType, Scheduled_AC_CLReqControlModeType, Scheduled_AC_CLResControlModeType, )
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -30237,5 +30239,6 @@ __all__ = [
     'URIS',
     'LOCAL_NAMES',
     'META',
+    'META_OF_TYPE',
     'MODEL',
 ]

@@ -29567,6 +29567,8 @@ CLASSES: dict[str, type] = {
 }
 ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
     CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
 MESSAGE_TYPES: tuple[type, ...] = (AuthorizationReqType, AuthorizationResType, AuthorizationSetupReqType, AuthorizationSetupResType, CertificateInstallationReqType, CertificateInstallationResType, MeteringConfirmationReqType, MeteringConfirmationResType, PowerDeliveryReqType, PowerDeliveryResType, ScheduleExchangeReqType, ScheduleExchangeResType, ServiceDetailReqType, ServiceDetailResType, ServiceDiscoveryReqType, ServiceDiscoveryResType, ServiceSelectionReqType, ServiceSelectionResType, SessionSetupReqType, SessionSetupResType, SessionStopReqType, SessionStopResType, SignedInstallationDataType, SignedMeteringDataType, VehicleCheckInReqType, VehicleCheckInResType, VehicleCheckOutReqType, VehicleCheckOutResType, )
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -29733,5 +29735,6 @@ __all__ = [
     'URIS',
     'LOCAL_NAMES',
     'META',
+    'META_OF_TYPE',
     'MODEL',
 ]

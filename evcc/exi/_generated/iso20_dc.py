@@ -18000,6 +18000,8 @@ CLASSES: dict[str, type] = {
 }
 ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
     CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
 MESSAGE_TYPES: tuple[type, ...] = (BPT_DC_CPDReqEnergyTransferModeType, BPT_DC_CPDResEnergyTransferModeType, BPT_Dynamic_DC_CLReqControlModeType, BPT_Dynamic_DC_CLResControlModeType, BPT_Scheduled_DC_CLReqControlModeType, BPT_Scheduled_DC_CLResControlModeType, DC_CPDReqEnergyTransferModeType, DC_CPDResEnergyTransferModeType, DC_CableCheckReqType, DC_CableCheckResType, DC_ChargeLoopReqType, DC_ChargeLoopResType, DC_ChargeParameterDiscoveryReqType, DC_ChargeParameterDiscoveryResType, DC_PreChargeReqType, DC_PreChargeResType, DC_WeldingDetectionReqType, DC_WeldingDetectionResType, Dynamic_DC_CLReqControlModeType, Dynamic_DC_CLResControlModeType, Scheduled_DC_CLReqControlModeType, Scheduled_DC_CLResControlModeType, )
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -18094,5 +18096,6 @@ __all__ = [
     'URIS',
     'LOCAL_NAMES',
     'META',
+    'META_OF_TYPE',
     'MODEL',
 ]

@@ -15429,6 +15429,8 @@ CLASSES: dict[str, type] = {
 }
 ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
     CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
 MESSAGE_TYPES: tuple[type, ...] = (WPT_AlignmentCheckReqType, WPT_AlignmentCheckResType, WPT_ChargeLoopReqType, WPT_ChargeLoopResType, WPT_ChargeParameterDiscoveryReqType, WPT_ChargeParameterDiscoveryResType, WPT_FinePositioningReqType, WPT_FinePositioningResType, WPT_FinePositioningSetupReqType, WPT_FinePositioningSetupResType, WPT_PairingReqType, WPT_PairingResType, )
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -15542,5 +15544,6 @@ __all__ = [
     'URIS',
     'LOCAL_NAMES',
     'META',
+    'META_OF_TYPE',
     'MODEL',
 ]

@@ -477,6 +477,8 @@ CLASSES: dict[str, type] = {
 }
 ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
     CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
 MESSAGE_TYPES: tuple[type, ...] = (CanonicalizationMethodType, DSAKeyValueType, DigestMethodType, KeyInfoType, KeyValueType, ManifestType, ObjectType, PGPDataType, RSAKeyValueType, ReferenceType, RetrievalMethodType, SPKIDataType, SignatureMethodType, SignaturePropertiesType, SignaturePropertyType, SignatureType, SignatureValueType, SignedInfoType, TransformType, TransformsType, X509DataType, )
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -524,5 +526,6 @@ __all__ = [
     'URIS',
     'LOCAL_NAMES',
     'META',
+    'META_OF_TYPE',
     'MODEL',
 ]
