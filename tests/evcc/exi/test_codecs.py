@@ -116,3 +116,16 @@ def test_the_cache_can_be_reset() -> None:
     exi.reset_cache()
     assert exi.grammar_module("iso2") is before  # the module stays imported
     assert exi.ISO2.decode(exi.ISO2.encode(msg)) == msg
+
+
+def _first_dc_message(data: bytes) -> iso20_dc.Message:
+    """``Message`` of evcc.messages is the codec's type parameter."""
+    return exi.ISO20_DC.decode(data)
+
+
+def test_message_unions_are_the_codec_types() -> None:
+    req = iso20_dc.DC_WeldingDetectionReqType(
+        header=iso20_common.MessageHeaderType(session_id=bytes(8), time_stamp=1),
+        ev_processing=iso20_dc.ProcessingType.Ongoing)
+    assert _first_dc_message(exi.ISO20_DC.encode(req)) == req
+    assert iso20_dc.DC_WeldingDetectionReqType in exi.ISO20_DC.module.MESSAGE_TYPES
